@@ -1,0 +1,48 @@
+/*
+ * cli.h -- the command-line layer: one cmd_<name>() per subcommand, in
+ * host/cmd_<name>.c. main.c only dispatches. Each command parses its own
+ * options (with the helpers here), calls the modules, prints, and returns the
+ * exit status: 0 success, 1 the work failed, 2 bad usage or bad input.
+ */
+#ifndef COURTRULES_CLI_H
+#define COURTRULES_CLI_H
+
+#include <stdio.h>
+
+#include "db.h"
+#include "err.h"
+
+/* Options common to every command. Filled by cli_parse_common(). */
+typedef struct cli_common {
+    const char *db_path;    /* --db, else $COURTRULES_DB, else ./courtrules.db */
+    const char *rules_dir;  /* --rules, else ./rules */
+    int json;               /* --json */
+} cli_common;
+
+typedef int (*cli_command_fn)(int argc, char **argv, const cli_common *common);
+
+typedef struct cli_command {
+    const char *name;
+    cli_command_fn run;
+    const char *summary;
+} cli_command;
+
+/* Removes --db/--rules/--json (anywhere before a bare "--") from argv, filling
+ * common. Returns the new argc, or -1 with a message on stderr. */
+int cli_parse_common(int argc, char **argv, cli_common *common);
+
+/* Opens the database for a command; on failure prints "courtrules: <msg>" and
+ * returns NULL with *status set to the exit code to use. */
+cr_db *cli_open_db(const cli_common *common, int *status);
+
+/* Prints "courtrules: <msg>" to stderr and returns the exit code for st. */
+int cli_fail(cr_status st, const cr_err *err);
+
+/* Prints a usage error ("courtrules CMD: msg; see --help") and returns 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int cmd_init(int argc, char **argv, const cli_common *common);
+int cmd_ingest(int argc, char **argv, const cli_common *common);
+int cmd_audit(int argc, char **argv, const cli_common *common);
+
+#endif

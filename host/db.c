@@ -1,0 +1,340 @@
+/*
+ * db.c -- opening the SQLite file, transactions and schema migrations.
+ */
+#include "db.h"
+#include "db_internal.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * Schema migrations. Entry i takes the file from user_version i to i+1.
+ * Never edit a shipped entry: append a new one.
+ */
+static const char *const migrations[] = {
+    /* 1: records, ingest batches, audit trail */
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE batches("
+    "  id INTEGER PRIMARY KEY,"
+    "  source TEXT NOT NULL,"
+    "  started_at TEXT NOT NULL,"
+    "  finished_at TEXT,"
+    "  summary TEXT"
+    ");"
+    "CREATE TABLE courts("
+    "  code TEXT PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  level TEXT NOT NULL,"
+    "  parent TEXT REFERENCES courts(code),"
+    "  doc TEXT NOT NULL,"
+    "  batch_id INTEGER NOT NULL REFERENCES batches(id)"
+    ");"
+    "CREATE TABLE court_staffing("
+    "  court TEXT NOT NULL REFERENCES courts(code),"
+    "  year INTEGER NOT NULL,"
+    "  authorized_staff INTEGER,"
+    "  central_special_staff INTEGER,"
+    "  quota_allotted INTEGER,"
+    "  quota_filled INTEGER,"
+    "  admin_staff INTEGER,"
+    "  PRIMARY KEY(court, year)"
+    ");"
+    "CREATE TABLE people("
+    "  id TEXT PRIMARY KEY,"
+    "  court TEXT NOT NULL REFERENCES courts(code),"
+    "  name TEXT NOT NULL,"
+    "  roles TEXT NOT NULL,"
+    "  division TEXT,"
+    "  team TEXT,"
+    "  in_quota INTEGER NOT NULL,"
+    "  start_date TEXT,"
+    "  end_date TEXT,"
+    "  doc TEXT NOT NULL,"
+    "  batch_id INTEGER NOT NULL REFERENCES batches(id)"
+    ");"
+    "CREATE INDEX people_court ON people(court);"
+    "CREATE TABLE cases("
+    "  case_no TEXT PRIMARY KEY,"
+    "  court TEXT NOT NULL REFERENCES courts(code),"
+    "  year INTEGER NOT NULL,"
+    "  type_code TEXT NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  cause TEXT,"
+    "  procedure TEXT,"
+    "  filing_date TEXT NOT NULL,"
+    "  claim_fen INTEGER,"
+    "  party_count INTEGER NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  closing_date TEXT,"
+    "  doc TEXT NOT NULL,"
+    "  batch_id INTEGER NOT NULL REFERENCES batches(id),"
+    "  changed_batch INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX cases_court ON cases(court, status);"
+    "CREATE TABLE events("
+    "  id TEXT PRIMARY KEY,"
+    "  case_no TEXT NOT NULL REFERENCES cases(case_no),"
+    "  type TEXT NOT NULL,"
+    "  at TEXT NOT NULL,"
+    "  doc TEXT NOT NULL,"
+    "  batch_id INTEGER NOT NULL REFERENCES batches(id)"
+    ");"
+    "CREATE INDEX events_case ON events(case_no, at);"
+    "CREATE TABLE audit("
+    "  seq INTEGER PRIMARY KEY,"
+    "  at TEXT NOT NULL,"
+    "  actor TEXT NOT NULL,"
+    "  action TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  detail TEXT NOT NULL,"
+    "  prev_hash TEXT NOT NULL,"
+    "  hash TEXT NOT NULL"
+    ");"
+    /* Append-only at the SQL level too; `audit verify` catches what gets past. */
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+    "  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+    "  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;",
+};
+
+#define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+int db_schema_version(void)
+{
+    return N_MIGRATIONS;
+}
+
+void *db_handle(cr_db *db)
+{
+    return db->sql;
+}
+
+void db_now(char out[26])
+{
+    time_t t = time(NULL) + 8 * 3600; /* Asia/Shanghai has no DST */
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 26, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+}
+
+cr_status db_sqlerr(cr_db *db, cr_err *err, const char *what)
+{
+    return cr_errf(err, CR_FAIL, "%s: %s: %s", db->path, what, sqlite3_errmsg(db->sql));
+}
+
+cr_status db_exec(cr_db *db, const char *sql, cr_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db->sql, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        cr_status st = cr_errf(err, CR_FAIL, "%s: %s", db->path, msg ? msg : "error");
+        sqlite3_free(msg);
+        return st;
+    }
+    return CR_OK;
+}
+
+/* Magic numbers from statfs(2) of filesystems where SQLite's locking is
+ * unreliable; WAL needs shared memory on one host. */
+static const struct {
+    unsigned long magic;
+    const char *name;
+} network_filesystems[] = {
+    {0x6969, "NFS"},           {0xFF534D42, "CIFS"},    {0xFE534D42, "SMB2"},
+    {0x517B, "SMB"},           {0x01021997, "9P"},      {0x00C36400, "CephFS"},
+    {0x5346414F, "AFS"},       {0x73757245, "Coda"},    {0x47504653, "GPFS"},
+    {0x0BD00BD0, "Lustre"},    {0x65735546, "FUSE (possibly a network mount)"},
+};
+
+static cr_status refuse_network_fs(const char *path, cr_err *err)
+{
+    const char *allow = getenv("COURTRULES_ALLOW_NETWORK_FS");
+    if (allow && strcmp(allow, "1") == 0)
+        return CR_OK;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    struct statfs fs;
+    if (statfs(dirname(dir), &fs) != 0)
+        return CR_OK; /* the open itself will report a missing directory */
+    for (size_t i = 0; i < sizeof network_filesystems / sizeof network_filesystems[0]; i++)
+        if ((unsigned long)fs.f_type == network_filesystems[i].magic)
+            return cr_errf(err, CR_INVALID,
+                           "%s: refusing a database on a network filesystem (%s): SQLite locking "
+                           "and WAL need a local disk (set COURTRULES_ALLOW_NETWORK_FS=1 to "
+                           "override at your own risk)",
+                           path, network_filesystems[i].name);
+    return CR_OK;
+}
+
+int db_user_version(cr_db *db)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+    if (sqlite3_prepare_v2(db->sql, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            v = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    return v;
+}
+
+cr_status db_open(const char *path, enum db_open_mode mode, cr_db **out, cr_err *err)
+{
+    *out = NULL;
+    if (mode == DB_OPEN_EXISTING && access(path, F_OK) != 0)
+        return cr_errf(err, CR_INVALID, "%s: no such database (run `courtrules init` first)", path);
+    cr_status st = refuse_network_fs(path, err);
+    if (st != CR_OK)
+        return st;
+
+    cr_db *db = calloc(1, sizeof *db);
+    if (!db)
+        return cr_errf(err, CR_FAIL, "out of memory");
+    snprintf(db->path, sizeof db->path, "%s", path);
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+    if (mode == DB_OPEN_CREATE)
+        flags |= SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &db->sql, flags, NULL) != SQLITE_OK) {
+        st = cr_errf(err, CR_FAIL, "%s: cannot open: %s", path,
+                     db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(db->sql, 1);
+    sqlite3_busy_timeout(db->sql, 5000);
+    /* journal_mode is answered with a row; check it really is WAL. */
+    sqlite3_stmt *pragma;
+    if (sqlite3_prepare_v2(db->sql, "PRAGMA journal_mode=WAL", -1, &pragma, NULL) != SQLITE_OK) {
+        st = cr_errf(err, CR_FAIL, "%s: not a usable SQLite database: %s", path,
+                     sqlite3_errmsg(db->sql));
+        goto fail;
+    }
+    int rc = sqlite3_step(pragma);
+    const char *jm = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(pragma, 0) : NULL;
+    int is_wal = jm && strcmp(jm, "wal") == 0;
+    sqlite3_finalize(pragma);
+    if (!is_wal) {
+        st = cr_errf(err, CR_FAIL, "%s: cannot switch to WAL mode: %s", path,
+                     rc == SQLITE_ROW ? "journal mode unchanged" : sqlite3_errmsg(db->sql));
+        goto fail;
+    }
+    st = db_exec(db,
+                 "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
+                 "PRAGMA temp_store=MEMORY;",
+                 err);
+    if (st != CR_OK)
+        goto fail;
+
+    int version = db_user_version(db);
+    if (version > N_MIGRATIONS) {
+        st = cr_errf(err, CR_INVALID,
+                     "%s: database schema version %d is newer than this courtrules (%d); "
+                     "upgrade courtrules",
+                     path, version, N_MIGRATIONS);
+        goto fail;
+    }
+    if (mode == DB_OPEN_EXISTING && version < N_MIGRATIONS) {
+        st = cr_errf(err, CR_INVALID,
+                     "%s: database schema version %d needs migration to %d (run `courtrules "
+                     "init`)",
+                     path, version, N_MIGRATIONS);
+        goto fail;
+    }
+    *out = db;
+    return CR_OK;
+fail:
+    db_close(db);
+    return st;
+}
+
+void db_close(cr_db *db)
+{
+    if (!db)
+        return;
+    db_records_finalize(db);
+    db_audit_finalize(db);
+    sqlite3_close(db->sql);
+    free(db);
+}
+
+cr_status db_migrate(cr_db *db, int *from, int *to, cr_err *err)
+{
+    int version = db_user_version(db);
+    if (from)
+        *from = version;
+    if (to)
+        *to = version;
+    if (version > N_MIGRATIONS)
+        return cr_errf(err, CR_INVALID, "%s: schema version %d is newer than this courtrules (%d)",
+                       db->path, version, N_MIGRATIONS);
+    if (version == N_MIGRATIONS)
+        return CR_OK;
+    cr_status st = db_begin(db, err);
+    if (st != CR_OK)
+        return st;
+    for (int v = version; v < N_MIGRATIONS; v++) {
+        st = db_exec(db, migrations[v], err);
+        if (st != CR_OK) {
+            cr_err_prefix(err, "migration %d -> %d", v, v + 1);
+            db_rollback(db);
+            return st;
+        }
+    }
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version=%d", N_MIGRATIONS);
+    if ((st = db_exec(db, sql, err)) != CR_OK) {
+        db_rollback(db);
+        return st;
+    }
+    if ((st = db_commit(db, err)) != CR_OK)
+        return st;
+    if (to)
+        *to = N_MIGRATIONS;
+    return CR_OK;
+}
+
+cr_status db_begin(cr_db *db, cr_err *err)
+{
+    cr_status st = db_exec(db, "BEGIN IMMEDIATE", err);
+    if (st == CR_OK)
+        db->in_tx = 1;
+    return st;
+}
+
+cr_status db_commit(cr_db *db, cr_err *err)
+{
+    cr_status st = db_exec(db, "COMMIT", err);
+    if (st == CR_OK)
+        db->in_tx = 0;
+    else
+        db_rollback(db);
+    return st;
+}
+
+void db_rollback(cr_db *db)
+{
+    if (!sqlite3_get_autocommit(db->sql))
+        sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    db->in_tx = 0;
+}
+
+cr_status db_integrity_check(cr_db *db, cr_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "integrity_check");
+    cr_status result = CR_OK;
+    if (sqlite3_step(st) != SQLITE_ROW)
+        result = db_sqlerr(db, err, "integrity_check");
+    else if (strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0)
+        result = cr_errf(err, CR_FAIL, "%s: integrity check: %s", db->path,
+                         (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return result;
+}

@@ -1,0 +1,59 @@
+/*
+ * db.h -- the storage module. All SQL in courtrules lives behind db_*.
+ *
+ * One cr_db is one SQLite connection, used by one thread. The file is opened
+ * in WAL mode with synchronous=FULL, foreign_keys=ON and a busy timeout;
+ * writes happen inside db_begin()/db_commit() (BEGIN IMMEDIATE). The schema
+ * is versioned by PRAGMA user_version and migrated by db_migrate().
+ *
+ * The storage module is split by concern: db.c (open, transactions,
+ * migrations), db_records.c (courts, people, cases, events), db_audit.c
+ * (the audit trail). Other modules never see sqlite3.h.
+ */
+#ifndef COURTRULES_DB_H
+#define COURTRULES_DB_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+typedef struct cr_db cr_db;
+
+/* The schema version this binary writes and understands. */
+int db_schema_version(void);
+
+enum db_open_mode {
+    DB_OPEN_EXISTING, /* fail if the file does not exist or is not migrated */
+    DB_OPEN_CREATE    /* create the file if needed (used by `init`) */
+};
+
+/* Opens path. Refuses a file on a network filesystem (NFS, CIFS/SMB, …)
+ * unless COURTRULES_ALLOW_NETWORK_FS=1, and a file whose schema is newer
+ * than this binary. With DB_OPEN_EXISTING, also refuses a file that needs
+ * migration (the message says to run `courtrules init`). */
+cr_status db_open(const char *path, enum db_open_mode mode, cr_db **out, cr_err *err);
+void db_close(cr_db *db);
+
+/* Applies pending migrations in one transaction. *from and *to (may be NULL)
+ * receive the versions before and after. */
+cr_status db_migrate(cr_db *db, int *from, int *to, cr_err *err);
+
+/* The file's current PRAGMA user_version. */
+int db_user_version(cr_db *db);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. db_rollback is safe to call when no
+ * transaction is open. */
+cr_status db_begin(cr_db *db, cr_err *err);
+cr_status db_commit(cr_db *db, cr_err *err);
+void db_rollback(cr_db *db);
+
+/* Runs PRAGMA integrity_check; CR_OK when it answers "ok". */
+cr_status db_integrity_check(cr_db *db, cr_err *err);
+
+/* Current time as "YYYY-MM-DDTHH:MM:SS+08:00" (Asia/Shanghai). */
+void db_now(char out[26]);
+
+/* Internal to the storage module: the raw connection (sqlite3 *). */
+void *db_handle(cr_db *db);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * db_internal.h -- shared by the storage module's files only (db*.c).
+ */
+#ifndef COURTRULES_DB_INTERNAL_H
+#define COURTRULES_DB_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "db.h"
+
+struct db_records_stmts; /* db_records.c */
+struct db_audit_stmts;   /* db_audit.c */
+
+struct cr_db {
+    sqlite3 *sql;
+    char path[1024];
+    int in_tx;
+    struct db_records_stmts *records;
+    struct db_audit_stmts *audit;
+};
+
+cr_status db_exec(cr_db *db, const char *sql, cr_err *err);
+cr_status db_sqlerr(cr_db *db, cr_err *err, const char *what);
+
+/* Each file finalizes its own prepared statements on close. */
+void db_records_finalize(cr_db *db);
+void db_audit_finalize(cr_db *db);
+
+#endif
