@@ -23,10 +23,10 @@
 
 /* High courts: province-level abbreviations, plus 兵 (新疆高院生产建设兵团分院
  * and its courts) and 军 (military courts). Each is one CJK character. */
-static const char *const PROVINCES[] = {
-    "京", "津", "冀", "晋", "内", "辽", "吉", "黑", "沪", "苏", "浙", "皖", "闽", "赣", "鲁", "豫",
-    "鄂", "湘", "粤", "桂", "琼", "渝", "川", "贵", "云", "藏", "陕", "甘", "青", "宁", "新", "兵",
-    "军"};
+static const char *const PROVINCES[] = {"京", "津", "冀", "晋", "内", "辽", "吉", "黑", "沪",
+                                        "苏", "浙", "皖", "闽", "赣", "鲁", "豫", "鄂", "湘",
+                                        "粤", "桂", "琼", "渝", "川", "贵", "云", "藏", "陕",
+                                        "甘", "青", "宁", "新", "兵", "军"};
 
 /* 专门审判代字, one character each. The element was added by 法〔2018〕335号
  * (关于修改《关于人民法院案件案号的若干规定》的决定), which names 知 for patent
@@ -41,20 +41,20 @@ static const struct type_code {
     const char *code;
     const char *kind;
 } TYPE_CODES[] = {
-    {"民初", "民事"},     {"民终", "民事"},     {"民申", "民事"},     {"民再", "民事"},
-    {"民抗", "民事"},     {"民监", "民事"},     {"民特", "民事"},     {"民催", "民事"},
-    {"民督", "民事"},     {"民破", "民事"},     {"民撤", "民事"},     {"民辖", "民事"},
-    {"民辖终", "民事"},   {"民他", "民事"},     {"民算", "民事"},     {"刑初", "刑事"},
-    {"刑终", "刑事"},     {"刑申", "刑事"},     {"刑再", "刑事"},     {"刑抗", "刑事"},
-    {"刑监", "刑事"},     {"刑核", "刑事"},     {"刑更", "刑事"},     {"刑医", "刑事"},
-    {"刑没", "刑事"},     {"刑辖", "刑事"},     {"刑他", "刑事"},     {"刑止", "刑事"},
-    {"行初", "行政"},     {"行终", "行政"},     {"行申", "行政"},     {"行再", "行政"},
-    {"行抗", "行政"},     {"行监", "行政"},     {"行审", "行政"},     {"行审复", "行政"},
-    {"行辖", "行政"},     {"行他", "行政"},     {"行赔初", "国家赔偿"}, {"行赔终", "国家赔偿"},
-    {"执", "执行"},       {"执恢", "执行"},     {"执异", "执行"},     {"执复", "执行"},
-    {"执保", "执行"},     {"执监", "执行"},     {"执协", "执行"},     {"执他", "执行"},
-    {"执破", "执行"},     {"财保", "保全"},     {"行保", "保全"},     {"证保", "保全"},
-    {"司救", "司法救助"}, {"赔", "国家赔偿"},   {"委赔", "国家赔偿"}, {"法赔", "国家赔偿"},
+    {"民初", "民事"},     {"民终", "民事"},   {"民申", "民事"},       {"民再", "民事"},
+    {"民抗", "民事"},     {"民监", "民事"},   {"民特", "民事"},       {"民催", "民事"},
+    {"民督", "民事"},     {"民破", "民事"},   {"民撤", "民事"},       {"民辖", "民事"},
+    {"民辖终", "民事"},   {"民他", "民事"},   {"民算", "民事"},       {"刑初", "刑事"},
+    {"刑终", "刑事"},     {"刑申", "刑事"},   {"刑再", "刑事"},       {"刑抗", "刑事"},
+    {"刑监", "刑事"},     {"刑核", "刑事"},   {"刑更", "刑事"},       {"刑医", "刑事"},
+    {"刑没", "刑事"},     {"刑辖", "刑事"},   {"刑他", "刑事"},       {"刑止", "刑事"},
+    {"行初", "行政"},     {"行终", "行政"},   {"行申", "行政"},       {"行再", "行政"},
+    {"行抗", "行政"},     {"行监", "行政"},   {"行审", "行政"},       {"行审复", "行政"},
+    {"行辖", "行政"},     {"行他", "行政"},   {"行赔初", "国家赔偿"}, {"行赔终", "国家赔偿"},
+    {"执", "执行"},       {"执恢", "执行"},   {"执异", "执行"},       {"执复", "执行"},
+    {"执保", "执行"},     {"执监", "执行"},   {"执协", "执行"},       {"执他", "执行"},
+    {"执破", "执行"},     {"财保", "保全"},   {"行保", "保全"},       {"证保", "保全"},
+    {"司救", "司法救助"}, {"赔", "国家赔偿"}, {"委赔", "国家赔偿"},   {"法赔", "国家赔偿"},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -144,6 +144,8 @@ static int parse_court(const char *p, size_t *len, int *ndigits, char *why, size
         *ndigits = -1;
         return 0;
     }
+    if (*p == '\0')
+        return fail(why, whylen, "missing court code");
     size_t n = utf8_len((const unsigned char *)p);
     for (size_t i = 0; i < COUNT(PROVINCES); i++) {
         if (n == strlen(PROVINCES[i]) && strncmp(p, PROVINCES[i], n) == 0) {
@@ -157,8 +159,6 @@ static int parse_court(const char *p, size_t *len, int *ndigits, char *why, size
             return 0;
         }
     }
-    if (n == 0 || *p == '\0')
-        return fail(why, whylen, "missing court code");
     return fail(why, whylen, "unknown court code starting with \"%.*s\"", (int)n, p);
 }
 
@@ -172,8 +172,8 @@ static int parse_tail(const char *p, long long *seq, char *why, size_t whylen)
         return fail(why, whylen, "expected a sequence number, got \"%s\"", p);
     }
     if (p[0] == '0')
-        return fail(why, whylen, n == 1 ? "sequence number is zero"
-                                        : "sequence number has a leading zero");
+        return fail(why, whylen,
+                    n == 1 ? "sequence number is zero" : "sequence number has a leading zero");
     if (n > 10)
         return fail(why, whylen, "sequence number %.*s exceeds %lld", (int)n, p, SEQ_MAX);
     long long v = 0;
@@ -263,8 +263,8 @@ static int parse_old_style(const char *rest, const char *zi, cr_casenum *cn, cha
         return fail(why, whylen, "old-style text before 字第 is only digits: \"%.*s\"", (int)len,
                     rest);
     if (len >= sizeof cn->type_code)
-        return fail(why, whylen, "old-style text before 字第 is too long (%zu bytes, max %zu)",
-                    len, sizeof cn->type_code - 1);
+        return fail(why, whylen, "old-style text before 字第 is too long (%zu bytes, max %zu)", len,
+                    sizeof cn->type_code - 1);
     memcpy(cn->type_code, rest, len);
     cn->type_code[len] = '\0';
     cn->old_style = 1;
@@ -284,7 +284,8 @@ int casenum_parse(const char *s, cr_casenum *out, char *why, size_t whylen)
     else if (starts_with(p, "（"))
         p += strlen("（");
     else if (starts_with(p, "〔") || starts_with(p, "["))
-        return fail(why, whylen, "bad parentheses: case numbers use ( ) or （ ）, not [ ] or 〔 〕");
+        return fail(why, whylen,
+                    "bad parentheses: case numbers use ( ) or （ ）, not [ ] or 〔 〕");
     else
         return fail(why, whylen, "bad parentheses: a case number starts with ( or （");
 

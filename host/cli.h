@@ -44,5 +44,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int cmd_init(int argc, char **argv, const cli_common *common);
 int cmd_ingest(int argc, char **argv, const cli_common *common);
 int cmd_audit(int argc, char **argv, const cli_common *common);
+int cmd_stats(int argc, char **argv, const cli_common *common);
 
 #endif

@@ -9,6 +9,7 @@
 static const cli_command commands[] = {
     {"init", cmd_init, "create or migrate the database"},
     {"ingest", cmd_ingest, "load courts, people, cases, case events (JSON Lines)"},
+    {"stats", cmd_stats, "what the database holds, by court, kind and status"},
     {"audit", cmd_audit, "verify or list the hash-chained audit trail"},
 };
 

@@ -1,0 +1,400 @@
+/*
+ * db_records.c -- SQL for courts, people, cases, events and ingest batches.
+ */
+#include "db_records.h"
+#include "db_internal.h"
+
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+enum stmt_op { OP_LOOKUP, OP_INSERT, OP_UPDATE, OP_TOUCH, OP_COUNT, N_OPS };
+
+/* Per record type: key lookup (batch_id, doc unchanged?), insert, full
+ * update, touch (mark seen in this batch), count. Column order of insert and
+ * update matches bind_columns(). */
+static const char *const sql[REC_TYPE_COUNT][N_OPS] = {
+    [REC_COURT] =
+        {
+            "SELECT batch_id, doc = ?2 FROM courts WHERE code = ?1",
+            "INSERT INTO courts(code, name, level, parent, doc, batch_id) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "UPDATE courts SET name = ?2, level = ?3, parent = ?4, doc = ?5, batch_id = ?6 "
+            "WHERE code = ?1",
+            "UPDATE courts SET batch_id = ?2 WHERE code = ?1",
+            "SELECT count(*) FROM courts",
+        },
+    [REC_PERSON] =
+        {
+            "SELECT batch_id, doc = ?2 FROM people WHERE id = ?1",
+            "INSERT INTO people(id, court, name, roles, division, team, in_quota, start_date, "
+            "end_date, doc, batch_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            "UPDATE people SET court = ?2, name = ?3, roles = ?4, division = ?5, team = ?6, "
+            "in_quota = ?7, start_date = ?8, end_date = ?9, doc = ?10, batch_id = ?11 "
+            "WHERE id = ?1",
+            "UPDATE people SET batch_id = ?2 WHERE id = ?1",
+            "SELECT count(*) FROM people",
+        },
+    [REC_CASE] =
+        {
+            "SELECT batch_id, doc = ?2, court FROM cases WHERE case_no = ?1",
+            "INSERT INTO cases(case_no, court, year, type_code, seq, kind, cause, procedure, "
+            "filing_date, claim_fen, party_count, status, closing_date, doc, batch_id, "
+            "changed_batch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+            "?14, ?15, ?15)",
+            "UPDATE cases SET court = ?2, year = ?3, type_code = ?4, seq = ?5, kind = ?6, "
+            "cause = ?7, procedure = ?8, filing_date = ?9, claim_fen = ?10, party_count = ?11, "
+            "status = ?12, closing_date = ?13, doc = ?14, batch_id = ?15, changed_batch = ?15 "
+            "WHERE case_no = ?1",
+            "UPDATE cases SET batch_id = ?2 WHERE case_no = ?1",
+            "SELECT count(*) FROM cases",
+        },
+    [REC_EVENT] =
+        {
+            "SELECT batch_id, doc = ?2 FROM events WHERE id = ?1",
+            "INSERT INTO events(id, case_no, court, type, at, doc, batch_id) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "UPDATE events SET case_no = ?2, court = ?3, type = ?4, at = ?5, doc = ?6, "
+            "batch_id = ?7 WHERE id = ?1",
+            "UPDATE events SET batch_id = ?2 WHERE id = ?1",
+            "SELECT count(*) FROM events",
+        },
+};
+
+struct db_records_stmts {
+    sqlite3_stmt *op[REC_TYPE_COUNT][N_OPS];
+    sqlite3_stmt *staffing_delete, *staffing_insert, *case_changed;
+    sqlite3_stmt *batch_open, *batch_close;
+};
+
+void db_records_finalize(cr_db *db)
+{
+    struct db_records_stmts *s = db->records;
+    if (!s)
+        return;
+    for (int t = 0; t < REC_TYPE_COUNT; t++)
+        for (int o = 0; o < N_OPS; o++)
+            sqlite3_finalize(s->op[t][o]);
+    sqlite3_finalize(s->staffing_delete);
+    sqlite3_finalize(s->staffing_insert);
+    sqlite3_finalize(s->case_changed);
+    sqlite3_finalize(s->batch_open);
+    sqlite3_finalize(s->batch_close);
+    free(s);
+    db->records = NULL;
+}
+
+/* Prepares (once) and resets a cached statement. */
+static sqlite3_stmt *stmt(cr_db *db, sqlite3_stmt **slot, const char *text, cr_err *err)
+{
+    if (!*slot) {
+        if (sqlite3_prepare_v3(db->sql, text, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) !=
+            SQLITE_OK) {
+            db_sqlerr(db, err, "prepare");
+            *slot = NULL;
+            return NULL;
+        }
+    } else {
+        sqlite3_reset(*slot);
+        sqlite3_clear_bindings(*slot);
+    }
+    return *slot;
+}
+
+static struct db_records_stmts *stmts(cr_db *db, cr_err *err)
+{
+    if (!db->records && !(db->records = calloc(1, sizeof *db->records)))
+        cr_errf(err, CR_FAIL, "out of memory");
+    return db->records;
+}
+
+static sqlite3_stmt *op_stmt(cr_db *db, record_type t, enum stmt_op op, cr_err *err)
+{
+    struct db_records_stmts *s = stmts(db, err);
+    return s ? stmt(db, &s->op[t][op], sql[t][op], err) : NULL;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Runs a statement that returns no rows. */
+static cr_status run(cr_db *db, sqlite3_stmt *st, const char *what, cr_err *err)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return cr_errf(err, CR_FAIL, "%s: %s: %s", db->path, what, sqlite3_errmsg(db->sql));
+    return CR_OK;
+}
+
+cr_status db_batch_open(cr_db *db, const char *source, int64_t *batch_id, cr_err *err)
+{
+    struct db_records_stmts *s = stmts(db, err);
+    sqlite3_stmt *st = s ? stmt(db, &s->batch_open,
+                                "INSERT INTO batches(source, started_at) VALUES (?1, ?2)", err)
+                         : NULL;
+    if (!st)
+        return CR_FAIL;
+    char now[26];
+    db_now(now);
+    bind_text(st, 1, source);
+    bind_text(st, 2, now);
+    cr_status rc = run(db, st, "open batch", err);
+    if (rc == CR_OK)
+        *batch_id = sqlite3_last_insert_rowid(db->sql);
+    return rc;
+}
+
+cr_status db_batch_close(cr_db *db, int64_t batch_id, const char *summary_json, cr_err *err)
+{
+    struct db_records_stmts *s = stmts(db, err);
+    sqlite3_stmt *st =
+        s ? stmt(db, &s->batch_close,
+                 "UPDATE batches SET finished_at = ?2, summary = ?3 WHERE id = ?1", err)
+          : NULL;
+    if (!st)
+        return CR_FAIL;
+    char now[26];
+    db_now(now);
+    sqlite3_bind_int64(st, 1, batch_id);
+    bind_text(st, 2, now);
+    bind_text(st, 3, summary_json);
+    return run(db, st, "close batch", err);
+}
+
+/* Binds the insert/update columns of rec; returns the index of the batch_id
+ * parameter. */
+static int bind_columns(sqlite3_stmt *st, const record *rec, const char *doc, char **roles_text)
+{
+    bind_text(st, 1, rec->key);
+    switch (rec->type) {
+    case REC_COURT:
+        bind_text(st, 2, rec->u.court.name);
+        bind_text(st, 3, rec->u.court.level);
+        bind_text(st, 4, rec->u.court.parent);
+        bind_text(st, 5, doc);
+        return 6;
+    case REC_PERSON:
+        *roles_text = json_dumps(rec->u.person.roles, JSON_COMPACT);
+        bind_text(st, 2, rec->u.person.court);
+        bind_text(st, 3, rec->u.person.name);
+        bind_text(st, 4, *roles_text);
+        bind_text(st, 5, rec->u.person.division);
+        bind_text(st, 6, rec->u.person.team);
+        sqlite3_bind_int(st, 7, rec->u.person.in_quota);
+        bind_text(st, 8, rec->u.person.start_date);
+        bind_text(st, 9, rec->u.person.end_date);
+        bind_text(st, 10, doc);
+        return 11;
+    case REC_CASE:
+        bind_text(st, 2, rec->u.kase.court);
+        sqlite3_bind_int(st, 3, rec->u.kase.no.year);
+        bind_text(st, 4, rec->u.kase.no.type_code);
+        sqlite3_bind_int64(st, 5, rec->u.kase.no.seq);
+        bind_text(st, 6, rec->u.kase.kind);
+        bind_text(st, 7, rec->u.kase.cause);
+        bind_text(st, 8, rec->u.kase.procedure);
+        bind_text(st, 9, rec->u.kase.filing_date);
+        if (rec->u.kase.has_claim)
+            sqlite3_bind_int64(st, 10, rec->u.kase.claim_fen);
+        else
+            sqlite3_bind_null(st, 10);
+        sqlite3_bind_int64(st, 11, rec->u.kase.party_count);
+        bind_text(st, 12, rec->u.kase.status);
+        bind_text(st, 13, rec->u.kase.closing_date);
+        bind_text(st, 14, doc);
+        return 15;
+    case REC_EVENT:
+        bind_text(st, 2, rec->u.event.case_no);
+        bind_text(st, 3, rec->u.event.court);
+        bind_text(st, 4, rec->u.event.event);
+        bind_text(st, 5, rec->u.event.at);
+        bind_text(st, 6, doc);
+        return 7;
+    default:
+        return 0;
+    }
+}
+
+static cr_status put_staffing(cr_db *db, const record *rec, cr_err *err)
+{
+    struct db_records_stmts *s = db->records;
+    sqlite3_stmt *del =
+        stmt(db, &s->staffing_delete, "DELETE FROM court_staffing WHERE court = ?1", err);
+    if (!del)
+        return CR_FAIL;
+    bind_text(del, 1, rec->key);
+    cr_status rc = run(db, del, "staffing", err);
+    size_t i;
+    json_t *entry;
+    static const char *const columns[] = {"year", "authorized_staff", "central_special_staff",
+                                          "quota_allotted", "quota_filled", "admin_staff"};
+    json_array_foreach(rec->u.court.staffing, i, entry)
+    {
+        if (rc != CR_OK)
+            break;
+        sqlite3_stmt *ins = stmt(db, &s->staffing_insert,
+                                 "INSERT INTO court_staffing(court, year, authorized_staff, "
+                                 "central_special_staff, quota_allotted, quota_filled, "
+                                 "admin_staff) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                 err);
+        if (!ins)
+            return CR_FAIL;
+        bind_text(ins, 1, rec->key);
+        for (int c = 0; c < 6; c++) {
+            json_t *v = json_object_get(entry, columns[c]);
+            if (v)
+                sqlite3_bind_int64(ins, c + 2, json_integer_value(v));
+            else
+                sqlite3_bind_null(ins, c + 2);
+        }
+        rc = run(db, ins, "staffing", err);
+    }
+    return rc;
+}
+
+cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const char *doc_text,
+                        db_put_result *result, cr_err *err)
+{
+    sqlite3_stmt *look = op_stmt(db, rec->type, OP_LOOKUP, err);
+    if (!look)
+        return CR_FAIL;
+    bind_text(look, 1, rec->key);
+    bind_text(look, 2, doc_text);
+    int rc = sqlite3_step(look);
+    int exists = rc == SQLITE_ROW;
+    int64_t prev_batch = exists ? sqlite3_column_int64(look, 0) : 0;
+    int same = exists && sqlite3_column_int(look, 1);
+    sqlite3_reset(look);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_sqlerr(db, err, "lookup");
+
+    if (exists && prev_batch == batch_id) {
+        *result = DB_PUT_DUPLICATE;
+        return CR_OK;
+    }
+    cr_status st;
+    if (same) {
+        sqlite3_stmt *touch = op_stmt(db, rec->type, OP_TOUCH, err);
+        if (!touch)
+            return CR_FAIL;
+        bind_text(touch, 1, rec->key);
+        sqlite3_bind_int64(touch, 2, batch_id);
+        *result = DB_PUT_UNCHANGED;
+        return run(db, touch, "touch", err);
+    }
+    sqlite3_stmt *w = op_stmt(db, rec->type, exists ? OP_UPDATE : OP_INSERT, err);
+    if (!w)
+        return CR_FAIL;
+    char *roles = NULL;
+    int batch_param = bind_columns(w, rec, doc_text, &roles);
+    sqlite3_bind_int64(w, batch_param, batch_id);
+    st = run(db, w, exists ? "update" : "insert", err);
+    free(roles);
+    *result = exists ? DB_PUT_UPDATED : DB_PUT_NEW;
+    if (st == CR_OK && rec->type == REC_COURT && (exists || rec->u.court.staffing))
+        st = put_staffing(db, rec, err);
+    if (st == CR_OK && rec->type == REC_EVENT && rec->u.event.case_no) {
+        /* A new or changed event changes what rules see of its case. */
+        sqlite3_stmt *ch = stmt(db, &db->records->case_changed,
+                                "UPDATE cases SET changed_batch = ?2 WHERE case_no = ?1", err);
+        if (!ch)
+            return CR_FAIL;
+        bind_text(ch, 1, rec->u.event.case_no);
+        sqlite3_bind_int64(ch, 2, batch_id);
+        st = run(db, ch, "mark case changed", err);
+    }
+    return st;
+}
+
+int db_record_known(cr_db *db, record_type type, const char *key, char *court_out,
+                    size_t court_len, cr_err *err)
+{
+    sqlite3_stmt *look = op_stmt(db, type, OP_LOOKUP, err);
+    if (!look)
+        return -1;
+    bind_text(look, 1, key);
+    sqlite3_bind_null(look, 2);
+    int rc = sqlite3_step(look);
+    if (rc == SQLITE_ROW && type == REC_CASE && court_out) {
+        const char *c = (const char *)sqlite3_column_text(look, 2);
+        snprintf(court_out, court_len, "%s", c ? c : "");
+    }
+    sqlite3_reset(look);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_sqlerr(db, err, "lookup");
+        return -1;
+    }
+    return rc == SQLITE_ROW;
+}
+
+cr_status db_record_counts(cr_db *db, int64_t counts[REC_TYPE_COUNT], cr_err *err)
+{
+    for (int t = 0; t < REC_TYPE_COUNT; t++) {
+        sqlite3_stmt *st = op_stmt(db, (record_type)t, OP_COUNT, err);
+        if (!st)
+            return CR_FAIL;
+        if (sqlite3_step(st) != SQLITE_ROW) {
+            sqlite3_reset(st);
+            return db_sqlerr(db, err, "count");
+        }
+        counts[t] = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    return CR_OK;
+}
+
+/* Runs a two-column (label, count) query into a JSON object. */
+static cr_status group_counts(cr_db *db, const char *query, json_t *into, cr_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql, query, -1, &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "stats");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *label = (const char *)sqlite3_column_text(st, 0);
+        json_object_set_new(into, label ? label : "(none)",
+                            json_integer(sqlite3_column_int64(st, 1)));
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CR_OK : db_sqlerr(db, err, "stats");
+}
+
+cr_status db_record_stats(cr_db *db, json_t **out, cr_err *err)
+{
+    static const struct {
+        const char *name, *query;
+    } groups[] = {
+        {"courts_by_level", "SELECT level, count(*) FROM courts GROUP BY 1 ORDER BY 2 DESC"},
+        {"cases_by_court", "SELECT court, count(*) FROM cases GROUP BY 1 ORDER BY 1"},
+        {"cases_by_kind", "SELECT kind, count(*) FROM cases GROUP BY 1 ORDER BY 2 DESC"},
+        {"cases_by_status", "SELECT status, count(*) FROM cases GROUP BY 1 ORDER BY 2 DESC"},
+        {"cases_by_procedure", "SELECT procedure, count(*) FROM cases GROUP BY 1 ORDER BY 2 DESC"},
+        {"events_by_type", "SELECT type, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC"},
+    };
+    int64_t counts[REC_TYPE_COUNT];
+    cr_status st = db_record_counts(db, counts, err);
+    if (st != CR_OK)
+        return st;
+    json_t *j = json_object();
+    json_t *totals = json_object();
+    for (int t = 0; t < REC_TYPE_COUNT; t++)
+        json_object_set_new(totals, record_type_name((record_type)t), json_integer(counts[t]));
+    json_object_set_new(j, "totals", totals);
+    for (size_t i = 0; i < sizeof groups / sizeof groups[0] && st == CR_OK; i++) {
+        json_t *g = json_object();
+        json_object_set_new(j, groups[i].name, g);
+        st = group_counts(db, groups[i].query, g, err);
+    }
+    if (st != CR_OK) {
+        json_decref(j);
+        return st;
+    }
+    *out = j;
+    return CR_OK;
+}

@@ -1,0 +1,170 @@
+/* Unit tests: opening the database, pragmas and schema migrations. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+
+static char dir[64];
+static char path[128];
+
+static int setup(void **state)
+{
+    snprintf(dir, sizeof dir, "/tmp/courtrules-test-db.XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(path, sizeof path, "%s/t.db", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+static int pragma_int(const char *p, const char *pragma)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    int v = -1;
+    assert_int_equal(sqlite3_open(p, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, pragma, -1, &st, NULL), SQLITE_OK);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+static void fresh_database_migrates_to_current(void **state)
+{
+    cr_db *db;
+    cr_err err;
+    int from = -1, to = -1;
+    assert_int_equal(db_open(path, DB_OPEN_CREATE, &db, &err), CR_OK);
+    assert_int_equal(db_user_version(db), 0);
+    assert_int_equal(db_migrate(db, &from, &to, &err), CR_OK);
+    assert_int_equal(from, 0);
+    assert_int_equal(to, db_schema_version());
+    assert_int_equal(db_user_version(db), db_schema_version());
+    /* Migrating again is a no-op. */
+    assert_int_equal(db_migrate(db, &from, &to, &err), CR_OK);
+    assert_int_equal(from, to);
+    assert_int_equal(db_integrity_check(db, &err), CR_OK);
+    db_close(db);
+    assert_int_equal(pragma_int(path, "PRAGMA user_version"), db_schema_version());
+}
+
+static void existing_mode_needs_a_migrated_file(void **state)
+{
+    cr_db *db;
+    cr_err err;
+    assert_int_equal(db_open(path, DB_OPEN_EXISTING, &db, &err), CR_INVALID);
+    assert_non_null(strstr(err.msg, "courtrules init"));
+    assert_null(db);
+    /* Created but not migrated: refused too, with the reason. */
+    assert_int_equal(db_open(path, DB_OPEN_CREATE, &db, &err), CR_OK);
+    db_close(db);
+    assert_int_equal(db_open(path, DB_OPEN_EXISTING, &db, &err), CR_INVALID);
+    assert_non_null(strstr(err.msg, "needs migration"));
+}
+
+static void newer_schema_is_refused(void **state)
+{
+    cr_db *db;
+    cr_err err;
+    assert_int_equal(db_open(path, DB_OPEN_CREATE, &db, &err), CR_OK);
+    assert_int_equal(db_migrate(db, NULL, NULL, &err), CR_OK);
+    db_close(db);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "PRAGMA user_version=9999", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    assert_int_equal(db_open(path, DB_OPEN_EXISTING, &db, &err), CR_INVALID);
+    assert_non_null(strstr(err.msg, "newer than this courtrules"));
+    assert_int_equal(db_open(path, DB_OPEN_CREATE, &db, &err), CR_INVALID);
+}
+
+static void pragmas_are_set(void **state)
+{
+    cr_db *db;
+    cr_err err;
+    assert_int_equal(db_open(path, DB_OPEN_CREATE, &db, &err), CR_OK);
+    assert_int_equal(db_migrate(db, NULL, NULL, &err), CR_OK);
+    sqlite3 *h = db_handle(db);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA foreign_keys", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA synchronous", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 2); /* FULL */
+    sqlite3_finalize(st);
+    /* WAL persists in the file: a plain connection sees it without asking. */
+    sqlite3 *other;
+    assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(other, "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    sqlite3_close(other);
+    db_close(db);
+}
+
+static void transactions_roll_back(void **state)
+{
+    cr_db *db;
+    cr_err err;
+    assert_int_equal(db_open(path, DB_OPEN_CREATE, &db, &err), CR_OK);
+    assert_int_equal(db_migrate(db, NULL, NULL, &err), CR_OK);
+    assert_int_equal(db_begin(db, &err), CR_OK);
+    assert_int_equal(sqlite3_exec(db_handle(db),
+                                  "INSERT INTO meta(key, value) VALUES ('k', 'v')", NULL, NULL,
+                                  NULL),
+                     SQLITE_OK);
+    db_rollback(db);
+    db_rollback(db); /* safe twice */
+    sqlite3_stmt *st;
+    assert_int_equal(
+        sqlite3_prepare_v2(db_handle(db), "SELECT count(*) FROM meta WHERE key='k'", -1, &st, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 0);
+    sqlite3_finalize(st);
+    db_close(db);
+}
+
+static void not_a_database_is_reported(void **state)
+{
+    FILE *f = fopen(path, "w");
+    fputs("this is not sqlite, just text that is long enough to have a header.........", f);
+    fclose(f);
+    cr_db *db;
+    cr_err err;
+    assert_int_not_equal(db_open(path, DB_OPEN_EXISTING, &db, &err), CR_OK);
+    assert_non_null(strstr(err.msg, path));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(fresh_database_migrates_to_current, setup, teardown),
+        cmocka_unit_test_setup_teardown(existing_mode_needs_a_migrated_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(newer_schema_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(pragmas_are_set, setup, teardown),
+        cmocka_unit_test_setup_teardown(transactions_roll_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(not_a_database_is_reported, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
