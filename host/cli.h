@@ -45,5 +45,8 @@ int cmd_init(int argc, char **argv, const cli_common *common);
 int cmd_ingest(int argc, char **argv, const cli_common *common);
 int cmd_audit(int argc, char **argv, const cli_common *common);
 int cmd_stats(int argc, char **argv, const cli_common *common);
+int cmd_eval(int argc, char **argv, const cli_common *common);
+int cmd_alerts(int argc, char **argv, const cli_common *common);
+int cmd_explain(int argc, char **argv, const cli_common *common);
 
 #endif

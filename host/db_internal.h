@@ -10,6 +10,7 @@
 
 struct db_records_stmts; /* db_records.c */
 struct db_audit_stmts;   /* db_audit.c */
+struct db_eval_stmts;    /* db_eval.c */
 
 struct cr_db {
     sqlite3 *sql;
@@ -17,6 +18,7 @@ struct cr_db {
     int in_tx;
     struct db_records_stmts *records;
     struct db_audit_stmts *audit;
+    struct db_eval_stmts *eval;
 };
 
 cr_status db_exec(cr_db *db, const char *sql, cr_err *err);
@@ -25,5 +27,6 @@ cr_status db_sqlerr(cr_db *db, cr_err *err, const char *what);
 /* Each file finalizes its own prepared statements on close. */
 void db_records_finalize(cr_db *db);
 void db_audit_finalize(cr_db *db);
+void db_eval_finalize(cr_db *db);
 
 #endif

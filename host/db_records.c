@@ -65,6 +65,10 @@ struct db_records_stmts {
     sqlite3_stmt *op[REC_TYPE_COUNT][N_OPS];
     sqlite3_stmt *staffing_delete, *staffing_insert, *case_changed;
     sqlite3_stmt *batch_open, *batch_close;
+    /* The case last marked changed, and in which batch: events follow their
+     * case in a file, so this saves an UPDATE per event. */
+    char marked_case[128];
+    int64_t marked_batch;
 };
 
 void db_records_finalize(cr_db *db)
@@ -299,8 +303,16 @@ cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const ch
     *result = exists ? DB_PUT_UPDATED : DB_PUT_NEW;
     if (st == CR_OK && rec->type == REC_COURT && (exists || rec->u.court.staffing))
         st = put_staffing(db, rec, err);
-    if (st == CR_OK && rec->type == REC_EVENT && rec->u.event.case_no) {
+    struct db_records_stmts *s = db->records;
+    if (st == CR_OK && rec->type == REC_CASE) {
+        snprintf(s->marked_case, sizeof s->marked_case, "%s", rec->key);
+        s->marked_batch = batch_id;
+    }
+    if (st == CR_OK && rec->type == REC_EVENT && rec->u.event.case_no &&
+        !(s->marked_batch == batch_id && strcmp(s->marked_case, rec->u.event.case_no) == 0)) {
         /* A new or changed event changes what rules see of its case. */
+        snprintf(s->marked_case, sizeof s->marked_case, "%s", rec->u.event.case_no);
+        s->marked_batch = batch_id;
         sqlite3_stmt *ch = stmt(db, &db->records->case_changed,
                                 "UPDATE cases SET changed_batch = ?2 WHERE case_no = ?1", err);
         if (!ch)

@@ -4,6 +4,7 @@
 #include "ingest.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -184,12 +185,197 @@ json_t *ingest_summary_json(const ingest_summary *sum)
     return j;
 }
 
+/* ---- the parser thread ----
+ *
+ * Parsing, validating and serializing records is as costly as storing them,
+ * so a second thread does it: it reads lines into chunks of parsed records
+ * and hands them, in order, through a small bounded queue to the thread that
+ * owns the database. Memory stays flat: at most QUEUE_CHUNKS chunks of at
+ * most CHUNK_ITEMS records or CHUNK_BYTES of input are in flight.
+ */
+
+#define CHUNK_ITEMS 256
+#define CHUNK_BYTES (1 << 20)
+#define QUEUE_CHUNKS 8
+
+typedef struct item {
+    int64_t lineno;
+    char *line; /* the raw line (owned), for the digest and rejects */
+    size_t len;
+    int too_long;
+    cr_status st;  /* of parsing */
+    char *errmsg;  /* when st != CR_OK */
+    record rec;    /* when st == CR_OK */
+    char *doc;     /* normalized JSON text */
+} item;
+
+typedef struct chunk {
+    item items[CHUNK_ITEMS];
+    size_t n;
+    int64_t lines;  /* lines read so far, blank ones included */
+    int eof, read_error;
+} chunk;
+
+typedef struct pipeline {
+    line_reader *reader;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    chunk *queue[QUEUE_CHUNKS];
+    size_t head, count;
+    int stop; /* set by the writer when it gives up */
+} pipeline;
+
+static void chunk_free(chunk *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        free(c->items[i].line);
+        free(c->items[i].errmsg);
+        free(c->items[i].doc);
+        if (c->items[i].st == CR_OK)
+            record_free(&c->items[i].rec);
+    }
+    free(c);
+}
+
+static void parse_item(item *it, const char *line, size_t len)
+{
+    cr_err e;
+    it->st = record_parse(line, len, NULL, &it->rec, &e);
+    if (it->st == CR_OK && !(it->doc = record_doc_text(&it->rec))) {
+        record_free(&it->rec);
+        it->st = cr_errf(&e, CR_FAIL, "out of memory");
+    }
+    if (it->st != CR_OK)
+        it->errmsg = strdup(e.msg);
+}
+
+static void *parser_main(void *arg)
+{
+    pipeline *p = arg;
+    line_reader *r = p->reader;
+    int64_t lines = 0;
+    int done = 0;
+    while (!done) {
+        chunk *c = calloc(1, sizeof *c);
+        size_t bytes = 0;
+        while (c && c->n < CHUNK_ITEMS && bytes < CHUNK_BYTES) {
+            if (!next_line(r)) {
+                done = 1;
+                break;
+            }
+            lines++;
+            if (!r->too_long && is_blank(r->line, r->line_len))
+                continue;
+            item *it = &c->items[c->n++];
+            it->lineno = lines;
+            it->too_long = r->too_long;
+            it->len = r->too_long ? 0 : r->line_len;
+            it->line = malloc(it->len + 1);
+            if (!it->line) {
+                it->st = CR_FAIL;
+                it->errmsg = strdup("out of memory");
+                continue;
+            }
+            memcpy(it->line, r->line ? r->line : "", it->len);
+            it->line[it->len] = 0;
+            if (it->too_long) {
+                char msg[96];
+                snprintf(msg, sizeof msg, "line is longer than %zu bytes", r->max);
+                it->st = CR_INVALID;
+                it->errmsg = strdup(msg);
+            } else {
+                parse_item(it, it->line, it->len);
+            }
+            bytes += it->len;
+        }
+        pthread_mutex_lock(&p->lock);
+        if (!c) {
+            p->stop = 1; /* out of memory: the writer sees a missing eof */
+            done = 1;
+        }
+        if (c) {
+            c->lines = lines;
+            c->eof = done || p->stop;
+            c->read_error = r->error;
+            done = c->eof;
+            while (p->count == QUEUE_CHUNKS && !p->stop)
+                pthread_cond_wait(&p->changed, &p->lock);
+            p->queue[(p->head + p->count++) % QUEUE_CHUNKS] = c;
+        }
+        pthread_cond_broadcast(&p->changed);
+        pthread_mutex_unlock(&p->lock);
+        if (p->stop && !c)
+            break;
+    }
+    return NULL;
+}
+
+/* Takes the next chunk; NULL if the parser died without an eof chunk. */
+static chunk *next_chunk(pipeline *p, int parser_alive)
+{
+    pthread_mutex_lock(&p->lock);
+    while (p->count == 0 && !(p->stop && !parser_alive))
+        pthread_cond_wait(&p->changed, &p->lock);
+    chunk *c = NULL;
+    if (p->count) {
+        c = p->queue[p->head];
+        p->head = (p->head + 1) % QUEUE_CHUNKS;
+        p->count--;
+    }
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
+    return c;
+}
+
+/* Stops the parser and frees whatever it queued. */
+static void pipeline_drain(pipeline *p, pthread_t parser)
+{
+    pthread_mutex_lock(&p->lock);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
+    pthread_join(parser, NULL);
+    while (p->count) {
+        chunk_free(p->queue[p->head]);
+        p->head = (p->head + 1) % QUEUE_CHUNKS;
+        p->count--;
+    }
+}
+
 /* ---- the batch ---- */
 
 static const char *key_field(record_type t)
 {
     static const char *const names[] = {"code", "id", "case_no", "id"};
     return names[t];
+}
+
+/* Stores one parsed item. CR_INVALID/CR_FAIL with item_err set on failure. */
+static cr_status store_item(cr_db *db, ingest_summary *sum, const record_refs *refs, item *it,
+                            EVP_MD_CTX *sha, cr_err *item_err)
+{
+    if (it->st != CR_OK)
+        return cr_errf(item_err, it->st, "%s", it->errmsg ? it->errmsg : "out of memory");
+    cr_status st = record_check_refs(&it->rec, refs, item_err);
+    if (st != CR_OK)
+        return st;
+    db_put_result put = DB_PUT_NEW;
+    if ((st = db_put_record(db, sum->batch_id, &it->rec, it->doc, &put, item_err)) != CR_OK)
+        return st;
+    if (put == DB_PUT_DUPLICATE)
+        return cr_errf(item_err, CR_INVALID,
+                       "%s: '%s' is given twice in this batch (a %s key must be unique within "
+                       "one file)",
+                       key_field(it->rec.type), it->rec.key, record_type_name(it->rec.type));
+    sum->records++;
+    sum->counts[it->rec.type][put == DB_PUT_NEW       ? INGEST_NEW
+                              : put == DB_PUT_UPDATED ? INGEST_UPDATED
+                                                      : INGEST_UNCHANGED]++;
+    EVP_DigestUpdate(sha, it->line, it->len);
+    EVP_DigestUpdate(sha, "\n", 1);
+    return CR_OK;
 }
 
 cr_status ingest_stream(cr_db *db, FILE *in, const ingest_options *opt, ingest_summary *sum,
@@ -202,12 +388,17 @@ cr_status ingest_stream(cr_db *db, FILE *in, const ingest_options *opt, ingest_s
                                                                  : INGEST_MAX_LINE_BYTES};
     ref_ctx refs_ctx = {.db = db};
     record_refs refs = {ref_known, &refs_ctx};
+    pipeline pipe = {.reader = &reader};
+    pthread_t parser;
+    int parser_started = 0, saw_eof = 0;
     EVP_MD_CTX *sha = EVP_MD_CTX_new();
     cr_status st = CR_OK;
-    cr_err rec_err;
+    cr_err item_err;
 
     for (int t = 0; t < REC_TYPE_COUNT; t++)
         refs_ctx.cache[t] = calloc(CACHE_SLOTS, sizeof(ref_slot));
+    pthread_mutex_init(&pipe.lock, NULL);
+    pthread_cond_init(&pipe.changed, NULL);
     if (!sha || !EVP_DigestInit_ex(sha, EVP_sha256(), NULL)) {
         st = cr_errf(err, CR_FAIL, "cannot initialise SHA-256");
         goto cleanup;
@@ -216,66 +407,52 @@ cr_status ingest_stream(cr_db *db, FILE *in, const ingest_options *opt, ingest_s
         goto cleanup;
     if ((st = db_batch_open(db, source, &sum->batch_id, err)) != CR_OK)
         goto rollback;
+    if (pthread_create(&parser, NULL, parser_main, &pipe) != 0) {
+        st = cr_errf(err, CR_FAIL, "cannot start the parser thread");
+        goto rollback;
+    }
+    parser_started = 1;
 
-    while (next_line(&reader)) {
-        sum->lines++;
-        if (opt->progress && (sum->lines & 4095) == 0 && now_seconds() - last_progress > 0.25) {
+    while (!saw_eof) {
+        chunk *c = next_chunk(&pipe, 1);
+        if (!c) {
+            st = cr_errf(err, CR_FAIL, "%s: out of memory while reading", source);
+            goto rollback;
+        }
+        saw_eof = c->eof;
+        sum->lines = c->lines;
+        if (c->read_error) {
+            chunk_free(c);
+            st = cr_errf(err, CR_FAIL, "%s: read error after line %lld", source,
+                         (long long)sum->lines);
+            goto rollback;
+        }
+        for (size_t i = 0; i < c->n; i++) {
+            item *it = &c->items[i];
+            st = store_item(db, sum, &refs, it, sha, &item_err);
+            if (st == CR_INVALID && opt->skip_invalid) {
+                sum->rejected++;
+                write_reject(opt->rejects, source, it->lineno, it->line,
+                             it->too_long ? SIZE_MAX : it->len, item_err.msg);
+                st = CR_OK;
+            }
+            if (st != CR_OK) {
+                *err = item_err;
+                cr_err_prefix(err, "%s:%lld", source, (long long)it->lineno);
+                chunk_free(c);
+                goto rollback;
+            }
+        }
+        chunk_free(c);
+        if (opt->progress && now_seconds() - last_progress > 0.25) {
             show_progress(sum, started, source);
             last_progress = now_seconds();
         }
-        if (reader.too_long) {
-            st = cr_errf(&rec_err, CR_INVALID, "line is longer than %zu bytes", reader.max);
-        } else if (is_blank(reader.line, reader.line_len)) {
-            continue;
-        } else {
-            record rec;
-            st = record_parse(reader.line, reader.line_len, &refs, &rec, &rec_err);
-            if (st == CR_OK) {
-                char *doc = record_doc_text(&rec);
-                db_put_result put = DB_PUT_NEW;
-                st = doc ? db_put_record(db, sum->batch_id, &rec, doc, &put, &rec_err)
-                         : cr_errf(&rec_err, CR_FAIL, "out of memory");
-                if (st == CR_OK && put == DB_PUT_DUPLICATE) {
-                    st = cr_errf(&rec_err, CR_INVALID,
-                                 "%s: '%s' is given twice in this batch (a %s key must be "
-                                 "unique within one file)",
-                                 key_field(rec.type), rec.key, record_type_name(rec.type));
-                } else if (st == CR_OK) {
-                    sum->records++;
-                    sum->counts[rec.type][put == DB_PUT_NEW       ? INGEST_NEW
-                                          : put == DB_PUT_UPDATED ? INGEST_UPDATED
-                                                                  : INGEST_UNCHANGED]++;
-                    EVP_DigestUpdate(sha, reader.line, reader.line_len);
-                    EVP_DigestUpdate(sha, "\n", 1);
-                }
-                free(doc);
-                record_free(&rec);
-            }
-        }
-        if (st == CR_FAIL) {
-            *err = rec_err;
-            cr_err_prefix(err, "%s:%lld", source, (long long)sum->lines);
-            goto rollback;
-        }
-        if (st == CR_INVALID) {
-            if (!opt->skip_invalid) {
-                *err = rec_err;
-                cr_err_prefix(err, "%s:%lld", source, (long long)sum->lines);
-                goto rollback;
-            }
-            sum->rejected++;
-            write_reject(opt->rejects, source, sum->lines, reader.line,
-                         reader.too_long ? SIZE_MAX : reader.line_len, rec_err.msg);
-            st = CR_OK;
-        }
     }
+    pthread_join(parser, NULL);
+    parser_started = 0;
     if (opt->progress)
         fprintf(stderr, "\r\033[K");
-    if (reader.error) {
-        st = cr_errf(err, CR_FAIL, "%s: read error after line %lld", source,
-                     (long long)sum->lines);
-        goto rollback;
-    }
     if (sum->records == 0 && sum->rejected == 0) {
         st = cr_errf(err, CR_INVALID, "%s: no records (%s)", source,
                      sum->lines ? "only blank lines" : "empty input");
@@ -314,6 +491,10 @@ rollback:
     memset(sum->counts, 0, sizeof sum->counts);
     sum->records = 0;
 cleanup:
+    if (parser_started)
+        pipeline_drain(&pipe, parser);
+    pthread_mutex_destroy(&pipe.lock);
+    pthread_cond_destroy(&pipe.changed);
     EVP_MD_CTX_free(sha);
     free(reader.line);
     for (int t = 0; t < REC_TYPE_COUNT; t++)

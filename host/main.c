@@ -9,6 +9,9 @@
 static const cli_command commands[] = {
     {"init", cmd_init, "create or migrate the database"},
     {"ingest", cmd_ingest, "load courts, people, cases, case events (JSON Lines)"},
+    {"eval", cmd_eval, "evaluate cases against the rule sets in scope"},
+    {"alerts", cmd_alerts, "list alerts"},
+    {"explain", cmd_explain, "every rule's result and reasons for one case"},
     {"stats", cmd_stats, "what the database holds, by court, kind and status"},
     {"audit", cmd_audit, "verify or list the hash-chained audit trail"},
 };

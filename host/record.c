@@ -328,7 +328,7 @@ static cr_status check_ref(const record_refs *refs, record_type type, const char
 
 /* ---- per-type validation ---- */
 
-static cr_status parse_court(record *rec, const record_refs *refs, cr_err *err)
+static cr_status parse_court(record *rec, cr_err *err)
 {
     json_t *doc = rec->doc;
     char why[256];
@@ -341,12 +341,8 @@ static cr_status parse_court(record *rec, const record_refs *refs, cr_err *err)
     rec->u.court.name = str(doc, "name");
     rec->u.court.level = str(doc, "level");
     rec->u.court.parent = str(doc, "parent");
-    if (rec->u.court.parent) {
-        if (strcmp(rec->u.court.parent, rec->key) == 0)
-            return cr_errf(err, CR_INVALID, "parent: a court cannot be its own parent");
-        if ((st = check_ref(refs, REC_COURT, rec->u.court.parent, "parent", NULL, err)) != CR_OK)
-            return st;
-    }
+    if (rec->u.court.parent && strcmp(rec->u.court.parent, rec->key) == 0)
+        return cr_errf(err, CR_INVALID, "parent: a court cannot be its own parent");
     json_t *staffing = json_object_get(doc, "staffing");
     rec->u.court.staffing = staffing;
     if (staffing) {
@@ -377,7 +373,7 @@ static cr_status parse_court(record *rec, const record_refs *refs, cr_err *err)
     return CR_OK;
 }
 
-static cr_status parse_person(record *rec, const record_refs *refs, cr_err *err)
+static cr_status parse_person(record *rec, cr_err *err)
 {
     json_t *doc = rec->doc;
     cr_status st = check_fields(doc, person_fields, "", err);
@@ -391,9 +387,6 @@ static cr_status parse_person(record *rec, const record_refs *refs, cr_err *err)
     rec->u.person.in_quota = json_is_true(json_object_get(doc, "in_quota"));
     rec->u.person.start_date = str(doc, "start_date");
     rec->u.person.end_date = str(doc, "end_date");
-    if ((st = check_ref(refs, REC_COURT, rec->u.person.court, "court", NULL, err)) != CR_OK)
-        return st;
-
     json_t *roles = json_object_get(doc, "roles");
     rec->u.person.roles = roles;
     if (!json_is_array(roles))
@@ -464,7 +457,7 @@ static cr_status parse_flags(json_t *flags, cr_err *err)
     return CR_OK;
 }
 
-static cr_status parse_case(record *rec, const record_refs *refs, cr_err *err)
+static cr_status parse_case(record *rec, cr_err *err)
 {
     json_t *doc = rec->doc;
     char why[256];
@@ -492,8 +485,6 @@ static cr_status parse_case(record *rec, const record_refs *refs, cr_err *err)
     }
     court = str(doc, "court");
     rec->u.kase.court = court;
-    if ((st = check_ref(refs, REC_COURT, court, "court", NULL, err)) != CR_OK)
-        return st;
 
     /* Kind: implied by the type code; an explicit one must agree. */
     const char *implied = no->old_style ? NULL : casenum_kind(no->type_code);
@@ -550,14 +541,8 @@ static cr_status parse_case(record *rec, const record_refs *refs, cr_err *err)
             snprintf(path, sizeof path, "judges[%zu]", i);
             if ((st = check_text(path, j, F_ID, err)) != CR_OK)
                 return st;
-            if ((st = check_ref(refs, REC_PERSON, json_string_value(j), path, NULL, err)) !=
-                CR_OK)
-                return st;
         }
     }
-    const char *presiding = str(doc, "presiding");
-    if (presiding && (st = check_ref(refs, REC_PERSON, presiding, "presiding", NULL, err)) != CR_OK)
-        return st;
 
     /* Dates and status. */
     rec->u.kase.filing_date = str(doc, "filing_date");
@@ -598,7 +583,7 @@ static cr_status check_data_positive(json_t *data, const char *key, cr_err *err)
     return CR_OK;
 }
 
-static cr_status parse_event(record *rec, const record_refs *refs, cr_err *err)
+static cr_status parse_event(record *rec, cr_err *err)
 {
     json_t *doc = rec->doc;
     cr_status st = check_fields(doc, event_fields, "", err);
@@ -615,19 +600,7 @@ static cr_status parse_event(record *rec, const record_refs *refs, cr_err *err)
 
     if (!case_no && !court)
         return cr_errf(err, CR_INVALID, "case_no: required (or court, for court-level events)");
-    if (case_no) {
-        const char *case_court = NULL;
-        if ((st = check_ref(refs, REC_CASE, case_no, "case_no", &case_court, err)) != CR_OK)
-            return st;
-        if (court && case_court && strcmp(court, case_court) != 0)
-            return cr_errf(err, CR_INVALID, "court: '%s' is not the court of case %s ('%s')",
-                           court, case_no, case_court);
-        if (!court && case_court)
-            json_object_set_new(doc, "court", json_string(case_court));
-    } else if ((st = check_ref(refs, REC_COURT, court, "court", NULL, err)) != CR_OK) {
-        return st;
-    }
-    rec->u.event.court = str(doc, "court");
+    rec->u.event.court = court; /* for case events, record_check_refs fills it in */
 
     const char *end = str(doc, "end");
     if (end && strcmp(end, rec->u.event.at) < 0)
@@ -686,7 +659,7 @@ cr_status record_parse(const char *text, size_t len, const record_refs *refs, re
         return cr_errf(err, CR_INVALID,
                        "type: required, one of: court, person, case, event");
     }
-    static cr_status (*const parsers[])(record *, const record_refs *, cr_err *) = {
+    static cr_status (*const parsers[])(record *, cr_err *) = {
         parse_court, parse_person, parse_case, parse_event};
     int t = 0;
     while (t < REC_TYPE_COUNT && strcmp(record_type_name((record_type)t), json_string_value(type)))
@@ -699,9 +672,62 @@ cr_status record_parse(const char *text, size_t len, const record_refs *refs, re
         return st;
     }
     rec->type = (record_type)t;
-    cr_status st = parsers[t](rec, refs, err);
+    cr_status st = parsers[t](rec, err);
+    if (st == CR_OK && refs)
+        st = record_check_refs(rec, refs, err);
     if (st != CR_OK)
         record_free(rec);
+    return st;
+}
+
+cr_status record_check_refs(record *rec, const record_refs *refs, cr_err *err)
+{
+    json_t *doc = rec->doc;
+    cr_status st = CR_OK;
+    switch (rec->type) {
+    case REC_COURT:
+        if (rec->u.court.parent)
+            st = check_ref(refs, REC_COURT, rec->u.court.parent, "parent", NULL, err);
+        break;
+    case REC_PERSON:
+        st = check_ref(refs, REC_COURT, rec->u.person.court, "court", NULL, err);
+        break;
+    case REC_CASE: {
+        st = check_ref(refs, REC_COURT, rec->u.kase.court, "court", NULL, err);
+        json_t *judges = json_object_get(doc, "judges");
+        size_t i;
+        json_t *j;
+        json_array_foreach(judges, i, j)
+        {
+            char path[32];
+            snprintf(path, sizeof path, "judges[%zu]", i);
+            if (st == CR_OK)
+                st = check_ref(refs, REC_PERSON, json_string_value(j), path, NULL, err);
+        }
+        const char *presiding = str(doc, "presiding");
+        if (st == CR_OK && presiding)
+            st = check_ref(refs, REC_PERSON, presiding, "presiding", NULL, err);
+        break;
+    }
+    case REC_EVENT: {
+        const char *case_no = rec->u.event.case_no, *court = str(doc, "court");
+        if (!case_no)
+            return check_ref(refs, REC_COURT, court, "court", NULL, err);
+        const char *case_court = NULL;
+        if ((st = check_ref(refs, REC_CASE, case_no, "case_no", &case_court, err)) != CR_OK)
+            return st;
+        if (court && case_court && strcmp(court, case_court) != 0)
+            return cr_errf(err, CR_INVALID, "court: '%s' is not the court of case %s ('%s')",
+                           court, case_no, case_court);
+        if (!court && case_court) {
+            snprintf(rec->event_court, sizeof rec->event_court, "%s", case_court);
+            rec->u.event.court = rec->event_court;
+        }
+        break;
+    }
+    default:
+        break;
+    }
     return st;
 }
 

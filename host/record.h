@@ -56,16 +56,23 @@ typedef struct record {
             const char *event, *at;
         } event;
     } u;
+    char event_court[32]; /* a case event's court, filled by record_check_refs */
 } record;
 
 /*
- * Parses and validates one JSON text. On success fills rec (release with
+ * Parses and validates one JSON text. With refs NULL, references are not
+ * checked (call record_check_refs later, e.g. on the thread that owns the
+ * database). On success fills rec (release with
  * record_free) and returns CR_OK. On bad input returns CR_INVALID with err
  * reading "field: reason" (or "invalid JSON at column N: …"); CR_FAIL when a
  * reference lookup failed.
  */
 cr_status record_parse(const char *text, size_t len, const record_refs *refs, record *rec,
                        cr_err *err);
+
+/* Checks rec's references (courts, people, the event's case) and fills in a
+ * case event's court. CR_INVALID names the field; CR_FAIL if a lookup failed. */
+cr_status record_check_refs(record *rec, const record_refs *refs, cr_err *err);
 
 void record_free(record *rec);
 

@@ -11,7 +11,10 @@
  * cannot swallow it. docs/sandbox.md explains every guard and the limits.
  *
  * Lua code may run only inside sandbox_dofile/sandbox_dostring/sandbox_call
- * (or inside the open_api callback): outside them the hook stops it.
+ * (or inside the open_api callback): outside them the hook stops it with an
+ * error no one catches, so read what a script returned with raw access only
+ * (lua_rawget, lua_rawgeti, luajson_to_json), never lua_getfield or
+ * lua_gettable, which may run the script's metamethods.
  * Everything here is single-threaded per sandbox; distinct sandboxes are
  * independent and may be used from different threads.
  */

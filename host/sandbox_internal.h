@@ -26,11 +26,21 @@
  */
 void sandbox_charge(lua_State *L, size_t units);
 
+/* True once a limit is exhausted in the running call (or outside a call). */
+int sandbox_exhausted(lua_State *L);
+
 /* The largest string one operation may produce. */
 size_t sandbox_string_cap(lua_State *L);
 
 /* Marks `reason` exhausted for the rest of the call and raises it. */
 int sandbox_exhaust(lua_State *L, sandbox_reason reason);
+
+/*
+ * Reads the whole file at path into a malloc'd buffer (*out, *outlen).
+ * Returns 0, EFBIG if it holds more than max bytes, or another errno value.
+ * Calls no Lua function, so nothing can longjmp past the open file.
+ */
+int sandbox_read_file(const char *path, size_t max, char **out, size_t *outlen);
 
 /* The NULL-terminated list of directories `require` searches (never NULL). */
 const char *const *sandbox_module_dirs(lua_State *L);

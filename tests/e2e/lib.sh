@@ -5,7 +5,7 @@ set -u
 : "${COURTRULES:?COURTRULES must point at the built binary}"
 : "${SRC:?SRC must point at the source tree}"
 T=$(mktemp -d "${TMPDIR:-/tmp}/courtrules-e2e.XXXXXX")
-trap 'rm -rf "$T"' EXIT INT TERM
+[ -n "${KEEP_TMP:-}" ] && echo "keeping $T" || trap 'rm -rf "$T"' EXIT INT TERM
 FAILS=0
 PASSES=0
 

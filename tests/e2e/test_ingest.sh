@@ -154,5 +154,26 @@ expect_in "$T/err" "newer than this courtrules" "newer schema message"
 cr --db "$T/nope.db" ingest "$T/good.jsonl"; expect_status 2 "missing database refused"
 expect_in "$T/err" "run \`courtrules init\` first" "missing database message"
 
+# The shipped one-defect files (examples/bad/README.md names each bad line):
+# all rejected with exit 2 at the named line, nothing stored.
+for f in "$SRC"/examples/bad/*.jsonl; do
+    name=$(basename "$f")
+    line=$(sed -n "s/^- \`$name\` — line \([0-9]*\):.*/\1/p" "$SRC/examples/bad/README.md")
+    BEFORE=$(counts)
+    cr ingest "$f"; expect_status 2 "examples/bad/$name rejected"
+    if [ -n "$line" ]; then
+        expect_in "$T/err" "$name:$line: " "examples/bad/$name: error names line $line"
+    else
+        expect_in "$T/err" "no records" "examples/bad/$name: no records"
+    fi
+    expect_eq "$(counts)" "$BEFORE" "examples/bad/$name: database unchanged"
+done
+
+# The sample data loads, twice (the second time nothing changes).
+cr --db "$T/sample.db" init
+cr --db "$T/sample.db" ingest "$SRC/examples/sample.jsonl"; expect_status 0 "examples/sample.jsonl loads"
+cr --db "$T/sample.db" ingest "$SRC/examples/sample.jsonl"; expect_status 0 "sample loads again"
+expect_in "$T/out" "0 new         0 updated" "second load changes nothing"
+
 expect_eq "$(sql "$DB" 'PRAGMA integrity_check')" "ok" "integrity check"
 finish

@@ -1,0 +1,819 @@
+/*
+ * db_eval.c -- SQL for evaluation: runs, results, alerts, failures, rule
+ * health and case_evals (see db_eval.h; tables from migration 2 in db.c).
+ *
+ * Statements used once per case or per rule call are prepared once and
+ * cached in db->eval. A case iterator borrows its cached SELECT for as long
+ * as it is open (a second iterator of the same kind prepares its own), so it
+ * may stay open across the caller's writes and transactions.
+ */
+#include "db_eval.h"
+#include "db_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A court or code prefix p matches s when p <= s < p || U+10FFFF: in
+ * binary (UTF-8 byte) order the strings that start with p, and no others,
+ * lie in that range. LIKE is avoided: its wildcards and ASCII-only case
+ * folding do not belong in a match on CJK court codes. The unary + keeps the
+ * planner off the court index and on the case_no one, so cases stream in
+ * case_no order instead of being sorted (events and all) in a temporary
+ * b-tree first. */
+#define COURT_PREFIX_MATCHES "(?2 IS NULL OR (+c.court >= ?2 AND +c.court < ?2 || char(0x10FFFF)))"
+
+/* The events of case c, as a JSON array text in time order. The ORDER BY of
+ * the inner subquery is honoured because SQLite does not flatten an ordered
+ * subquery into an aggregate (tests/unit/test_db_eval.c checks it). */
+#define CASE_COLUMNS                                                                               \
+    "SELECT c.case_no, c.court, c.doc,"                                                            \
+    " (SELECT '[' || coalesce(group_concat(doc, ','), '') || ']' FROM"                             \
+    "   (SELECT e.doc FROM events e WHERE e.case_no = c.case_no ORDER BY e.at, e.id)),"            \
+    " c.changed_batch FROM cases c "
+
+enum eval_stmt {
+    S_RUN_OPEN,
+    S_RUN_CLOSE,
+    S_RULE_SET,
+    S_CASES_ALL, /* the three case selections (enum db_case_select) */
+    S_CASES_ONE,
+    S_CASES_CHANGED,
+    S_PUT_RESULT,
+    S_ALERT_LOOKUP,
+    S_ALERT_INSERT,
+    S_ALERT_REFRESH,
+    S_RESOLVE_STALE,
+    S_MARK_CASE,
+    S_PUT_FAILURE,
+    S_HEALTH_OK,
+    S_HEALTH_FAIL,
+    S_HEALTH_QUARANTINE,
+    S_QUARANTINED,
+    S_RELEASE,
+    S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+    [S_RUN_OPEN] = "INSERT INTO eval_runs(as_of, scope, started_at) VALUES (?1, ?2, ?3)",
+    [S_RUN_CLOSE] = "UPDATE eval_runs SET finished_at = ?2, summary = ?3 WHERE id = ?1",
+    [S_RULE_SET] = "INSERT INTO rule_sets(sha256, name, scope, manifest, first_seen_at)"
+                   " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(sha256) DO NOTHING",
+    [S_CASES_ALL] = CASE_COLUMNS "WHERE " COURT_PREFIX_MATCHES " ORDER BY c.case_no",
+    [S_CASES_ONE] =
+        CASE_COLUMNS "WHERE c.case_no IN (?1, ?3) AND " COURT_PREFIX_MATCHES " ORDER BY c.case_no",
+    [S_CASES_CHANGED] =
+        CASE_COLUMNS "LEFT JOIN case_evals v ON v.case_no = c.case_no"
+                     " WHERE (v.case_no IS NULL OR v.evaluated_batch < c.changed_batch"
+                     " OR (?1 IS NOT NULL AND v.rules_fingerprint <> ?1)) AND " COURT_PREFIX_MATCHES
+                     " ORDER BY c.case_no",
+    [S_PUT_RESULT] = "INSERT OR REPLACE INTO results(case_no, rule_set, rule, rule_version,"
+                     " rule_set_sha, as_of, run_id, status, result, reason, duration_us,"
+                     " evaluated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [S_ALERT_LOOKUP] = "SELECT id, status FROM alerts WHERE dedup_key = ?1",
+    [S_ALERT_INSERT] = "INSERT INTO alerts(dedup_key, rule_set, rule, rule_version, rule_set_sha,"
+                       " code, severity, court, case_no, message, basis, data, as_of, created_at,"
+                       " last_seen_at, run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+                       " ?11, ?12, ?13, ?14, ?14, ?15)",
+    /* Right-hand sides see the old row: a resolved alert reopens, an open or
+     * acked one keeps its status. */
+    [S_ALERT_REFRESH] =
+        "UPDATE alerts SET rule_version = ?2, rule_set_sha = ?3, severity = ?4, message = ?5,"
+        " basis = ?6, data = ?7, as_of = ?8, last_seen_at = ?9, run_id = ?10,"
+        " status = CASE status WHEN 'resolved' THEN 'open' ELSE status END,"
+        " resolved_at = CASE status WHEN 'resolved' THEN NULL ELSE resolved_at END"
+        " WHERE id = ?1",
+    [S_RESOLVE_STALE] = "UPDATE alerts SET status = 'resolved', resolved_at = ?5"
+                        " WHERE case_no IS ?1 AND rule_set = ?2 AND rule = ?3"
+                        " AND status IN ('open', 'acked') AND run_id <> ?4",
+    [S_MARK_CASE] = "INSERT INTO case_evals(case_no, evaluated_batch, rules_fingerprint, as_of)"
+                    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(case_no) DO UPDATE SET"
+                    " evaluated_batch = excluded.evaluated_batch,"
+                    " rules_fingerprint = excluded.rules_fingerprint, as_of = excluded.as_of",
+    [S_PUT_FAILURE] = "INSERT INTO failures(run_id, rule_set, rule, case_no, kind, reason, at)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [S_HEALTH_OK] = "UPDATE rule_health SET consecutive_failures = 0"
+                    " WHERE rule_set = ?1 AND rule = ?2 AND consecutive_failures <> 0",
+    [S_HEALTH_FAIL] =
+        "INSERT INTO rule_health(rule_set, rule, consecutive_failures, reason)"
+        " VALUES (?1, ?2, 1, ?3) ON CONFLICT(rule_set, rule) DO UPDATE SET"
+        " consecutive_failures = consecutive_failures + 1,"
+        " reason = CASE WHEN quarantined_at IS NULL THEN excluded.reason ELSE reason END"
+        " RETURNING consecutive_failures, quarantined_at",
+    [S_HEALTH_QUARANTINE] = "UPDATE rule_health SET quarantined_at = ?3, reason = ?4"
+                            " WHERE rule_set = ?1 AND rule = ?2",
+    [S_QUARANTINED] = "SELECT reason FROM rule_health"
+                      " WHERE rule_set = ?1 AND rule = ?2 AND quarantined_at IS NOT NULL",
+    [S_RELEASE] = "UPDATE rule_health SET quarantined_at = NULL, consecutive_failures = 0,"
+                  " reason = NULL WHERE rule_set = ?1 AND rule = ?2 AND quarantined_at IS NOT NULL",
+};
+
+struct db_eval_stmts {
+    sqlite3_stmt *stmt[S_COUNT];
+};
+
+struct db_case_iter {
+    cr_db *db;
+    sqlite3_stmt *stmt;
+    sqlite3_stmt **home; /* the cache slot it was borrowed from, or NULL (own statement) */
+    int done;
+};
+
+void db_eval_finalize(cr_db *db)
+{
+    if (!db || !db->eval)
+        return;
+    for (int i = 0; i < S_COUNT; i++)
+        sqlite3_finalize(db->eval->stmt[i]); /* harmless on NULL */
+    free(db->eval);
+    db->eval = NULL;
+}
+
+static sqlite3_stmt **stmt_slot(cr_db *db, enum eval_stmt id, cr_err *err)
+{
+    if (!db->eval && !(db->eval = calloc(1, sizeof *db->eval))) {
+        cr_errf(err, CR_FAIL, "out of memory");
+        return NULL;
+    }
+    return &db->eval->stmt[id];
+}
+
+/* The cached statement id, reset and with its bindings cleared; NULL with
+ * err filled on failure. */
+static sqlite3_stmt *stmt_get(cr_db *db, enum eval_stmt id, cr_err *err)
+{
+    sqlite3_stmt **slot = stmt_slot(db, id, err);
+    if (!slot)
+        return NULL;
+    if (*slot) {
+        sqlite3_reset(*slot);
+        sqlite3_clear_bindings(*slot);
+        return *slot;
+    }
+    if (sqlite3_prepare_v3(db->sql, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) !=
+        SQLITE_OK) {
+        db_sqlerr(db, err, "evaluation store: prepare");
+        *slot = NULL;
+    }
+    return *slot;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+/* Steps a statement to its end, then resets it and drops its (borrowed)
+ * bindings. */
+static cr_status finish(cr_db *db, sqlite3_stmt *st, const char *what, cr_err *err)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    cr_status result = rc == SQLITE_DONE ? CR_OK : db_sqlerr(db, err, what);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return result;
+}
+
+/* ---- runs and rule sets ---- */
+
+cr_status db_eval_run_open(cr_db *db, const char *as_of, const char *scope, int64_t *run_id,
+                           cr_err *err)
+{
+    sqlite3_stmt *st = stmt_get(db, S_RUN_OPEN, err);
+    if (!st)
+        return CR_FAIL;
+    char now[26];
+    db_now(now);
+    bind_text(st, 1, as_of);
+    bind_text(st, 2, scope);
+    bind_text(st, 3, now);
+    cr_status result = finish(db, st, "opening an evaluation run", err);
+    if (result == CR_OK)
+        *run_id = sqlite3_last_insert_rowid(db->sql);
+    return result;
+}
+
+cr_status db_eval_run_close(cr_db *db, int64_t run_id, const char *summary_json, cr_err *err)
+{
+    sqlite3_stmt *st = stmt_get(db, S_RUN_CLOSE, err);
+    if (!st)
+        return CR_FAIL;
+    char now[26];
+    db_now(now);
+    sqlite3_bind_int64(st, 1, run_id);
+    bind_text(st, 2, now);
+    bind_text(st, 3, summary_json);
+    return finish(db, st, "closing an evaluation run", err);
+}
+
+cr_status db_eval_rule_set(cr_db *db, const char *sha256, const char *name, const char *scope,
+                           const char *manifest_json, cr_err *err)
+{
+    sqlite3_stmt *st = stmt_get(db, S_RULE_SET, err);
+    if (!st)
+        return CR_FAIL;
+    char now[26];
+    db_now(now);
+    bind_text(st, 1, sha256);
+    bind_text(st, 2, name);
+    bind_text(st, 3, scope);
+    bind_text(st, 4, manifest_json ? manifest_json : "{}");
+    bind_text(st, 5, now);
+    return finish(db, st, "recording a rule set", err);
+}
+
+/* ---- reading cases ---- */
+
+/* The same 案号 with the other kind of parentheses: ingest accepts ASCII and
+ * full-width ones and stores the number as given, so a user may type either.
+ * Returns a malloc'd string, or NULL (no parentheses to swap, or no memory). */
+static char *other_parentheses(const char *case_no)
+{
+    static const char fw_open[] = "\xef\xbc\x88", fw_close[] = "\xef\xbc\x89"; /* （ ） */
+    size_t len = strlen(case_no);
+    char *out = malloc(len * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    int swapped = 0;
+    for (size_t i = 0; i < len;) {
+        const char *p = case_no + i;
+        if (*p == '(' || *p == ')') {
+            memcpy(out + o, *p == '(' ? fw_open : fw_close, 3);
+            o += 3, i += 1, swapped = 1;
+        } else if (strncmp(p, fw_open, 3) == 0 || strncmp(p, fw_close, 3) == 0) {
+            out[o++] = p[2] == fw_open[2] ? '(' : ')';
+            i += 3, swapped = 1;
+        } else {
+            out[o++] = case_no[i++];
+        }
+    }
+    out[o] = '\0';
+    if (!swapped) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg,
+                            const char *court_prefix, db_case_iter **out, cr_err *err)
+{
+    *out = NULL;
+    enum eval_stmt id = sel == DB_CASES_ONE       ? S_CASES_ONE
+                        : sel == DB_CASES_CHANGED ? S_CASES_CHANGED
+                                                  : S_CASES_ALL;
+    if (sel == DB_CASES_ONE && (!arg || !*arg))
+        return cr_errf(err, CR_INVALID, "no case number given");
+    sqlite3_stmt **slot = stmt_slot(db, id, err);
+    db_case_iter *it = slot ? calloc(1, sizeof *it) : NULL;
+    if (!it)
+        return slot ? cr_errf(err, CR_FAIL, "out of memory") : CR_FAIL;
+    it->db = db;
+    if (*slot) { /* borrow the cached statement */
+        it->stmt = *slot;
+        it->home = slot;
+        *slot = NULL;
+    } else if (sqlite3_prepare_v3(db->sql, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &it->stmt,
+                                  NULL) != SQLITE_OK) {
+        free(it);
+        return db_sqlerr(db, err, "reading cases: prepare");
+    } else {
+        it->home = slot; /* becomes the cached one when closed, if the slot is free */
+    }
+    if (sel != DB_CASES_ALL && arg)
+        sqlite3_bind_text(it->stmt, 1, arg, -1, SQLITE_TRANSIENT);
+    if (court_prefix && *court_prefix)
+        sqlite3_bind_text(it->stmt, 2, court_prefix, -1, SQLITE_TRANSIENT);
+    if (sel == DB_CASES_ONE) {
+        char *other = other_parentheses(arg);
+        if (other)
+            sqlite3_bind_text(it->stmt, 3, other, -1, free);
+    }
+    *out = it;
+    return CR_OK;
+}
+
+cr_status db_case_iter_next(db_case_iter *it, int *has_row, const char **case_no,
+                            const char **court, const char **doc, const char **events_json,
+                            int64_t *changed_batch, cr_err *err)
+{
+    *has_row = 0;
+    if (it->done)
+        return CR_OK;
+    int rc = sqlite3_step(it->stmt);
+    if (rc == SQLITE_DONE) {
+        it->done = 1;
+        sqlite3_reset(it->stmt); /* ends the read transaction */
+        return CR_OK;
+    }
+    if (rc != SQLITE_ROW) {
+        it->done = 1;
+        cr_status st = db_sqlerr(it->db, err, "reading cases");
+        sqlite3_reset(it->stmt);
+        return st;
+    }
+    *has_row = 1;
+    *case_no = (const char *)sqlite3_column_text(it->stmt, 0);
+    *court = (const char *)sqlite3_column_text(it->stmt, 1);
+    *doc = (const char *)sqlite3_column_text(it->stmt, 2);
+    const char *events = (const char *)sqlite3_column_text(it->stmt, 3);
+    *events_json = events ? events : "[]";
+    *changed_batch = sqlite3_column_int64(it->stmt, 4);
+    return CR_OK;
+}
+
+void db_case_iter_close(db_case_iter *it)
+{
+    if (!it)
+        return;
+    sqlite3_reset(it->stmt);
+    sqlite3_clear_bindings(it->stmt);
+    if (it->home && !*it->home && it->db->eval)
+        *it->home = it->stmt; /* back into the cache */
+    else
+        sqlite3_finalize(it->stmt);
+    free(it);
+}
+
+/* ---- writing results ---- */
+
+cr_status db_eval_put_result(cr_db *db, int64_t run_id, const db_result *r, cr_err *err)
+{
+    sqlite3_stmt *st = stmt_get(db, S_PUT_RESULT, err);
+    if (!st)
+        return CR_FAIL;
+    char now[26];
+    db_now(now);
+    const char *text[] = {r->case_no,      r->rule_set,     r->rule,
+                          r->rule_version, r->rule_set_sha, r->as_of};
+    for (int i = 0; i < 6; i++)
+        bind_text(st, i + 1, text[i]);
+    sqlite3_bind_int64(st, 7, run_id);
+    bind_text(st, 8, r->status);
+    bind_text(st, 9, r->result_json);
+    bind_text(st, 10, r->reason);
+    sqlite3_bind_int64(st, 11, r->duration_us);
+    bind_text(st, 12, now);
+    cr_status result = finish(db, st, "storing a result", err);
+    if (result != CR_OK)
+        cr_err_prefix(err, "case %s, rule %s/%s", r->case_no, r->rule_set, r->rule);
+    return result;
+}
+
+cr_status db_eval_put_alert(cr_db *db, int64_t run_id, const db_alert *a, db_alert_outcome *outcome,
+                            int64_t *alert_id, cr_err *err)
+{
+    sqlite3_stmt *look = stmt_get(db, S_ALERT_LOOKUP, err);
+    if (!look)
+        return CR_FAIL;
+    bind_text(look, 1, a->dedup_key);
+    int rc = sqlite3_step(look);
+    int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(look, 0) : 0;
+    const char *old_status = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(look, 1) : NULL;
+    int was_resolved = old_status && strcmp(old_status, "resolved") == 0;
+    sqlite3_reset(look);
+    sqlite3_clear_bindings(look);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_sqlerr(db, err, "looking up an alert");
+
+    char now[26];
+    db_now(now);
+    sqlite3_stmt *st = stmt_get(db, id ? S_ALERT_REFRESH : S_ALERT_INSERT, err);
+    if (!st)
+        return CR_FAIL;
+    if (id) {
+        sqlite3_bind_int64(st, 1, id);
+        const char *text[] = {a->rule_version, a->rule_set_sha, a->severity, a->message,
+                              a->basis,        a->data_json,    a->as_of,    now};
+        for (int i = 0; i < 8; i++)
+            bind_text(st, i + 2, text[i]);
+        sqlite3_bind_int64(st, 10, run_id);
+    } else {
+        const char *text[] = {a->dedup_key,    a->rule_set, a->rule,     a->rule_version,
+                              a->rule_set_sha, a->code,     a->severity, a->court,
+                              a->case_no,      a->message,  a->basis,    a->data_json,
+                              a->as_of,        now};
+        for (int i = 0; i < 14; i++)
+            bind_text(st, i + 1, text[i]);
+        sqlite3_bind_int64(st, 15, run_id);
+    }
+    cr_status result = finish(db, st, id ? "refreshing an alert" : "creating an alert", err);
+    if (result != CR_OK) {
+        cr_err_prefix(err, "alert %s", a->dedup_key ? a->dedup_key : "(no dedup key)");
+        return result;
+    }
+    *outcome = !id ? DB_ALERT_CREATED : was_resolved ? DB_ALERT_REOPENED : DB_ALERT_REPEATED;
+    if (alert_id)
+        *alert_id = id ? id : sqlite3_last_insert_rowid(db->sql);
+    return CR_OK;
+}
+
+cr_status db_eval_resolve_stale(cr_db *db, int64_t run_id, const char *case_no,
+                                const char *rule_set, const char *rule, int64_t *resolved,
+                                cr_err *err)
+{
+    sqlite3_stmt *st = stmt_get(db, S_RESOLVE_STALE, err);
+    if (!st)
+        return CR_FAIL;
+    char now[26];
+    db_now(now);
+    bind_text(st, 1, case_no);
+    bind_text(st, 2, rule_set);
+    bind_text(st, 3, rule);
+    sqlite3_bind_int64(st, 4, run_id);
+    bind_text(st, 5, now);
+    cr_status result = finish(db, st, "resolving alerts", err);
+    if (resolved)
+        *resolved = result == CR_OK ? sqlite3_changes64(db->sql) : 0;
+    return result;
+}
+
+cr_status db_eval_mark_case(cr_db *db, const char *case_no, int64_t changed_batch,
+                            const char *rules_fingerprint, const char *as_of, cr_err *err)
+{
+    sqlite3_stmt *st = stmt_get(db, S_MARK_CASE, err);
+    if (!st)
+        return CR_FAIL;
+    bind_text(st, 1, case_no);
+    sqlite3_bind_int64(st, 2, changed_batch);
+    bind_text(st, 3, rules_fingerprint);
+    bind_text(st, 4, as_of);
+    cr_status result = finish(db, st, "marking a case evaluated", err);
+    if (result != CR_OK)
+        cr_err_prefix(err, "case %s", case_no);
+    return result;
+}
+
+/* ---- failures and quarantine ---- */
+
+cr_status db_eval_put_failure(cr_db *db, int64_t run_id, const char *rule_set, const char *rule,
+                              const char *case_no, const char *kind, const char *reason,
+                              cr_err *err)
+{
+    sqlite3_stmt *st = stmt_get(db, S_PUT_FAILURE, err);
+    if (!st)
+        return CR_FAIL;
+    char now[26];
+    db_now(now);
+    sqlite3_bind_int64(st, 1, run_id);
+    bind_text(st, 2, rule_set);
+    bind_text(st, 3, rule);
+    bind_text(st, 4, case_no);
+    bind_text(st, 5, kind);
+    bind_text(st, 6, reason ? reason : "");
+    bind_text(st, 7, now);
+    return finish(db, st, "recording a failure", err);
+}
+
+cr_status db_eval_rule_health(cr_db *db, const char *rule_set, const char *rule, int ok,
+                              int threshold, const char *reason, int *quarantined, cr_err *err)
+{
+    if (quarantined)
+        *quarantined = 0;
+    sqlite3_stmt *st = stmt_get(db, ok ? S_HEALTH_OK : S_HEALTH_FAIL, err);
+    if (!st)
+        return CR_FAIL;
+    bind_text(st, 1, rule_set);
+    bind_text(st, 2, rule);
+    if (ok)
+        return finish(db, st, "rule health", err);
+    bind_text(st, 3, reason ? reason : "");
+    if (sqlite3_step(st) != SQLITE_ROW) { /* RETURNING yields the row it wrote */
+        cr_status failed = db_sqlerr(db, err, "rule health");
+        sqlite3_reset(st);
+        return failed;
+    }
+    int64_t failures = sqlite3_column_int64(st, 0);
+    /* Tested in C: SQLite 3.40 answers `quarantined_at IS NOT NULL` in this
+     * RETURNING clause with 1 even for a NULL column. */
+    int already = sqlite3_column_type(st, 1) != SQLITE_NULL;
+    cr_status result = finish(db, st, "rule health", err);
+    if (result != CR_OK || already || threshold < 1 || failures < threshold)
+        return result;
+
+    if (!(st = stmt_get(db, S_HEALTH_QUARANTINE, err)))
+        return CR_FAIL;
+    char now[26], why[1024];
+    db_now(now);
+    snprintf(why, sizeof why, "quarantined after %lld consecutive failures; last: %s",
+             (long long)failures, reason ? reason : "");
+    bind_text(st, 1, rule_set);
+    bind_text(st, 2, rule);
+    bind_text(st, 3, now);
+    sqlite3_bind_text(st, 4, why, -1, SQLITE_TRANSIENT);
+    result = finish(db, st, "quarantining a rule", err);
+    if (result == CR_OK && quarantined)
+        *quarantined = 1;
+    return result;
+}
+
+int db_eval_is_quarantined(cr_db *db, const char *rule_set, const char *rule, char *reason,
+                           size_t reason_len, cr_err *err)
+{
+    sqlite3_stmt *st = stmt_get(db, S_QUARANTINED, err);
+    if (!st)
+        return -1;
+    bind_text(st, 1, rule_set);
+    bind_text(st, 2, rule);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && reason && reason_len) {
+        const char *why = (const char *)sqlite3_column_text(st, 0);
+        snprintf(reason, reason_len, "%s", why ? why : "quarantined");
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_sqlerr(db, err, "rule health");
+        return -1;
+    }
+    return rc == SQLITE_ROW;
+}
+
+cr_status db_eval_release(cr_db *db, const char *rule_set, const char *rule, int *released,
+                          cr_err *err)
+{
+    sqlite3_stmt *st = stmt_get(db, S_RELEASE, err);
+    if (!st)
+        return CR_FAIL;
+    bind_text(st, 1, rule_set);
+    bind_text(st, 2, rule);
+    cr_status result = finish(db, st, "releasing a quarantined rule", err);
+    if (released)
+        *released = result == CR_OK && sqlite3_changes64(db->sql) > 0;
+    return result;
+}
+
+/* ---- reading back ---- */
+
+/* Column text as a JSON string, or null. Text the rules produced may not be
+ * valid UTF-8; then invalid bytes become U+FFFD rather than the value being
+ * lost. */
+static json_t *column_string(sqlite3_stmt *st, int col)
+{
+    const char *s = (const char *)sqlite3_column_text(st, col);
+    if (!s)
+        return json_null();
+    size_t len = (size_t)sqlite3_column_bytes(st, col);
+    json_t *j = json_stringn(s, len);
+    if (j)
+        return j;
+    char *buf = malloc(len * 3 + 1);
+    size_t o = 0;
+    for (size_t i = 0; buf && i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t n = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : 4;
+        json_t *probe = c && i + n <= len ? json_stringn(s + i, n) : NULL;
+        if (probe) {
+            memcpy(buf + o, s + i, n);
+            o += n, i += n;
+        } else {
+            memcpy(buf + o, "\xef\xbf\xbd", 3);
+            o += 3, i += 1;
+        }
+        json_decref(probe);
+    }
+    j = buf ? json_stringn(buf, o) : NULL;
+    free(buf);
+    return j ? j : json_null();
+}
+
+/* Column text parsed as JSON (any value), or as a string if it does not
+ * parse, or null. */
+static json_t *column_json(sqlite3_stmt *st, int col)
+{
+    const char *s = (const char *)sqlite3_column_text(st, col);
+    if (!s)
+        return json_null();
+    json_t *j = json_loadb(s, (size_t)sqlite3_column_bytes(st, col), JSON_DECODE_ANY, NULL);
+    return j ? j : column_string(st, col);
+}
+
+static json_t *column_value(sqlite3_stmt *st, int col)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_INTEGER)
+        return json_integer(sqlite3_column_int64(st, col));
+    return column_string(st, col);
+}
+
+/* Sets obj[name] = value of each column; names ending in '~' hold JSON text
+ * and are parsed (the '~' is dropped). */
+static void row_object(sqlite3_stmt *st, json_t *obj, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++) {
+        size_t len = strlen(names[i]);
+        if (names[i][len - 1] == '~') {
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)(len - 1), names[i]);
+            json_object_set_new(obj, key, column_json(st, i));
+        } else {
+            json_object_set_new(obj, names[i], column_value(st, i));
+        }
+    }
+}
+
+/* Runs st (bound) and appends one object per row to array. */
+static cr_status rows_into(cr_db *db, sqlite3_stmt *st, const char *const *names, int n,
+                           json_t *array, cr_err *err)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *obj = json_object();
+        row_object(st, obj, names, n);
+        json_array_append_new(array, obj);
+    }
+    return rc == SQLITE_DONE ? CR_OK : db_sqlerr(db, err, "reading evaluation results");
+}
+
+static const char *const alert_columns[] = {
+    "id",           "dedup_key",    "rule_set",    "rule",   "rule_version",
+    "rule_set_sha", "code",         "severity",    "court",  "case_no",
+    "message",      "basis",        "data~",       "status", "as_of",
+    "created_at",   "last_seen_at", "resolved_at", "run_id"};
+#define N_ALERT_COLUMNS ((int)(sizeof alert_columns / sizeof alert_columns[0]))
+
+/* Optional filters as bound parameters (NULL = no filter), so the SQL text is
+ * fixed. Newest first: ids grow with created_at. */
+static const char alerts_sql[] =
+    "SELECT id, dedup_key, rule_set, rule, rule_version, rule_set_sha, code, severity, court,"
+    " case_no, message, basis, data, status, as_of, created_at, last_seen_at, resolved_at, run_id"
+    " FROM alerts"
+    " WHERE (?1 IS NULL OR (court >= ?1 AND court < ?1 || char(0x10FFFF)))"
+    " AND (?2 IS NULL OR code = ?2)"
+    " AND (?3 IS NULL OR (code >= ?3 AND code < ?3 || char(0x10FFFF)))"
+    " AND (?4 IS NULL OR status = ?4)"
+    " AND (?5 IS NULL OR created_at >= ?5)"
+    " AND (?6 IS NULL OR case_no IN (?6, ?8))"
+    " ORDER BY id DESC LIMIT ?7";
+
+cr_status db_eval_alerts(cr_db *db, const db_alert_filter *filter, json_t **out, cr_err *err)
+{
+    *out = NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql, alerts_sql, -1, &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "listing alerts: prepare");
+    if (filter->court_prefix && *filter->court_prefix)
+        bind_text(st, 1, filter->court_prefix);
+    const char *code = filter->code;
+    size_t code_len = code ? strlen(code) : 0;
+    if (code_len && code[code_len - 1] == '*') {
+        if (code_len > 1) /* "*" alone matches every code */
+            sqlite3_bind_text(st, 3, code, (int)code_len - 1, SQLITE_STATIC);
+    } else if (code_len) {
+        bind_text(st, 2, code);
+    }
+    if (filter->status && *filter->status)
+        bind_text(st, 4, filter->status);
+    if (filter->since && *filter->since)
+        bind_text(st, 5, filter->since);
+    if (filter->case_no && *filter->case_no) {
+        bind_text(st, 6, filter->case_no);
+        char *other = other_parentheses(filter->case_no);
+        if (other)
+            sqlite3_bind_text(st, 8, other, -1, free);
+    }
+    sqlite3_bind_int64(st, 7, filter->limit > 0 ? filter->limit : -1);
+    json_t *alerts = json_array();
+    cr_status result = rows_into(db, st, alert_columns, N_ALERT_COLUMNS, alerts, err);
+    sqlite3_finalize(st);
+    if (result != CR_OK) {
+        json_decref(alerts);
+        return result;
+    }
+    *out = alerts;
+    return CR_OK;
+}
+
+/* Widest scope first (the national baseline's "*", then 粤, then 粤07), the
+ * order in which narrower rule sets override wider ones; then by name. */
+static const char explain_results_sql[] =
+    "SELECT r.rule_set, r.rule, r.rule_version, r.rule_set_sha, r.as_of, r.status, r.result,"
+    " r.reason, r.duration_us, r.evaluated_at, r.run_id FROM results r"
+    " LEFT JOIN rule_sets s ON s.sha256 = r.rule_set_sha WHERE r.case_no = ?1"
+    " ORDER BY coalesce(s.scope, '') NOT IN ('', '*'), length(s.scope), r.rule_set, r.rule";
+static const char *const result_columns[] = {
+    "rule_set", "rule",   "rule_version", "rule_set_sha", "as_of", "status",
+    "result~",  "reason", "duration_us",  "evaluated_at", "run_id"};
+
+static const char explain_failures_sql[] =
+    "SELECT id, run_id, rule_set, rule, kind, reason, at FROM failures WHERE case_no = ?1"
+    " ORDER BY id DESC LIMIT 50";
+static const char *const failure_columns[] = {"id",   "run_id", "rule_set", "rule",
+                                              "kind", "reason", "at"};
+
+/* Runs sql with ?1 = case_no into a new array stored as obj[key]. */
+static cr_status case_rows(cr_db *db, const char *sql, const char *case_no,
+                           const char *const *names, int n, json_t *obj, const char *key,
+                           cr_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "explain: prepare");
+    bind_text(st, 1, case_no);
+    json_t *array = json_array();
+    json_object_set_new(obj, key, array);
+    cr_status result = rows_into(db, st, names, n, array, err);
+    sqlite3_finalize(st);
+    return result;
+}
+
+/* Sets out["case"] and *evaluated (a new object, or null if never evaluated);
+ * *found = 0 if the case is unknown. stored_no receives the number as stored. */
+static cr_status explain_case(cr_db *db, const char *case_no, json_t *out, json_t **evaluated,
+                              int *found, char *stored_no, size_t stored_len, cr_err *err)
+{
+    static const char sql[] =
+        "SELECT c.case_no, c.doc, v.as_of, v.rules_fingerprint, v.evaluated_batch,"
+        " v.evaluated_batch < c.changed_batch FROM cases c"
+        " LEFT JOIN case_evals v ON v.case_no = c.case_no"
+        " WHERE c.case_no IN (?1, ?2) ORDER BY c.case_no = ?1 DESC LIMIT 1";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "explain: prepare");
+    bind_text(st, 1, case_no);
+    char *other = other_parentheses(case_no);
+    if (other)
+        sqlite3_bind_text(st, 2, other, -1, free);
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (*found) {
+        snprintf(stored_no, stored_len, "%s", (const char *)sqlite3_column_text(st, 0));
+        json_object_set_new(out, "case", column_json(st, 1));
+        if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+            *evaluated = json_object();
+            json_object_set_new(*evaluated, "as_of", column_string(st, 2));
+            json_object_set_new(*evaluated, "rules_fingerprint", column_string(st, 3));
+            json_object_set_new(*evaluated, "evaluated_batch",
+                                json_integer(sqlite3_column_int64(st, 4)));
+            json_object_set_new(*evaluated, "case_changed_since",
+                                json_boolean(sqlite3_column_int(st, 5)));
+        }
+    }
+    cr_status result =
+        rc == SQLITE_ROW || rc == SQLITE_DONE ? CR_OK : db_sqlerr(db, err, "explain");
+    sqlite3_finalize(st);
+    return result;
+}
+
+/* Appends the case's event docs, in time order, to events. */
+static cr_status explain_events(cr_db *db, const char *case_no, json_t *events, cr_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql, "SELECT doc FROM events WHERE case_no = ?1 ORDER BY at, id", -1,
+                           &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "explain: prepare");
+    bind_text(st, 1, case_no);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(events, column_json(st, 0));
+    cr_status result = rc == SQLITE_DONE ? CR_OK : db_sqlerr(db, err, "explain: events");
+    sqlite3_finalize(st);
+    return result;
+}
+
+cr_status db_eval_explain(cr_db *db, const char *case_no, json_t **out, cr_err *err)
+{
+    *out = NULL;
+    if (!case_no || !*case_no)
+        return cr_errf(err, CR_INVALID, "no case number given");
+    json_t *obj = json_object(), *evaluated = NULL;
+    char stored_no[256];
+    int found = 0;
+    cr_status result =
+        explain_case(db, case_no, obj, &evaluated, &found, stored_no, sizeof stored_no, err);
+    if (result == CR_OK && !found)
+        result = cr_errf(err, CR_INVALID, "case %s is not in the database", case_no);
+    if (result == CR_OK) {
+        json_t *events = json_array();
+        json_object_set_new(obj, "events", events);
+        result = explain_events(db, stored_no, events, err);
+    }
+    if (result == CR_OK)
+        result =
+            case_rows(db, explain_results_sql, stored_no, result_columns,
+                      (int)(sizeof result_columns / sizeof result_columns[0]), obj, "results", err);
+    if (result == CR_OK) {
+        db_alert_filter f = {.case_no = stored_no};
+        json_t *alerts = NULL;
+        result = db_eval_alerts(db, &f, &alerts, err);
+        if (result == CR_OK)
+            json_object_set_new(obj, "alerts", alerts);
+    }
+    if (result == CR_OK)
+        result = case_rows(db, explain_failures_sql, stored_no, failure_columns,
+                           (int)(sizeof failure_columns / sizeof failure_columns[0]), obj,
+                           "failures", err);
+    if (result != CR_OK) {
+        json_decref(evaluated);
+        json_decref(obj);
+        return result;
+    }
+    json_object_set_new(obj, "evaluated", evaluated ? evaluated : json_null());
+    *out = obj;
+    return CR_OK;
+}

@@ -1,0 +1,156 @@
+/*
+ * db_eval.h -- storage of evaluation: runs, per-rule results, alerts,
+ * failures and rule health (quarantine). Part of the storage module; the
+ * tables are created by schema migration 2 in db.c.
+ *
+ * Evaluation writes happen inside db_begin()/db_commit(): a case counts as
+ * evaluated only once its results and alerts are committed.
+ */
+#ifndef COURTRULES_DB_EVAL_H
+#define COURTRULES_DB_EVAL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "err.h"
+
+/* ---- runs ---- */
+
+/* Opens a run row: as_of "YYYY-MM-DD", scope a description ("all",
+ * "court 粤07", "case …", "changed"). */
+cr_status db_eval_run_open(cr_db *db, const char *as_of, const char *scope, int64_t *run_id,
+                           cr_err *err);
+cr_status db_eval_run_close(cr_db *db, int64_t run_id, const char *summary_json, cr_err *err);
+
+/* Records a rule set version (idempotent by sha256). */
+cr_status db_eval_rule_set(cr_db *db, const char *sha256, const char *name, const char *scope,
+                           const char *manifest_json, cr_err *err);
+
+/* ---- reading cases to evaluate ---- */
+
+typedef struct db_case_iter db_case_iter;
+
+enum db_case_select {
+    DB_CASES_ALL,    /* every case (court_prefix may narrow it) */
+    DB_CASES_ONE,    /* the case numbered `arg` (ASCII or full-width parentheses) */
+    DB_CASES_CHANGED /* cases changed since their last evaluation, or never evaluated, or
+                        evaluated with other rule versions (`arg` = rules fingerprint;
+                        NULL: only changed or never evaluated cases) */
+};
+
+/* Iterates cases in case_no order, streaming (one row in memory at a time).
+ * court_prefix (may be NULL) keeps cases whose court code starts with it.
+ * The iterator may stay open across the caller's writes and transactions on
+ * the same cr_db; close it before db_close(). */
+cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg,
+                            const char *court_prefix, db_case_iter **out, cr_err *err);
+/* *has_row = 0 at the end. case_no, court and doc stay valid until the next call.
+ * events_json is a JSON array text of the case's event docs in time order ("[]"
+ * if none). */
+cr_status db_case_iter_next(db_case_iter *it, int *has_row, const char **case_no,
+                            const char **court, const char **doc, const char **events_json,
+                            int64_t *changed_batch, cr_err *err);
+void db_case_iter_close(db_case_iter *it);
+
+/* ---- writing results ---- */
+
+typedef struct db_result {
+    const char *case_no, *rule_set, *rule, *rule_version, *rule_set_sha, *as_of;
+    const char *status;      /* "ok", "failed", "quarantined" */
+    const char *result_json; /* may be NULL */
+    const char *reason;      /* failure reason, may be NULL */
+    int64_t duration_us;
+} db_result;
+
+/* Replaces the (case, rule set, rule) result. */
+cr_status db_eval_put_result(cr_db *db, int64_t run_id, const db_result *r, cr_err *err);
+
+typedef struct db_alert {
+    const char *dedup_key;
+    const char *rule_set, *rule, *rule_version, *rule_set_sha;
+    const char *code, *severity, *court, *case_no; /* case_no NULL for court-level */
+    const char *message, *basis, *data_json;       /* basis, data may be NULL */
+    const char *as_of;
+} db_alert;
+
+typedef enum db_alert_outcome {
+    DB_ALERT_CREATED,  /* new */
+    DB_ALERT_REPEATED, /* already open: last_seen updated, no new alert */
+    DB_ALERT_REOPENED  /* was resolved, fires again */
+} db_alert_outcome;
+
+/* Creates or refreshes an alert by dedup key, marking it seen in run_id.
+ * A refresh keeps the alert's identity (rule set, rule, code, court, case,
+ * created_at) and status (a resolved one reopens), and takes the new
+ * version, sha, severity, message, basis, data and as_of. alert_id may be
+ * NULL. */
+cr_status db_eval_put_alert(cr_db *db, int64_t run_id, const db_alert *a, db_alert_outcome *outcome,
+                            int64_t *alert_id, cr_err *err);
+
+/* Resolves the open alerts of (case, rule set, rule) not seen in run_id.
+ * *resolved receives how many. */
+cr_status db_eval_resolve_stale(cr_db *db, int64_t run_id, const char *case_no,
+                                const char *rule_set, const char *rule, int64_t *resolved,
+                                cr_err *err);
+
+/* Marks the case evaluated with this rules fingerprint and as-of date. */
+cr_status db_eval_mark_case(cr_db *db, const char *case_no, int64_t changed_batch,
+                            const char *rules_fingerprint, const char *as_of, cr_err *err);
+
+/* ---- failures and quarantine ---- */
+
+cr_status db_eval_put_failure(cr_db *db, int64_t run_id, const char *rule_set, const char *rule,
+                              const char *case_no, const char *kind, const char *reason,
+                              cr_err *err);
+
+/* After a call: ok resets the consecutive-failure count; a failure increments
+ * it and, when it reaches threshold, quarantines the rule (*quarantined = 1
+ * the first time; the stored reason then names the count and the last
+ * failure). threshold < 1 never quarantines. quarantined may be NULL. */
+cr_status db_eval_rule_health(cr_db *db, const char *rule_set, const char *rule, int ok,
+                              int threshold, const char *reason, int *quarantined, cr_err *err);
+
+/* Is the rule quarantined? 1 yes (reason copied), 0 no, -1 error. */
+int db_eval_is_quarantined(cr_db *db, const char *rule_set, const char *rule, char *reason,
+                           size_t reason_len, cr_err *err);
+
+/* Lifts a quarantine and resets the failure count (operator action; audited
+ * by the caller). *released (may be NULL) = 0 if the rule was not
+ * quarantined. */
+cr_status db_eval_release(cr_db *db, const char *rule_set, const char *rule, int *released,
+                          cr_err *err);
+
+/* ---- reading back (alerts, explain) ---- */
+
+typedef struct db_alert_filter {
+    const char *court_prefix; /* NULL = all */
+    const char *code;         /* exact code or prefix ending in '*'; NULL = all */
+    const char *status;       /* "open", "acked", "resolved"; NULL = all */
+    const char *since;        /* created_at >= since ("YYYY-MM-DD…"); NULL = all */
+    const char *case_no;      /* NULL = all */
+    int64_t limit;            /* 0 = no limit */
+} db_alert_filter;
+
+/* Alerts matching filter, newest first, as a JSON array of objects with every
+ * column: id, dedup_key, rule_set, rule, rule_version, rule_set_sha, code,
+ * severity, court, case_no, message, basis, data (parsed JSON), status, as_of,
+ * created_at, last_seen_at, resolved_at, run_id (null where not set).
+ * court_prefix and a code ending in '*' match by prefix; case_no with ASCII
+ * or full-width parentheses. Caller decrefs. */
+cr_status db_eval_alerts(cr_db *db, const db_alert_filter *filter, json_t **out, cr_err *err);
+
+/* Everything stored about a case's evaluation:
+ *   {"case": doc, "events": [event docs in time order],
+ *    "results": [{rule_set, rule, rule_version, rule_set_sha, as_of, status,
+ *                 result (parsed), reason, duration_us, evaluated_at, run_id}]
+ *               (widest rule-set scope first, then rule set, rule),
+ *    "alerts": [as db_eval_alerts], "failures": [{id, run_id, rule_set, rule,
+ *               kind, reason, at}] (the 50 most recent),
+ *    "evaluated": {as_of, rules_fingerprint, evaluated_batch,
+ *                  case_changed_since} or null}.
+ * case_no matches with ASCII or full-width parentheses. CR_INVALID ("case …
+ * is not in the database") if the case is unknown. Caller decrefs. */
+cr_status db_eval_explain(cr_db *db, const char *case_no, json_t **out, cr_err *err);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * eval.h -- evaluating stored cases against the rule sets in scope.
+ *
+ * For each case: every applicable rule's on_case(case, ctx) runs in its rule
+ * set's sandbox; its result, the alerts it raised, its failure if any, and
+ * the rule set's SHA-256, rule version, as-of date and duration are stored in
+ * batched transactions. A case counts as evaluated only after its batch
+ * commits. Open alerts a rule no longer raises are resolved. A rule that
+ * fails quarantine_after times in a row is quarantined: skipped, recorded,
+ * and raised as an alert of its own.
+ */
+#ifndef COURTRULES_EVAL_H
+#define COURTRULES_EVAL_H
+
+#include <stdint.h>
+
+#include "db.h"
+#include "db_eval.h"
+#include "err.h"
+#include "rules.h"
+
+typedef struct eval_options {
+    const char *as_of;           /* "YYYY-MM-DD" */
+    enum db_case_select select;  /* all, one, changed */
+    const char *case_no;         /* with DB_CASES_ONE */
+    const char *court_prefix;    /* NULL = every court */
+    int quarantine_after;        /* consecutive failures; 0 = 5 */
+    int batch_cases;             /* cases per transaction; 0 = 500 */
+    int progress;                /* progress line on stderr */
+    const char *actor;           /* for the audit entry */
+} eval_options;
+
+typedef struct eval_summary {
+    int64_t run_id;
+    int64_t cases, calls, failures;
+    int64_t alerts_created, alerts_repeated, alerts_reopened, alerts_resolved;
+    int64_t quarantined, skipped_quarantined, load_failures;
+    double seconds;
+} eval_summary;
+
+/* The host's Lua API for sandbox_new (adds nothing global: ctx is an argument). */
+int eval_open_api(lua_State *L);
+
+cr_status eval_run(cr_db *db, rule_sets *rs, const eval_options *opt, eval_summary *sum,
+                   cr_err *err);
+
+json_t *eval_summary_json(const eval_summary *sum);
+
+#endif

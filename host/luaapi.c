@@ -1,0 +1,242 @@
+/*
+ * luaapi.c -- ctx: the functions a rule script may call.
+ */
+#include "luaapi.h"
+
+#include <lauxlib.h>
+#include <string.h>
+
+#include "dates.h"
+#include "luajson.h"
+#include "sandbox.h"
+
+/* Replaces every nested table by a read-only view, then the table itself. */
+static void freeze(lua_State *L, int idx)
+{
+    idx = lua_absindex(L, idx);
+    luaL_checkstack(L, 4, "freeze");
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        if (lua_istable(L, -1)) {
+            freeze(L, -1);        /* the value on the stack becomes its view */
+            lua_pushvalue(L, -2); /* key */
+            lua_insert(L, -2);
+            lua_rawset(L, idx); /* assigning an existing key during lua_next is allowed */
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    sandbox_push_readonly(L, idx);
+    lua_replace(L, idx);
+}
+
+int luaapi_push_frozen_json(lua_State *L, const json_t *value, cr_err *err)
+{
+    if (luajson_push(L, value, NULL, err) != CR_OK)
+        return 0;
+    if (lua_istable(L, -1))
+        freeze(L, -1);
+    return 1;
+}
+
+static const char *const severities[] = {"info", "warning", "critical", NULL};
+
+void luaapi_call_reset(luaapi_call *call)
+{
+    if (!call->alerts)
+        call->alerts = json_array();
+    else
+        json_array_clear(call->alerts);
+    if (!call->log)
+        call->log = json_array();
+    else
+        json_array_clear(call->log);
+}
+
+void luaapi_call_free(luaapi_call *call)
+{
+    json_decref(call->alerts);
+    json_decref(call->log);
+    call->alerts = call->log = NULL;
+}
+
+static luaapi_call *current_call(lua_State *L)
+{
+    return lua_touserdata(L, lua_upvalueindex(1));
+}
+
+/* Reads t[key] as a string without metamethods; required raises. */
+static const char *field_string(lua_State *L, int t, const char *key, int required, size_t max)
+{
+    lua_pushstring(L, key);
+    lua_rawget(L, t);
+    int type = lua_type(L, -1);
+    if (type == LUA_TNIL) {
+        lua_pop(L, 1);
+        if (required)
+            luaL_error(L, "ctx.alert: %s is required", key);
+        return NULL;
+    }
+    if (type != LUA_TSTRING)
+        luaL_error(L, "ctx.alert: %s must be a string, got %s", key, lua_typename(L, type));
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    if (len == 0 || len > max)
+        luaL_error(L, "ctx.alert: %s must be 1..%d bytes", key, (int)max);
+    lua_pop(L, 1); /* still referenced by the table */
+    return s;
+}
+
+/* ctx.alert{code=, severity=, message=, basis=, dedup_key=, data=} */
+static int api_alert(lua_State *L)
+{
+    luaapi_call *call = current_call(L);
+    luaL_checktype(L, 1, LUA_TTABLE);
+    const char *code = field_string(L, 1, "code", 1, 64);
+    const char *severity = field_string(L, 1, "severity", 0, 16);
+    const char *message = field_string(L, 1, "message", 1, 2000);
+    const char *basis = field_string(L, 1, "basis", 1, 500);
+    const char *dedup = field_string(L, 1, "dedup_key", 0, 200);
+    if (!severity)
+        severity = "warning";
+    int ok = 0;
+    for (const char *const *s = severities; *s; s++)
+        ok |= strcmp(*s, severity) == 0;
+    if (!ok)
+        return luaL_error(L, "ctx.alert: severity must be info, warning or critical, not '%s'",
+                          severity);
+    if (json_array_size(call->alerts) >= LUAAPI_MAX_ALERTS)
+        return luaL_error(L, "ctx.alert: more than %d alerts from one call", LUAAPI_MAX_ALERTS);
+    json_t *data = NULL;
+    lua_pushstring(L, "data");
+    lua_rawget(L, 1);
+    if (!lua_isnil(L, -1)) {
+        cr_err err;
+        if (!(data = luajson_to_json(L, -1, NULL, &err)))
+            return luaL_error(L, "ctx.alert: data: %s", err.msg);
+    }
+    lua_pop(L, 1);
+    json_t *a = json_pack("{s:s, s:s, s:s, s:s}", "code", code, "severity", severity, "message",
+                          message, "basis", basis);
+    if (!a) {
+        json_decref(data);
+        return luaL_error(L, "ctx.alert: text is not valid UTF-8");
+    }
+    if (dedup)
+        json_object_set_new(a, "dedup_key", json_string(dedup));
+    if (data)
+        json_object_set_new(a, "data", data);
+    json_array_append_new(call->alerts, a);
+    return 0;
+}
+
+/* ctx.log(fmt, ...): string.format semantics, kept with the result. */
+static int api_log(lua_State *L)
+{
+    luaapi_call *call = current_call(L);
+    int n = lua_gettop(L);
+    lua_getglobal(L, "string");
+    lua_getfield(L, -1, "format");
+    lua_insert(L, 1);
+    lua_pop(L, 1);
+    lua_call(L, n, 1);
+    size_t len;
+    const char *s = luaL_checklstring(L, -1, &len);
+    if (json_array_size(call->log) < LUAAPI_MAX_LOG) {
+        json_t *line = json_stringn(s, len > 1000 ? 1000 : len);
+        if (line)
+            json_array_append_new(call->log, line);
+    }
+    return 0;
+}
+
+static cr_date check_date(lua_State *L, int arg)
+{
+    const char *s = luaL_checkstring(L, arg);
+    cr_date d;
+    char why[128];
+    if (date_parse(s, &d, why, sizeof why) != 0)
+        luaL_argerror(L, arg, why);
+    return d;
+}
+
+static int push_date(lua_State *L, cr_date d)
+{
+    char buf[11];
+    date_format(d, buf);
+    lua_pushstring(L, buf);
+    return 1;
+}
+
+static int api_days_between(lua_State *L)
+{
+    cr_date a = check_date(L, 1), b = check_date(L, 2);
+    lua_pushinteger(L, date_to_days(b) - date_to_days(a));
+    return 1;
+}
+
+static int api_add_days(lua_State *L)
+{
+    cr_date d = check_date(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n > -200000 && n < 200000, 2, "too many days");
+    cr_date r = date_add_days(d, (int)n);
+    luaL_argcheck(L, r.y >= 1900 && r.y <= 2199, 2, "result outside 1900..2199");
+    return push_date(L, r);
+}
+
+static int api_add_months(lua_State *L)
+{
+    cr_date d = check_date(L, 1);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n > -2400 && n < 2400, 2, "too many months");
+    cr_date r = date_add_months(d, (int)n);
+    luaL_argcheck(L, r.y >= 1900 && r.y <= 2199, 2, "result outside 1900..2199");
+    return push_date(L, r);
+}
+
+static int api_weekday(lua_State *L)
+{
+    lua_pushinteger(L, date_weekday(check_date(L, 1)));
+    return 1;
+}
+
+static int api_valid(lua_State *L)
+{
+    cr_date d;
+    lua_pushboolean(L, date_parse(luaL_checkstring(L, 1), &d, NULL, 0) == 0);
+    return 1;
+}
+
+/* The API, in one place. Functions taking the call state get it as upvalue. */
+static const luaL_Reg ctx_functions[] = {
+    {"alert", api_alert},
+    {"log", api_log},
+    {NULL, NULL},
+};
+
+static const luaL_Reg date_functions[] = {
+    {"days_between", api_days_between},
+    {"add_days", api_add_days},
+    {"add_months", api_add_months},
+    {"weekday", api_weekday},
+    {"valid", api_valid},
+    {NULL, NULL},
+};
+
+void luaapi_push_ctx(lua_State *L, const char *as_of, int params_ref, luaapi_call *call)
+{
+    lua_createtable(L, 0, 6);
+    lua_pushlightuserdata(L, call);
+    luaL_setfuncs(L, ctx_functions, 1);
+    luaL_newlib(L, date_functions);
+    sandbox_push_readonly(L, -1);
+    lua_setfield(L, -3, "date");
+    lua_pop(L, 1);
+    lua_pushstring(L, as_of);
+    lua_setfield(L, -2, "as_of");
+    lua_rawgeti(L, LUA_REGISTRYINDEX, params_ref);
+    lua_setfield(L, -2, "params");
+    sandbox_push_readonly(L, -1);
+    lua_remove(L, -2);
+}

@@ -1,0 +1,54 @@
+/*
+ * luaapi.h -- the Lua API rule scripts see, defined in one place
+ * (docs/lua-api.md documents every function with an example).
+ *
+ * A hook is called as on_case(case, ctx). `case` is a read-only table of the
+ * case's normalized record with its events; `ctx` is a read-only table:
+ *
+ *   ctx.as_of                 "YYYY-MM-DD", the evaluation's as-of date
+ *   ctx.params                the rule set's parameters (read-only)
+ *   ctx.alert{code=, severity=, message=, basis=, dedup_key=, data=}
+ *   ctx.log(fmt, ...)         a line kept with the rule's result (explain)
+ *   ctx.date.days_between(a, b)      b - a in days
+ *   ctx.date.add_days(d, n)          "YYYY-MM-DD"
+ *   ctx.date.add_months(d, n)        month-end aware
+ *   ctx.date.weekday(d)              1 = Monday … 7 = Sunday
+ *   ctx.date.valid(d)                true if d is an existing date
+ *
+ * Rules change nothing directly: alerts and log lines are collected here and
+ * the evaluator stores them after the hook returns successfully.
+ */
+#ifndef COURTRULES_LUAAPI_H
+#define COURTRULES_LUAAPI_H
+
+#include <jansson.h>
+#include <lua.h>
+
+#include "err.h"
+
+#define LUAAPI_MAX_ALERTS 64 /* per hook call */
+#define LUAAPI_MAX_LOG 32    /* log lines per hook call */
+
+/* What one hook call produced; reset before each call. */
+typedef struct luaapi_call {
+    json_t *alerts; /* array of {code, severity, message, basis, dedup_key?, data?} */
+    json_t *log;    /* array of strings */
+} luaapi_call;
+
+/* Pushes value as Lua data, every table in it a read-only view (case data,
+ * params). Must run in protected mode. Returns 1, or 0 with err filled and
+ * nothing pushed. */
+int luaapi_push_frozen_json(lua_State *L, const json_t *value, cr_err *err);
+
+void luaapi_call_reset(luaapi_call *call);
+void luaapi_call_free(luaapi_call *call);
+
+/*
+ * Pushes a new read-only ctx table. Must run in protected mode (it
+ * allocates). as_of is copied; params_ref is a registry reference to the
+ * (read-only) params table; call receives what the hooks produce and must
+ * outlive the ctx.
+ */
+void luaapi_push_ctx(lua_State *L, const char *as_of, int params_ref, luaapi_call *call);
+
+#endif

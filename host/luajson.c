@@ -1,0 +1,459 @@
+/*
+ * luajson.c -- Lua values to jansson values and back.
+ *
+ * to_json walks a script's value with raw access only and never raises:
+ * every Lua API call it makes is one that cannot fail (stack space is
+ * reserved with lua_checkstack, which reports instead of raising).
+ * push builds Lua values inside lua_pcall, since creating tables allocates
+ * and an allocation can fail under the sandbox's memory cap.
+ */
+#include "luajson.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+
+enum { PATH_MAX_LEN = 256 };
+
+/* The path of the value being converted, e.g. ".alerts[2].when". */
+typedef struct json_path {
+    char text[PATH_MAX_LEN];
+    size_t len;
+} json_path;
+
+typedef struct to_json_ctx {
+    lua_State *L;
+    luajson_limits limits;
+    cr_err *err;
+    json_path path;
+    size_t values;
+    size_t bytes;
+    const void *open_tables[64]; /* the tables being converted, outermost first */
+} to_json_ctx;
+
+luajson_limits luajson_limits_default(void)
+{
+    luajson_limits limits = {
+        .max_depth = 32,
+        .max_values = 100000,
+        .max_string_bytes = (size_t)16 << 20,
+    };
+    return limits;
+}
+
+static luajson_limits limits_or_default(const luajson_limits *limits)
+{
+    luajson_limits lim = limits ? *limits : luajson_limits_default();
+    if (lim.max_depth <= 0 || lim.max_depth > 64)
+        lim.max_depth = 64; /* open_tables and the C stack bound it */
+    return lim;
+}
+
+/* ---- paths -------------------------------------------------------------- */
+
+static int is_identifier(const char *s, size_t len)
+{
+    if (len == 0 || len > 64 || (s[0] >= '0' && s[0] <= '9'))
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Appends a segment; a path too long to show ends in "...". Returns the
+ * previous length, to pass to path_pop. */
+static size_t path_push(json_path *path, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static size_t path_push(json_path *path, const char *fmt, ...)
+{
+    size_t before = path->len;
+    size_t room = sizeof path->text - path->len;
+    va_list ap;
+    int n;
+    va_start(ap, fmt);
+    n = vsnprintf(path->text + path->len, room, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= room) {
+        memcpy(path->text + sizeof path->text - 4, "...", 4);
+        path->len = sizeof path->text - 1;
+    } else {
+        path->len += (size_t)n;
+    }
+    return before;
+}
+
+static void path_push_key(json_path *path, const char *key, size_t len)
+{
+    if (is_identifier(key, len))
+        path_push(path, ".%.*s", (int)len, key);
+    else
+        path_push(path, "[\"%.*s\"]", (int)(len > 32 ? 32 : len), key);
+}
+
+static void path_pop(json_path *path, size_t before)
+{
+    path->len = before;
+    path->text[before] = '\0';
+}
+
+static const char *path_show(const json_path *path)
+{
+    return path->len ? path->text : " the top level";
+}
+
+/* ---- Lua -> JSON -------------------------------------------------------- */
+
+static json_t *fail(to_json_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static json_t *fail(to_json_ctx *ctx, const char *fmt, ...)
+{
+    if (ctx->err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ctx->err->msg, sizeof ctx->err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return NULL;
+}
+
+static json_t *convert(to_json_ctx *ctx, int idx, int depth);
+
+static int count_value(to_json_ctx *ctx)
+{
+    if (++ctx->values > ctx->limits.max_values) {
+        fail(ctx, "result has more than %zu values (at%s%s)", ctx->limits.max_values,
+             ctx->path.len ? " " : "", path_show(&ctx->path));
+        return 0;
+    }
+    return 1;
+}
+
+static int count_bytes(to_json_ctx *ctx, size_t len)
+{
+    ctx->bytes += len;
+    if (ctx->bytes > ctx->limits.max_string_bytes) {
+        fail(ctx, "result holds more than %zu bytes of text (at%s%s)", ctx->limits.max_string_bytes,
+             ctx->path.len ? " " : "", path_show(&ctx->path));
+        return 0;
+    }
+    return 1;
+}
+
+typedef struct table_member {
+    const char *key; /* points into a Lua string kept alive by the table */
+    size_t len;
+    json_t *value;
+} table_member;
+
+static int compare_members(const void *a, const void *b)
+{
+    const table_member *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->key, y->key, n);
+    if (c != 0)
+        return c;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+static void free_members(table_member *members, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        json_decref(members[i].value);
+    free(members);
+}
+
+/*
+ * Converts the table at idx. One pass with lua_next converts every value,
+ * noting its key; then the keys decide: 1..n makes an array, strings an
+ * object (sorted by key), anything else is refused.
+ */
+static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
+{
+    lua_State *L = ctx->L;
+    const void *self = lua_topointer(L, idx);
+    table_member *members = NULL;
+    size_t n = 0, cap = 0;
+    int string_keys = 0, integer_keys = 0;
+    lua_Integer max_index = 0;
+    json_t *result = NULL;
+
+    for (int i = 0; i < depth; i++)
+        if (ctx->open_tables[i] == self)
+            return fail(ctx, "result table refers to itself at%s%s", ctx->path.len ? " " : "",
+                        path_show(&ctx->path));
+    if (depth >= ctx->limits.max_depth)
+        return fail(ctx, "result nests deeper than %d levels at%s%s", ctx->limits.max_depth,
+                    ctx->path.len ? " " : "", path_show(&ctx->path));
+    if (!lua_checkstack(L, 4))
+        return fail(ctx, "Lua stack exhausted converting%s%s", ctx->path.len ? " " : "",
+                    path_show(&ctx->path));
+    ctx->open_tables[depth] = self;
+
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        size_t before = ctx->path.len;
+        table_member m = {NULL, 0, NULL};
+        int key_type = lua_type(L, -2);
+
+        if (key_type == LUA_TSTRING) {
+            m.key = lua_tolstring(L, -2, &m.len); /* a string: no conversion */
+            string_keys = 1;
+            path_push_key(&ctx->path, m.key, m.len);
+            if (memchr(m.key, '\0', m.len))
+                fail(ctx, "key at %s contains a NUL byte", path_show(&ctx->path));
+            else if (count_bytes(ctx, m.len))
+                m.value = convert(ctx, lua_gettop(L), depth + 1);
+        } else if (key_type == LUA_TNUMBER && lua_isinteger(L, -2) && lua_tointeger(L, -2) > 0) {
+            lua_Integer index = lua_tointeger(L, -2);
+            integer_keys = 1;
+            if (index > max_index)
+                max_index = index;
+            m.len = (size_t)index;
+            path_push(&ctx->path, "[%lld]", (long long)index);
+            m.value = convert(ctx, lua_gettop(L), depth + 1);
+        } else {
+            fail(ctx,
+                 "table at%s%s has a key of type %s; only string keys (object) or 1..n (array) "
+                 "convert to JSON",
+                 ctx->path.len ? " " : "", path_show(&ctx->path),
+                 key_type == LUA_TNUMBER ? "number (not a positive integer)"
+                                         : lua_typename(L, key_type));
+        }
+        path_pop(&ctx->path, before);
+        if (!m.value) {
+            lua_pop(L, 2);
+            goto done;
+        }
+        if (string_keys && integer_keys) {
+            json_decref(m.value);
+            lua_pop(L, 2);
+            fail(ctx, "table at%s%s mixes string keys and integer keys", ctx->path.len ? " " : "",
+                 path_show(&ctx->path));
+            goto done;
+        }
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            table_member *grown = realloc(members, ncap * sizeof *members);
+            if (!grown) {
+                json_decref(m.value);
+                lua_pop(L, 2);
+                fail(ctx, "out of memory converting%s%s", ctx->path.len ? " " : "",
+                     path_show(&ctx->path));
+                goto done;
+            }
+            members = grown;
+            cap = ncap;
+        }
+        members[n++] = m;
+        lua_pop(L, 1); /* keep the key for lua_next */
+    }
+
+    if (string_keys) {
+        result = json_object();
+        if (n > 1)
+            qsort(members, n, sizeof *members, compare_members);
+        for (size_t i = 0; result && i < n; i++) {
+            json_t *value = members[i].value;
+            members[i].value = NULL;
+            if (json_object_setn_new(result, members[i].key, members[i].len, value) != 0) {
+                size_t before = ctx->path.len;
+                path_push_key(&ctx->path, members[i].key, members[i].len);
+                fail(ctx, "key at %s is not valid UTF-8", path_show(&ctx->path));
+                path_pop(&ctx->path, before);
+                json_decref(result);
+                result = NULL;
+            }
+        }
+    } else {
+        if ((size_t)max_index != n) {
+            fail(ctx, "array at%s%s has holes: %zu elements but index %lld",
+                 ctx->path.len ? " " : "", path_show(&ctx->path), n, (long long)max_index);
+            goto done;
+        }
+        /* n keys, all in 1..n: each index appears exactly once */
+        result = json_array();
+        json_t **slots = calloc(n ? n : 1, sizeof *slots);
+        if (!slots || !result) {
+            free(slots);
+            json_decref(result);
+            result = fail(ctx, "out of memory converting%s%s", ctx->path.len ? " " : "",
+                          path_show(&ctx->path));
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++) {
+            slots[members[i].len - 1] = members[i].value;
+            members[i].value = NULL;
+        }
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(result, slots[i]);
+        free(slots);
+    }
+
+done:
+    free_members(members, n);
+    return result;
+}
+
+static json_t *convert(to_json_ctx *ctx, int idx, int depth)
+{
+    lua_State *L = ctx->L;
+    const char *at = ctx->path.len ? " " : "";
+    if (!count_value(ctx))
+        return NULL;
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+        return json_null();
+    case LUA_TBOOLEAN:
+        return json_boolean(lua_toboolean(L, idx));
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx))
+            return json_integer((json_int_t)lua_tointeger(L, idx));
+        if (!isfinite(lua_tonumber(L, idx)))
+            return fail(ctx, "number at%s%s is not finite", at, path_show(&ctx->path));
+        return json_real(lua_tonumber(L, idx));
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        json_t *value;
+        if (!count_bytes(ctx, len))
+            return NULL;
+        value = json_stringn(s, len);
+        if (!value)
+            return fail(ctx, "string at%s%s is not valid UTF-8", at, path_show(&ctx->path));
+        return value;
+    }
+    case LUA_TTABLE:
+        return convert_table(ctx, lua_absindex(L, idx), depth);
+    default:
+        return fail(ctx,
+                    "value at%s%s is a %s; only nil, booleans, numbers, strings and tables "
+                    "convert to JSON",
+                    at, path_show(&ctx->path), lua_typename(L, lua_type(L, idx)));
+    }
+}
+
+json_t *luajson_to_json(lua_State *L, int idx, const luajson_limits *limits, cr_err *err)
+{
+    to_json_ctx ctx = {.L = L, .limits = limits_or_default(limits), .err = err};
+    int top = lua_gettop(L);
+    json_t *result = convert(&ctx, lua_absindex(L, idx), 0);
+    lua_settop(L, top);
+    return result;
+}
+
+/* ---- JSON -> Lua -------------------------------------------------------- */
+
+typedef struct push_ctx {
+    const json_t *value;
+    luajson_limits limits;
+    json_path path;
+    size_t values;
+} push_ctx;
+
+static void push_value(lua_State *L, push_ctx *ctx, const json_t *value, int depth);
+
+static int push_refuse(lua_State *L, push_ctx *ctx, const char *what)
+{
+    return luaL_error(L, "%s at%s%s", what, ctx->path.len ? " " : "", path_show(&ctx->path));
+}
+
+static void push_value(lua_State *L, push_ctx *ctx, const json_t *value, int depth)
+{
+    luaL_checkstack(L, 3, "case data nested too deeply");
+    if (++ctx->values > ctx->limits.max_values)
+        push_refuse(L, ctx, "too many values");
+    switch (json_typeof(value)) {
+    case JSON_OBJECT: {
+        const char *key;
+        json_t *member;
+        if (depth >= ctx->limits.max_depth)
+            push_refuse(L, ctx, "data nested too deeply");
+        lua_createtable(L, 0, (int)json_object_size(value));
+        json_object_foreach((json_t *)value, key, member)
+        {
+            size_t before;
+            if (json_is_null(member))
+                continue; /* an absent field reads as nil anyway */
+            before = ctx->path.len;
+            path_push_key(&ctx->path, key, strlen(key));
+            lua_pushstring(L, key);
+            push_value(L, ctx, member, depth + 1);
+            lua_rawset(L, -3);
+            path_pop(&ctx->path, before);
+        }
+        return;
+    }
+    case JSON_ARRAY: {
+        size_t n = json_array_size(value);
+        if (depth >= ctx->limits.max_depth)
+            push_refuse(L, ctx, "data nested too deeply");
+        lua_createtable(L, n > INT32_MAX ? 0 : (int)n, 0);
+        for (size_t i = 0; i < n; i++) {
+            size_t before = path_push(&ctx->path, "[%zu]", i + 1);
+            const json_t *element = json_array_get(value, i);
+            if (json_is_null(element))
+                push_refuse(L, ctx, "null inside an array (it would leave a hole)");
+            push_value(L, ctx, element, depth + 1);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+            path_pop(&ctx->path, before);
+        }
+        return;
+    }
+    case JSON_STRING:
+        lua_pushlstring(L, json_string_value(value), json_string_length(value));
+        return;
+    case JSON_INTEGER:
+        lua_pushinteger(L, (lua_Integer)json_integer_value(value));
+        return;
+    case JSON_REAL:
+        lua_pushnumber(L, json_real_value(value));
+        return;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        lua_pushboolean(L, json_is_true(value));
+        return;
+    case JSON_NULL:
+    default:
+        lua_pushnil(L);
+        return;
+    }
+}
+
+/* lua_CFunction run by luajson_push: [1] light userdata push_ctx. */
+static int push_protected(lua_State *L)
+{
+    push_ctx *ctx = lua_touserdata(L, 1);
+    push_value(L, ctx, ctx->value, 0);
+    return 1;
+}
+
+cr_status luajson_push(lua_State *L, const json_t *value, const luajson_limits *limits, cr_err *err)
+{
+    push_ctx ctx = {.value = value, .limits = limits_or_default(limits)};
+    int status;
+    if (!value)
+        return cr_errf(err, CR_INVALID, "no JSON value to convert");
+    if (!lua_checkstack(L, 3))
+        return cr_errf(err, CR_FAIL, "Lua stack exhausted");
+    lua_pushcfunction(L, push_protected);
+    lua_pushlightuserdata(L, &ctx);
+    status = lua_pcall(L, 1, 1, 0);
+    if (status == LUA_OK)
+        return CR_OK;
+    if (status == LUA_ERRMEM)
+        cr_errf(err, CR_FAIL, "out of memory converting case data to Lua");
+    else if (lua_type(L, -1) == LUA_TSTRING)
+        cr_errf(err, CR_INVALID, "%s", lua_tostring(L, -1));
+    else
+        cr_errf(err, CR_INVALID, "converting case data to Lua failed");
+    lua_pop(L, 1);
+    return status == LUA_ERRMEM ? CR_FAIL : CR_INVALID;
+}

@@ -1,0 +1,87 @@
+/*
+ * rules.h -- rule sets: discovery, manifests, versions, loading into
+ * sandboxes, and which rules apply to a court.
+ *
+ * A rule set is a folder rules/<dir>/ holding ruleset.json (name, scope,
+ * params, disable, limits) and *.lua rule scripts; tests/ below it holds its
+ * tests and is not loaded. Its version is the SHA-256 of its manifest and
+ * scripts. Each set gets its own sandbox, so sets cannot reach each other.
+ *
+ * A case is evaluated by every set whose scope ("*" or a court-code prefix)
+ * covers its court. For each rule name the most specific set that defines it
+ * wins; a set's "disable" list switches off wider sets' rules by name for the
+ * cases in its scope.
+ */
+#ifndef COURTRULES_RULES_H
+#define COURTRULES_RULES_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "sandbox.h"
+
+#define RULE_NAME_MAX 64
+#define RULES_DEFAULT_INSTRUCTIONS 10000000u /* per hook call, unless "limits" says */
+#define RULES_DEFAULT_WALL_MS 1000u
+
+typedef struct rule {
+    char name[RULE_NAME_MAX];
+    char version[32];
+    char file[256];  /* path relative to the rules directory, for messages */
+    int on_case_ref; /* registry reference to on_case, LUA_NOREF if none */
+} rule;
+
+/* A script that did not load: recorded, the rest of its set still runs. */
+typedef struct rule_load_failure {
+    char file[256];
+    char reason[512];
+    sandbox_reason kind;
+} rule_load_failure;
+
+typedef struct rule_set {
+    char name[RULE_NAME_MAX];
+    char scope[32]; /* "*" or a court-code prefix */
+    char sha256[65];
+    char dir[1024];
+    json_t *manifest; /* ruleset.json as read */
+    sandbox *sb;
+    int params_ref;   /* read-only params table */
+    rule *rules;
+    size_t n_rules;
+    char (*disable)[RULE_NAME_MAX];
+    size_t n_disable;
+    rule_load_failure *failures;
+    size_t n_failures;
+} rule_set;
+
+typedef struct rule_sets {
+    rule_set *sets; /* ordered widest scope first, then by name */
+    size_t n;
+    char fingerprint[65]; /* SHA-256 over every set's sha256: "which rules judged this" */
+} rule_sets;
+
+/* An applicable rule: set index and rule index. */
+typedef struct rule_ref {
+    unsigned set, rule;
+} rule_ref;
+
+/*
+ * Loads every rule set under rules_dir. plugins_dir (may be NULL) is where
+ * `require` also looks. A bad manifest or a duplicate rule name is bad input
+ * (CR_INVALID, naming the file); a script that fails to load is recorded in
+ * its set's failures and skipped. open_api adds the host's Lua API to each
+ * sandbox (see sandbox_new).
+ */
+cr_status rules_load(const char *rules_dir, const char *plugins_dir, lua_CFunction open_api,
+                     void *api_ud, rule_sets **out, cr_err *err);
+void rules_free(rule_sets *rs);
+
+/* Does scope cover court? ("*" covers all; otherwise a prefix.) */
+int rules_scope_covers(const char *scope, const char *court);
+
+/* Fills out with the rules that apply to court, in evaluation order (set
+ * order, then rule order); returns how many (at most cap). */
+size_t rules_for_court(const rule_sets *rs, const char *court, rule_ref *out, size_t cap);
+
+#endif

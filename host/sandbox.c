@@ -1,0 +1,634 @@
+/*
+ * sandbox.c -- the sandbox's state: a capped allocator, the budget hook, and
+ * the protected calls that run script code and report why it failed.
+ *
+ * Invariants:
+ *   - memory_used <= limits.memory_bytes (growth beyond it is refused);
+ *   - every thread of the state carries budget_hook (set on the main thread
+ *     before any code runs; lua_newthread copies it to each coroutine);
+ *   - `exhausted`, once set during a call, stays set until the outermost
+ *     call returns, and the thread that noticed it is switched to a hook
+ *     on every instruction, so no pcall can run on past it.
+ */
+#include "sandbox.h"
+#include "sandbox_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <lauxlib.h>
+
+enum {
+    HOOK_INTERVAL = 1000,     /* VM instructions between budget checks */
+    CLOCK_UNITS = 4096,       /* C-library work units between clock reads */
+    BIG_ALLOCATION = 1 << 16, /* allocations this large also check the deadline */
+    STRING_HEADER = 64,       /* bytes of a string object that are not its text */
+    REASON_COUNT = SANDBOX_STRING_CAP + 1
+};
+
+static const char *const reason_names[REASON_COUNT] = {
+    "ok", "error", "syntax", "memory", "instructions", "deadline", "string_cap",
+};
+
+/*
+ * The error values a script's pcall sees when a limit stops it. They are
+ * interned at creation so the hook can raise them without allocating (the
+ * memory cap may be what stopped the script). SANDBOX_ERROR's slot is for
+ * Lua code that runs outside any call, e.g. in a finalizer during close.
+ */
+static const char *const reason_messages[REASON_COUNT] = {
+    [SANDBOX_ERROR] = "sandbox: Lua code may only run inside a sandbox call",
+    [SANDBOX_MEMORY] = "sandbox: memory cap exceeded",
+    [SANDBOX_INSTRUCTIONS] = "sandbox: instruction budget exhausted",
+    [SANDBOX_DEADLINE] = "sandbox: wall-clock budget exhausted",
+    [SANDBOX_STRING_CAP] = "sandbox: string operation cap exceeded",
+};
+
+struct sandbox {
+    lua_State *L;
+    sandbox_limits limits;
+    char **module_dirs; /* NULL-terminated, owned */
+    size_t memory_used;
+
+    /* The last refused allocation: Lua retries once after an emergency
+     * collection, and only a second refusal of the same request means the
+     * memory cap is really exhausted. */
+    struct {
+        int pending;
+        const void *ptr;
+        size_t osize, nsize;
+    } refused;
+
+    /* The running call (depth > 0) and its budget. */
+    int depth;
+    uint64_t instructions_used;
+    uint64_t deadline_ns;
+    size_t clock_units;
+    sandbox_reason exhausted;
+    char where[192]; /* "chunk:line" where a limit was first noticed */
+
+    sandbox_reason last_reason;
+    int reason_ref[REASON_COUNT];
+};
+
+sandbox_limits sandbox_limits_default(void)
+{
+    sandbox_limits limits = {
+        .memory_bytes = (size_t)64 << 20,
+        .instructions = 100000000u,
+        .wall_ms = 2000,
+        .string_bytes = (size_t)16 << 20,
+    };
+    return limits;
+}
+
+const char *sandbox_reason_name(sandbox_reason reason)
+{
+    if ((unsigned)reason >= REASON_COUNT)
+        return "unknown";
+    return reason_names[reason];
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static sandbox *sandbox_of(lua_State *L)
+{
+    void *ud = NULL;
+    lua_getallocf(L, &ud);
+    return ud;
+}
+
+static void mark_exhausted(sandbox *sb, sandbox_reason reason)
+{
+    if (sb->exhausted == SANDBOX_OK)
+        sb->exhausted = reason;
+}
+
+/* ---- allocator ---------------------------------------------------------- */
+
+/* Decides whether an allocation may grow from old to nsize bytes. */
+static int grant(sandbox *sb, void *ptr, size_t osize, size_t nsize)
+{
+    size_t old = ptr ? osize : 0;
+
+    /* A new string object above the cap: catches `..`, string.format and
+     * every C function's result, whatever built it. (For a new object Lua
+     * passes its type in osize.) */
+    if (!ptr && osize == LUA_TSTRING && nsize > sb->limits.string_bytes + STRING_HEADER) {
+        mark_exhausted(sb, SANDBOX_STRING_CAP);
+        return 0;
+    }
+    /* Big copies run inside single VM instructions; check the clock here
+     * too so a loop of them cannot overrun the deadline by much. */
+    if (sb->depth > 0 && nsize - old >= BIG_ALLOCATION && now_ns() >= sb->deadline_ns) {
+        mark_exhausted(sb, SANDBOX_DEADLINE);
+        return 0;
+    }
+    if (nsize - old > sb->limits.memory_bytes - sb->memory_used) {
+        if (sb->refused.pending && sb->refused.ptr == ptr && sb->refused.osize == osize &&
+            sb->refused.nsize == nsize)
+            mark_exhausted(sb, SANDBOX_MEMORY);
+        sb->refused.pending = 1;
+        sb->refused.ptr = ptr;
+        sb->refused.osize = osize;
+        sb->refused.nsize = nsize;
+        return 0;
+    }
+    sb->refused.pending = 0;
+    return 1;
+}
+
+/* lua_Alloc: counts every byte and refuses growth past the memory cap.
+ * Shrinking never fails, as Lua requires. */
+static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    sandbox *sb = ud;
+    size_t old = ptr ? osize : 0;
+    void *block;
+
+    if (nsize == 0) {
+        free(ptr);
+        sb->memory_used -= old;
+        return NULL;
+    }
+    if (nsize > old && !grant(sb, ptr, osize, nsize))
+        return NULL;
+    block = realloc(ptr, nsize);
+    if (!block) {
+        if (nsize > old)
+            return NULL;
+        block = ptr; /* a failed shrink keeps the bigger block */
+    }
+    sb->memory_used = sb->memory_used - old + nsize;
+    return block;
+}
+
+/* ---- budget ------------------------------------------------------------- */
+
+/* Records where the script was when a limit was first noticed. Reads only
+ * debug information already in the state, so it does not allocate. */
+static void note_where(sandbox *sb, lua_State *L)
+{
+    lua_Debug ar;
+    if (sb->where[0])
+        return;
+    for (int level = 0; level < 4 && lua_getstack(L, level, &ar); level++) {
+        if (lua_getinfo(L, "Sl", &ar) && ar.currentline > 0) {
+            snprintf(sb->where, sizeof sb->where, "%s:%d", ar.short_src, ar.currentline);
+            return;
+        }
+    }
+}
+
+static void budget_hook(lua_State *L, lua_Debug *ar);
+
+/* Raises the exhausted limit (or, outside a call, SANDBOX_ERROR's message),
+ * first switching this thread to a hook on every instruction. */
+static int raise_exhausted(lua_State *L)
+{
+    sandbox *sb = sandbox_of(L);
+    sandbox_reason reason = sb->depth > 0 ? sb->exhausted : SANDBOX_ERROR;
+    note_where(sb, L);
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, 1);
+    if (sb->reason_ref[reason] != LUA_NOREF && lua_checkstack(L, 1))
+        lua_rawgeti(L, LUA_REGISTRYINDEX, sb->reason_ref[reason]);
+    else
+        lua_pushstring(L, reason_messages[reason]);
+    return lua_error(L);
+}
+
+/* The count hook: runs every HOOK_INTERVAL instructions in every thread
+ * (every instruction once a limit is exhausted). */
+static void budget_hook(lua_State *L, lua_Debug *ar)
+{
+    sandbox *sb = sandbox_of(L);
+    int count = lua_gethookcount(L);
+    (void)ar;
+
+    if (sb->depth > 0 && sb->exhausted == SANDBOX_OK) {
+        sb->instructions_used += (uint64_t)count;
+        if (sb->instructions_used > sb->limits.instructions)
+            sb->exhausted = SANDBOX_INSTRUCTIONS;
+        else if (now_ns() >= sb->deadline_ns)
+            sb->exhausted = SANDBOX_DEADLINE;
+        else {
+            /* a coroutine still on the every-instruction hook of an
+             * earlier failed call goes back to the normal interval */
+            if (count != HOOK_INTERVAL)
+                lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
+            return;
+        }
+    }
+    raise_exhausted(L);
+}
+
+void sandbox_charge(lua_State *L, size_t units)
+{
+    sandbox *sb = sandbox_of(L);
+    if (sb->depth == 0)
+        return; /* the host's own work */
+    if (sb->exhausted == SANDBOX_OK) {
+        sb->instructions_used += units;
+        sb->clock_units += units;
+        if (sb->instructions_used > sb->limits.instructions)
+            sb->exhausted = SANDBOX_INSTRUCTIONS;
+        else if (sb->clock_units >= CLOCK_UNITS) {
+            sb->clock_units = 0;
+            if (now_ns() >= sb->deadline_ns)
+                sb->exhausted = SANDBOX_DEADLINE;
+        }
+        if (sb->exhausted == SANDBOX_OK)
+            return;
+    }
+    raise_exhausted(L);
+}
+
+int sandbox_exhaust(lua_State *L, sandbox_reason reason)
+{
+    mark_exhausted(sandbox_of(L), reason);
+    return raise_exhausted(L);
+}
+
+int sandbox_exhausted(lua_State *L)
+{
+    sandbox *sb = sandbox_of(L);
+    return sb->depth == 0 || sb->exhausted != SANDBOX_OK;
+}
+
+size_t sandbox_string_cap(lua_State *L)
+{
+    return sandbox_of(L)->limits.string_bytes;
+}
+
+const char *const *sandbox_module_dirs(lua_State *L)
+{
+    return (const char *const *)sandbox_of(L)->module_dirs;
+}
+
+/* ---- calls -------------------------------------------------------------- */
+
+/* Starts the budget of an outermost call; nested calls share it. */
+static void call_begin(sandbox *sb)
+{
+    if (sb->depth++ > 0)
+        return;
+    sb->instructions_used = 0;
+    sb->clock_units = 0;
+    sb->exhausted = SANDBOX_OK;
+    sb->refused.pending = 0;
+    sb->where[0] = '\0';
+    sb->deadline_ns = now_ns() + (uint64_t)sb->limits.wall_ms * 1000000u;
+    lua_sethook(sb->L, budget_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
+}
+
+/* Appends s[0..len) to dst (capacity cap, NUL-terminated) keeping only
+ * valid UTF-8, tabs and newlines; anything else becomes '?'. */
+static void copy_printable(char *dst, size_t cap, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    size_t n = strlen(dst);
+    while (p < end && n + 1 < cap) {
+        size_t seq = 1;
+        if (*p >= 0xC2 && *p <= 0xDF)
+            seq = 2;
+        else if (*p >= 0xE0 && *p <= 0xEF)
+            seq = 3;
+        else if (*p >= 0xF0 && *p <= 0xF4)
+            seq = 4;
+        int valid = seq > 1 || *p == '\t' || *p == '\n' || (*p >= 0x20 && *p < 0x7F);
+        if (seq > 1) {
+            valid = (size_t)(end - p) >= seq && n + seq < cap;
+            for (size_t i = 1; valid && i < seq; i++)
+                valid = (p[i] & 0xC0) == 0x80;
+            /* no overlong forms, no surrogates, nothing above U+10FFFF */
+            if (valid && ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0) ||
+                          (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90)))
+                valid = 0;
+        }
+        if (!valid) {
+            dst[n++] = '?';
+            p++;
+            continue;
+        }
+        memcpy(dst + n, p, seq);
+        n += seq;
+        p += seq;
+    }
+    dst[n] = '\0';
+}
+
+/* Fills err for a failed call whose error object is at the top. Never calls
+ * a metamethod: a string is shown as is, anything else by its type. */
+static void describe_failure(sandbox *sb, sandbox_reason reason, cr_err *err)
+{
+    lua_State *L = sb->L;
+    char at[sizeof sb->where + 8] = "";
+    if (!err)
+        return;
+    if (sb->where[0])
+        snprintf(at, sizeof at, " at %s", sb->where);
+    switch (reason) {
+    case SANDBOX_MEMORY:
+        cr_errf(err, CR_FAIL, "memory cap exceeded: the rule set may use at most %zu bytes%s",
+                sb->limits.memory_bytes, at);
+        return;
+    case SANDBOX_INSTRUCTIONS:
+        cr_errf(err, CR_FAIL,
+                "instruction budget exhausted: more than %llu instructions in one call%s",
+                (unsigned long long)sb->limits.instructions, at);
+        return;
+    case SANDBOX_DEADLINE:
+        cr_errf(err, CR_FAIL, "wall-clock budget exhausted: the call ran longer than %u ms%s",
+                (unsigned)sb->limits.wall_ms, at);
+        return;
+    case SANDBOX_STRING_CAP:
+        cr_errf(err, CR_FAIL,
+                "string operation cap exceeded: one operation may produce at most %zu bytes%s",
+                sb->limits.string_bytes, at);
+        return;
+    default:
+        break;
+    }
+    if (lua_type(L, -1) == LUA_TSTRING) {
+        size_t len;
+        const char *msg = lua_tolstring(L, -1, &len);
+        err->msg[0] = '\0';
+        copy_printable(err->msg, sizeof err->msg, msg, len);
+    } else {
+        cr_errf(err, CR_FAIL, "error object is a %s", lua_typename(L, lua_type(L, -1)));
+    }
+}
+
+/* Ends a call started with call_begin; status is what lua_load/lua_pcall
+ * returned and base the stack top to return to on failure. A call that
+ * returned normally after a limit was exhausted (say, in a coroutine whose
+ * resume caught the error) fails all the same. On failure the stack is
+ * back at base. */
+static cr_status call_end(sandbox *sb, int status, int base, cr_err *err)
+{
+    sandbox_reason reason;
+    sb->depth--;
+    if (status == LUA_OK && sb->exhausted != SANDBOX_OK) {
+        lua_settop(sb->L, base);
+        lua_pushnil(sb->L);
+        status = LUA_ERRRUN;
+    }
+    if (status == LUA_OK) {
+        sb->last_reason = SANDBOX_OK;
+        return CR_OK;
+    }
+    if (sb->exhausted != SANDBOX_OK)
+        reason = sb->exhausted;
+    else if (status == LUA_ERRMEM)
+        reason = SANDBOX_MEMORY;
+    else if (status == LUA_ERRSYNTAX)
+        reason = SANDBOX_SYNTAX;
+    else
+        reason = SANDBOX_ERROR;
+    describe_failure(sb, reason, err);
+    lua_settop(sb->L, base);
+    sb->last_reason = reason;
+    /* give back at once what a runaway call left behind */
+    if (sb->depth == 0 && reason >= SANDBOX_MEMORY)
+        lua_gc(sb->L, LUA_GCCOLLECT);
+    return reason == SANDBOX_SYNTAX ? CR_INVALID : CR_FAIL;
+}
+
+cr_status sandbox_call(sandbox *sb, int nargs, int nresults, cr_err *err)
+{
+    int base = lua_gettop(sb->L) - nargs - 1;
+    int status;
+    call_begin(sb);
+    status = lua_pcall(sb->L, nargs, nresults, 0);
+    return call_end(sb, status, base, err);
+}
+
+cr_status sandbox_dostring(sandbox *sb, const char *source, size_t len, const char *chunkname,
+                           cr_err *err)
+{
+    int base, status;
+    if (!chunkname)
+        chunkname = "=(sandbox)";
+    if (len > sb->limits.string_bytes) {
+        sb->last_reason = SANDBOX_SYNTAX;
+        return cr_errf(err, CR_INVALID, "%s: %zu bytes of source exceed the %zu-byte limit",
+                       chunkname + 1, len, sb->limits.string_bytes);
+    }
+    if (!lua_checkstack(sb->L, 2)) {
+        sb->last_reason = SANDBOX_MEMORY;
+        return cr_errf(err, CR_FAIL, "%s: Lua stack exhausted", chunkname + 1);
+    }
+    base = lua_gettop(sb->L);
+    call_begin(sb);
+    /* mode "t": binary chunks are refused; loading is protected and
+     * reports failure through its status */
+    status = luaL_loadbufferx(sb->L, source, len, chunkname, "t");
+    if (status == LUA_OK)
+        status = lua_pcall(sb->L, 0, 1, 0);
+    return call_end(sb, status, base, err);
+}
+
+int sandbox_read_file(const char *path, size_t max, char **out, size_t *outlen)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int rc = 0;
+
+    *out = NULL;
+    *outlen = 0;
+    if (!f)
+        return errno ? errno : EIO;
+    for (;;) {
+        if (len == cap) {
+            size_t ncap = cap ? cap * 2 : 16384;
+            char *nbuf;
+            if (cap > max) {
+                rc = EFBIG;
+                break;
+            }
+            nbuf = realloc(buf, ncap);
+            if (!nbuf) {
+                rc = ENOMEM;
+                break;
+            }
+            buf = nbuf;
+            cap = ncap;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) {
+            if (ferror(f))
+                rc = errno ? errno : EIO;
+            break;
+        }
+    }
+    fclose(f);
+    if (rc == 0 && len > max)
+        rc = EFBIG;
+    if (rc != 0) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *outlen = len;
+    return 0;
+}
+
+cr_status sandbox_dofile(sandbox *sb, const char *path, const char *chunkname, cr_err *err)
+{
+    char name[4096];
+    char *source;
+    size_t len, skip = 0;
+    cr_status status;
+    int rc = sandbox_read_file(path, sb->limits.string_bytes, &source, &len);
+
+    if (rc != 0) {
+        sb->last_reason = SANDBOX_SYNTAX;
+        if (rc == EFBIG)
+            return cr_errf(err, CR_INVALID, "%s: larger than the %zu-byte limit", path,
+                           sb->limits.string_bytes);
+        return cr_errf(err, CR_FAIL, "%s: %s", path, strerror(rc));
+    }
+    if (!chunkname) {
+        snprintf(name, sizeof name, "@%s", path);
+        chunkname = name;
+    }
+    if (len >= 3 && memcmp(source, "\xEF\xBB\xBF", 3) == 0)
+        skip = 3; /* editors on Windows write a byte-order mark */
+    status = sandbox_dostring(sb, source + skip, len - skip, chunkname, err);
+    free(source);
+    return status;
+}
+
+sandbox_reason sandbox_last_reason(const sandbox *sb)
+{
+    return sb->last_reason;
+}
+
+lua_State *sandbox_state(sandbox *sb)
+{
+    return sb->L;
+}
+
+size_t sandbox_memory_used(const sandbox *sb)
+{
+    return sb->memory_used;
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+/* Runs in protected mode: interns the limit messages, then builds the
+ * environment. Stack: [1] open_api or nil, [2] api_ud. */
+static int sandbox_setup(lua_State *L)
+{
+    sandbox *sb = sandbox_of(L);
+    for (int i = 0; i < REASON_COUNT; i++) {
+        if (!reason_messages[i])
+            continue;
+        lua_pushstring(L, reason_messages[i]);
+        sb->reason_ref[i] = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    return sandbox_env_open(L);
+}
+
+static int sandbox_panic(lua_State *L)
+{
+    const char *msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "(not a string)";
+    fprintf(stderr, "courtrules: unprotected error in a sandbox: %s\n", msg);
+    return 0; /* Lua aborts */
+}
+
+static int copy_module_dirs(sandbox *sb, const char *const *dirs)
+{
+    size_t n = 0;
+    while (dirs && dirs[n])
+        n++;
+    sb->module_dirs = calloc(n + 1, sizeof *sb->module_dirs);
+    if (!sb->module_dirs)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        sb->module_dirs[i] = strdup(dirs[i]);
+        if (!sb->module_dirs[i])
+            return -1;
+    }
+    return 0;
+}
+
+sandbox *sandbox_new(const sandbox_limits *limits, const char *const *module_dirs,
+                     lua_CFunction open_api, void *api_ud, cr_err *err)
+{
+    sandbox_limits lim = limits ? *limits : sandbox_limits_default();
+    sandbox *sb;
+    lua_State *L;
+    int status;
+
+    if (!lim.memory_bytes || !lim.instructions || !lim.wall_ms || !lim.string_bytes) {
+        cr_errf(err, CR_INVALID, "sandbox limits must all be greater than zero");
+        return NULL;
+    }
+    sb = calloc(1, sizeof *sb);
+    if (!sb) {
+        cr_errf(err, CR_FAIL, "out of memory creating a sandbox");
+        return NULL;
+    }
+    sb->limits = lim;
+    for (int i = 0; i < REASON_COUNT; i++)
+        sb->reason_ref[i] = LUA_NOREF;
+    if (copy_module_dirs(sb, module_dirs) != 0) {
+        cr_errf(err, CR_FAIL, "out of memory creating a sandbox");
+        goto fail;
+    }
+    L = sb->L = lua_newstate(sandbox_alloc, sb);
+    if (!L) {
+        cr_errf(err, CR_FAIL, "cannot create a Lua state within a memory cap of %zu bytes",
+                lim.memory_bytes);
+        goto fail;
+    }
+    lua_atpanic(L, sandbox_panic);
+    /* before any code runs, so every coroutine inherits it */
+    lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
+
+    call_begin(sb);
+    lua_settop(L, 0);
+    lua_pushcfunction(L, sandbox_setup);
+    if (open_api)
+        lua_pushcfunction(L, open_api);
+    else
+        lua_pushnil(L);
+    lua_pushlightuserdata(L, api_ud);
+    status = lua_pcall(L, 2, 0, 0);
+    if (call_end(sb, status, 0, err) != CR_OK) {
+        cr_err_prefix(err, "cannot set up the sandbox");
+        goto fail;
+    }
+    return sb;
+
+fail:
+    sandbox_free(sb);
+    return NULL;
+}
+
+void sandbox_free(sandbox *sb)
+{
+    if (!sb)
+        return;
+    if (sb->L) {
+        sb->depth = 0; /* any Lua code run while closing is stopped at once */
+        lua_close(sb->L);
+    }
+    if (sb->module_dirs) {
+        for (char **dir = sb->module_dirs; *dir; dir++)
+            free(*dir);
+        free(sb->module_dirs);
+    }
+    free(sb);
+}

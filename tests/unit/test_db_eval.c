@@ -1,0 +1,702 @@
+/*
+ * Unit tests for host/db_eval.c: reading cases to evaluate, results, alert
+ * dedup and lifecycle, rule health, and reading back (alerts, explain).
+ * Records go in through the real records API, as `ingest` writes them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "db_eval.h"
+#include "db_records.h"
+#include "record.h"
+
+#define CASE1 "(2024)粤0703民初1号"
+#define CASE2 "(2024)粤0703民初2号"
+#define CASE3 "(2024)粤0704民初3号"
+#define CASE4 "(2024)京0105民初4号"
+
+typedef struct fixture {
+    char dir[64];
+    char path[128];
+    cr_db *db;
+} fixture;
+
+static const char *const base_records[] = {
+    "{\"type\":\"court\",\"code\":\"粤\",\"name\":\"广东省高级人民法院\",\"level\":\"高级\"}",
+    "{\"type\":\"court\",\"code\":\"粤07\",\"name\":\"江门市中级人民法院\",\"level\":\"中级\","
+    "\"parent\":\"粤\"}",
+    "{\"type\":\"court\",\"code\":\"粤0703\",\"name\":\"蓬江区人民法院\",\"level\":\"基层\","
+    "\"parent\":\"粤07\"}",
+    "{\"type\":\"court\",\"code\":\"粤0704\",\"name\":\"江海区人民法院\",\"level\":\"基层\","
+    "\"parent\":\"粤07\"}",
+    "{\"type\":\"court\",\"code\":\"京\",\"name\":\"北京市高级人民法院\",\"level\":\"高级\"}",
+    "{\"type\":\"court\",\"code\":\"京01\",\"name\":\"北京市第一中级人民法院\",\"level\":\"中级\","
+    "\"parent\":\"京\"}",
+    "{\"type\":\"court\",\"code\":\"京0105\",\"name\":\"朝阳区人民法院\",\"level\":\"基层\","
+    "\"parent\":\"京01\"}",
+    /* Inserted out of order on purpose. */
+    "{\"type\":\"case\",\"case_no\":\"" CASE3
+    "\",\"filing_date\":\"2024-03-02\",\"status\":\"在办\"}",
+    "{\"type\":\"case\",\"case_no\":\"" CASE1 "\",\"filing_date\":\"2024-03-01\","
+    "\"procedure\":\"简易\",\"status\":\"在办\"}",
+    "{\"type\":\"case\",\"case_no\":\"" CASE4
+    "\",\"filing_date\":\"2024-03-03\",\"status\":\"在办\"}",
+    "{\"type\":\"case\",\"case_no\":\"" CASE2
+    "\",\"filing_date\":\"2024-03-04\",\"status\":\"在办\"}",
+    /* Case 1's events, not in time order; E-b and E-c share a time. */
+    "{\"type\":\"event\",\"id\":\"E-a\",\"case_no\":\"" CASE1 "\",\"event\":\"hearing\","
+    "\"at\":\"2024-05-01T10:00\"}",
+    "{\"type\":\"event\",\"id\":\"E-c\",\"case_no\":\"" CASE1
+    "\",\"event\":\"reported_to_president\","
+    "\"at\":\"2024-03-01T09:00\"}",
+    "{\"type\":\"event\",\"id\":\"E-b\",\"case_no\":\"" CASE1 "\",\"event\":\"assigned\","
+    "\"at\":\"2024-03-01T09:00\"}",
+    NULL,
+};
+
+static int refs_known(void *ud, record_type type, const char *key, const char **court_out,
+                      cr_err *err)
+{
+    static char court[32];
+    int known = db_record_known(ud, type, key, court, sizeof court, err);
+    if (court_out)
+        *court_out = court;
+    return known;
+}
+
+/* Ingests lines (NULL-terminated) as one batch; returns the batch id. */
+static int64_t ingest(cr_db *db, const char *const *lines)
+{
+    cr_err err;
+    int64_t batch = 0;
+    record_refs refs = {refs_known, db};
+    if (db_begin(db, &err) != CR_OK || db_batch_open(db, "test", &batch, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    for (const char *const *l = lines; *l; l++) {
+        record rec;
+        if (record_parse(*l, strlen(*l), &refs, &rec, &err) != CR_OK)
+            fail_msg("%s: %s", *l, err.msg);
+        char *doc = record_doc_text(&rec);
+        db_put_result put;
+        if (db_put_record(db, batch, &rec, doc, &put, &err) != CR_OK)
+            fail_msg("%s", err.msg);
+        free(doc);
+        record_free(&rec);
+    }
+    if (db_batch_close(db, batch, "{}", &err) != CR_OK || db_commit(db, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    return batch;
+}
+
+static int setup(void **state)
+{
+    fixture *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/courtrules-test-eval-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    snprintf(fx->path, sizeof fx->path, "%s/t.db", fx->dir);
+    cr_err err;
+    if (db_open(fx->path, DB_OPEN_CREATE, &fx->db, &err) != CR_OK ||
+        db_migrate(fx->db, NULL, NULL, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    ingest(fx->db, base_records);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *fx = *state;
+    db_close(fx->db);
+    const char *suffixes[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) {
+        char p[160];
+        snprintf(p, sizeof p, "%s%s", fx->path, suffixes[i]);
+        unlink(p);
+    }
+    rmdir(fx->dir);
+    free(fx);
+    return 0;
+}
+
+/* ---- helpers ---- */
+
+/* Collects the case numbers a selection yields, joined by '|'. */
+static void select_cases(cr_db *db, enum db_case_select sel, const char *arg, const char *court,
+                         char *out, size_t len)
+{
+    db_case_iter *it;
+    cr_err err;
+    if (db_case_iter_open(db, sel, arg, court, &it, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    out[0] = '\0';
+    for (;;) {
+        int has_row;
+        const char *case_no, *case_court, *doc, *events;
+        int64_t changed;
+        if (db_case_iter_next(it, &has_row, &case_no, &case_court, &doc, &events, &changed, &err) !=
+            CR_OK)
+            fail_msg("%s", err.msg);
+        if (!has_row)
+            break;
+        size_t used = strlen(out);
+        snprintf(out + used, len - used, "%s%s", used ? "|" : "", case_no);
+    }
+    db_case_iter_close(it);
+}
+
+static int64_t scalar(cr_db *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+static void text_equal(cr_db *db, const char *sql, const char *expected)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    const char *v = (const char *)sqlite3_column_text(st, 0);
+    if (expected)
+        assert_string_equal(v ? v : "(null)", expected);
+    else
+        assert_null(v);
+    sqlite3_finalize(st);
+}
+
+static int64_t open_run(cr_db *db)
+{
+    cr_err err;
+    int64_t run;
+    if (db_eval_run_open(db, "2024-06-30", "all", &run, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    return run;
+}
+
+/* Marks every case db_case_iter yields for sel as evaluated with fp. */
+static int mark_all(cr_db *db, enum db_case_select sel, const char *fp)
+{
+    db_case_iter *it;
+    cr_err err;
+    int n = 0;
+    assert_int_equal(db_case_iter_open(db, sel, fp, NULL, &it, &err), CR_OK);
+    for (;;) {
+        int has_row;
+        const char *case_no, *court, *doc, *events;
+        int64_t changed;
+        assert_int_equal(
+            db_case_iter_next(it, &has_row, &case_no, &court, &doc, &events, &changed, &err),
+            CR_OK);
+        if (!has_row)
+            break;
+        /* One write transaction per case while the read stays open. */
+        assert_int_equal(db_begin(db, &err), CR_OK);
+        assert_int_equal(db_eval_mark_case(db, case_no, changed, fp, "2024-06-30", &err), CR_OK);
+        assert_int_equal(db_commit(db, &err), CR_OK);
+        n++;
+    }
+    db_case_iter_close(it);
+    return n;
+}
+
+static db_alert alert_for(const char *key, const char *code, const char *court, const char *case_no)
+{
+    db_alert a = {.dedup_key = key,
+                  .rule_set = "national",
+                  .rule = "four_category",
+                  .rule_version = "2021.1",
+                  .rule_set_sha =
+                      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                  .code = code,
+                  .severity = "warning",
+                  .court = court,
+                  .case_no = case_no,
+                  .message = "当事人人数众多，可能属于群体性纠纷",
+                  .basis = "法发〔2021〕30号 四(一)",
+                  .data_json = "{\"parties\":12}",
+                  .as_of = "2024-06-30"};
+    return a;
+}
+
+static db_alert_outcome put_alert(cr_db *db, int64_t run, const db_alert *a)
+{
+    cr_err err;
+    db_alert_outcome outcome;
+    int64_t id;
+    if (db_eval_put_alert(db, run, a, &outcome, &id, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    assert_true(id > 0);
+    return outcome;
+}
+
+/* ---- reading cases ---- */
+
+static void case_iteration_selects_all_one_and_by_court_prefix(void **state)
+{
+    fixture *fx = *state;
+    char got[512];
+    select_cases(fx->db, DB_CASES_ALL, NULL, NULL, got, sizeof got);
+    assert_string_equal(got, CASE4 "|" CASE1 "|" CASE2 "|" CASE3); /* case_no (byte) order */
+    select_cases(fx->db, DB_CASES_ONE, CASE3, NULL, got, sizeof got);
+    assert_string_equal(got, CASE3);
+    select_cases(fx->db, DB_CASES_ONE, "（2024）粤0704民初3号", NULL, got, sizeof got);
+    assert_string_equal(got, CASE3); /* full-width parentheses find the ASCII-stored number */
+    select_cases(fx->db, DB_CASES_ONE, "(2024)粤0704民初99号", NULL, got, sizeof got);
+    assert_string_equal(got, "");
+    select_cases(fx->db, DB_CASES_ALL, NULL, "粤07", got, sizeof got);
+    assert_string_equal(got, CASE1 "|" CASE2 "|" CASE3);
+    select_cases(fx->db, DB_CASES_ALL, NULL, "粤0703", got, sizeof got);
+    assert_string_equal(got, CASE1 "|" CASE2);
+    select_cases(fx->db, DB_CASES_ALL, NULL, "京", got, sizeof got);
+    assert_string_equal(got, CASE4);
+    select_cases(fx->db, DB_CASES_ALL, NULL, "沪", got, sizeof got);
+    assert_string_equal(got, "");
+    select_cases(fx->db, DB_CASES_ONE, CASE3, "京", got, sizeof got);
+    assert_string_equal(got, "");
+}
+
+static void case_iteration_yields_events_in_time_order(void **state)
+{
+    fixture *fx = *state;
+    db_case_iter *it;
+    cr_err err;
+    assert_int_equal(db_case_iter_open(fx->db, DB_CASES_ALL, NULL, "粤0703", &it, &err), CR_OK);
+    int has_row;
+    const char *case_no, *court, *doc, *events;
+    int64_t changed;
+    assert_int_equal(
+        db_case_iter_next(it, &has_row, &case_no, &court, &doc, &events, &changed, &err), CR_OK);
+    assert_true(has_row);
+    assert_string_equal(case_no, CASE1);
+    assert_string_equal(court, "粤0703");
+    assert_true(changed > 0);
+    json_t *d = json_loads(doc, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(d, "procedure")), "简易");
+    json_decref(d);
+    json_t *ev = json_loads(events, 0, NULL);
+    assert_non_null(ev);
+    assert_int_equal(json_array_size(ev), 3);
+    const char *order[] = {"E-b", "E-c", "E-a"}; /* by time, then id */
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(json_string_value(json_object_get(json_array_get(ev, i), "id")),
+                            order[i]);
+    json_decref(ev);
+    assert_int_equal(
+        db_case_iter_next(it, &has_row, &case_no, &court, &doc, &events, &changed, &err), CR_OK);
+    assert_true(has_row);
+    assert_string_equal(case_no, CASE2);
+    assert_string_equal(events, "[]");
+    assert_int_equal(
+        db_case_iter_next(it, &has_row, &case_no, &court, &doc, &events, &changed, &err), CR_OK);
+    assert_false(has_row);
+    assert_int_equal(
+        db_case_iter_next(it, &has_row, &case_no, &court, &doc, &events, &changed, &err), CR_OK);
+    assert_false(has_row); /* stays at the end */
+    db_case_iter_close(it);
+}
+
+static void changed_cases_follow_ingest_and_fingerprint(void **state)
+{
+    fixture *fx = *state;
+    char got[512];
+    select_cases(fx->db, DB_CASES_CHANGED, "fp-A", NULL, got, sizeof got);
+    assert_string_equal(got, CASE4 "|" CASE1 "|" CASE2 "|" CASE3); /* never evaluated */
+    assert_int_equal(mark_all(fx->db, DB_CASES_CHANGED, "fp-A"), 4);
+    select_cases(fx->db, DB_CASES_CHANGED, "fp-A", NULL, got, sizeof got);
+    assert_string_equal(got, "");
+
+    /* The same record again changes nothing. */
+    const char *same[] = {base_records[8], NULL};
+    ingest(fx->db, same);
+    select_cases(fx->db, DB_CASES_CHANGED, "fp-A", NULL, got, sizeof got);
+    assert_string_equal(got, "");
+
+    /* A changed case, and a case that gains an event, are changed. */
+    const char *changes[] = {
+        "{\"type\":\"case\",\"case_no\":\"" CASE1 "\",\"filing_date\":\"2024-03-01\","
+        "\"procedure\":\"普通\",\"status\":\"在办\"}",
+        "{\"type\":\"event\",\"id\":\"E-d\",\"case_no\":\"" CASE3 "\",\"event\":\"hearing\","
+        "\"at\":\"2024-06-01\"}",
+        NULL};
+    ingest(fx->db, changes);
+    select_cases(fx->db, DB_CASES_CHANGED, "fp-A", NULL, got, sizeof got);
+    assert_string_equal(got, CASE1 "|" CASE3);
+    select_cases(fx->db, DB_CASES_CHANGED, "fp-A", "粤0703", got, sizeof got);
+    assert_string_equal(got, CASE1);
+    assert_int_equal(mark_all(fx->db, DB_CASES_CHANGED, "fp-A"), 2);
+    select_cases(fx->db, DB_CASES_CHANGED, "fp-A", NULL, got, sizeof got);
+    assert_string_equal(got, "");
+
+    /* Other rule versions: everything is changed. NULL ignores versions. */
+    select_cases(fx->db, DB_CASES_CHANGED, "fp-B", NULL, got, sizeof got);
+    assert_string_equal(got, CASE4 "|" CASE1 "|" CASE2 "|" CASE3);
+    select_cases(fx->db, DB_CASES_CHANGED, NULL, NULL, got, sizeof got);
+    assert_string_equal(got, "");
+}
+
+static void two_iterators_of_one_kind_coexist(void **state)
+{
+    fixture *fx = *state;
+    db_case_iter *a, *b;
+    cr_err err;
+    assert_int_equal(db_case_iter_open(fx->db, DB_CASES_ALL, NULL, NULL, &a, &err), CR_OK);
+    assert_int_equal(db_case_iter_open(fx->db, DB_CASES_ALL, NULL, "京", &b, &err), CR_OK);
+    int has_row;
+    const char *case_no, *court, *doc, *events;
+    int64_t changed;
+    assert_int_equal(
+        db_case_iter_next(a, &has_row, &case_no, &court, &doc, &events, &changed, &err), CR_OK);
+    assert_string_equal(case_no, CASE4);
+    assert_int_equal(
+        db_case_iter_next(b, &has_row, &case_no, &court, &doc, &events, &changed, &err), CR_OK);
+    assert_string_equal(case_no, CASE4);
+    assert_int_equal(
+        db_case_iter_next(a, &has_row, &case_no, &court, &doc, &events, &changed, &err), CR_OK);
+    assert_string_equal(case_no, CASE1);
+    db_case_iter_close(b);
+    db_case_iter_close(a);
+    char got[512];
+    select_cases(fx->db, DB_CASES_ALL, NULL, NULL, got, sizeof got);
+    assert_string_equal(got, CASE4 "|" CASE1 "|" CASE2 "|" CASE3);
+}
+
+/* ---- writing ---- */
+
+static void put_result_replaces_the_previous_one(void **state)
+{
+    fixture *fx = *state;
+    cr_err err;
+    int64_t run1 = open_run(fx->db), run2 = open_run(fx->db);
+    db_result r = {.case_no = CASE1,
+                   .rule_set = "national",
+                   .rule = "four_category",
+                   .rule_version = "2021.1",
+                   .rule_set_sha = "sha-1",
+                   .as_of = "2024-06-30",
+                   .status = "failed",
+                   .reason = "attempt to index a nil value",
+                   .duration_us = 12};
+    assert_int_equal(db_eval_put_result(fx->db, run1, &r, &err), CR_OK);
+    r.status = "ok";
+    r.reason = NULL;
+    r.result_json = "{\"categories\":[\"群体性\"]}";
+    r.rule_set_sha = "sha-2";
+    assert_int_equal(db_eval_put_result(fx->db, run2, &r, &err), CR_OK);
+    assert_int_equal(scalar(fx->db, "SELECT count(*) FROM results"), 1);
+    text_equal(fx->db, "SELECT status || run_id || rule_set_sha FROM results", "ok2sha-2");
+    text_equal(fx->db, "SELECT reason FROM results", NULL);
+    /* A bad status is refused by the schema, with the case and rule named. */
+    r.status = "maybe";
+    assert_int_equal(db_eval_put_result(fx->db, run2, &r, &err), CR_FAIL);
+    assert_non_null(strstr(err.msg, CASE1));
+}
+
+static void alert_with_the_same_dedup_key_is_repeated_not_duplicated(void **state)
+{
+    fixture *fx = *state;
+    int64_t run1 = open_run(fx->db), run2 = open_run(fx->db);
+    db_alert a = alert_for("four_category|4C-MASS|" CASE1, "4C-MASS", "粤0703", CASE1);
+    assert_int_equal(put_alert(fx->db, run1, &a), DB_ALERT_CREATED);
+    assert_int_equal(put_alert(fx->db, run1, &a), DB_ALERT_REPEATED);
+    a.message = "当事人人数众多（12人）";
+    assert_int_equal(put_alert(fx->db, run2, &a), DB_ALERT_REPEATED);
+    assert_int_equal(scalar(fx->db, "SELECT count(*) FROM alerts"), 1);
+    text_equal(fx->db, "SELECT status || run_id || message FROM alerts",
+               "open2当事人人数众多（12人）");
+    /* An acknowledged alert stays acknowledged when it fires again. */
+    assert_int_equal(
+        sqlite3_exec(db_handle(fx->db), "UPDATE alerts SET status = 'acked'", NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(put_alert(fx->db, open_run(fx->db), &a), DB_ALERT_REPEATED);
+    text_equal(fx->db, "SELECT status FROM alerts", "acked");
+}
+
+static void stale_alert_is_resolved_and_reopens_when_it_fires_again(void **state)
+{
+    fixture *fx = *state;
+    cr_err err;
+    int64_t resolved = -1;
+    int64_t run1 = open_run(fx->db);
+    db_alert a = alert_for("k1", "4C-MASS", "粤0703", CASE1);
+    db_alert other_rule = alert_for("k2", "TL-OVER", "粤0703", CASE1);
+    other_rule.rule = "time_limit";
+    db_alert court_level = alert_for("k3", "RPT-MISSING", "粤0703", NULL);
+    put_alert(fx->db, run1, &a);
+    put_alert(fx->db, run1, &other_rule);
+    put_alert(fx->db, run1, &court_level);
+    /* Seen in this run: nothing to resolve. */
+    assert_int_equal(
+        db_eval_resolve_stale(fx->db, run1, CASE1, "national", "four_category", &resolved, &err),
+        CR_OK);
+    assert_int_equal(resolved, 0);
+    /* Run 2 does not see it: resolved; the other rule's alert is untouched. */
+    int64_t run2 = open_run(fx->db);
+    assert_int_equal(
+        db_eval_resolve_stale(fx->db, run2, CASE1, "national", "four_category", &resolved, &err),
+        CR_OK);
+    assert_int_equal(resolved, 1);
+    text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k1'", "resolved");
+    assert_int_equal(
+        scalar(fx->db, "SELECT resolved_at IS NOT NULL FROM alerts WHERE dedup_key = 'k1'"), 1);
+    text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k2'", "open");
+    /* Court-level alerts (no case) resolve too. */
+    assert_int_equal(
+        db_eval_resolve_stale(fx->db, run2, NULL, "national", "four_category", &resolved, &err),
+        CR_OK);
+    assert_int_equal(resolved, 1);
+    text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k3'", "resolved");
+    /* Resolving twice changes nothing. */
+    assert_int_equal(
+        db_eval_resolve_stale(fx->db, run2, CASE1, "national", "four_category", &resolved, &err),
+        CR_OK);
+    assert_int_equal(resolved, 0);
+    /* Run 3 sees it again: reopened, same row. */
+    int64_t run3 = open_run(fx->db);
+    assert_int_equal(put_alert(fx->db, run3, &a), DB_ALERT_REOPENED);
+    text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k1'", "open");
+    text_equal(fx->db, "SELECT resolved_at FROM alerts WHERE dedup_key = 'k1'", NULL);
+    assert_int_equal(scalar(fx->db, "SELECT count(*) FROM alerts"), 3);
+    assert_int_equal(put_alert(fx->db, run3, &a), DB_ALERT_REPEATED);
+}
+
+static void rule_is_quarantined_after_threshold_consecutive_failures(void **state)
+{
+    fixture *fx = *state;
+    cr_err err;
+    char reason[256];
+    int q = -1, released = -1;
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(db_eval_rule_health(fx->db, "粤", "slow", 0, 3, "deadline", &q, &err),
+                         CR_OK);
+        assert_int_equal(q, 0);
+    }
+    assert_int_equal(db_eval_is_quarantined(fx->db, "粤", "slow", reason, sizeof reason, &err), 0);
+    /* A success resets the count: two more failures still do not quarantine. */
+    assert_int_equal(db_eval_rule_health(fx->db, "粤", "slow", 1, 3, NULL, &q, &err), CR_OK);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(db_eval_rule_health(fx->db, "粤", "slow", 0, 3, "deadline", &q, &err),
+                         CR_OK);
+        assert_int_equal(q, 0);
+    }
+    assert_int_equal(db_eval_rule_health(fx->db, "粤", "slow", 0, 3, "wall-clock budget", &q, &err),
+                     CR_OK);
+    assert_int_equal(q, 1);
+    assert_int_equal(db_eval_is_quarantined(fx->db, "粤", "slow", reason, sizeof reason, &err), 1);
+    assert_non_null(strstr(reason, "3 consecutive failures"));
+    assert_non_null(strstr(reason, "wall-clock budget"));
+    /* Only the first time reports quarantined; the reason is kept. */
+    assert_int_equal(db_eval_rule_health(fx->db, "粤", "slow", 0, 3, "again", &q, &err), CR_OK);
+    assert_int_equal(q, 0);
+    assert_int_equal(db_eval_is_quarantined(fx->db, "粤", "slow", reason, sizeof reason, &err), 1);
+    assert_non_null(strstr(reason, "wall-clock budget"));
+    /* Other rules are unaffected. */
+    assert_int_equal(db_eval_is_quarantined(fx->db, "粤", "fast", reason, sizeof reason, &err), 0);
+    /* Release, then it takes three failures again. */
+    assert_int_equal(db_eval_release(fx->db, "粤", "slow", &released, &err), CR_OK);
+    assert_int_equal(released, 1);
+    assert_int_equal(db_eval_is_quarantined(fx->db, "粤", "slow", reason, sizeof reason, &err), 0);
+    assert_int_equal(db_eval_release(fx->db, "粤", "slow", &released, &err), CR_OK);
+    assert_int_equal(released, 0);
+    assert_int_equal(db_eval_rule_health(fx->db, "粤", "slow", 0, 3, "x", &q, &err), CR_OK);
+    assert_int_equal(q, 0);
+    /* threshold 0 never quarantines. */
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(db_eval_rule_health(fx->db, "粤", "other", 0, 0, "x", &q, &err), CR_OK);
+    assert_int_equal(q, 0);
+}
+
+/* ---- reading back ---- */
+
+static size_t count_alerts(cr_db *db, db_alert_filter f)
+{
+    cr_err err;
+    json_t *alerts = NULL;
+    if (db_eval_alerts(db, &f, &alerts, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    size_t n = json_array_size(alerts);
+    json_decref(alerts);
+    return n;
+}
+
+static void alerts_filter_by_court_code_status_since_case_and_limit(void **state)
+{
+    fixture *fx = *state;
+    cr_err err;
+    int64_t run = open_run(fx->db), resolved;
+    db_alert a1 = alert_for("k1", "4C-MASS", "粤0703", CASE1);
+    db_alert a2 = alert_for("k2", "4C-NEW", "粤0704", CASE3);
+    db_alert a3 = alert_for("k3", "TL-OVER", "京0105", CASE4);
+    a3.severity = "critical";
+    a3.rule = "time_limit";
+    a3.data_json = NULL;
+    a3.basis = NULL;
+    put_alert(fx->db, run, &a1);
+    put_alert(fx->db, run, &a2);
+    put_alert(fx->db, run, &a3);
+    assert_int_equal(db_eval_resolve_stale(fx->db, open_run(fx->db), CASE3, "national",
+                                           "four_category", &resolved, &err),
+                     CR_OK);
+    assert_int_equal(resolved, 1);
+
+    assert_int_equal(count_alerts(fx->db, (db_alert_filter){0}), 3);
+    assert_int_equal(count_alerts(fx->db, (db_alert_filter){.court_prefix = "粤07"}), 2);
+    assert_int_equal(count_alerts(fx->db, (db_alert_filter){.court_prefix = "粤0703"}), 1);
+    assert_int_equal(count_alerts(fx->db, (db_alert_filter){.court_prefix = "沪"}), 0);
+    assert_int_equal(count_alerts(fx->db, (db_alert_filter){.code = "4C-*"}), 2);
+    assert_int_equal(count_alerts(fx->db, (db_alert_filter){.code = "4C-MASS"}), 1);
+    assert_int_equal(count_alerts(fx->db, (db_alert_filter){.code = "4C-"}), 0); /* exact */
+    assert_int_equal(count_alerts(fx->db, (db_alert_filter){.code = "*"}), 3);
+    assert_int_equal(count_alerts(fx->db, (db_alert_filter){.status = "open"}), 2);
+    assert_int_equal(count_alerts(fx->db, (db_alert_filter){.status = "resolved"}), 1);
+    assert_int_equal(count_alerts(fx->db, (db_alert_filter){.status = "acked"}), 0);
+    assert_int_equal(count_alerts(fx->db, (db_alert_filter){.since = "2000-01-01"}), 3);
+    assert_int_equal(count_alerts(fx->db, (db_alert_filter){.since = "2999-01-01"}), 0);
+    assert_int_equal(count_alerts(fx->db, (db_alert_filter){.case_no = CASE4}), 1);
+    assert_int_equal(
+        count_alerts(fx->db,
+                     (db_alert_filter){.court_prefix = "粤", .code = "4C-*", .status = "open"}),
+        1);
+
+    /* Newest first; limit; every column, data parsed. */
+    json_t *alerts = NULL;
+    db_alert_filter one = {.limit = 1};
+    assert_int_equal(db_eval_alerts(fx->db, &one, &alerts, &err), CR_OK);
+    assert_int_equal(json_array_size(alerts), 1);
+    json_t *newest = json_array_get(alerts, 0);
+    assert_string_equal(json_string_value(json_object_get(newest, "dedup_key")), "k3");
+    assert_true(json_is_null(json_object_get(newest, "data")));
+    assert_true(json_is_null(json_object_get(newest, "resolved_at")));
+    json_decref(alerts);
+    db_alert_filter mass = {.code = "4C-MASS"};
+    assert_int_equal(db_eval_alerts(fx->db, &mass, &alerts, &err), CR_OK);
+    json_t *first = json_array_get(alerts, 0);
+    static const char *const keys[] = {
+        "id",   "dedup_key", "rule_set", "rule",       "rule_version", "rule_set_sha",
+        "code", "severity",  "court",    "case_no",    "message",      "basis",
+        "data", "status",    "as_of",    "created_at", "last_seen_at", "resolved_at"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!json_object_get(first, keys[i]))
+            fail_msg("alert object lacks '%s'", keys[i]);
+    assert_true(json_is_integer(json_object_get(first, "id")));
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(first, "data"), "parties")),
+                     12);
+    assert_string_equal(json_string_value(json_object_get(first, "basis")),
+                        "法发〔2021〕30号 四(一)");
+    json_decref(alerts);
+}
+
+static void explain_of_an_unknown_case_is_invalid(void **state)
+{
+    fixture *fx = *state;
+    cr_err err;
+    json_t *out = (json_t *)1;
+    assert_int_equal(db_eval_explain(fx->db, "(2024)粤0703民初999号", &out, &err), CR_INVALID);
+    assert_null(out);
+    assert_non_null(strstr(err.msg, "(2024)粤0703民初999号 is not in the database"));
+}
+
+static void explain_returns_case_events_results_alerts_failures(void **state)
+{
+    fixture *fx = *state;
+    cr_err err;
+    json_t *out = NULL;
+    /* Never evaluated: empty lists, "evaluated" null. */
+    assert_int_equal(db_eval_explain(fx->db, CASE2, &out, &err), CR_OK);
+    assert_true(json_is_null(json_object_get(out, "evaluated")));
+    assert_int_equal(json_array_size(json_object_get(out, "results")), 0);
+    json_decref(out);
+
+    assert_int_equal(db_eval_rule_set(fx->db, "sha-national", "national", "*", "{}", &err), CR_OK);
+    assert_int_equal(db_eval_rule_set(fx->db, "sha-yue", "粤", "粤", "{}", &err), CR_OK);
+    assert_int_equal(db_eval_rule_set(fx->db, "sha-yue", "粤", "粤", "{}", &err), CR_OK);
+    int64_t run = open_run(fx->db);
+    /* Written narrow rule set first; explain lists the broadest first. */
+    db_result r = {CASE1,    "粤",      "local",
+                   "1",      "sha-yue", "2024-06-30",
+                   "failed", NULL,      "attempt to index a nil value",
+                   40};
+    assert_int_equal(db_eval_put_result(fx->db, run, &r, &err), CR_OK);
+    db_result n = {CASE1,
+                   "national",
+                   "four_category",
+                   "2021.1",
+                   "sha-national",
+                   "2024-06-30",
+                   "ok",
+                   "{\"categories\":[\"群体性\"]}",
+                   NULL,
+                   7};
+    assert_int_equal(db_eval_put_result(fx->db, run, &n, &err), CR_OK);
+    db_alert a = alert_for("k1", "4C-MASS", "粤0703", CASE1);
+    put_alert(fx->db, run, &a);
+    assert_int_equal(db_eval_put_failure(fx->db, run, "粤", "local", CASE1, "error",
+                                         "attempt to index a nil value", &err),
+                     CR_OK);
+    assert_int_equal(db_eval_mark_case(fx->db, CASE1, 1, "fp-A", "2024-06-30", &err), CR_OK);
+
+    assert_int_equal(db_eval_explain(fx->db, "（2024）粤0703民初1号", &out, &err), CR_OK);
+    json_t *kase = json_object_get(out, "case");
+    assert_string_equal(json_string_value(json_object_get(kase, "case_no")), CASE1);
+    assert_string_equal(json_string_value(json_object_get(kase, "court")), "粤0703");
+    json_t *events = json_object_get(out, "events");
+    assert_int_equal(json_array_size(events), 3);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(events, 0), "id")), "E-b");
+    json_t *results = json_object_get(out, "results");
+    assert_int_equal(json_array_size(results), 2);
+    json_t *r0 = json_array_get(results, 0), *r1 = json_array_get(results, 1);
+    assert_string_equal(json_string_value(json_object_get(r0, "rule_set")), "national");
+    assert_string_equal(json_string_value(json_object_get(r0, "status")), "ok");
+    assert_true(json_is_array(json_object_get(json_object_get(r0, "result"), "categories")));
+    assert_true(json_is_null(json_object_get(r0, "reason")));
+    assert_int_equal(json_integer_value(json_object_get(r0, "duration_us")), 7);
+    assert_non_null(json_object_get(r0, "evaluated_at"));
+    assert_string_equal(json_string_value(json_object_get(r1, "rule_set")), "粤");
+    assert_string_equal(json_string_value(json_object_get(r1, "reason")),
+                        "attempt to index a nil value");
+    assert_true(json_is_null(json_object_get(r1, "result")));
+    json_t *alerts = json_object_get(out, "alerts");
+    assert_int_equal(json_array_size(alerts), 1);
+    assert_true(json_is_object(json_object_get(json_array_get(alerts, 0), "data")));
+    json_t *failures = json_object_get(out, "failures");
+    assert_int_equal(json_array_size(failures), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(failures, 0), "kind")),
+                        "error");
+    json_t *evaluated = json_object_get(out, "evaluated");
+    assert_string_equal(json_string_value(json_object_get(evaluated, "as_of")), "2024-06-30");
+    assert_string_equal(json_string_value(json_object_get(evaluated, "rules_fingerprint")), "fp-A");
+    json_decref(out);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(case_iteration_selects_all_one_and_by_court_prefix),
+        T(case_iteration_yields_events_in_time_order),
+        T(changed_cases_follow_ingest_and_fingerprint),
+        T(two_iterators_of_one_kind_coexist),
+        T(put_result_replaces_the_previous_one),
+        T(alert_with_the_same_dedup_key_is_repeated_not_duplicated),
+        T(stale_alert_is_resolved_and_reopens_when_it_fires_again),
+        T(rule_is_quarantined_after_threshold_consecutive_failures),
+        T(alerts_filter_by_court_code_status_since_case_and_limit),
+        T(explain_of_an_unknown_case_is_invalid),
+        T(explain_returns_case_events_results_alerts_failures),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
