@@ -26,6 +26,7 @@ static const char eval_help[] =
     "                        evaluated, or evaluated by other rule versions\n"
     "  --plugins DIR         Lua modules rules may require (default ./plugins)\n"
     "  --quarantine-after N  quarantine a rule after N failures in a row (default 5)\n"
+    "  --workers N           threads running rules (default: one per processor)\n"
     "  --json                print the summary as JSON\n";
 
 int cmd_eval(int argc, char **argv, const cli_common *common)
@@ -72,6 +73,12 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
             if (*end || n < 1 || n > 1000)
                 return cli_usage_error("eval", "--quarantine-after: a number from 1 to 1000");
             opt.quarantine_after = (int)n;
+        } else if (strcmp(a, "--workers") == 0) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (*end || n < 1 || n > 64)
+                return cli_usage_error("eval", "--workers: a number from 1 to 64");
+            opt.workers = (int)n;
         } else {
             return cli_usage_error("eval", "unknown option '%s'", a);
         }
@@ -85,33 +92,43 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
     if (!db)
         return status;
     cr_err err;
-    rule_sets *rs = NULL;
-    cr_status st = rules_load(common->rules_dir, plugins, eval_open_api, NULL, &rs, &err);
+    if (opt.workers == 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        opt.workers = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;
+    }
+    /* One copy of the rule sets per worker: a lua_State belongs to one thread. */
+    rule_sets *rs[64] = {0};
+    cr_status st = CR_OK;
+    for (int w = 0; w < opt.workers && st == CR_OK; w++)
+        st = rules_load(common->rules_dir, plugins, eval_open_api, NULL, &rs[w], &err);
     if (st != CR_OK) {
+        for (int w = 0; w < opt.workers; w++)
+            rules_free(rs[w]);
         db_close(db);
         return cli_fail(st, &err);
     }
-    for (size_t s = 0; s < rs->n; s++)
-        for (size_t f = 0; f < rs->sets[s].n_failures; f++)
+    for (size_t s = 0; s < rs[0]->n; s++)
+        for (size_t f = 0; f < rs[0]->sets[s].n_failures; f++)
             fprintf(stderr, "courtrules: rule script %s not loaded: %s\n",
-                    rs->sets[s].failures[f].file, rs->sets[s].failures[f].reason);
+                    rs[0]->sets[s].failures[f].file, rs[0]->sets[s].failures[f].reason);
     opt.progress = isatty(STDERR_FILENO);
     opt.actor = audit_cli_actor();
     eval_summary sum;
-    st = eval_run(db, rs, &opt, &sum, &err);
+    st = eval_run(db, rs, opt.workers, &opt, &sum, &err);
     if (st == CR_OK) {
         if (common->json) {
             json_t *j = eval_summary_json(&sum);
             json_object_set_new(j, "as_of", json_string(opt.as_of));
-            json_object_set_new(j, "rules_fingerprint", json_string(rs->fingerprint));
+            json_object_set_new(j, "rules_fingerprint", json_string(rs[0]->fingerprint));
             char *text = json_dumps(j, JSON_INDENT(2));
             printf("%s\n", text);
             free(text);
             json_decref(j);
         } else {
-            printf("evaluated %lld cases as of %s with %zu rule set%s in %.2f s (run %lld)\n",
-                   (long long)sum.cases, opt.as_of, rs->n, rs->n == 1 ? "" : "s", sum.seconds,
-                   (long long)sum.run_id);
+            printf("evaluated %lld cases as of %s with %zu rule set%s in %.2f s (run %lld, %d "
+                   "worker%s)\n",
+                   (long long)sum.cases, opt.as_of, rs[0]->n, rs[0]->n == 1 ? "" : "s",
+                   sum.seconds, (long long)sum.run_id, opt.workers, opt.workers == 1 ? "" : "s");
             printf("  rule calls %lld, failures %lld, quarantined %lld\n",
                    (long long)sum.calls, (long long)sum.failures, (long long)sum.quarantined);
             printf("  alerts: %lld new, %lld still open, %lld reopened, %lld resolved\n",
@@ -121,7 +138,8 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
     } else {
         status = cli_fail(st, &err);
     }
-    rules_free(rs);
+    for (int w = 0; w < opt.workers; w++)
+        rules_free(rs[w]);
     db_close(db);
     return status;
 }

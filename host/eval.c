@@ -1,44 +1,57 @@
 /*
- * eval.c -- the evaluation loop: cases in, results and alerts out.
+ * eval.c -- the evaluation loop: the writer side.
+ *
+ * The calling thread reads cases in chunks and queues them; worker threads
+ * (eval_worker.c) run the rules; the calling thread stores each chunk's
+ * effects in chunk order, committing every batch_cases cases. One writer,
+ * one lua_State per worker and rule set.
  */
 #include "eval.h"
 
-#include <lauxlib.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "audit.h"
-#include "luaapi.h"
-#include "luajson.h"
+#include "eval_worker.h"
 
-#define MAX_RULES_PER_CASE 256
-#define COURT_CACHE 64
+#define CHUNK_CASES 64
+#define WINDOW_PER_WORKER 4
 
-typedef struct court_rules {
-    char court[32];
+typedef struct work_chunk {
+    int64_t seq;
     size_t n;
-    rule_ref refs[MAX_RULES_PER_CASE];
-} court_rules;
+    int ready;
+    work_case cases[CHUNK_CASES];
+} work_chunk;
 
-typedef struct rule_state {
-    int consecutive_failures;
-    int quarantined;
-} rule_state;
+typedef struct pool {
+    pthread_mutex_t lock;
+    pthread_cond_t todo_cond, done_cond;
+    work_chunk **ring; /* window slots, by seq % window */
+    size_t window;
+    int64_t next_todo;  /* next seq a worker takes */
+    int64_t submitted;  /* seqs < submitted are queued */
+    int closing;
+} pool;
 
-typedef struct eval_state {
+typedef struct worker_thread {
+    pthread_t thread;
+    eval_worker w;
+    pool *pool;
+} worker_thread;
+
+typedef struct writer {
     cr_db *db;
-    rule_sets *rs;
+    rule_sets *rs; /* worker 0's copy: names, versions, sha256 */
     const eval_options *opt;
     eval_summary *sum;
     int64_t run_id;
-    luaapi_call call;
-    int *ctx_refs;          /* per set */
-    rule_state **health;    /* per set, per rule */
-    court_rules *courts;    /* small cache: court -> applicable rules */
-    size_t n_courts, next_court;
-} eval_state;
+    rule_flags flags;
+    int *consecutive; /* per (set, rule), like flags */
+} writer;
 
 int eval_open_api(lua_State *L)
 {
@@ -53,60 +66,63 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* ---- building Lua values (protected: these allocate) ---- */
+/* ---- workers ---- */
 
-static int build_case(lua_State *L)
+static void *worker_main(void *arg)
 {
-    const json_t *doc = lua_touserdata(L, 1);
-    const json_t *events = lua_touserdata(L, 2);
-    lua_settop(L, 0);
-    json_t *with_events = json_copy((json_t *)doc); /* shallow: shares members */
-    if (!with_events)
-        return luaL_error(L, "out of memory");
-    json_object_set(with_events, "events", (json_t *)events);
-    cr_err err;
-    int ok = luaapi_push_frozen_json(L, with_events, &err);
-    json_decref(with_events);
-    if (!ok)
-        return luaL_error(L, "case data: %s", err.msg);
-    return 1;
+    worker_thread *t = arg;
+    pool *p = t->pool;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        while (p->next_todo == p->submitted && !p->closing)
+            pthread_cond_wait(&p->todo_cond, &p->lock);
+        if (p->next_todo == p->submitted) {
+            pthread_mutex_unlock(&p->lock);
+            return NULL;
+        }
+        work_chunk *c = p->ring[p->next_todo++ % p->window];
+        pthread_mutex_unlock(&p->lock);
+
+        for (size_t i = 0; i < c->n; i++)
+            eval_worker_case(&t->w, &c->cases[i]);
+
+        pthread_mutex_lock(&p->lock);
+        c->ready = 1;
+        pthread_cond_broadcast(&p->done_cond);
+        pthread_mutex_unlock(&p->lock);
+    }
 }
 
-static int build_ctx(lua_State *L)
+/* ---- storing effects ---- */
+
+static int *consecutive(writer *wr, unsigned s, unsigned r)
 {
-    const char *as_of = lua_touserdata(L, 1);
-    int params_ref = (int)lua_tointeger(L, 2);
-    luaapi_call *call = lua_touserdata(L, 3);
-    luaapi_push_ctx(L, as_of, params_ref, call);
-    return 1;
+    return &wr->consecutive[wr->flags.base[s] + r];
 }
 
-/* ---- recording ---- */
-
-static cr_status record_failure(eval_state *es, const rule_set *set, const rule *r,
-                                const char *case_no, const char *court, const char *kind,
-                                const char *reason, cr_err *err)
+static cr_status store_failure(writer *wr, const work_case *c, const effect *e, cr_err *err)
 {
-    eval_summary *sum = es->sum;
-    sum->failures++;
-    cr_status st = db_eval_put_failure(es->db, es->run_id, set->name, r->name, case_no, kind,
-                                       reason, err);
+    const rule_set *set = &wr->rs->sets[e->set];
+    const rule *r = &set->rules[e->rule];
+    wr->sum->failures++;
+    cr_status st = db_eval_put_failure(wr->db, wr->run_id, set->name, r->name, c->case_no,
+                                       e->fail_kind, e->reason, err);
     if (st != CR_OK)
         return st;
-    rule_state *h = &es->health[set - es->rs->sets][r - set->rules];
-    int threshold = es->opt->quarantine_after > 0 ? es->opt->quarantine_after : 5;
+    int threshold = wr->opt->quarantine_after > 0 ? wr->opt->quarantine_after : 5;
     int quarantined = 0;
-    h->consecutive_failures++;
-    st = db_eval_rule_health(es->db, set->name, r->name, 0, threshold, reason, &quarantined, err);
+    (*consecutive(wr, e->set, e->rule))++;
+    st = db_eval_rule_health(wr->db, set->name, r->name, 0, threshold, e->reason, &quarantined,
+                             err);
     if (st != CR_OK || !quarantined)
         return st;
-    h->quarantined = 1;
-    sum->quarantined++;
+    atomic_store(&wr->flags.quarantined[wr->flags.base[e->set] + e->rule], 1);
+    wr->sum->quarantined++;
     /* A quarantined rule is itself an alert: somebody must fix the script. */
     char message[1024], key[256], data[64];
     snprintf(message, sizeof message,
-             "规则 %s/%s（%s 版）连续 %d 次执行失败，已被隔离，不再参与评估；最后一次失败：%s",
-             set->name, r->name, r->version, threshold, reason);
+             "规则 %s/%s（%s 版）连续 %d 次执行失败，已被隔离，不再参与评估；最后一次失败：%.600s",
+             set->name, r->name, r->version, threshold, e->reason);
     snprintf(key, sizeof key, "%s/%s:RULE-QUARANTINED", set->name, r->name);
     snprintf(data, sizeof data, "{\"threshold\":%d}", threshold);
     db_alert a = {.dedup_key = key,
@@ -116,26 +132,26 @@ static cr_status record_failure(eval_state *es, const rule_set *set, const rule 
                   .rule_set_sha = set->sha256,
                   .code = "RULE-QUARANTINED",
                   .severity = "critical",
-                  .court = court,
+                  .court = c->court,
                   .case_no = NULL,
                   .message = message,
-                  .basis = "规则运行保障：连续失败的规则自动隔离（courtrules 运维规范）",
+                  .basis = "规则运行保障：连续失败的规则自动隔离，修复后由运维人员解除",
                   .data_json = data,
-                  .as_of = es->opt->as_of};
+                  .as_of = wr->opt->as_of};
     db_alert_outcome outcome;
-    int64_t id;
-    st = db_eval_put_alert(es->db, es->run_id, &a, &outcome, &id, err);
+    st = db_eval_put_alert(wr->db, wr->run_id, &a, &outcome, NULL, err);
     if (st == CR_OK && outcome != DB_ALERT_REPEATED)
-        sum->alerts_created++;
+        wr->sum->alerts_created++;
     return st;
 }
 
-static cr_status store_alerts(eval_state *es, const rule_set *set, const rule *r,
-                              const char *case_no, const char *court, cr_err *err)
+static cr_status store_alerts(writer *wr, const work_case *c, const effect *e, cr_err *err)
 {
+    const rule_set *set = &wr->rs->sets[e->set];
+    const rule *r = &set->rules[e->rule];
     size_t i;
     json_t *a;
-    json_array_foreach(es->call.alerts, i, a)
+    json_array_foreach(e->alerts, i, a)
     {
         const char *code = json_string_value(json_object_get(a, "code"));
         const char *given = json_string_value(json_object_get(a, "dedup_key"));
@@ -143,7 +159,7 @@ static cr_status store_alerts(eval_state *es, const rule_set *set, const rule *r
         if (given)
             snprintf(key, sizeof key, "%s/%s:%s", set->name, r->name, given);
         else
-            snprintf(key, sizeof key, "%s/%s:%s:%s", set->name, r->name, code, case_no);
+            snprintf(key, sizeof key, "%s/%s:%s:%s", set->name, r->name, code, c->case_no);
         json_t *data = json_object_get(a, "data");
         char *data_text = data ? json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
         db_alert row = {.dedup_key = key,
@@ -153,157 +169,90 @@ static cr_status store_alerts(eval_state *es, const rule_set *set, const rule *r
                         .rule_set_sha = set->sha256,
                         .code = code,
                         .severity = json_string_value(json_object_get(a, "severity")),
-                        .court = court,
-                        .case_no = case_no,
+                        .court = c->court,
+                        .case_no = c->case_no,
                         .message = json_string_value(json_object_get(a, "message")),
                         .basis = json_string_value(json_object_get(a, "basis")),
                         .data_json = data_text,
-                        .as_of = es->opt->as_of};
+                        .as_of = wr->opt->as_of};
         db_alert_outcome outcome;
-        int64_t id;
-        cr_status st = db_eval_put_alert(es->db, es->run_id, &row, &outcome, &id, err);
+        cr_status st = db_eval_put_alert(wr->db, wr->run_id, &row, &outcome, NULL, err);
         free(data_text);
         if (st != CR_OK)
             return st;
         if (outcome == DB_ALERT_CREATED)
-            es->sum->alerts_created++;
+            wr->sum->alerts_created++;
         else if (outcome == DB_ALERT_REOPENED)
-            es->sum->alerts_reopened++;
+            wr->sum->alerts_reopened++;
         else
-            es->sum->alerts_repeated++;
+            wr->sum->alerts_repeated++;
     }
     int64_t resolved = 0;
-    cr_status st = db_eval_resolve_stale(es->db, es->run_id, case_no, set->name, r->name,
+    cr_status st = db_eval_resolve_stale(wr->db, wr->run_id, c->case_no, set->name, r->name,
                                          &resolved, err);
-    es->sum->alerts_resolved += resolved;
+    wr->sum->alerts_resolved += resolved;
     return st;
 }
 
-/* Runs one rule on the case table at case_idx; stores what it produced. */
-static cr_status run_rule(eval_state *es, const rule_set *set, const rule *r, int case_idx,
-                          const char *case_no, const char *court, cr_err *err)
+static cr_status store_effect(writer *wr, const work_case *c, const effect *e, cr_err *err)
 {
-    lua_State *L = sandbox_state(set->sb);
-    rule_state *h = &es->health[set - es->rs->sets][r - set->rules];
-    db_result res = {.case_no = case_no,
+    const rule_set *set = &wr->rs->sets[e->set];
+    const rule *r = &set->rules[e->rule];
+    db_result res = {.case_no = c->case_no,
                      .rule_set = set->name,
                      .rule = r->name,
                      .rule_version = r->version,
                      .rule_set_sha = set->sha256,
-                     .as_of = es->opt->as_of};
-    if (h->quarantined) {
-        es->sum->skipped_quarantined++;
+                     .as_of = wr->opt->as_of,
+                     .duration_us = e->duration_us};
+    cr_status st;
+    switch (e->kind) {
+    case EFFECT_QUARANTINED:
+        wr->sum->skipped_quarantined++;
         res.status = "quarantined";
-        res.reason = "rule is quarantined after repeated failures (courtrules rules release)";
-        return db_eval_put_result(es->db, es->run_id, &res, err);
-    }
-    if (r->on_case_ref == LUA_NOREF)
-        return CR_OK;
-
-    luaapi_call_reset(&es->call);
-    double t0 = now_seconds();
-    lua_rawgeti(L, LUA_REGISTRYINDEX, r->on_case_ref);
-    lua_pushvalue(L, case_idx);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, es->ctx_refs[set - es->rs->sets]);
-    cr_err call_err;
-    cr_status st = sandbox_call(set->sb, 2, 1, &call_err);
-    json_t *value = NULL;
-    if (st == CR_OK) {
-        value = luajson_to_json(L, -1, NULL, &call_err);
-        lua_pop(L, 1);
-        if (!value) {
-            st = CR_INVALID;
-            cr_err_prefix(&call_err, "result");
-        }
-    }
-    res.duration_us = (int64_t)((now_seconds() - t0) * 1e6);
-    es->sum->calls++;
-
-    if (st != CR_OK) {
-        const char *kind = sandbox_last_reason(set->sb) != SANDBOX_OK
-                               ? sandbox_reason_name(sandbox_last_reason(set->sb))
-                               : "result";
+        res.reason = "rule is quarantined after repeated failures";
+        return db_eval_put_result(wr->db, wr->run_id, &res, err);
+    case EFFECT_FAILED:
+        wr->sum->calls++;
         res.status = "failed";
-        res.reason = call_err.msg;
-        st = db_eval_put_result(es->db, es->run_id, &res, err);
+        res.reason = e->reason ? e->reason : "out of memory";
+        st = db_eval_put_result(wr->db, wr->run_id, &res, err);
+        return st == CR_OK ? store_failure(wr, c, e, err) : st;
+    case EFFECT_OK:
+        wr->sum->calls++;
+        res.status = "ok";
+        res.result_json = e->result_json;
+        st = db_eval_put_result(wr->db, wr->run_id, &res, err);
         if (st == CR_OK)
-            st = record_failure(es, set, r, case_no, court, kind, call_err.msg, err);
+            st = store_alerts(wr, c, e, err);
+        if (st == CR_OK && *consecutive(wr, e->set, e->rule) > 0) {
+            *consecutive(wr, e->set, e->rule) = 0;
+            st = db_eval_rule_health(wr->db, set->name, r->name, 1, 0, NULL, NULL, err);
+        }
         return st;
     }
-    json_t *stored = json_pack("{s:o, s:O}", "value", value ? value : json_null(), "log",
-                               es->call.log);
-    char *text = stored ? json_dumps(stored, JSON_COMPACT) : NULL;
-    json_decref(stored);
-    res.status = "ok";
-    res.result_json = text;
-    st = db_eval_put_result(es->db, es->run_id, &res, err);
-    free(text);
-    if (st == CR_OK)
-        st = store_alerts(es, set, r, case_no, court, err);
-    if (st == CR_OK && h->consecutive_failures > 0) {
-        h->consecutive_failures = 0;
-        int q;
-        st = db_eval_rule_health(es->db, set->name, r->name, 1, 0, NULL, &q, err);
-    }
-    return st;
+    return CR_OK;
 }
 
-static const court_rules *rules_for(eval_state *es, const char *court)
+static cr_status store_chunk(writer *wr, work_chunk *c, cr_err *err)
 {
-    for (size_t i = 0; i < es->n_courts; i++)
-        if (strcmp(es->courts[i].court, court) == 0)
-            return &es->courts[i];
-    size_t slot = es->n_courts < COURT_CACHE ? es->n_courts++ : es->next_court++ % COURT_CACHE;
-    court_rules *c = &es->courts[slot];
-    snprintf(c->court, sizeof c->court, "%s", court);
-    c->n = rules_for_court(es->rs, court, c->refs, MAX_RULES_PER_CASE);
-    return c;
-}
-
-static cr_status eval_case(eval_state *es, const char *case_no, const char *court,
-                           const char *doc_text, const char *events_text, cr_err *err)
-{
-    json_error_t jerr;
-    json_t *doc = json_loads(doc_text, 0, &jerr);
-    json_t *events = json_loads(events_text, 0, &jerr);
-    cr_status st = CR_OK;
-    if (!doc || !events) {
-        st = cr_errf(err, CR_FAIL, "case %s: stored document is not valid JSON: %s", case_no,
-                     jerr.text);
-        goto done;
-    }
-    const court_rules *cr = rules_for(es, court);
-    size_t i = 0;
-    while (i < cr->n && st == CR_OK) {
-        /* One case table per rule set, shared by that set's rules. */
-        rule_set *set = &es->rs->sets[cr->refs[i].set];
-        lua_State *L = sandbox_state(set->sb);
-        lua_pushcfunction(L, build_case);
-        lua_pushlightuserdata(L, doc);
-        lua_pushlightuserdata(L, events);
-        cr_err build_err;
-        if (sandbox_call(set->sb, 2, 1, &build_err) != CR_OK) {
-            /* The set's state is out of memory or broken: every rule of it fails. */
-            for (; i < cr->n && &es->rs->sets[cr->refs[i].set] == set && st == CR_OK; i++) {
-                const rule *r = &set->rules[cr->refs[i].rule];
-                db_result res = {case_no, set->name, r->name, r->version, set->sha256,
-                                 es->opt->as_of, "failed", NULL, build_err.msg, 0};
-                st = db_eval_put_result(es->db, es->run_id, &res, err);
-                if (st == CR_OK)
-                    st = record_failure(es, set, r, case_no, court, "case", build_err.msg, err);
-            }
-            continue;
+    for (size_t i = 0; i < c->n; i++) {
+        work_case *wc = &c->cases[i];
+        for (size_t j = 0; j < wc->n_effects; j++) {
+            cr_status st = store_effect(wr, wc, &wc->effects[j], err);
+            if (st != CR_OK)
+                return st;
         }
-        int case_idx = lua_gettop(L);
-        for (; i < cr->n && &es->rs->sets[cr->refs[i].set] == set && st == CR_OK; i++)
-            st = run_rule(es, set, &set->rules[cr->refs[i].rule], case_idx, case_no, court, err);
-        lua_settop(L, case_idx - 1);
+        cr_status st = db_eval_mark_case(wr->db, wc->case_no, wc->changed_batch,
+                                         wr->rs->fingerprint, wr->opt->as_of, err);
+        if (st != CR_OK)
+            return st;
+        wr->sum->cases++;
     }
-done:
-    json_decref(doc);
-    json_decref(events);
-    return st;
+    return CR_OK;
 }
+
+/* ---- the run ---- */
 
 json_t *eval_summary_json(const eval_summary *s)
 {
@@ -318,69 +267,169 @@ json_t *eval_summary_json(const eval_summary *s)
                      (json_int_t)s->load_failures, "seconds", s->seconds);
 }
 
-/* Opens the run, records rule-set versions and load failures, builds each
- * set's ctx and reads rule health. */
-static cr_status start_run(eval_state *es, const char *scope, cr_err *err)
+/* The copies must agree rule for rule, or effects would be misattributed. */
+static cr_status check_copies(rule_sets **rs, int n, cr_err *err)
 {
-    rule_sets *rs = es->rs;
-    cr_status st = db_begin(es->db, err);
+    for (int w = 1; w < n; w++) {
+        int same = strcmp(rs[w]->fingerprint, rs[0]->fingerprint) == 0 && rs[w]->n == rs[0]->n;
+        for (size_t s = 0; same && s < rs[0]->n; s++) {
+            same = rs[w]->sets[s].n_rules == rs[0]->sets[s].n_rules;
+            for (size_t r = 0; same && r < rs[0]->sets[s].n_rules; r++)
+                same = strcmp(rs[w]->sets[s].rules[r].name, rs[0]->sets[s].rules[r].name) == 0;
+        }
+        if (!same)
+            return cr_errf(err, CR_INVALID,
+                           "the rule sets changed while they were being loaded; run again");
+    }
+    return CR_OK;
+}
+
+/* Opens the run, records rule-set versions and load failures, reads quarantines. */
+static cr_status start_run(writer *wr, const char *scope, cr_err *err)
+{
+    rule_sets *rs = wr->rs;
+    cr_status st = db_begin(wr->db, err);
     if (st != CR_OK)
         return st;
-    st = db_eval_run_open(es->db, es->opt->as_of, scope, &es->run_id, err);
+    st = db_eval_run_open(wr->db, wr->opt->as_of, scope, &wr->run_id, err);
     for (size_t s = 0; s < rs->n && st == CR_OK; s++) {
         rule_set *set = &rs->sets[s];
-        char *manifest = json_dumps(set->manifest, JSON_COMPACT);
-        st = db_eval_rule_set(es->db, set->sha256, set->name, set->scope,
+        char *manifest = json_dumps(set->manifest, JSON_COMPACT | JSON_SORT_KEYS);
+        st = db_eval_rule_set(wr->db, set->sha256, set->name, set->scope,
                               manifest ? manifest : "{}", err);
         free(manifest);
         for (size_t f = 0; f < set->n_failures && st == CR_OK; f++) {
-            es->sum->load_failures++;
-            st = db_eval_put_failure(es->db, es->run_id, set->name, set->failures[f].file, NULL,
+            wr->sum->load_failures++;
+            st = db_eval_put_failure(wr->db, wr->run_id, set->name, set->failures[f].file, NULL,
                                      sandbox_reason_name(set->failures[f].kind),
                                      set->failures[f].reason, err);
         }
-        es->health[s] = calloc(set->n_rules ? set->n_rules : 1, sizeof(rule_state));
-        if (!es->health[s] && st == CR_OK)
-            st = cr_errf(err, CR_FAIL, "out of memory");
         for (size_t r = 0; r < set->n_rules && st == CR_OK; r++) {
-            char reason[256];
-            int q = db_eval_is_quarantined(es->db, set->name, set->rules[r].name, reason,
-                                           sizeof reason, err);
+            int q = db_eval_is_quarantined(wr->db, set->name, set->rules[r].name, NULL, 0, err);
             if (q < 0)
                 st = CR_FAIL;
-            es->health[s][r].quarantined = q == 1;
+            atomic_store(&wr->flags.quarantined[wr->flags.base[s] + r], q == 1);
         }
-        if (st != CR_OK)
-            break;
-        lua_State *L = sandbox_state(set->sb);
-        lua_pushcfunction(L, build_ctx);
-        lua_pushlightuserdata(L, (void *)es->opt->as_of);
-        lua_pushinteger(L, set->params_ref);
-        lua_pushlightuserdata(L, &es->call);
-        if ((st = sandbox_call(set->sb, 3, 1, err)) != CR_OK) {
-            cr_err_prefix(err, "rule set %s: cannot build ctx", set->name);
-            break;
-        }
-        es->ctx_refs[s] = luaL_ref(L, LUA_REGISTRYINDEX);
     }
     if (st == CR_OK)
-        st = db_commit(es->db, err);
+        st = db_commit(wr->db, err);
     else
-        db_rollback(es->db);
+        db_rollback(wr->db);
     return st;
 }
 
-cr_status eval_run(cr_db *db, rule_sets *rs, const eval_options *opt, eval_summary *sum,
-                   cr_err *err)
+/* Reads up to CHUNK_CASES cases into c. */
+static cr_status read_chunk(db_case_iter *it, work_chunk *c, int *eof, cr_err *err)
+{
+    c->n = 0;
+    c->ready = 0;
+    while (c->n < CHUNK_CASES) {
+        int has_row;
+        const char *case_no, *court, *doc, *events;
+        int64_t changed;
+        cr_status st =
+            db_case_iter_next(it, &has_row, &case_no, &court, &doc, &events, &changed, err);
+        if (st != CR_OK)
+            return st;
+        if (!has_row) {
+            *eof = 1;
+            break;
+        }
+        work_case *wc = &c->cases[c->n];
+        memset(wc, 0, sizeof *wc);
+        wc->case_no = strdup(case_no);
+        wc->court = strdup(court);
+        wc->doc = strdup(doc);
+        wc->events = strdup(events);
+        wc->changed_batch = changed;
+        c->n++;
+        if (!wc->case_no || !wc->court || !wc->doc || !wc->events)
+            return cr_errf(err, CR_FAIL, "out of memory");
+    }
+    return CR_OK;
+}
+
+static void chunk_clear(work_chunk *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        work_case_clear(&c->cases[i]);
+    c->n = 0;
+}
+
+/* Reads, dispatches and stores until the cases run out or something fails. */
+static cr_status pump(writer *wr, pool *p, db_case_iter *it, cr_err *err)
+{
+    const eval_options *opt = wr->opt;
+    int batch = opt->batch_cases > 0 ? opt->batch_cases : 500, in_batch = 0, eof = 0;
+    int64_t stored = 0;
+    double started = now_seconds(), last_progress = started;
+    cr_status st = CR_OK;
+    while (st == CR_OK && (!eof || stored < p->submitted)) {
+        /* Keep the window full. */
+        while (!eof && p->submitted - stored < (int64_t)p->window && st == CR_OK) {
+            work_chunk *c = p->ring[p->submitted % p->window];
+            st = read_chunk(it, c, &eof, err);
+            if (st != CR_OK || c->n == 0) {
+                chunk_clear(c);
+                break;
+            }
+            c->seq = p->submitted;
+            pthread_mutex_lock(&p->lock);
+            p->submitted++;
+            pthread_cond_signal(&p->todo_cond);
+            pthread_mutex_unlock(&p->lock);
+        }
+        if (st != CR_OK || stored == p->submitted)
+            break;
+        /* Store the oldest chunk once its worker is done. */
+        work_chunk *c = p->ring[stored % p->window];
+        pthread_mutex_lock(&p->lock);
+        while (!c->ready)
+            pthread_cond_wait(&p->done_cond, &p->lock);
+        pthread_mutex_unlock(&p->lock);
+        if (!in_batch && (st = db_begin(wr->db, err)) != CR_OK)
+            break;
+        st = store_chunk(wr, c, err);
+        in_batch += (int)c->n;
+        chunk_clear(c);
+        stored++;
+        if (st == CR_OK && in_batch >= batch) {
+            st = db_commit(wr->db, err);
+            in_batch = 0;
+        }
+        if (opt->progress && now_seconds() - last_progress > 0.25) {
+            double dt = now_seconds() - started;
+            fprintf(stderr, "\r\033[Keval: %lld cases (%.0f/s), %lld alerts created",
+                    (long long)wr->sum->cases, dt > 0 ? wr->sum->cases / dt : 0.0,
+                    (long long)wr->sum->alerts_created);
+            last_progress = now_seconds();
+        }
+    }
+    if (opt->progress)
+        fprintf(stderr, "\r\033[K");
+    if (st != CR_OK) {
+        db_rollback(wr->db); /* only the unfinished batch: committed cases stay evaluated */
+        return st;
+    }
+    if (!in_batch)
+        st = db_begin(wr->db, err); /* the run's summary commits in the last batch */
+    return st;
+}
+
+cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options *opt,
+                   eval_summary *sum, cr_err *err)
 {
     memset(sum, 0, sizeof *sum);
-    double started = now_seconds(), last_progress = started;
-    eval_state es = {.db = db, .rs = rs, .opt = opt, .sum = sum};
-    es.ctx_refs = calloc(rs->n ? rs->n : 1, sizeof *es.ctx_refs);
-    es.health = calloc(rs->n ? rs->n : 1, sizeof *es.health);
-    es.courts = calloc(COURT_CACHE, sizeof *es.courts);
+    if (n_workers < 1)
+        n_workers = 1;
+    double started = now_seconds();
+    writer wr = {.db = db, .rs = rs[0], .opt = opt, .sum = sum};
+    pool p = {.window = (size_t)n_workers * WINDOW_PER_WORKER};
+    worker_thread *threads = calloc((size_t)n_workers, sizeof *threads);
+    size_t n_rules = 0;
+    int started_threads = 0, pool_ready = 0;
     db_case_iter *it = NULL;
-    cr_status st = CR_OK;
+    cr_status st = check_copies(rs, n_workers, err);
     char scope[256];
     snprintf(scope, sizeof scope, "%s%s%s%s",
              opt->select == DB_CASES_ONE       ? "case "
@@ -388,79 +437,96 @@ cr_status eval_run(cr_db *db, rule_sets *rs, const eval_options *opt, eval_summa
                                                : "all",
              opt->select == DB_CASES_ONE ? opt->case_no : "",
              opt->court_prefix ? " court " : "", opt->court_prefix ? opt->court_prefix : "");
-    if (!es.ctx_refs || !es.health || !es.courts) {
-        st = cr_errf(err, CR_FAIL, "out of memory");
-        goto cleanup;
-    }
-    luaapi_call_reset(&es.call);
-    if ((st = start_run(&es, scope, err)) != CR_OK)
-        goto cleanup;
-    sum->run_id = es.run_id;
 
-    st = db_case_iter_open(db, opt->select,
-                           opt->select == DB_CASES_ONE ? opt->case_no : rs->fingerprint,
-                           opt->court_prefix, &it, err);
-    if (st != CR_OK)
-        goto cleanup;
-    int batch = opt->batch_cases > 0 ? opt->batch_cases : 500, in_batch = 0;
-    for (;;) {
-        int has_row;
-        const char *case_no, *court, *doc, *events;
-        int64_t changed;
-        if (!in_batch && (st = db_begin(db, err)) != CR_OK)
-            break;
-        st = db_case_iter_next(it, &has_row, &case_no, &court, &doc, &events, &changed, err);
-        if (st != CR_OK || !has_row)
-            break;
-        st = eval_case(&es, case_no, court, doc, events, err);
-        if (st == CR_OK)
-            st = db_eval_mark_case(db, case_no, changed, rs->fingerprint, opt->as_of, err);
-        if (st != CR_OK)
-            break;
-        sum->cases++;
-        if (++in_batch == batch) {
-            if ((st = db_commit(db, err)) != CR_OK)
-                break;
-            in_batch = 0;
-            if (opt->progress && now_seconds() - last_progress > 0.25) {
-                double dt = now_seconds() - started;
-                fprintf(stderr, "\r\033[Keval: %lld cases (%.0f/s), %lld alerts created",
-                        (long long)sum->cases, dt > 0 ? sum->cases / dt : 0.0,
-                        (long long)sum->alerts_created);
-                last_progress = now_seconds();
-            }
-        }
+    wr.flags.base = calloc(rs[0]->n + 1, sizeof *wr.flags.base);
+    for (size_t s = 0; wr.flags.base && s < rs[0]->n; s++) {
+        wr.flags.base[s] = n_rules;
+        n_rules += rs[0]->sets[s].n_rules;
     }
-    if (opt->progress)
-        fprintf(stderr, "\r\033[K");
-    if (st == CR_OK && opt->select == DB_CASES_ONE && sum->cases == 0)
-        st = cr_errf(err, CR_INVALID, "case %s is not in the database", opt->case_no);
+    wr.flags.quarantined = calloc(n_rules + 1, sizeof *wr.flags.quarantined);
+    wr.consecutive = calloc(n_rules + 1, sizeof *wr.consecutive);
+    p.ring = calloc(p.window, sizeof *p.ring);
+    for (size_t i = 0; p.ring && i < p.window; i++)
+        p.ring[i] = calloc(1, sizeof(work_chunk));
+    int oom = !threads || !wr.flags.base || !wr.flags.quarantined || !wr.consecutive || !p.ring;
+    for (size_t i = 0; !oom && i < p.window; i++)
+        oom = !p.ring[i];
+    if (st == CR_OK && oom)
+        st = cr_errf(err, CR_FAIL, "out of memory");
+    if (st == CR_OK)
+        st = start_run(&wr, scope, err);
+    sum->run_id = wr.run_id;
+    if (st == CR_OK)
+        st = db_case_iter_open(db, opt->select,
+                               opt->select == DB_CASES_ONE ? opt->case_no : rs[0]->fingerprint,
+                               opt->court_prefix, &it, err);
     if (st == CR_OK) {
-        /* The last (possibly empty) batch commits with the run's summary. */
+        pthread_mutex_init(&p.lock, NULL);
+        pthread_cond_init(&p.todo_cond, NULL);
+        pthread_cond_init(&p.done_cond, NULL);
+        pool_ready = 1;
+    }
+    for (int w = 0; st == CR_OK && w < n_workers; w++) {
+        threads[w].pool = &p;
+        st = eval_worker_init(&threads[w].w, rs[w], opt->as_of, &wr.flags, err);
+        if (st == CR_OK && pthread_create(&threads[w].thread, NULL, worker_main, &threads[w]))
+            st = cr_errf(err, CR_FAIL, "cannot start a worker thread");
+        if (st == CR_OK)
+            started_threads++;
+        else
+            eval_worker_free(&threads[w].w);
+    }
+    if (st == CR_OK)
+        st = pump(&wr, &p, it, err);
+    if (st == CR_OK && opt->select == DB_CASES_ONE && sum->cases == 0) {
+        db_rollback(db);
+        st = cr_errf(err, CR_INVALID, "case %s is not in the database", opt->case_no);
+    }
+    if (st == CR_OK) {
         sum->seconds = now_seconds() - started;
         json_t *summary = eval_summary_json(sum);
         json_object_set_new(summary, "as_of", json_string(opt->as_of));
-        json_object_set_new(summary, "rules_fingerprint", json_string(rs->fingerprint));
+        json_object_set_new(summary, "rules_fingerprint", json_string(rs[0]->fingerprint));
+        json_object_set_new(summary, "workers", json_integer(n_workers));
         char *text = json_dumps(summary, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(summary);
-        st = text ? db_eval_run_close(db, es.run_id, text, err) : cr_errf(err, CR_FAIL, "oom");
+        st = text ? db_eval_run_close(db, wr.run_id, text, err)
+                  : cr_errf(err, CR_FAIL, "out of memory");
         if (st == CR_OK)
             st = audit_append(db, opt->actor ? opt->actor : audit_cli_actor(), "eval.run", scope,
                               text, NULL, err);
         free(text);
         if (st == CR_OK)
             st = db_commit(db, err);
+        else
+            db_rollback(db);
     }
-    if (st != CR_OK)
-        db_rollback(db); /* only the unfinished batch: committed cases stay evaluated */
 
-cleanup:
+    if (pool_ready) {
+        pthread_mutex_lock(&p.lock);
+        p.closing = 1;
+        pthread_cond_broadcast(&p.todo_cond);
+        pthread_mutex_unlock(&p.lock);
+    }
+    for (int w = 0; w < started_threads; w++) {
+        pthread_join(threads[w].thread, NULL);
+        eval_worker_free(&threads[w].w);
+    }
+    if (pool_ready) {
+        pthread_mutex_destroy(&p.lock);
+        pthread_cond_destroy(&p.todo_cond);
+        pthread_cond_destroy(&p.done_cond);
+    }
     db_case_iter_close(it);
-    luaapi_call_free(&es.call);
-    for (size_t s = 0; es.health && s < rs->n; s++)
-        free(es.health[s]);
-    free(es.health);
-    free(es.ctx_refs);
-    free(es.courts);
+    for (size_t i = 0; p.ring && i < p.window; i++) {
+        if (p.ring[i])
+            chunk_clear(p.ring[i]);
+        free(p.ring[i]);
+    }
+    free(p.ring);
+    free(threads);
+    free(wr.flags.base);
+    free(wr.flags.quarantined);
+    free(wr.consecutive);
     return st;
 }

@@ -27,6 +27,7 @@ typedef struct eval_options {
     int quarantine_after;        /* consecutive failures; 0 = 5 */
     int batch_cases;             /* cases per transaction; 0 = 500 */
     int progress;                /* progress line on stderr */
+    int workers;                 /* worker threads = rule-set copies given; 0 = 1 */
     const char *actor;           /* for the audit entry */
 } eval_options;
 
@@ -41,8 +42,16 @@ typedef struct eval_summary {
 /* The host's Lua API for sandbox_new (adds nothing global: ctx is an argument). */
 int eval_open_api(lua_State *L);
 
-cr_status eval_run(cr_db *db, rule_sets *rs, const eval_options *opt, eval_summary *sum,
-                   cr_err *err);
+/*
+ * Evaluates the selected cases. rs[0..n_workers-1] are identical copies of
+ * the rule sets, loaded separately (one per worker thread: a lua_State is
+ * used by one thread only); the calling thread reads cases and writes
+ * effects, the workers run the rules. CR_INVALID if the copies differ or a
+ * --case is unknown; CR_FAIL on a storage failure (cases committed before it
+ * stay evaluated).
+ */
+cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options *opt,
+                   eval_summary *sum, cr_err *err);
 
 json_t *eval_summary_json(const eval_summary *sum);
 

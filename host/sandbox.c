@@ -411,6 +411,12 @@ cr_status sandbox_call(sandbox *sb, int nargs, int nresults, cr_err *err)
     return call_end(sb, status, base, err);
 }
 
+/* A chunk name as people read it: "@file" and "=name" without the mark. */
+static const char *display_name(const char *chunkname)
+{
+    return (chunkname[0] == '@' || chunkname[0] == '=') ? chunkname + 1 : chunkname;
+}
+
 cr_status sandbox_dostring(sandbox *sb, const char *source, size_t len, const char *chunkname,
                            cr_err *err)
 {
@@ -420,11 +426,11 @@ cr_status sandbox_dostring(sandbox *sb, const char *source, size_t len, const ch
     if (len > sb->limits.string_bytes) {
         sb->last_reason = SANDBOX_SYNTAX;
         return cr_errf(err, CR_INVALID, "%s: %zu bytes of source exceed the %zu-byte limit",
-                       chunkname + 1, len, sb->limits.string_bytes);
+                       display_name(chunkname), len, sb->limits.string_bytes);
     }
     if (!lua_checkstack(sb->L, 2)) {
         sb->last_reason = SANDBOX_MEMORY;
-        return cr_errf(err, CR_FAIL, "%s: Lua stack exhausted", chunkname + 1);
+        return cr_errf(err, CR_FAIL, "%s: Lua stack exhausted", display_name(chunkname));
     }
     base = lua_gettop(sb->L);
     call_begin(sb);

@@ -500,7 +500,7 @@ static const char *lmemfind(lua_State *L, const char *s1, size_t l1, const char 
             }
         }
         sandbox_charge(L, steps + l1 / BYTES_PER_STEP); /* and the bytes memchr skipped */
-        return NULL;                                      /* not found */
+        return NULL;                                    /* not found */
     }
 }
 

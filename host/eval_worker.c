@@ -1,0 +1,213 @@
+/*
+ * eval_worker.c -- running rules on one case inside the sandboxes.
+ */
+#include "eval_worker.h"
+
+#include <lauxlib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "luajson.h"
+
+#define MAX_RULES_PER_CASE 256
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int build_ctx(lua_State *L)
+{
+    const char *as_of = lua_touserdata(L, 1);
+    int params_ref = (int)lua_tointeger(L, 2);
+    luaapi_call *call = lua_touserdata(L, 3);
+    luaapi_push_ctx(L, as_of, params_ref, call);
+    return 1;
+}
+
+/* Protected: the case table, with its events, every table read-only. */
+static int build_case(lua_State *L)
+{
+    const json_t *doc = lua_touserdata(L, 1);
+    const json_t *events = lua_touserdata(L, 2);
+    lua_settop(L, 0);
+    json_t *with_events = json_copy((json_t *)doc); /* shallow: shares members */
+    if (!with_events)
+        return luaL_error(L, "not enough memory");
+    json_object_set(with_events, "events", (json_t *)events);
+    cr_err err;
+    int ok = luaapi_push_frozen_json(L, with_events, &err);
+    json_decref(with_events);
+    if (!ok)
+        return luaL_error(L, "case data: %s", err.msg);
+    return 1;
+}
+
+cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
+                           const rule_flags *flags, cr_err *err)
+{
+    memset(w, 0, sizeof *w);
+    w->rs = rs;
+    w->as_of = as_of;
+    w->flags = flags;
+    luaapi_call_reset(&w->call);
+    w->ctx_refs = calloc(rs->n ? rs->n : 1, sizeof *w->ctx_refs);
+    if (!w->ctx_refs || !w->call.alerts || !w->call.log)
+        return cr_errf(err, CR_FAIL, "out of memory");
+    for (size_t s = 0; s < rs->n; s++) {
+        rule_set *set = &rs->sets[s];
+        lua_State *L = sandbox_state(set->sb);
+        lua_pushcfunction(L, build_ctx);
+        lua_pushlightuserdata(L, (void *)as_of);
+        lua_pushinteger(L, set->params_ref);
+        lua_pushlightuserdata(L, &w->call);
+        cr_status st = sandbox_call(set->sb, 3, 1, err);
+        if (st != CR_OK) {
+            cr_err_prefix(err, "rule set %s: cannot build ctx", set->name);
+            return st;
+        }
+        w->ctx_refs[s] = luaL_ref(L, LUA_REGISTRYINDEX);
+    }
+    return CR_OK;
+}
+
+void eval_worker_free(eval_worker *w)
+{
+    luaapi_call_free(&w->call);
+    free(w->ctx_refs);
+    w->ctx_refs = NULL;
+}
+
+void work_case_clear(work_case *c)
+{
+    for (size_t i = 0; i < c->n_effects; i++) {
+        free(c->effects[i].result_json);
+        free(c->effects[i].reason);
+        json_decref(c->effects[i].alerts);
+    }
+    free(c->effects);
+    free(c->case_no);
+    free(c->court);
+    free(c->doc);
+    free(c->events);
+    memset(c, 0, sizeof *c);
+}
+
+static effect *add_effect(work_case *c, unsigned set, unsigned rule_index, effect_kind kind)
+{
+    if (c->n_effects == c->cap_effects) {
+        size_t cap = c->cap_effects ? c->cap_effects * 2 : 16;
+        effect *e = realloc(c->effects, cap * sizeof *e);
+        if (!e)
+            return NULL;
+        c->effects = e;
+        c->cap_effects = cap;
+    }
+    effect *e = &c->effects[c->n_effects++];
+    memset(e, 0, sizeof *e);
+    e->set = set;
+    e->rule = rule_index;
+    e->kind = kind;
+    return e;
+}
+
+static void fail(effect *e, const char *kind, const char *reason)
+{
+    e->kind = EFFECT_FAILED;
+    e->fail_kind = kind;
+    e->reason = strdup(reason);
+}
+
+/* One rule on the case table at case_idx. */
+static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int case_idx)
+{
+    rule_set *set = &w->rs->sets[s];
+    const rule *ru = &set->rules[r];
+    if (atomic_load_explicit(&w->flags->quarantined[w->flags->base[s] + r],
+                             memory_order_relaxed)) {
+        add_effect(c, s, r, EFFECT_QUARANTINED);
+        return;
+    }
+    if (ru->on_case_ref == LUA_NOREF)
+        return;
+    effect *e = add_effect(c, s, r, EFFECT_OK);
+    if (!e)
+        return;
+    lua_State *L = sandbox_state(set->sb);
+    luaapi_call_reset(&w->call);
+    double t0 = now_seconds();
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ru->on_case_ref);
+    lua_pushvalue(L, case_idx);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, w->ctx_refs[s]);
+    cr_err err;
+    cr_status st = sandbox_call(set->sb, 2, 1, &err);
+    json_t *value = NULL;
+    if (st == CR_OK) {
+        value = luajson_to_json(L, -1, NULL, &err);
+        lua_pop(L, 1);
+        if (!value)
+            cr_err_prefix(&err, "result");
+    }
+    e->duration_us = (int64_t)((now_seconds() - t0) * 1e6);
+    if (st != CR_OK) {
+        sandbox_reason why = sandbox_last_reason(set->sb);
+        fail(e, why != SANDBOX_OK ? sandbox_reason_name(why) : "error", err.msg);
+        return;
+    }
+    if (!value) {
+        fail(e, "result", err.msg);
+        return;
+    }
+    json_t *stored = json_pack("{s:o, s:O}", "value", value, "log", w->call.log);
+    e->result_json = stored ? json_dumps(stored, JSON_COMPACT) : NULL;
+    json_decref(stored);
+    if (!e->result_json) {
+        fail(e, "memory", "out of memory storing the result");
+        return;
+    }
+    e->alerts = json_array_size(w->call.alerts) ? json_copy(w->call.alerts) : NULL;
+}
+
+void eval_worker_case(eval_worker *w, work_case *c)
+{
+    rule_ref refs[MAX_RULES_PER_CASE];
+    size_t n = rules_for_court(w->rs, c->court, refs, MAX_RULES_PER_CASE);
+    json_error_t jerr;
+    json_t *doc = json_loads(c->doc, 0, &jerr);
+    json_t *events = doc ? json_loads(c->events, 0, &jerr) : NULL;
+    size_t i = 0;
+    while (i < n) {
+        /* One case table per rule set, shared by that set's rules. */
+        unsigned s = refs[i].set;
+        rule_set *set = &w->rs->sets[s];
+        lua_State *L = sandbox_state(set->sb);
+        cr_err err;
+        cr_status st = CR_FAIL;
+        if (!doc || !events) {
+            cr_errf(&err, CR_FAIL, "stored case is not valid JSON: %s", jerr.text);
+        } else {
+            lua_pushcfunction(L, build_case);
+            lua_pushlightuserdata(L, doc);
+            lua_pushlightuserdata(L, events);
+            st = sandbox_call(set->sb, 2, 1, &err);
+        }
+        if (st != CR_OK) {
+            /* The set's state cannot hold the case: each of its rules fails. */
+            for (; i < n && refs[i].set == s; i++) {
+                effect *e = add_effect(c, s, refs[i].rule, EFFECT_OK);
+                if (e)
+                    fail(e, "case", err.msg);
+            }
+            continue;
+        }
+        int case_idx = lua_gettop(L);
+        for (; i < n && refs[i].set == s; i++)
+            run_rule(w, c, s, refs[i].rule, case_idx);
+        lua_settop(L, case_idx - 1);
+    }
+    json_decref(doc);
+    json_decref(events);
+}

@@ -1,0 +1,69 @@
+/*
+ * eval_worker.h -- the Lua side of evaluation, run on worker threads.
+ *
+ * A worker owns its own copy of the rule sets (its own sandboxes) and turns
+ * a case into effects: per applicable rule, a result or a failure, and the
+ * alerts the rule raised. Workers never touch the database; the evaluator's
+ * writer thread stores the effects (eval.c).
+ */
+#ifndef COURTRULES_EVAL_WORKER_H
+#define COURTRULES_EVAL_WORKER_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "luaapi.h"
+#include "rules.h"
+
+typedef enum effect_kind {
+    EFFECT_OK,         /* result_json and alerts are set */
+    EFFECT_FAILED,     /* fail_kind and reason are set */
+    EFFECT_QUARANTINED /* the rule was skipped */
+} effect_kind;
+
+typedef struct effect {
+    unsigned set, rule;
+    effect_kind kind;
+    char *result_json;     /* {"value": …, "log": […]} (owned) */
+    json_t *alerts;        /* array of alert objects from ctx.alert (owned) */
+    const char *fail_kind; /* static: "error", "instructions", "memory", "result", "case" … */
+    char *reason;          /* owned */
+    int64_t duration_us;
+} effect;
+
+typedef struct work_case {
+    char *case_no, *court, *doc, *events; /* owned copies */
+    int64_t changed_batch;
+    effect *effects;
+    size_t n_effects, cap_effects;
+} work_case;
+
+/* Per (set, rule) quarantine flags shared by all workers, indexed
+ * flag_base[set] + rule. Set by the writer, read by workers. */
+typedef struct rule_flags {
+    atomic_int *quarantined;
+    size_t *base; /* per set */
+} rule_flags;
+
+typedef struct eval_worker {
+    rule_sets *rs;
+    const char *as_of;
+    const rule_flags *flags;
+    luaapi_call call;
+    int *ctx_refs; /* per set */
+    void *calendar;
+} eval_worker;
+
+/* Builds each set's ctx in the worker's sandboxes. */
+cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
+                           const rule_flags *flags, cr_err *err);
+void eval_worker_free(eval_worker *w);
+
+/* Evaluates one case: appends one effect per applicable rule. Never fails:
+ * whatever goes wrong becomes a failure effect (out of memory included). */
+void eval_worker_case(eval_worker *w, work_case *c);
+
+void work_case_clear(work_case *c);
+
+#endif

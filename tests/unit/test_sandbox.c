@@ -1,0 +1,996 @@
+/*
+ * test_sandbox.c -- the sandbox against the attacks in tests/fixtures/attacks.
+ *
+ * Each attack test loads one fixture in a fresh sandbox, runs its on_case
+ * hook and checks that it fails for the expected reason with the expected
+ * message. Then a healthy rule must still evaluate correctly both in a
+ * sandbox created before the attack and in the attacked sandbox itself.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "luajson.h"
+#include "sandbox.h"
+
+/* What the healthy rule returns for CASE_JSON (keys sorted by luajson). */
+#define CASE_JSON                                                                                  \
+    "{\"case_no\": \"(2024)粤0703民初1234号\", \"court\": \"粤0703\", \"parties_count\": 2,"  \
+    " \"parties\": [{\"name\": \"甲\"}, {\"name\": \"乙\"}], \"note\": null}"
+#define HEALTHY_RESULT                                                                                   \
+    "{\"categories\":[\"群体性\"],\"caught\":true,\"court\":\"粤0703\",\"label\":\"当事人2人\"," \
+    "\"parties\":\"乙、甲\",\"sum\":6,\"upper\":\"ABC\",\"year\":2024}"
+
+/* A result that converted but should not have. */
+#define CONVERSION_FAILED ((sandbox_reason)-1)
+
+static char modules_dir[4096];
+static char bytecode_dir[64];
+static char bytecode_module[128];
+
+static const char *source_dir(void)
+{
+    const char *dir = getenv("COURTRULES_SOURCE_DIR");
+    if (dir && *dir)
+        return dir;
+#ifdef COURTRULES_SOURCE_DIR
+    return COURTRULES_SOURCE_DIR;
+#else
+    return ".";
+#endif
+}
+
+static void fixture_path(char *buf, size_t size, const char *relative)
+{
+    snprintf(buf, size, "%s/tests/fixtures/%s", source_dir(), relative);
+}
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* Small budgets keep the suite fast; the memory cap leaves room for the
+ * string cap's buffers. */
+static sandbox_limits test_limits(void)
+{
+    sandbox_limits limits = sandbox_limits_default();
+    limits.memory_bytes = (size_t)16 << 20;
+    limits.instructions = 5000000;
+    limits.wall_ms = 10000;
+    limits.string_bytes = (size_t)1 << 20;
+    return limits;
+}
+
+static sandbox *new_sandbox_with(const sandbox_limits *limits)
+{
+    const char *dirs[] = {modules_dir, bytecode_dir, NULL};
+    cr_err err = {{0}};
+    sandbox *sb = sandbox_new(limits, dirs, NULL, NULL, &err);
+    if (!sb)
+        print_error("sandbox_new: %s\n", err.msg);
+    assert_non_null(sb);
+    return sb;
+}
+
+static sandbox *new_sandbox(void)
+{
+    sandbox_limits limits = test_limits();
+    return new_sandbox_with(&limits);
+}
+
+static void assert_contains(const char *haystack, const char *needle)
+{
+    if (!strstr(haystack, needle)) {
+        print_error("expected \"%s\" in \"%s\"\n", needle, haystack);
+        fail();
+    }
+}
+
+static void push_case(lua_State *L)
+{
+    json_error_t jerr;
+    cr_err err = {{0}};
+    json_t *data = json_loads(CASE_JSON, 0, &jerr);
+    assert_non_null(data);
+    assert_int_equal(luajson_push(L, data, NULL, &err), CR_OK);
+    json_decref(data);
+}
+
+/* Calls rule.on_case(case, ctx) for the rule table at rule_idx; on success
+ * the result is left on the stack. The rule table is read raw: reading it
+ * with metamethods would run script code outside a sandbox call. */
+static cr_status call_on_case(sandbox *sb, int rule_idx, cr_err *err)
+{
+    lua_State *L = sandbox_state(sb);
+    rule_idx = lua_absindex(L, rule_idx);
+    assert_int_equal(lua_type(L, rule_idx), LUA_TTABLE);
+    lua_pushliteral(L, "on_case");
+    lua_rawget(L, rule_idx);
+    push_case(L);
+    lua_newtable(L); /* ctx */
+    return sandbox_call(sb, 2, 1, err);
+}
+
+/* Converts the value at the top to compact JSON text (caller frees). */
+static char *result_text(lua_State *L, cr_err *err)
+{
+    json_t *json = luajson_to_json(L, -1, NULL, err);
+    char *text;
+    if (!json)
+        return NULL;
+    text = json_dumps(json, JSON_COMPACT);
+    json_decref(json);
+    return text;
+}
+
+/* Runs on_case of the healthy rule at rule_idx and checks its result. */
+static void assert_healthy_call(sandbox *sb, int rule_idx)
+{
+    lua_State *L = sandbox_state(sb);
+    int top = lua_gettop(L);
+    cr_err err = {{0}};
+    char *text;
+    if (call_on_case(sb, rule_idx, &err) != CR_OK)
+        print_error("healthy call failed: %s\n", err.msg);
+    assert_int_equal(sandbox_last_reason(sb), SANDBOX_OK);
+    text = result_text(L, &err);
+    if (!text)
+        print_error("healthy result: %s\n", err.msg);
+    assert_non_null(text);
+    assert_string_equal(text, HEALTHY_RESULT);
+    free(text);
+    lua_pop(L, 1);
+    assert_int_equal(lua_gettop(L), top);
+}
+
+/* Loads the healthy rule into sb and leaves it on the stack; returns its index. */
+static int load_healthy(sandbox *sb)
+{
+    char path[4096];
+    cr_err err = {{0}};
+    fixture_path(path, sizeof path, "healthy/ok.lua");
+    if (sandbox_dofile(sb, path, NULL, &err) != CR_OK)
+        print_error("healthy load failed: %s\n", err.msg);
+    assert_int_equal(sandbox_last_reason(sb), SANDBOX_OK);
+    return lua_gettop(sandbox_state(sb));
+}
+
+/*
+ * Loads attacks/<name>.lua, runs on_case, and checks that it failed for
+ * `reason` (CONVERSION_FAILED: the call succeeded but its result must not
+ * convert to JSON) with `message` in the error. Then checks that a healthy
+ * rule still works, in a sandbox made before the attack and in this one.
+ */
+static void run_attack_with(const char *name, const sandbox_limits *limits, sandbox_reason reason,
+                            const char *message)
+{
+    char path[4096], relative[256];
+    cr_err err = {{0}};
+    sandbox *bystander = new_sandbox();
+    int bystander_rule = load_healthy(bystander);
+    sandbox *sb = new_sandbox_with(limits);
+    lua_State *L = sandbox_state(sb);
+    sandbox_reason got;
+    cr_status status;
+
+    snprintf(relative, sizeof relative, "attacks/%s.lua", name);
+    fixture_path(path, sizeof path, relative);
+    status = sandbox_dofile(sb, path, NULL, &err);
+    if (status == CR_OK)
+        status = call_on_case(sb, lua_gettop(L), &err);
+    got = sandbox_last_reason(sb);
+    if (status == CR_OK) {
+        char *text = result_text(L, &err);
+        if (text)
+            print_error("attack %s succeeded: %s\n", name, text);
+        assert_null(text);
+        lua_pop(L, 1);
+        got = CONVERSION_FAILED;
+    }
+    if (got != reason)
+        print_error("attack %s: reason %s, message: %s\n", name, sandbox_reason_name(got), err.msg);
+    assert_int_equal(got, reason);
+    assert_contains(err.msg, message);
+    assert_true(sandbox_memory_used(sb) <= limits->memory_bytes);
+
+    assert_healthy_call(bystander, bystander_rule);
+    assert_healthy_call(sb, load_healthy(sb));
+    sandbox_free(sb);
+    sandbox_free(bystander);
+}
+
+static void run_attack(const char *name, sandbox_reason reason, const char *message)
+{
+    sandbox_limits limits = test_limits();
+    run_attack_with(name, &limits, reason, message);
+}
+
+/* Runs attacks/<name>.lua expecting success; returns the result's JSON. */
+static char *run_neutralized(sandbox *sb, const char *name)
+{
+    char path[4096], relative[256];
+    cr_err err = {{0}};
+    lua_State *L = sandbox_state(sb);
+    char *text;
+    snprintf(relative, sizeof relative, "attacks/%s.lua", name);
+    fixture_path(path, sizeof path, relative);
+    if (sandbox_dofile(sb, path, NULL, &err) != CR_OK || call_on_case(sb, -1, &err) != CR_OK)
+        print_error("%s: %s\n", name, err.msg);
+    assert_int_equal(sandbox_last_reason(sb), SANDBOX_OK);
+    text = result_text(L, &err);
+    assert_non_null(text);
+    lua_settop(L, 0);
+    return text;
+}
+
+/* ---- group setup: a module directory holding a bytecode "module" -------- */
+
+static int dump_writer(lua_State *L, const void *p, size_t size, void *ud)
+{
+    (void)L;
+    return fwrite(p, 1, size, ud) == size ? 0 : 1;
+}
+
+static int setup_group(void **state)
+{
+    lua_State *L;
+    FILE *f;
+    (void)state;
+    snprintf(modules_dir, sizeof modules_dir, "%s/tests/fixtures/modules", source_dir());
+    snprintf(bytecode_dir, sizeof bytecode_dir, "/tmp/courtrules-sandbox-XXXXXX");
+    if (!mkdtemp(bytecode_dir))
+        return -1;
+    snprintf(bytecode_module, sizeof bytecode_module, "%s/evil_bytecode.lua", bytecode_dir);
+    /* real bytecode, made by a stock state with string.dump's machinery */
+    L = luaL_newstate();
+    if (luaL_loadstring(L, "return { pwned = true }") != LUA_OK)
+        return -1;
+    f = fopen(bytecode_module, "wb");
+    if (!f)
+        return -1;
+    lua_dump(L, dump_writer, f, 0);
+    fclose(f);
+    lua_close(L);
+    return 0;
+}
+
+static int teardown_group(void **state)
+{
+    (void)state;
+    unlink(bytecode_module);
+    rmdir(bytecode_dir);
+    return 0;
+}
+
+/* ---- attacks: what the script can reach --------------------------------- */
+
+static void test_os_execute(void **state)
+{
+    (void)state;
+    run_attack("os_execute", SANDBOX_ERROR, "global 'os'");
+}
+
+static void test_io_open(void **state)
+{
+    (void)state;
+    run_attack("io_open", SANDBOX_ERROR, "global 'io'");
+}
+
+static void test_package_loadlib(void **state)
+{
+    (void)state;
+    run_attack("package_loadlib", SANDBOX_ERROR, "global 'package'");
+}
+
+static void test_require_c_module(void **state)
+{
+    (void)state;
+    run_attack("require_c_module", SANDBOX_ERROR, "module 'lfs' not found");
+}
+
+static void test_require_so_path(void **state)
+{
+    (void)state;
+    run_attack("require_so_path", SANDBOX_ERROR, "invalid module name");
+}
+
+static void test_require_parent_dir(void **state)
+{
+    (void)state;
+    run_attack("require_parent_dir", SANDBOX_ERROR, "invalid module name");
+}
+
+static void test_load_binary_chunk(void **state)
+{
+    (void)state;
+    run_attack("load_binary_chunk", SANDBOX_ERROR, "global 'load'");
+}
+
+static void test_require_bytecode_module(void **state)
+{
+    (void)state;
+    run_attack("require_bytecode_module", SANDBOX_ERROR, "attempt to load a binary chunk");
+}
+
+static void test_string_dump(void **state)
+{
+    (void)state;
+    run_attack("string_dump", SANDBOX_ERROR, "field 'dump'");
+}
+
+static void test_debug_getregistry(void **state)
+{
+    (void)state;
+    run_attack("debug_getregistry", SANDBOX_ERROR, "global 'debug'");
+}
+
+static void test_collectgarbage(void **state)
+{
+    (void)state;
+    run_attack("collectgarbage", SANDBOX_ERROR, "global 'collectgarbage'");
+}
+
+static void test_enumerate_globals(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    char *text = run_neutralized(sb, "enumerate_globals");
+    assert_string_equal(text, "{\"names\":\"assert coroutine error getmetatable ipairs math next "
+                              "pairs pcall rawequal rawget rawlen require select setmetatable "
+                              "string table tonumber tostring type utf8 xpcall\","
+                              "\"string_mt\":\"read-only\"}");
+    free(text);
+    sandbox_free(sb);
+}
+
+/* ---- attacks: what the script can change -------------------------------- */
+
+static void test_write_global(void **state)
+{
+    (void)state;
+    run_attack("write_global", SANDBOX_ERROR, "attempt to modify a read-only table");
+}
+
+static void test_write_global_at_load(void **state)
+{
+    (void)state;
+    run_attack("write_global_at_load", SANDBOX_ERROR,
+               "write_global_at_load.lua:3: attempt to modify a read-only table");
+}
+
+static void test_setmetatable_globals(void **state)
+{
+    (void)state;
+    run_attack("setmetatable_globals", SANDBOX_ERROR, "cannot change a protected metatable");
+}
+
+static void test_string_metatable_index(void **state)
+{
+    (void)state;
+    run_attack("string_metatable_index", SANDBOX_ERROR, "attempt to modify a read-only table");
+}
+
+static void test_string_method_override(void **state)
+{
+    (void)state;
+    run_attack("string_method_override", SANDBOX_ERROR, "attempt to modify a read-only table");
+}
+
+static void test_rawset_readonly(void **state)
+{
+    (void)state;
+    run_attack("rawset_readonly", SANDBOX_ERROR, "global 'rawset'");
+}
+
+static void test_override_other_rule_set(void **state)
+{
+    (void)state;
+    run_attack("override_other_rule_set", SANDBOX_ERROR, "attempt to modify a read-only table");
+}
+
+static void test_override_module_function(void **state)
+{
+    (void)state;
+    run_attack("override_module_function", SANDBOX_ERROR, "attempt to modify a read-only table");
+}
+
+static void test_gc_metatable(void **state)
+{
+    (void)state;
+    run_attack("gc_metatable", SANDBOX_ERROR, "metatables with __gc are not allowed");
+}
+
+static void test_gc_added_later(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    lua_State *L = sandbox_state(sb);
+    char path[4096];
+    cr_err err = {{0}};
+    char *text;
+
+    fixture_path(path, sizeof path, "attacks/gc_added_later.lua");
+    assert_int_equal(sandbox_dofile(sb, path, NULL, &err), CR_OK);
+    lua_gc(L, LUA_GCCOLLECT);
+    lua_gc(L, LUA_GCCOLLECT);
+    assert_int_equal(call_on_case(sb, -1, &err), CR_OK);
+    text = result_text(L, &err);
+    assert_non_null(text);
+    assert_string_equal(text, "{\"finalized\":false,\"reused\":false}");
+    free(text);
+    lua_settop(L, 0);
+    assert_healthy_call(sb, load_healthy(sb));
+    sandbox_free(sb); /* no finalizer runs here either */
+}
+
+static void test_mode_metatable(void **state)
+{
+    (void)state;
+    run_attack("mode_metatable", SANDBOX_ERROR, "metatables with __mode are not allowed");
+}
+
+static void test_close_metatable(void **state)
+{
+    (void)state;
+    run_attack("close_metatable", SANDBOX_ERROR, "metatables with __close are not allowed");
+}
+
+/* ---- attacks: time ------------------------------------------------------ */
+
+static void test_infinite_loop(void **state)
+{
+    (void)state;
+    run_attack("infinite_loop", SANDBOX_INSTRUCTIONS, "instruction budget exhausted");
+}
+
+static void test_infinite_loop_deadline(void **state)
+{
+    (void)state;
+    sandbox_limits limits = test_limits();
+    struct timespec start;
+    limits.instructions = UINT64_MAX / 2;
+    limits.wall_ms = 100;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    run_attack_with("infinite_loop", &limits, SANDBOX_DEADLINE,
+                    "wall-clock budget exhausted: the call ran longer than 100 ms at ");
+    assert_true(seconds_since(&start) < 3.0);
+}
+
+static void test_pcall_loop(void **state)
+{
+    (void)state;
+    run_attack("pcall_loop", SANDBOX_INSTRUCTIONS, "instruction budget exhausted");
+}
+
+static void test_pcall_loop_deadline(void **state)
+{
+    (void)state;
+    sandbox_limits limits = test_limits();
+    limits.instructions = UINT64_MAX / 2;
+    limits.wall_ms = 100;
+    run_attack_with("pcall_loop", &limits, SANDBOX_DEADLINE, "wall-clock budget exhausted");
+}
+
+static void test_xpcall_handler_loop(void **state)
+{
+    (void)state;
+    run_attack("xpcall_handler_loop", SANDBOX_INSTRUCTIONS, "instruction budget exhausted");
+}
+
+static void test_coroutine_pcall_loop(void **state)
+{
+    (void)state;
+    run_attack("coroutine_pcall_loop", SANDBOX_INSTRUCTIONS, "instruction budget exhausted");
+}
+
+static void test_coroutine_load_time(void **state)
+{
+    (void)state;
+    run_attack("coroutine_load_time", SANDBOX_INSTRUCTIONS, "instruction budget exhausted");
+}
+
+static void test_load_time_loop(void **state)
+{
+    (void)state;
+    run_attack("load_time_loop", SANDBOX_INSTRUCTIONS, "load_time_loop.lua:2");
+}
+
+static void test_pathological_pattern(void **state)
+{
+    (void)state;
+    run_attack("pathological_pattern", SANDBOX_INSTRUCTIONS, "instruction budget exhausted");
+}
+
+static void test_pathological_pattern_deadline(void **state)
+{
+    (void)state;
+    sandbox_limits limits = test_limits();
+    limits.instructions = UINT64_MAX / 2;
+    limits.wall_ms = 100;
+    run_attack_with("pathological_pattern", &limits, SANDBOX_DEADLINE,
+                    "wall-clock budget exhausted");
+}
+
+static void test_pathological_gmatch(void **state)
+{
+    (void)state;
+    run_attack("pathological_gmatch", SANDBOX_INSTRUCTIONS, "instruction budget exhausted");
+}
+
+static void test_balance_quadratic(void **state)
+{
+    (void)state;
+    run_attack("balance_quadratic", SANDBOX_INSTRUCTIONS, "instruction budget exhausted");
+}
+
+static void test_plain_find_quadratic(void **state)
+{
+    (void)state;
+    run_attack("plain_find_quadratic", SANDBOX_INSTRUCTIONS, "instruction budget exhausted");
+}
+
+static void test_table_move_huge(void **state)
+{
+    (void)state;
+    run_attack("table_move_huge", SANDBOX_INSTRUCTIONS, "instruction budget exhausted");
+}
+
+static void test_table_insert_len(void **state)
+{
+    (void)state;
+    run_attack("table_insert_len", SANDBOX_INSTRUCTIONS, "instruction budget exhausted");
+}
+
+/* Each charged comparison here costs two C metamethod calls, far more than
+ * an instruction; a smaller budget keeps the test fast. */
+static void test_table_sort_c_metamethods(void **state)
+{
+    (void)state;
+    sandbox_limits limits = test_limits();
+    limits.instructions = 500000;
+    run_attack_with("table_sort_c_metamethods", &limits, SANDBOX_INSTRUCTIONS,
+                    "instruction budget exhausted");
+}
+
+static void test_utf8_len_loop(void **state)
+{
+    (void)state;
+    run_attack("utf8_len_loop", SANDBOX_INSTRUCTIONS, "instruction budget exhausted");
+}
+
+static void test_utf8_len_loop_deadline(void **state)
+{
+    (void)state;
+    sandbox_limits limits = test_limits();
+    struct timespec start;
+    limits.instructions = UINT64_MAX / 2;
+    limits.wall_ms = 100;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    run_attack_with("utf8_len_loop", &limits, SANDBOX_DEADLINE, "wall-clock budget exhausted");
+    assert_true(seconds_since(&start) < 3.0);
+}
+
+/* Wrapped stock functions keep their own names in error messages. */
+static void test_metered_error_names(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    cr_err err = {{0}};
+    const char *src = "return ('x'):upper() .. utf8.len('añ') .. tonumber('12')";
+    const char *bad = "return string.format('%d', 'x')";
+    assert_int_equal(sandbox_dostring(sb, src, strlen(src), "=ok", &err), CR_OK);
+    assert_string_equal(lua_tostring(sandbox_state(sb), -1), "X212");
+    assert_int_equal(sandbox_dostring(sb, bad, strlen(bad), "=bad", &err), CR_FAIL);
+    assert_contains(err.msg, "bad argument #2 to 'format' (number expected, got string)");
+    sandbox_free(sb);
+}
+
+static void test_string_rep_empty(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    struct timespec start;
+    char *text;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    text = run_neutralized(sb, "string_rep_empty");
+    assert_string_equal(text, "{\"len\":0}");
+    assert_true(seconds_since(&start) < 1.0);
+    free(text);
+    sandbox_free(sb);
+}
+
+/* ---- attacks: memory and strings ---------------------------------------- */
+
+static void test_string_rep_huge(void **state)
+{
+    (void)state;
+    run_attack("string_rep_huge", SANDBOX_STRING_CAP,
+               "string operation cap exceeded: one operation may produce at most 1048576 bytes");
+}
+
+static void test_string_concat_doubling(void **state)
+{
+    (void)state;
+    run_attack("string_concat_doubling", SANDBOX_STRING_CAP, "string operation cap exceeded");
+}
+
+static void test_table_concat_huge(void **state)
+{
+    (void)state;
+    run_attack("table_concat_huge", SANDBOX_STRING_CAP, "string operation cap exceeded");
+}
+
+static void test_gsub_expansion(void **state)
+{
+    (void)state;
+    run_attack("gsub_expansion", SANDBOX_STRING_CAP, "string operation cap exceeded");
+}
+
+static void test_string_format_huge(void **state)
+{
+    (void)state;
+    run_attack("string_format_huge", SANDBOX_STRING_CAP, "string operation cap exceeded");
+}
+
+static void test_memory_table_growth(void **state)
+{
+    (void)state;
+    run_attack("memory_table_growth", SANDBOX_MEMORY,
+               "memory cap exceeded: the rule set may use at most 16777216 bytes");
+}
+
+static void test_memory_pcall_swallow(void **state)
+{
+    (void)state;
+    run_attack("memory_pcall_swallow", SANDBOX_MEMORY, "memory cap exceeded");
+}
+
+static void test_table_unpack_huge(void **state)
+{
+    (void)state;
+    run_attack("table_unpack_huge", SANDBOX_ERROR, "too many results to unpack");
+}
+
+/* Under a 16 MiB cap the recursion runs out of memory first; with the
+ * default cap Lua's own stack limit (1M slots) stops it. */
+static void test_stack_overflow(void **state)
+{
+    (void)state;
+    sandbox_limits limits = test_limits();
+    run_attack("stack_overflow", SANDBOX_MEMORY, "memory cap exceeded");
+    limits.memory_bytes = sandbox_limits_default().memory_bytes;
+    run_attack_with("stack_overflow", &limits, SANDBOX_ERROR, "stack overflow");
+}
+
+/* ---- attacks: errors and results ---------------------------------------- */
+
+static void test_self_reference_result(void **state)
+{
+    (void)state;
+    run_attack("self_reference_result", CONVERSION_FAILED, "result table refers to itself at .a.b");
+}
+
+static void test_error_tostring_loop(void **state)
+{
+    (void)state;
+    run_attack("error_tostring_loop", SANDBOX_ERROR, "error object is a table");
+}
+
+static void test_error_table_object(void **state)
+{
+    (void)state;
+    run_attack("error_table_object", SANDBOX_ERROR, "error object is a table");
+}
+
+static void test_error_message_binary(void **state)
+{
+    (void)state;
+    run_attack("error_message_binary", SANDBOX_ERROR, "bad?[31m?? line?tail");
+}
+
+static void test_syntax_error(void **state)
+{
+    (void)state;
+    run_attack("syntax_error", SANDBOX_SYNTAX, "syntax_error.lua:5: ')' expected");
+}
+
+static void test_yield_across_host(void **state)
+{
+    (void)state;
+    run_attack("yield_across_host", SANDBOX_ERROR, "attempt to yield from outside a coroutine");
+}
+
+/* ---- the API ------------------------------------------------------------ */
+
+static void test_limits_default(void **state)
+{
+    (void)state;
+    sandbox_limits limits = sandbox_limits_default();
+    assert_int_equal(limits.memory_bytes, (size_t)64 << 20);
+    assert_int_equal(limits.instructions, 100000000u);
+    assert_int_equal(limits.wall_ms, 2000);
+    assert_int_equal(limits.string_bytes, (size_t)16 << 20);
+}
+
+static void test_new_rejects_zero_limit(void **state)
+{
+    (void)state;
+    sandbox_limits limits = test_limits();
+    cr_err err = {{0}};
+    limits.wall_ms = 0;
+    assert_null(sandbox_new(&limits, NULL, NULL, NULL, &err));
+    assert_contains(err.msg, "greater than zero");
+}
+
+static void test_new_memory_cap_too_small(void **state)
+{
+    (void)state;
+    sandbox_limits limits = test_limits();
+    cr_err err = {{0}};
+    limits.memory_bytes = 4096;
+    assert_null(sandbox_new(&limits, NULL, NULL, NULL, &err));
+    assert_contains(err.msg, "4096 bytes");
+}
+
+static void test_reason_names(void **state)
+{
+    (void)state;
+    assert_string_equal(sandbox_reason_name(SANDBOX_OK), "ok");
+    assert_string_equal(sandbox_reason_name(SANDBOX_MEMORY), "memory");
+    assert_string_equal(sandbox_reason_name(SANDBOX_INSTRUCTIONS), "instructions");
+    assert_string_equal(sandbox_reason_name(SANDBOX_DEADLINE), "deadline");
+    assert_string_equal(sandbox_reason_name(SANDBOX_STRING_CAP), "string_cap");
+    assert_string_equal(sandbox_reason_name((sandbox_reason)99), "unknown");
+}
+
+static void test_healthy_rule(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    int rule = load_healthy(sb);
+    assert_healthy_call(sb, rule);
+    assert_true(sandbox_memory_used(sb) > 0);
+    assert_true(sandbox_memory_used(sb) < (size_t)16 << 20);
+    sandbox_free(sb);
+}
+
+/* Each call gets a fresh budget: ten calls of ~1M instructions each pass
+ * under a 5M budget. */
+static void test_budget_is_per_call(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    lua_State *L = sandbox_state(sb);
+    cr_err err = {{0}};
+    const char *src = "return function() local n = 0 for i = 1, 300000 do n = n + i end "
+                      "return n end";
+    assert_int_equal(sandbox_dostring(sb, src, strlen(src), "=budget", &err), CR_OK);
+    for (int i = 0; i < 10; i++) {
+        lua_pushvalue(L, 1);
+        if (sandbox_call(sb, 0, 1, &err) != CR_OK)
+            print_error("call %d: %s\n", i, err.msg);
+        assert_int_equal(lua_tointeger(L, -1), 45000150000);
+        lua_pop(L, 1);
+    }
+    sandbox_free(sb);
+}
+
+static int api_double(lua_State *L)
+{
+    lua_pushinteger(L, 2 * luaL_checkinteger(L, 1));
+    return 1;
+}
+
+/* open_api: [1] writable globals, [2] api_ud. */
+static int open_test_api(lua_State *L)
+{
+    int *calls = lua_touserdata(L, 2);
+    (*calls)++;
+    lua_newtable(L);
+    lua_pushliteral(L, "test");
+    lua_setfield(L, -2, "version");
+    lua_pushcfunction(L, api_double);
+    lua_setfield(L, -2, "double");
+    lua_setfield(L, 1, "courtrules");
+    return 0;
+}
+
+static void test_open_api_is_frozen(void **state)
+{
+    (void)state;
+    sandbox_limits limits = test_limits();
+    cr_err err = {{0}};
+    int calls = 0;
+    sandbox *sb = sandbox_new(&limits, NULL, open_test_api, &calls, &err);
+    lua_State *L;
+    const char *read = "return courtrules.version .. courtrules.double(21)";
+    const char *write = "courtrules.double = nil";
+    assert_non_null(sb);
+    assert_int_equal(calls, 1);
+    L = sandbox_state(sb);
+    assert_int_equal(sandbox_dostring(sb, read, strlen(read), "=read", &err), CR_OK);
+    assert_string_equal(lua_tostring(L, -1), "test42");
+    lua_pop(L, 1);
+    assert_int_equal(sandbox_dostring(sb, write, strlen(write), "=write", &err), CR_FAIL);
+    assert_contains(err.msg, "write:1: attempt to modify a read-only table");
+    sandbox_free(sb);
+}
+
+static int open_failing_api(lua_State *L)
+{
+    return luaL_error(L, "host API broken");
+}
+
+static void test_open_api_error(void **state)
+{
+    (void)state;
+    cr_err err = {{0}};
+    assert_null(sandbox_new(NULL, NULL, open_failing_api, NULL, &err));
+    assert_contains(err.msg, "cannot set up the sandbox: host API broken");
+}
+
+static void test_require_caches_readonly_view(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    lua_State *L = sandbox_state(sb);
+    cr_err err = {{0}};
+    const char *src = "local a, b = require 'util', require 'util' "
+                      "return rawequal(a, b) and getmetatable(a) == 'read-only' "
+                      "and a.label(3) == '当事人3人'";
+    assert_int_equal(sandbox_dostring(sb, src, strlen(src), "=cache", &err), CR_OK);
+    assert_true(lua_toboolean(L, -1));
+    sandbox_free(sb);
+}
+
+static void test_readonly_view(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    lua_State *L = sandbox_state(sb);
+    cr_err err = {{0}};
+    const char *src = "local list = require 'list' "
+                      "local n, keys = 0, 0 "
+                      "for _ in ipairs(list) do n = n + 1 end "
+                      "for _ in pairs(string) do keys = keys + 1 end "
+                      "return #list == 3 and n == 3 and list[2] == 'b' and keys == 16 "
+                      "and next(string) == nil and rawlen(list) == 0 "
+                      "and getmetatable(math) == 'read-only' "
+                      "and not pcall(setmetatable, math, {})";
+    assert_int_equal(sandbox_dostring(sb, src, strlen(src), "=view", &err), CR_OK);
+    assert_true(lua_toboolean(L, -1));
+    sandbox_free(sb);
+}
+
+static void test_error_object_nil(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    cr_err err = {{0}};
+    const char *src = "error(nil)";
+    assert_int_equal(sandbox_dostring(sb, src, strlen(src), "=nil", &err), CR_FAIL);
+    assert_string_equal(err.msg, "error object is a nil");
+    assert_int_equal(sandbox_last_reason(sb), SANDBOX_ERROR);
+    sandbox_free(sb);
+}
+
+static void test_dofile_missing(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    cr_err err = {{0}};
+    assert_int_equal(sandbox_dofile(sb, "/nonexistent/rule.lua", NULL, &err), CR_FAIL);
+    assert_contains(err.msg, "/nonexistent/rule.lua: No such file");
+    assert_int_equal(lua_gettop(sandbox_state(sb)), 0);
+    sandbox_free(sb);
+}
+
+static void test_dofile_skips_bom(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    char path[] = "/tmp/courtrules-bom-XXXXXX";
+    cr_err err = {{0}};
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "\xEF\xBB\xBFreturn 7", 11), 11);
+    close(fd);
+    assert_int_equal(sandbox_dofile(sb, path, "=bom", &err), CR_OK);
+    assert_int_equal(lua_tointeger(sandbox_state(sb), -1), 7);
+    unlink(path);
+    sandbox_free(sb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_os_execute),
+        cmocka_unit_test(test_io_open),
+        cmocka_unit_test(test_package_loadlib),
+        cmocka_unit_test(test_require_c_module),
+        cmocka_unit_test(test_require_so_path),
+        cmocka_unit_test(test_require_parent_dir),
+        cmocka_unit_test(test_load_binary_chunk),
+        cmocka_unit_test(test_require_bytecode_module),
+        cmocka_unit_test(test_string_dump),
+        cmocka_unit_test(test_debug_getregistry),
+        cmocka_unit_test(test_collectgarbage),
+        cmocka_unit_test(test_enumerate_globals),
+        cmocka_unit_test(test_write_global),
+        cmocka_unit_test(test_write_global_at_load),
+        cmocka_unit_test(test_setmetatable_globals),
+        cmocka_unit_test(test_string_metatable_index),
+        cmocka_unit_test(test_string_method_override),
+        cmocka_unit_test(test_rawset_readonly),
+        cmocka_unit_test(test_override_other_rule_set),
+        cmocka_unit_test(test_override_module_function),
+        cmocka_unit_test(test_gc_metatable),
+        cmocka_unit_test(test_gc_added_later),
+        cmocka_unit_test(test_mode_metatable),
+        cmocka_unit_test(test_close_metatable),
+        cmocka_unit_test(test_infinite_loop),
+        cmocka_unit_test(test_infinite_loop_deadline),
+        cmocka_unit_test(test_pcall_loop),
+        cmocka_unit_test(test_pcall_loop_deadline),
+        cmocka_unit_test(test_xpcall_handler_loop),
+        cmocka_unit_test(test_coroutine_pcall_loop),
+        cmocka_unit_test(test_coroutine_load_time),
+        cmocka_unit_test(test_load_time_loop),
+        cmocka_unit_test(test_pathological_pattern),
+        cmocka_unit_test(test_pathological_pattern_deadline),
+        cmocka_unit_test(test_pathological_gmatch),
+        cmocka_unit_test(test_balance_quadratic),
+        cmocka_unit_test(test_plain_find_quadratic),
+        cmocka_unit_test(test_table_move_huge),
+        cmocka_unit_test(test_table_insert_len),
+        cmocka_unit_test(test_table_sort_c_metamethods),
+        cmocka_unit_test(test_utf8_len_loop),
+        cmocka_unit_test(test_utf8_len_loop_deadline),
+        cmocka_unit_test(test_metered_error_names),
+        cmocka_unit_test(test_string_rep_empty),
+        cmocka_unit_test(test_string_rep_huge),
+        cmocka_unit_test(test_string_concat_doubling),
+        cmocka_unit_test(test_table_concat_huge),
+        cmocka_unit_test(test_gsub_expansion),
+        cmocka_unit_test(test_string_format_huge),
+        cmocka_unit_test(test_memory_table_growth),
+        cmocka_unit_test(test_memory_pcall_swallow),
+        cmocka_unit_test(test_table_unpack_huge),
+        cmocka_unit_test(test_stack_overflow),
+        cmocka_unit_test(test_self_reference_result),
+        cmocka_unit_test(test_error_tostring_loop),
+        cmocka_unit_test(test_error_table_object),
+        cmocka_unit_test(test_error_message_binary),
+        cmocka_unit_test(test_syntax_error),
+        cmocka_unit_test(test_yield_across_host),
+        cmocka_unit_test(test_limits_default),
+        cmocka_unit_test(test_new_rejects_zero_limit),
+        cmocka_unit_test(test_new_memory_cap_too_small),
+        cmocka_unit_test(test_reason_names),
+        cmocka_unit_test(test_healthy_rule),
+        cmocka_unit_test(test_budget_is_per_call),
+        cmocka_unit_test(test_open_api_is_frozen),
+        cmocka_unit_test(test_open_api_error),
+        cmocka_unit_test(test_require_caches_readonly_view),
+        cmocka_unit_test(test_readonly_view),
+        cmocka_unit_test(test_error_object_nil),
+        cmocka_unit_test(test_dofile_missing),
+        cmocka_unit_test(test_dofile_skips_bom),
+    };
+    return cmocka_run_group_tests(tests, setup_group, teardown_group);
+}
