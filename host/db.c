@@ -123,20 +123,17 @@ static const char *const migrations[] = {
     "  finished_at TEXT,"
     "  summary TEXT"
     ");"
-    "CREATE TABLE results("
-    "  case_no TEXT NOT NULL REFERENCES cases(case_no),"
-    "  rule_set TEXT NOT NULL,"
-    "  rule TEXT NOT NULL,"
-    "  rule_version TEXT,"
-    "  rule_set_sha TEXT NOT NULL,"
-    "  as_of TEXT NOT NULL,"
+    /* One row per evaluated case: the results of every rule that applied, as
+     * a JSON array, with the as-of date and the fingerprint of the rule sets
+     * (one row, not one per rule, keeps a 10-rule evaluation to one write). */
+    "CREATE TABLE evaluations("
+    "  case_no TEXT PRIMARY KEY REFERENCES cases(case_no),"
     "  run_id INTEGER NOT NULL REFERENCES eval_runs(id),"
-    "  status TEXT NOT NULL CHECK (status IN ('ok', 'failed', 'quarantined')),"
-    "  result TEXT,"
-    "  reason TEXT,"
-    "  duration_us INTEGER NOT NULL,"
+    "  as_of TEXT NOT NULL,"
+    "  rules_fingerprint TEXT NOT NULL,"
+    "  evaluated_batch INTEGER NOT NULL,"
     "  evaluated_at TEXT NOT NULL,"
-    "  PRIMARY KEY (case_no, rule_set, rule)"
+    "  results TEXT NOT NULL"
     ") WITHOUT ROWID;"
     "CREATE TABLE alerts("
     "  id INTEGER PRIMARY KEY,"
@@ -179,13 +176,7 @@ static const char *const migrations[] = {
     "  quarantined_at TEXT,"
     "  reason TEXT,"
     "  PRIMARY KEY (rule_set, rule)"
-    ");"
-    "CREATE TABLE case_evals("
-    "  case_no TEXT PRIMARY KEY REFERENCES cases(case_no),"
-    "  evaluated_batch INTEGER NOT NULL,"
-    "  rules_fingerprint TEXT NOT NULL,"
-    "  as_of TEXT NOT NULL"
-    ") WITHOUT ROWID;",
+    ");",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

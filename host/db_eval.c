@@ -1,6 +1,6 @@
 /*
  * db_eval.c -- SQL for evaluation: runs, results, alerts, failures, rule
- * health and case_evals (see db_eval.h; tables from migration 2 in db.c).
+ * health and evaluations (see db_eval.h; tables from migration 2 in db.c).
  *
  * Statements used once per case or per rule call are prepared once and
  * cached in db->eval. A case iterator borrows its cached SELECT for as long
@@ -39,12 +39,11 @@ enum eval_stmt {
     S_CASES_ALL, /* the three case selections (enum db_case_select) */
     S_CASES_ONE,
     S_CASES_CHANGED,
-    S_PUT_RESULT,
+    S_PUT_EVALUATION,
     S_ALERT_LOOKUP,
     S_ALERT_INSERT,
     S_ALERT_REFRESH,
     S_RESOLVE_STALE,
-    S_MARK_CASE,
     S_PUT_FAILURE,
     S_HEALTH_OK,
     S_HEALTH_FAIL,
@@ -63,13 +62,13 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_CASES_ONE] =
         CASE_COLUMNS "WHERE c.case_no IN (?1, ?3) AND " COURT_PREFIX_MATCHES " ORDER BY c.case_no",
     [S_CASES_CHANGED] =
-        CASE_COLUMNS "LEFT JOIN case_evals v ON v.case_no = c.case_no"
+        CASE_COLUMNS "LEFT JOIN evaluations v ON v.case_no = c.case_no"
                      " WHERE (v.case_no IS NULL OR v.evaluated_batch < c.changed_batch"
                      " OR (?1 IS NOT NULL AND v.rules_fingerprint <> ?1)) AND " COURT_PREFIX_MATCHES
                      " ORDER BY c.case_no",
-    [S_PUT_RESULT] = "INSERT OR REPLACE INTO results(case_no, rule_set, rule, rule_version,"
-                     " rule_set_sha, as_of, run_id, status, result, reason, duration_us,"
-                     " evaluated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+    [S_PUT_EVALUATION] =
+        "INSERT OR REPLACE INTO evaluations(case_no, run_id, as_of, rules_fingerprint,"
+        " evaluated_batch, evaluated_at, results) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [S_ALERT_LOOKUP] = "SELECT id, status FROM alerts WHERE dedup_key = ?1",
     [S_ALERT_INSERT] = "INSERT INTO alerts(dedup_key, rule_set, rule, rule_version, rule_set_sha,"
                        " code, severity, court, case_no, message, basis, data, as_of, created_at,"
@@ -83,13 +82,9 @@ static const char *const stmt_sql[S_COUNT] = {
         " status = CASE status WHEN 'resolved' THEN 'open' ELSE status END,"
         " resolved_at = CASE status WHEN 'resolved' THEN NULL ELSE resolved_at END"
         " WHERE id = ?1",
-    [S_RESOLVE_STALE] = "UPDATE alerts SET status = 'resolved', resolved_at = ?5"
-                        " WHERE case_no IS ?1 AND rule_set = ?2 AND rule = ?3"
-                        " AND status IN ('open', 'acked') AND run_id <> ?4",
-    [S_MARK_CASE] = "INSERT INTO case_evals(case_no, evaluated_batch, rules_fingerprint, as_of)"
-                    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(case_no) DO UPDATE SET"
-                    " evaluated_batch = excluded.evaluated_batch,"
-                    " rules_fingerprint = excluded.rules_fingerprint, as_of = excluded.as_of",
+    [S_RESOLVE_STALE] = "UPDATE alerts SET status = 'resolved', resolved_at = ?4"
+                        " WHERE case_no = ?1 AND status IN ('open', 'acked') AND run_id <> ?2"
+                        " AND rule_set || '/' || rule IN (SELECT value FROM json_each(?3))",
     [S_PUT_FAILURE] = "INSERT INTO failures(run_id, rule_set, rule, case_no, kind, reason, at)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [S_HEALTH_OK] = "UPDATE rule_health SET consecutive_failures = 0"
@@ -343,26 +338,25 @@ void db_case_iter_close(db_case_iter *it)
 
 /* ---- writing results ---- */
 
-cr_status db_eval_put_result(cr_db *db, int64_t run_id, const db_result *r, cr_err *err)
+cr_status db_eval_put_evaluation(cr_db *db, int64_t run_id, const char *case_no,
+                                 int64_t changed_batch, const char *rules_fingerprint,
+                                 const char *as_of, const char *results_json, cr_err *err)
 {
-    sqlite3_stmt *st = stmt_get(db, S_PUT_RESULT, err);
+    sqlite3_stmt *st = stmt_get(db, S_PUT_EVALUATION, err);
     if (!st)
         return CR_FAIL;
     char now[26];
     db_now(now);
-    const char *text[] = {r->case_no,      r->rule_set,     r->rule,
-                          r->rule_version, r->rule_set_sha, r->as_of};
-    for (int i = 0; i < 6; i++)
-        bind_text(st, i + 1, text[i]);
-    sqlite3_bind_int64(st, 7, run_id);
-    bind_text(st, 8, r->status);
-    bind_text(st, 9, r->result_json);
-    bind_text(st, 10, r->reason);
-    sqlite3_bind_int64(st, 11, r->duration_us);
-    bind_text(st, 12, now);
-    cr_status result = finish(db, st, "storing a result", err);
+    bind_text(st, 1, case_no);
+    sqlite3_bind_int64(st, 2, run_id);
+    bind_text(st, 3, as_of);
+    bind_text(st, 4, rules_fingerprint);
+    sqlite3_bind_int64(st, 5, changed_batch);
+    bind_text(st, 6, now);
+    bind_text(st, 7, results_json);
+    cr_status result = finish(db, st, "storing an evaluation", err);
     if (result != CR_OK)
-        cr_err_prefix(err, "case %s, rule %s/%s", r->case_no, r->rule_set, r->rule);
+        cr_err_prefix(err, "case %s", case_no);
     return result;
 }
 
@@ -415,8 +409,7 @@ cr_status db_eval_put_alert(cr_db *db, int64_t run_id, const db_alert *a, db_ale
 }
 
 cr_status db_eval_resolve_stale(cr_db *db, int64_t run_id, const char *case_no,
-                                const char *rule_set, const char *rule, int64_t *resolved,
-                                cr_err *err)
+                                const char *ok_rules_json, int64_t *resolved, cr_err *err)
 {
     sqlite3_stmt *st = stmt_get(db, S_RESOLVE_STALE, err);
     if (!st)
@@ -424,29 +417,12 @@ cr_status db_eval_resolve_stale(cr_db *db, int64_t run_id, const char *case_no,
     char now[26];
     db_now(now);
     bind_text(st, 1, case_no);
-    bind_text(st, 2, rule_set);
-    bind_text(st, 3, rule);
-    sqlite3_bind_int64(st, 4, run_id);
-    bind_text(st, 5, now);
+    sqlite3_bind_int64(st, 2, run_id);
+    bind_text(st, 3, ok_rules_json);
+    bind_text(st, 4, now);
     cr_status result = finish(db, st, "resolving alerts", err);
     if (resolved)
         *resolved = result == CR_OK ? sqlite3_changes64(db->sql) : 0;
-    return result;
-}
-
-cr_status db_eval_mark_case(cr_db *db, const char *case_no, int64_t changed_batch,
-                            const char *rules_fingerprint, const char *as_of, cr_err *err)
-{
-    sqlite3_stmt *st = stmt_get(db, S_MARK_CASE, err);
-    if (!st)
-        return CR_FAIL;
-    bind_text(st, 1, case_no);
-    sqlite3_bind_int64(st, 2, changed_batch);
-    bind_text(st, 3, rules_fingerprint);
-    bind_text(st, 4, as_of);
-    cr_status result = finish(db, st, "marking a case evaluated", err);
-    if (result != CR_OK)
-        cr_err_prefix(err, "case %s", case_no);
     return result;
 }
 
@@ -689,17 +665,6 @@ cr_status db_eval_alerts(cr_db *db, const db_alert_filter *filter, json_t **out,
     return CR_OK;
 }
 
-/* Widest scope first (the national baseline's "*", then 粤, then 粤07), the
- * order in which narrower rule sets override wider ones; then by name. */
-static const char explain_results_sql[] =
-    "SELECT r.rule_set, r.rule, r.rule_version, r.rule_set_sha, r.as_of, r.status, r.result,"
-    " r.reason, r.duration_us, r.evaluated_at, r.run_id FROM results r"
-    " LEFT JOIN rule_sets s ON s.sha256 = r.rule_set_sha WHERE r.case_no = ?1"
-    " ORDER BY coalesce(s.scope, '') NOT IN ('', '*'), length(s.scope), r.rule_set, r.rule";
-static const char *const result_columns[] = {
-    "rule_set", "rule",   "rule_version", "rule_set_sha", "as_of", "status",
-    "result~",  "reason", "duration_us",  "evaluated_at", "run_id"};
-
 static const char explain_failures_sql[] =
     "SELECT id, run_id, rule_set, rule, kind, reason, at FROM failures WHERE case_no = ?1"
     " ORDER BY id DESC LIMIT 50";
@@ -729,8 +694,8 @@ static cr_status explain_case(cr_db *db, const char *case_no, json_t *out, json_
 {
     static const char sql[] =
         "SELECT c.case_no, c.doc, v.as_of, v.rules_fingerprint, v.evaluated_batch,"
-        " v.evaluated_batch < c.changed_batch FROM cases c"
-        " LEFT JOIN case_evals v ON v.case_no = c.case_no"
+        " v.evaluated_batch < c.changed_batch, v.results, v.evaluated_at, v.run_id FROM cases c"
+        " LEFT JOIN evaluations v ON v.case_no = c.case_no"
         " WHERE c.case_no IN (?1, ?2) ORDER BY c.case_no = ?1 DESC LIMIT 1";
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
@@ -752,6 +717,21 @@ static cr_status explain_case(cr_db *db, const char *case_no, json_t *out, json_
                                 json_integer(sqlite3_column_int64(st, 4)));
             json_object_set_new(*evaluated, "case_changed_since",
                                 json_boolean(sqlite3_column_int(st, 5)));
+            json_object_set_new(*evaluated, "evaluated_at", column_string(st, 7));
+            json_object_set_new(*evaluated, "run_id", json_integer(sqlite3_column_int64(st, 8)));
+            /* Each rule's result, with the evaluation's as-of date and time. */
+            json_t *results = column_json(st, 6);
+            size_t i;
+            json_t *r;
+            json_array_foreach(results, i, r)
+            {
+                json_object_set_new(r, "as_of", column_string(st, 2));
+                json_object_set_new(r, "evaluated_at", column_string(st, 7));
+                json_object_set_new(r, "run_id", json_integer(sqlite3_column_int64(st, 8)));
+            }
+            json_object_set_new(out, "results", json_is_array(results) ? results : json_array());
+            if (!json_is_array(results))
+                json_decref(results);
         }
     }
     cr_status result =
@@ -793,10 +773,8 @@ cr_status db_eval_explain(cr_db *db, const char *case_no, json_t **out, cr_err *
         json_object_set_new(obj, "events", events);
         result = explain_events(db, stored_no, events, err);
     }
-    if (result == CR_OK)
-        result =
-            case_rows(db, explain_results_sql, stored_no, result_columns,
-                      (int)(sizeof result_columns / sizeof result_columns[0]), obj, "results", err);
+    if (result == CR_OK && !json_object_get(obj, "results"))
+        json_object_set_new(obj, "results", json_array());
     if (result == CR_OK) {
         db_alert_filter f = {.case_no = stored_no};
         json_t *alerts = NULL;

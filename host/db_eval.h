@@ -1,5 +1,5 @@
 /*
- * db_eval.h -- storage of evaluation: runs, per-rule results, alerts,
+ * db_eval.h -- storage of evaluation: runs, one results row per case, alerts,
  * failures and rule health (quarantine). Part of the storage module; the
  * tables are created by schema migration 2 in db.c.
  *
@@ -55,16 +55,17 @@ void db_case_iter_close(db_case_iter *it);
 
 /* ---- writing results ---- */
 
-typedef struct db_result {
-    const char *case_no, *rule_set, *rule, *rule_version, *rule_set_sha, *as_of;
-    const char *status;      /* "ok", "failed", "quarantined" */
-    const char *result_json; /* may be NULL */
-    const char *reason;      /* failure reason, may be NULL */
-    int64_t duration_us;
-} db_result;
-
-/* Replaces the (case, rule set, rule) result. */
-cr_status db_eval_put_result(cr_db *db, int64_t run_id, const db_result *r, cr_err *err);
+/*
+ * Stores a case's evaluation, replacing the previous one: results_json is a
+ * JSON array with one object per applicable rule, in evaluation order:
+ * {rule_set, rule, rule_version, rule_set_sha, status ("ok", "failed",
+ * "quarantined"), result (the stored value or null), reason (null unless
+ * failed), duration_us}. changed_batch is the case's changed_batch as read;
+ * the case counts as unchanged until a later ingest changes it.
+ */
+cr_status db_eval_put_evaluation(cr_db *db, int64_t run_id, const char *case_no,
+                                 int64_t changed_batch, const char *rules_fingerprint,
+                                 const char *as_of, const char *results_json, cr_err *err);
 
 typedef struct db_alert {
     const char *dedup_key;
@@ -88,15 +89,11 @@ typedef enum db_alert_outcome {
 cr_status db_eval_put_alert(cr_db *db, int64_t run_id, const db_alert *a, db_alert_outcome *outcome,
                             int64_t *alert_id, cr_err *err);
 
-/* Resolves the open alerts of (case, rule set, rule) not seen in run_id.
- * *resolved receives how many. */
+/* Resolves the case's open or acked alerts that rules which ran successfully
+ * in run_id did not raise again. ok_rules_json is a JSON array of
+ * "rule_set/rule" names. *resolved receives how many. */
 cr_status db_eval_resolve_stale(cr_db *db, int64_t run_id, const char *case_no,
-                                const char *rule_set, const char *rule, int64_t *resolved,
-                                cr_err *err);
-
-/* Marks the case evaluated with this rules fingerprint and as-of date. */
-cr_status db_eval_mark_case(cr_db *db, const char *case_no, int64_t changed_batch,
-                            const char *rules_fingerprint, const char *as_of, cr_err *err);
+                                const char *ok_rules_json, int64_t *resolved, cr_err *err);
 
 /* ---- failures and quarantine ---- */
 
@@ -144,7 +141,7 @@ cr_status db_eval_alerts(cr_db *db, const db_alert_filter *filter, json_t **out,
  *   {"case": doc, "events": [event docs in time order],
  *    "results": [{rule_set, rule, rule_version, rule_set_sha, as_of, status,
  *                 result (parsed), reason, duration_us, evaluated_at, run_id}]
- *               (widest rule-set scope first, then rule set, rule),
+ *               (in evaluation order: widest rule-set scope first),
  *    "alerts": [as db_eval_alerts], "failures": [{id, run_id, rule_set, rule,
  *               kind, reason, at}] (the 50 most recent),
  *    "evaluated": {as_of, rules_fingerprint, evaluated_batch,

@@ -187,64 +187,61 @@ static cr_status store_alerts(writer *wr, const work_case *c, const effect *e, c
         else
             wr->sum->alerts_repeated++;
     }
-    int64_t resolved = 0;
-    cr_status st = db_eval_resolve_stale(wr->db, wr->run_id, c->case_no, set->name, r->name,
-                                         &resolved, err);
-    wr->sum->alerts_resolved += resolved;
-    return st;
+    return CR_OK;
 }
 
+/* Stores one effect's side effects: alerts, failures, rule health. */
 static cr_status store_effect(writer *wr, const work_case *c, const effect *e, cr_err *err)
 {
     const rule_set *set = &wr->rs->sets[e->set];
     const rule *r = &set->rules[e->rule];
-    db_result res = {.case_no = c->case_no,
-                     .rule_set = set->name,
-                     .rule = r->name,
-                     .rule_version = r->version,
-                     .rule_set_sha = set->sha256,
-                     .as_of = wr->opt->as_of,
-                     .duration_us = e->duration_us};
-    cr_status st;
+    cr_status st = CR_OK;
     switch (e->kind) {
     case EFFECT_QUARANTINED:
         wr->sum->skipped_quarantined++;
-        res.status = "quarantined";
-        res.reason = "rule is quarantined after repeated failures";
-        return db_eval_put_result(wr->db, wr->run_id, &res, err);
+        break;
     case EFFECT_FAILED:
         wr->sum->calls++;
-        res.status = "failed";
-        res.reason = e->reason ? e->reason : "out of memory";
-        st = db_eval_put_result(wr->db, wr->run_id, &res, err);
-        return st == CR_OK ? store_failure(wr, c, e, err) : st;
+        st = store_failure(wr, c, e, err);
+        break;
     case EFFECT_OK:
         wr->sum->calls++;
-        res.status = "ok";
-        res.result_json = e->result_json;
-        st = db_eval_put_result(wr->db, wr->run_id, &res, err);
-        if (st == CR_OK)
+        if (e->alerts)
             st = store_alerts(wr, c, e, err);
         if (st == CR_OK && *consecutive(wr, e->set, e->rule) > 0) {
             *consecutive(wr, e->set, e->rule) = 0;
             st = db_eval_rule_health(wr->db, set->name, r->name, 1, 0, NULL, NULL, err);
         }
-        return st;
+        break;
     }
-    return CR_OK;
+    return st;
+}
+
+static cr_status store_case(writer *wr, work_case *wc, cr_err *err)
+{
+    if (!wc->results_json || !wc->ok_rules_json)
+        return cr_errf(err, CR_FAIL, "case %s: out of memory encoding results", wc->case_no);
+    for (size_t j = 0; j < wc->n_effects; j++) {
+        cr_status st = store_effect(wr, wc, &wc->effects[j], err);
+        if (st != CR_OK)
+            return st;
+    }
+    cr_status st = db_eval_put_evaluation(wr->db, wr->run_id, wc->case_no, wc->changed_batch,
+                                          wr->rs->fingerprint, wr->opt->as_of, wc->results_json,
+                                          err);
+    if (st == CR_OK && strcmp(wc->ok_rules_json, "[]") != 0) {
+        int64_t resolved = 0;
+        st = db_eval_resolve_stale(wr->db, wr->run_id, wc->case_no, wc->ok_rules_json,
+                                   &resolved, err);
+        wr->sum->alerts_resolved += resolved;
+    }
+    return st;
 }
 
 static cr_status store_chunk(writer *wr, work_chunk *c, cr_err *err)
 {
     for (size_t i = 0; i < c->n; i++) {
-        work_case *wc = &c->cases[i];
-        for (size_t j = 0; j < wc->n_effects; j++) {
-            cr_status st = store_effect(wr, wc, &wc->effects[j], err);
-            if (st != CR_OK)
-                return st;
-        }
-        cr_status st = db_eval_mark_case(wr->db, wc->case_no, wc->changed_batch,
-                                         wr->rs->fingerprint, wr->opt->as_of, err);
+        cr_status st = store_case(wr, &c->cases[i], err);
         if (st != CR_OK)
             return st;
         wr->sum->cases++;

@@ -89,6 +89,8 @@ void work_case_clear(work_case *c)
         json_decref(c->effects[i].alerts);
     }
     free(c->effects);
+    free(c->results_json);
+    free(c->ok_rules_json);
     free(c->case_no);
     free(c->court);
     free(c->doc);
@@ -171,6 +173,118 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
     e->alerts = json_array_size(w->call.alerts) ? json_copy(w->call.alerts) : NULL;
 }
 
+/* ---- encoding the results without building JSON trees ---- */
+
+typedef struct strbuf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} strbuf;
+
+static void sb_add(strbuf *b, const char *s, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        char *p = realloc(b->s, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = 0;
+}
+
+static void sb_str(strbuf *b, const char *s)
+{
+    sb_add(b, s, strlen(s));
+}
+
+/* A JSON string literal; s is valid UTF-8 (names, versions and reasons come
+ * from validated files or from our own messages), or null. */
+static void sb_json_string(strbuf *b, const char *s)
+{
+    if (!s) {
+        sb_str(b, "null");
+        return;
+    }
+    sb_add(b, "\"", 1);
+    const char *run = s;
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        sb_add(b, run, (size_t)(s - run));
+        char esc[8];
+        if (ch == '"' || ch == '\\')
+            snprintf(esc, sizeof esc, "\\%c", ch);
+        else
+            snprintf(esc, sizeof esc, "\\u%04x", ch);
+        sb_str(b, esc);
+        run = s + 1;
+    }
+    sb_add(b, run, (size_t)(s - run));
+    sb_add(b, "\"", 1);
+}
+
+static const char *const status_names[] = {"ok", "failed", "quarantined"};
+
+/* The case's results array and the names of the rules that ran OK. */
+static void encode_results(eval_worker *w, work_case *c)
+{
+    strbuf res = {0}, ok = {0};
+    sb_add(&res, "[", 1);
+    sb_add(&ok, "[", 1);
+    int n_ok = 0;
+    for (size_t i = 0; i < c->n_effects; i++) {
+        const effect *e = &c->effects[i];
+        const rule_set *set = &w->rs->sets[e->set];
+        const rule *r = &set->rules[e->rule];
+        char num[32];
+        if (i)
+            sb_add(&res, ",", 1);
+        sb_str(&res, "{\"rule_set\":");
+        sb_json_string(&res, set->name);
+        sb_str(&res, ",\"rule\":");
+        sb_json_string(&res, r->name);
+        sb_str(&res, ",\"rule_version\":");
+        sb_json_string(&res, r->version);
+        sb_str(&res, ",\"rule_set_sha\":\"");
+        sb_str(&res, set->sha256);
+        sb_str(&res, "\",\"status\":\"");
+        sb_str(&res, status_names[e->kind]);
+        sb_str(&res, "\",\"result\":");
+        sb_str(&res, e->kind == EFFECT_OK && e->result_json ? e->result_json : "null");
+        sb_str(&res, ",\"reason\":");
+        sb_json_string(&res, e->kind == EFFECT_FAILED        ? e->reason
+                             : e->kind == EFFECT_QUARANTINED ? "rule is quarantined after "
+                                                               "repeated failures"
+                                                             : NULL);
+        snprintf(num, sizeof num, ",\"duration_us\":%lld}", (long long)e->duration_us);
+        sb_str(&res, num);
+        if (e->kind == EFFECT_OK) {
+            if (n_ok++)
+                sb_add(&ok, ",", 1);
+            sb_add(&ok, "\"", 1);
+            sb_str(&ok, set->name);
+            sb_add(&ok, "/", 1);
+            sb_str(&ok, r->name);
+            sb_add(&ok, "\"", 1);
+        }
+    }
+    sb_add(&res, "]", 1);
+    sb_add(&ok, "]", 1);
+    c->results_json = res.oom ? (free(res.s), NULL) : res.s;
+    c->ok_rules_json = ok.oom ? (free(ok.s), NULL) : ok.s;
+}
+
 void eval_worker_case(eval_worker *w, work_case *c)
 {
     rule_ref refs[MAX_RULES_PER_CASE];
@@ -210,4 +324,5 @@ void eval_worker_case(eval_worker *w, work_case *c)
     }
     json_decref(doc);
     json_decref(events);
+    encode_results(w, c);
 }

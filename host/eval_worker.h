@@ -37,6 +37,11 @@ typedef struct work_case {
     int64_t changed_batch;
     effect *effects;
     size_t n_effects, cap_effects;
+    /* Encoded by the worker once all rules ran, so the writer only stores:
+     * the results array (db_eval_put_evaluation) and the "set/rule" names of
+     * the rules that ran OK (db_eval_resolve_stale). NULL if out of memory. */
+    char *results_json;
+    char *ok_rules_json;
 } work_case;
 
 /* Per (set, rule) quarantine flags shared by all workers, indexed

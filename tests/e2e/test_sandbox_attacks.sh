@@ -85,14 +85,17 @@ cat >"$T/data.jsonl" <<'JSON'
 {"type":"case","case_no":"(2024)苏民终3号","filing_date":"2024-03-03","status":"在办","party_count":2}
 {"type":"event","id":"E1","case_no":"(2024)粤0703民初1号","event":"assigned","at":"2024-03-01"}
 JSON
+# Each rule's result, flattened from the one evaluation row per case.
+RESULTS="(SELECT e.case_no AS case_no, e.run_id AS run_id, json_extract(r.value, '\$.rule_set') AS rule_set, json_extract(r.value, '\$.status') AS status, json_extract(r.value, '\$.result') AS result FROM evaluations e, json_each(e.results) r)"
+
 cr init; expect_status 0 "init"
 cr ingest "$T/data.jsonl"; expect_status 0 "ingest"
 
 cr --rules "$R" eval --as-of 2024-06-01 --quarantine-after 100
 expect_status 0 "the host exits normally after every attack"
-expect_eq "$(sql "$DB" "SELECT count(*) FROM results WHERE rule_set='healthy' AND status='ok' AND json_extract(result,'\$.value.n') = 2 * (SELECT party_count FROM cases c WHERE c.case_no = results.case_no)")" \
+expect_eq "$(sql "$DB" "SELECT count(*) FROM $RESULTS x WHERE rule_set='healthy' AND status='ok' AND json_extract(result,'\$.value.n') = 2 * (SELECT party_count FROM cases c WHERE c.case_no = x.case_no)")" \
     "3" "the healthy rule set's results are correct for every case"
-expect_eq "$(sql "$DB" "SELECT json_extract(result,'\$.value.events') FROM results WHERE rule_set='healthy' AND case_no='(2024)粤0703民初1号'")" \
+expect_eq "$(sql "$DB" "SELECT json_extract(result,'\$.value.events') FROM $RESULTS WHERE rule_set='healthy' AND case_no='(2024)粤0703民初1号'")" \
     "1" "the healthy rule sees the case's events"
 [ ! -e /tmp/courtrules-pwned ] && ok "os.execute did not run" || fail "os.execute ran"
 
@@ -108,7 +111,7 @@ while IFS='|' read -r name want; do
 done <"$T/expected"
 
 # Runtime attacks are recorded with their case; no attack rule produced an ok result.
-expect_eq "$(sql "$DB" "SELECT count(*) FROM results WHERE rule_set LIKE 'a_%' AND status = 'ok'")" \
+expect_eq "$(sql "$DB" "SELECT count(*) FROM $RESULTS WHERE rule_set LIKE 'a_%' AND status = 'ok'")" \
     "0" "no attack produced a result"
 expect_eq "$(sql "$DB" "SELECT count(*) FROM failures WHERE rule_set = 'a_while_true' AND case_no = '(2024)粤0703民初2号'")" \
     "1" "a failure names its case"
@@ -125,8 +128,8 @@ expect_eq "$(sql "$DB" "SELECT count(*) FROM alerts WHERE code = 'RULE-QUARANTIN
     "1" "a quarantined rule raises an alert of its own"
 cr --rules "$R" eval --as-of 2024-06-03 --quarantine-after 2
 expect_status 0 "eval again with the rule quarantined"
-expect_eq "$(sql "$DB" "SELECT group_concat(status) FROM results WHERE rule_set = 'a_while_true'")" \
+expect_eq "$(sql "$DB" "SELECT group_concat(status) FROM $RESULTS WHERE rule_set = 'a_while_true'")" \
     "quarantined,quarantined" "the quarantined rule is skipped and recorded for every case"
-expect_eq "$(sql "$DB" "SELECT count(*) FROM results WHERE rule_set='healthy' AND status='ok' AND run_id = (SELECT max(id) FROM eval_runs)")" \
+expect_eq "$(sql "$DB" "SELECT count(*) FROM $RESULTS WHERE rule_set='healthy' AND status='ok' AND run_id = (SELECT max(id) FROM eval_runs)")" \
     "3" "the healthy rule set keeps working beside a quarantined rule"
 finish

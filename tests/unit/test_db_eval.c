@@ -1,6 +1,7 @@
 /*
- * Unit tests for host/db_eval.c: reading cases to evaluate, results, alert
- * dedup and lifecycle, rule health, and reading back (alerts, explain).
+ * Unit tests for host/db_eval.c: reading cases to evaluate, per-case
+ * evaluations, alert dedup and lifecycle, rule health, and reading back
+ * (alerts, explain).
  * Records go in through the real records API, as `ingest` writes them.
  */
 #include <setjmp.h>
@@ -187,12 +188,14 @@ static int64_t open_run(cr_db *db)
     return run;
 }
 
-/* Marks every case db_case_iter yields for sel as evaluated with fp. */
+/* Stores an (empty) evaluation with fp, in a new run, for every case
+ * db_case_iter yields for sel. */
 static int mark_all(cr_db *db, enum db_case_select sel, const char *fp)
 {
     db_case_iter *it;
     cr_err err;
     int n = 0;
+    int64_t run = open_run(db);
     assert_int_equal(db_case_iter_open(db, sel, fp, NULL, &it, &err), CR_OK);
     for (;;) {
         int has_row;
@@ -205,7 +208,8 @@ static int mark_all(cr_db *db, enum db_case_select sel, const char *fp)
             break;
         /* One write transaction per case while the read stays open. */
         assert_int_equal(db_begin(db, &err), CR_OK);
-        assert_int_equal(db_eval_mark_case(db, case_no, changed, fp, "2024-06-30", &err), CR_OK);
+        assert_int_equal(
+            db_eval_put_evaluation(db, run, case_no, changed, fp, "2024-06-30", "[]", &err), CR_OK);
         assert_int_equal(db_commit(db, &err), CR_OK);
         n++;
     }
@@ -376,33 +380,54 @@ static void two_iterators_of_one_kind_coexist(void **state)
 
 /* ---- writing ---- */
 
-static void put_result_replaces_the_previous_one(void **state)
+static void put_evaluation_replaces_the_previous_one(void **state)
 {
     fixture *fx = *state;
     cr_err err;
     int64_t run1 = open_run(fx->db), run2 = open_run(fx->db);
-    db_result r = {.case_no = CASE1,
-                   .rule_set = "national",
-                   .rule = "four_category",
-                   .rule_version = "2021.1",
-                   .rule_set_sha = "sha-1",
-                   .as_of = "2024-06-30",
-                   .status = "failed",
-                   .reason = "attempt to index a nil value",
-                   .duration_us = 12};
-    assert_int_equal(db_eval_put_result(fx->db, run1, &r, &err), CR_OK);
-    r.status = "ok";
-    r.reason = NULL;
-    r.result_json = "{\"categories\":[\"群体性\"]}";
-    r.rule_set_sha = "sha-2";
-    assert_int_equal(db_eval_put_result(fx->db, run2, &r, &err), CR_OK);
-    assert_int_equal(scalar(fx->db, "SELECT count(*) FROM results"), 1);
-    text_equal(fx->db, "SELECT status || run_id || rule_set_sha FROM results", "ok2sha-2");
-    text_equal(fx->db, "SELECT reason FROM results", NULL);
-    /* A bad status is refused by the schema, with the case and rule named. */
-    r.status = "maybe";
-    assert_int_equal(db_eval_put_result(fx->db, run2, &r, &err), CR_FAIL);
+    const char *first = "[{\"rule_set\":\"national\",\"rule\":\"four_category\","
+                        "\"rule_version\":\"2021.1\",\"rule_set_sha\":\"sha-1\","
+                        "\"status\":\"failed\",\"result\":null,"
+                        "\"reason\":\"attempt to index a nil value\",\"duration_us\":12}]";
+    const char *second = "[{\"rule_set\":\"national\",\"rule\":\"four_category\","
+                         "\"rule_version\":\"2021.1\",\"rule_set_sha\":\"sha-2\","
+                         "\"status\":\"ok\",\"result\":{\"categories\":[\"群体性\"]},"
+                         "\"reason\":null,\"duration_us\":9}]";
+    assert_int_equal(
+        db_eval_put_evaluation(fx->db, run1, CASE1, 1, "fp-A", "2024-06-30", first, &err), CR_OK);
+    assert_int_equal(
+        db_eval_put_evaluation(fx->db, run2, CASE1, 1, "fp-B", "2024-07-31", second, &err), CR_OK);
+    /* One row per case, with the later run's values. */
+    assert_int_equal(scalar(fx->db, "SELECT count(*) FROM evaluations"), 1);
+    text_equal(fx->db,
+               "SELECT case_no || '|' || run_id || '|' || rules_fingerprint || '|' || as_of"
+               " || '|' || evaluated_batch FROM evaluations",
+               CASE1 "|2|fp-B|2024-07-31|1");
+    text_equal(fx->db, "SELECT results FROM evaluations", second);
+    assert_int_equal(scalar(fx->db, "SELECT evaluated_at IS NOT NULL FROM evaluations"), 1);
+    /* Another case gets its own row. */
+    assert_int_equal(
+        db_eval_put_evaluation(fx->db, run2, CASE2, 1, "fp-B", "2024-07-31", "[]", &err), CR_OK);
+    assert_int_equal(scalar(fx->db, "SELECT count(*) FROM evaluations"), 2);
+    /* A case not in the database is refused by the schema, with the case
+     * named; the stored rows are unchanged. */
+    assert_int_equal(db_eval_put_evaluation(fx->db, run2, "(2024)粤0703民初999号", 1, "fp-B",
+                                            "2024-07-31", "[]", &err),
+                     CR_FAIL);
+    assert_non_null(strstr(err.msg, "(2024)粤0703民初999号"));
+    /* So is a missing fingerprint. */
+    assert_int_equal(
+        db_eval_put_evaluation(fx->db, run2, CASE1, 1, NULL, "2024-07-31", first, &err), CR_FAIL);
     assert_non_null(strstr(err.msg, CASE1));
+    assert_int_equal(scalar(fx->db, "SELECT count(*) FROM evaluations"), 2);
+    text_equal(fx->db,
+               "SELECT rules_fingerprint || '|' || results FROM evaluations WHERE case_no = '" CASE1
+               "'",
+               "fp-B|" /* second */
+               "[{\"rule_set\":\"national\",\"rule\":\"four_category\","
+               "\"rule_version\":\"2021.1\",\"rule_set_sha\":\"sha-2\","
+               "\"status\":\"ok\",\"result\":{\"categories\":[\"群体性\"]},"
+               "\"reason\":null,\"duration_us\":9}]");
 }
 
 static void alert_with_the_same_dedup_key_is_repeated_not_duplicated(void **state)
@@ -434,43 +459,69 @@ static void stale_alert_is_resolved_and_reopens_when_it_fires_again(void **state
     db_alert a = alert_for("k1", "4C-MASS", "粤0703", CASE1);
     db_alert other_rule = alert_for("k2", "TL-OVER", "粤0703", CASE1);
     other_rule.rule = "time_limit";
-    db_alert court_level = alert_for("k3", "RPT-MISSING", "粤0703", NULL);
+    db_alert court_level = alert_for("k3", "RULE-QUARANTINED", "粤0703", NULL);
+    db_alert other_case = alert_for("k4", "4C-MASS", "粤0703", CASE2);
     put_alert(fx->db, run1, &a);
     put_alert(fx->db, run1, &other_rule);
     put_alert(fx->db, run1, &court_level);
+    put_alert(fx->db, run1, &other_case);
+    const char *both = "[\"national/four_category\",\"national/time_limit\"]";
     /* Seen in this run: nothing to resolve. */
-    assert_int_equal(
-        db_eval_resolve_stale(fx->db, run1, CASE1, "national", "four_category", &resolved, &err),
-        CR_OK);
+    assert_int_equal(db_eval_resolve_stale(fx->db, run1, CASE1, both, &resolved, &err), CR_OK);
     assert_int_equal(resolved, 0);
-    /* Run 2 does not see it: resolved; the other rule's alert is untouched. */
+    /* Run 2: no rule ran OK, so nothing is resolved; names match exactly. */
     int64_t run2 = open_run(fx->db);
+    assert_int_equal(db_eval_resolve_stale(fx->db, run2, CASE1, "[]", &resolved, &err), CR_OK);
+    assert_int_equal(resolved, 0);
+    assert_int_equal(db_eval_resolve_stale(fx->db, run2, CASE1,
+                                           "[\"national/four\",\"national\",\"four_category\"]",
+                                           &resolved, &err),
+                     CR_OK);
+    assert_int_equal(resolved, 0);
+    /* Run 2 does not see k1 and its rule ran OK: resolved. time_limit is not
+     * in the list (it failed this time): its alert stays open. Neither the
+     * court-level alert nor another case's alert of the same rule is touched. */
     assert_int_equal(
-        db_eval_resolve_stale(fx->db, run2, CASE1, "national", "four_category", &resolved, &err),
+        db_eval_resolve_stale(fx->db, run2, CASE1, "[\"national/four_category\"]", &resolved, &err),
         CR_OK);
     assert_int_equal(resolved, 1);
     text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k1'", "resolved");
     assert_int_equal(
         scalar(fx->db, "SELECT resolved_at IS NOT NULL FROM alerts WHERE dedup_key = 'k1'"), 1);
     text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k2'", "open");
-    /* Court-level alerts (no case) resolve too. */
-    assert_int_equal(
-        db_eval_resolve_stale(fx->db, run2, NULL, "national", "four_category", &resolved, &err),
-        CR_OK);
-    assert_int_equal(resolved, 1);
-    text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k3'", "resolved");
+    text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k3'", "open");
+    text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k4'", "open");
     /* Resolving twice changes nothing. */
     assert_int_equal(
-        db_eval_resolve_stale(fx->db, run2, CASE1, "national", "four_category", &resolved, &err),
+        db_eval_resolve_stale(fx->db, run2, CASE1, "[\"national/four_category\"]", &resolved, &err),
         CR_OK);
     assert_int_equal(resolved, 0);
-    /* Run 3 sees it again: reopened, same row. */
+    /* Once time_limit runs OK without raising k2, k2 resolves as well. */
+    assert_int_equal(db_eval_resolve_stale(fx->db, run2, CASE1, both, &resolved, &err), CR_OK);
+    assert_int_equal(resolved, 1);
+    text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k2'", "resolved");
+    /* An acknowledged alert is resolved too. */
+    assert_int_equal(sqlite3_exec(db_handle(fx->db),
+                                  "UPDATE alerts SET status = 'acked' WHERE dedup_key = 'k4'", NULL,
+                                  NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(
+        db_eval_resolve_stale(fx->db, run2, CASE2, "[\"national/four_category\"]", &resolved, &err),
+        CR_OK);
+    assert_int_equal(resolved, 1);
+    text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k4'", "resolved");
+    text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k3'", "open");
+    /* Run 3 sees k1 again: reopened, same row. */
     int64_t run3 = open_run(fx->db);
     assert_int_equal(put_alert(fx->db, run3, &a), DB_ALERT_REOPENED);
     text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k1'", "open");
     text_equal(fx->db, "SELECT resolved_at FROM alerts WHERE dedup_key = 'k1'", NULL);
-    assert_int_equal(scalar(fx->db, "SELECT count(*) FROM alerts"), 3);
+    assert_int_equal(scalar(fx->db, "SELECT count(*) FROM alerts"), 4);
     assert_int_equal(put_alert(fx->db, run3, &a), DB_ALERT_REPEATED);
+    /* ... and, seen in run 3, is not resolved by it. */
+    assert_int_equal(db_eval_resolve_stale(fx->db, run3, CASE1, both, &resolved, &err), CR_OK);
+    assert_int_equal(resolved, 0);
+    text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k1'", "open");
 }
 
 static void rule_is_quarantined_after_threshold_consecutive_failures(void **state)
@@ -547,8 +598,8 @@ static void alerts_filter_by_court_code_status_since_case_and_limit(void **state
     put_alert(fx->db, run, &a1);
     put_alert(fx->db, run, &a2);
     put_alert(fx->db, run, &a3);
-    assert_int_equal(db_eval_resolve_stale(fx->db, open_run(fx->db), CASE3, "national",
-                                           "four_category", &resolved, &err),
+    assert_int_equal(db_eval_resolve_stale(fx->db, open_run(fx->db), CASE3,
+                                           "[\"national/four_category\"]", &resolved, &err),
                      CR_OK);
     assert_int_equal(resolved, 1);
 
@@ -623,30 +674,24 @@ static void explain_returns_case_events_results_alerts_failures(void **state)
     assert_int_equal(db_eval_rule_set(fx->db, "sha-national", "national", "*", "{}", &err), CR_OK);
     assert_int_equal(db_eval_rule_set(fx->db, "sha-yue", "粤", "粤", "{}", &err), CR_OK);
     assert_int_equal(db_eval_rule_set(fx->db, "sha-yue", "粤", "粤", "{}", &err), CR_OK);
+    assert_int_equal(scalar(fx->db, "SELECT count(*) FROM rule_sets"), 2);
     int64_t run = open_run(fx->db);
-    /* Written narrow rule set first; explain lists the broadest first. */
-    db_result r = {CASE1,    "粤",      "local",
-                   "1",      "sha-yue", "2024-06-30",
-                   "failed", NULL,      "attempt to index a nil value",
-                   40};
-    assert_int_equal(db_eval_put_result(fx->db, run, &r, &err), CR_OK);
-    db_result n = {CASE1,
-                   "national",
-                   "four_category",
-                   "2021.1",
-                   "sha-national",
-                   "2024-06-30",
-                   "ok",
-                   "{\"categories\":[\"群体性\"]}",
-                   NULL,
-                   7};
-    assert_int_equal(db_eval_put_result(fx->db, run, &n, &err), CR_OK);
+    /* Written narrow rule set first; explain keeps the stored order. */
+    const char *results_json =
+        "[{\"rule_set\":\"粤\",\"rule\":\"local\",\"rule_version\":\"1\","
+        "\"rule_set_sha\":\"sha-yue\",\"status\":\"failed\",\"result\":null,"
+        "\"reason\":\"attempt to index a nil value\",\"duration_us\":40},"
+        "{\"rule_set\":\"national\",\"rule\":\"four_category\",\"rule_version\":\"2021.1\","
+        "\"rule_set_sha\":\"sha-national\",\"status\":\"ok\","
+        "\"result\":{\"categories\":[\"群体性\"]},\"reason\":null,\"duration_us\":7}]";
     db_alert a = alert_for("k1", "4C-MASS", "粤0703", CASE1);
     put_alert(fx->db, run, &a);
     assert_int_equal(db_eval_put_failure(fx->db, run, "粤", "local", CASE1, "error",
                                          "attempt to index a nil value", &err),
                      CR_OK);
-    assert_int_equal(db_eval_mark_case(fx->db, CASE1, 1, "fp-A", "2024-06-30", &err), CR_OK);
+    assert_int_equal(
+        db_eval_put_evaluation(fx->db, run, CASE1, 1, "fp-A", "2024-06-30", results_json, &err),
+        CR_OK);
 
     assert_int_equal(db_eval_explain(fx->db, "（2024）粤0703民初1号", &out, &err), CR_OK);
     json_t *kase = json_object_get(out, "case");
@@ -655,19 +700,37 @@ static void explain_returns_case_events_results_alerts_failures(void **state)
     json_t *events = json_object_get(out, "events");
     assert_int_equal(json_array_size(events), 3);
     assert_string_equal(json_string_value(json_object_get(json_array_get(events, 0), "id")), "E-b");
+    json_t *evaluated = json_object_get(out, "evaluated");
+    assert_string_equal(json_string_value(json_object_get(evaluated, "as_of")), "2024-06-30");
+    assert_string_equal(json_string_value(json_object_get(evaluated, "rules_fingerprint")), "fp-A");
+    assert_int_equal(json_integer_value(json_object_get(evaluated, "evaluated_batch")), 1);
+    assert_true(json_is_false(json_object_get(evaluated, "case_changed_since")));
+    assert_int_equal(json_integer_value(json_object_get(evaluated, "run_id")), run);
+    const char *evaluated_at = json_string_value(json_object_get(evaluated, "evaluated_at"));
+    assert_non_null(evaluated_at);
     json_t *results = json_object_get(out, "results");
     assert_int_equal(json_array_size(results), 2);
     json_t *r0 = json_array_get(results, 0), *r1 = json_array_get(results, 1);
-    assert_string_equal(json_string_value(json_object_get(r0, "rule_set")), "national");
-    assert_string_equal(json_string_value(json_object_get(r0, "status")), "ok");
-    assert_true(json_is_array(json_object_get(json_object_get(r0, "result"), "categories")));
-    assert_true(json_is_null(json_object_get(r0, "reason")));
-    assert_int_equal(json_integer_value(json_object_get(r0, "duration_us")), 7);
-    assert_non_null(json_object_get(r0, "evaluated_at"));
-    assert_string_equal(json_string_value(json_object_get(r1, "rule_set")), "粤");
-    assert_string_equal(json_string_value(json_object_get(r1, "reason")),
+    assert_string_equal(json_string_value(json_object_get(r0, "rule_set")), "粤");
+    assert_string_equal(json_string_value(json_object_get(r0, "rule")), "local");
+    assert_string_equal(json_string_value(json_object_get(r0, "status")), "failed");
+    assert_string_equal(json_string_value(json_object_get(r0, "reason")),
                         "attempt to index a nil value");
-    assert_true(json_is_null(json_object_get(r1, "result")));
+    assert_true(json_is_null(json_object_get(r0, "result")));
+    assert_int_equal(json_integer_value(json_object_get(r0, "duration_us")), 40);
+    assert_string_equal(json_string_value(json_object_get(r1, "rule_set")), "national");
+    assert_string_equal(json_string_value(json_object_get(r1, "rule_set_sha")), "sha-national");
+    assert_string_equal(json_string_value(json_object_get(r1, "status")), "ok");
+    assert_true(json_is_array(json_object_get(json_object_get(r1, "result"), "categories")));
+    assert_true(json_is_null(json_object_get(r1, "reason")));
+    assert_int_equal(json_integer_value(json_object_get(r1, "duration_us")), 7);
+    /* Each result gets the evaluation's as_of, evaluated_at and run_id. */
+    for (size_t i = 0; i < 2; i++) {
+        json_t *r = json_array_get(results, i);
+        assert_string_equal(json_string_value(json_object_get(r, "as_of")), "2024-06-30");
+        assert_string_equal(json_string_value(json_object_get(r, "evaluated_at")), evaluated_at);
+        assert_int_equal(json_integer_value(json_object_get(r, "run_id")), run);
+    }
     json_t *alerts = json_object_get(out, "alerts");
     assert_int_equal(json_array_size(alerts), 1);
     assert_true(json_is_object(json_object_get(json_array_get(alerts, 0), "data")));
@@ -675,9 +738,18 @@ static void explain_returns_case_events_results_alerts_failures(void **state)
     assert_int_equal(json_array_size(failures), 1);
     assert_string_equal(json_string_value(json_object_get(json_array_get(failures, 0), "kind")),
                         "error");
-    json_t *evaluated = json_object_get(out, "evaluated");
-    assert_string_equal(json_string_value(json_object_get(evaluated, "as_of")), "2024-06-30");
-    assert_string_equal(json_string_value(json_object_get(evaluated, "rules_fingerprint")), "fp-A");
+    json_decref(out);
+
+    /* A later ingest that changes the case shows in "evaluated". */
+    const char *change[] = {"{\"type\":\"case\",\"case_no\":\"" CASE1
+                            "\",\"filing_date\":\"2024-03-01\","
+                            "\"procedure\":\"普通\",\"status\":\"在办\"}",
+                            NULL};
+    ingest(fx->db, change);
+    assert_int_equal(db_eval_explain(fx->db, CASE1, &out, &err), CR_OK);
+    evaluated = json_object_get(out, "evaluated");
+    assert_true(json_is_true(json_object_get(evaluated, "case_changed_since")));
+    assert_int_equal(json_array_size(json_object_get(out, "results")), 2);
     json_decref(out);
 }
 
@@ -690,7 +762,7 @@ int main(void)
         T(case_iteration_yields_events_in_time_order),
         T(changed_cases_follow_ingest_and_fingerprint),
         T(two_iterators_of_one_kind_coexist),
-        T(put_result_replaces_the_previous_one),
+        T(put_evaluation_replaces_the_previous_one),
         T(alert_with_the_same_dedup_key_is_repeated_not_duplicated),
         T(stale_alert_is_resolved_and_reopens_when_it_fires_again),
         T(rule_is_quarantined_after_threshold_consecutive_failures),
