@@ -207,7 +207,7 @@ cr_status db_eval_run_close(cr_db *db, int64_t run_id, const char *summary_json,
 }
 
 cr_status db_eval_rule_set(cr_db *db, const char *sha256, const char *name, const char *scope,
-                           const char *manifest_json, cr_err *err)
+                           const char *manifest_json, int *is_new, cr_err *err)
 {
     sqlite3_stmt *st = stmt_get(db, S_RULE_SET, err);
     if (!st)
@@ -219,7 +219,10 @@ cr_status db_eval_rule_set(cr_db *db, const char *sha256, const char *name, cons
     bind_text(st, 3, scope);
     bind_text(st, 4, manifest_json ? manifest_json : "{}");
     bind_text(st, 5, now);
-    return finish(db, st, "recording a rule set", err);
+    cr_status result = finish(db, st, "recording a rule set", err);
+    if (is_new)
+        *is_new = result == CR_OK && sqlite3_changes(db->sql) > 0;
+    return result;
 }
 
 /* ---- reading cases ---- */

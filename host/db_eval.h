@@ -23,9 +23,10 @@ cr_status db_eval_run_open(cr_db *db, const char *as_of, const char *scope, int6
                            cr_err *err);
 cr_status db_eval_run_close(cr_db *db, int64_t run_id, const char *summary_json, cr_err *err);
 
-/* Records a rule set version (idempotent by sha256). */
+/* Records a rule set version (idempotent by sha256); *is_new (may be NULL)
+ * tells whether this version was seen for the first time. */
 cr_status db_eval_rule_set(cr_db *db, const char *sha256, const char *name, const char *scope,
-                           const char *manifest_json, cr_err *err);
+                           const char *manifest_json, int *is_new, cr_err *err);
 
 /* ---- reading cases to evaluate ---- */
 

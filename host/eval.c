@@ -281,6 +281,28 @@ static cr_status check_copies(rule_sets **rs, int n, cr_err *err)
     return CR_OK;
 }
 
+/* A rule-set version used for the first time is an activation: audited with
+ * its scope and every rule's name, version and source file. */
+static cr_status audit_activation(writer *wr, const rule_set *set, cr_err *err)
+{
+    json_t *rules = json_array();
+    for (size_t r = 0; r < set->n_rules; r++)
+        json_array_append_new(rules, json_pack("{s:s, s:s, s:s}", "name", set->rules[r].name,
+                                               "version", set->rules[r].version, "file",
+                                               set->rules[r].file));
+    json_t *detail = json_pack("{s:s, s:s, s:o, s:I}", "sha256", set->sha256, "scope",
+                               set->scope, "rules", rules, "load_failures",
+                               (json_int_t)set->n_failures);
+    char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(detail);
+    if (!text)
+        return cr_errf(err, CR_FAIL, "out of memory");
+    cr_status st = audit_append(wr->db, wr->opt->actor ? wr->opt->actor : audit_cli_actor(),
+                                "rules.activate", set->name, text, NULL, err);
+    free(text);
+    return st;
+}
+
 /* Opens the run, records rule-set versions and load failures, reads quarantines. */
 static cr_status start_run(writer *wr, const char *scope, cr_err *err)
 {
@@ -292,9 +314,12 @@ static cr_status start_run(writer *wr, const char *scope, cr_err *err)
     for (size_t s = 0; s < rs->n && st == CR_OK; s++) {
         rule_set *set = &rs->sets[s];
         char *manifest = json_dumps(set->manifest, JSON_COMPACT | JSON_SORT_KEYS);
+        int is_new = 0;
         st = db_eval_rule_set(wr->db, set->sha256, set->name, set->scope,
-                              manifest ? manifest : "{}", err);
+                              manifest ? manifest : "{}", &is_new, err);
         free(manifest);
+        if (st == CR_OK && is_new)
+            st = audit_activation(wr, set, err);
         for (size_t f = 0; f < set->n_failures && st == CR_OK; f++) {
             wr->sum->load_failures++;
             st = db_eval_put_failure(wr->db, wr->run_id, set->name, set->failures[f].file, NULL,

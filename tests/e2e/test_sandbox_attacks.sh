@@ -118,6 +118,12 @@ expect_eq "$(sql "$DB" "SELECT count(*) FROM failures WHERE rule_set = 'a_while_
 expect_eq "$(sql "$DB" "SELECT count(*) FROM failures WHERE rule_set LIKE 'a_%' AND case_no LIKE '%苏%'")" \
     "0" "rule sets scoped to 粤 never saw a 苏 case"
 expect_eq "$(sql "$DB" 'PRAGMA integrity_check')" "ok" "integrity check after the attacks"
+expect_eq "$(sql "$DB" "SELECT count(*) FROM audit WHERE action = 'rules.activate'")" \
+    "$(ls "$R" | wc -l | tr -d ' ')" "each rule set's first use is audited as an activation"
+cr --rules "$R" eval --as-of 2024-06-01 --quarantine-after 100
+expect_eq "$(sql "$DB" "SELECT count(*) FROM audit WHERE action = 'rules.activate'")" \
+    "$(ls "$R" | wc -l | tr -d ' ')" "unchanged rule sets are not activated again"
+cr audit verify; expect_status 0 "the audit chain is intact after the attacks"
 
 # Quarantine: after N failures in a row a rule is skipped and raised as an alert.
 rm -rf "$R"/a_*

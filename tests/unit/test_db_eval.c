@@ -671,9 +671,9 @@ static void explain_returns_case_events_results_alerts_failures(void **state)
     assert_int_equal(json_array_size(json_object_get(out, "results")), 0);
     json_decref(out);
 
-    assert_int_equal(db_eval_rule_set(fx->db, "sha-national", "national", "*", "{}", &err), CR_OK);
-    assert_int_equal(db_eval_rule_set(fx->db, "sha-yue", "粤", "粤", "{}", &err), CR_OK);
-    assert_int_equal(db_eval_rule_set(fx->db, "sha-yue", "粤", "粤", "{}", &err), CR_OK);
+    assert_int_equal(db_eval_rule_set(fx->db, "sha-national", "national", "*", "{}", NULL, &err), CR_OK);
+    assert_int_equal(db_eval_rule_set(fx->db, "sha-yue", "粤", "粤", "{}", NULL, &err), CR_OK);
+    assert_int_equal(db_eval_rule_set(fx->db, "sha-yue", "粤", "粤", "{}", NULL, &err), CR_OK);
     assert_int_equal(scalar(fx->db, "SELECT count(*) FROM rule_sets"), 2);
     int64_t run = open_run(fx->db);
     /* Written narrow rule set first; explain keeps the stored order. */
