@@ -14,9 +14,9 @@
 
 /* Options common to every command. Filled by cli_parse_common(). */
 typedef struct cli_common {
-    const char *db_path;    /* --db, else $COURTRULES_DB, else ./courtrules.db */
-    const char *rules_dir;  /* --rules, else ./rules */
-    int json;               /* --json */
+    const char *db_path;   /* --db, else $COURTRULES_DB, else ./courtrules.db */
+    const char *rules_dir; /* --rules, else ./rules */
+    int json;              /* --json */
 } cli_common;
 
 typedef int (*cli_command_fn)(int argc, char **argv, const cli_common *common);
@@ -40,6 +40,30 @@ int cli_fail(cr_status st, const cr_err *err);
 
 /* Prints a usage error ("courtrules CMD: msg; see --help") and returns 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Matches "--name VALUE" or "--name=VALUE" at argv[*i]. Returns 1 and sets
+ * *value (advancing *i past a separate value), 0 if argv[*i] is another
+ * argument (including "--namefoo"), or -1 if the value is missing. */
+int cli_option_value(int argc, char **argv, int *i, const char *name, const char **value);
+
+/* Terminal columns a UTF-8 string takes: 2 for each East Asian Wide or
+ * Fullwidth code point (CJK ideographs and punctuation, kana, Hangul,
+ * full-width forms such as （ ）, wide emoji), 1 for any other code point,
+ * and 1 for each byte that is not part of a well-formed UTF-8 sequence (a
+ * terminal shows it as one replacement character). NULL counts 0. Never
+ * reads past the terminating NUL. */
+int cli_display_width(const char *utf8);
+
+/* Writes utf8 to f with control characters (C0 and DEL) as spaces, so one
+ * record stays on one line. With indent non-NULL, a newline that is not the
+ * last character instead starts a new line beginning with indent (a Lua
+ * traceback in `explain`). NULL writes nothing. */
+void cli_print_text(FILE *f, const char *utf8, const char *indent);
+
+/* cli_print_text(f, utf8, NULL), then spaces up to `columns` display columns
+ * (none if the text is already as wide or wider): a table cell that lines up
+ * with CJK text, where printf's "%-24s" counts bytes. */
+void cli_print_padded(FILE *f, const char *utf8, int columns);
 
 int cmd_init(int argc, char **argv, const cli_common *common);
 int cmd_ingest(int argc, char **argv, const cli_common *common);

@@ -3,7 +3,6 @@
  */
 #include <errno.h>
 #include <jansson.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,59 +32,16 @@ static const char ALERTS_USAGE[] =
     "                   message, basis, data, status, as_of, created_at, last_seen_at,\n"
     "                   resolved_at, run_id\n";
 
-/* Matches "--name VALUE" or "--name=VALUE" at argv[*i]; returns 1 and sets
- * *value (advancing *i past a separate value), 0 if argv[*i] is another
- * option, -1 if the value is missing. */
-static int option_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *value = argv[++*i];
-    return 1;
-}
-
-/* Display columns of a UTF-8 string: 2 for CJK and other wide characters. */
-static size_t display_width(const char *s)
-{
-    size_t width = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        uint32_t cp = *p;
-        int n = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
-        if (n > 1)
-            cp = *p & (0x3f >> (n - 1));
-        int k = 1;
-        for (; k < n && (p[k] & 0xc0) == 0x80; k++)
-            cp = cp << 6 | (p[k] & 0x3f);
-        p += k;
-        int wide = (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
-                   (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
-                   (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-                   (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd);
-        width += wide ? 2 : 1;
-    }
-    return width;
-}
-
 /* Prints s padded to width columns and two spaces (none after the last
  * cell); control characters (a newline in a message) print as spaces so one
  * alert stays one line. */
-static void print_cell(const char *s, size_t width, int last)
+static void print_cell(const char *s, int width, int last)
 {
-    for (const char *p = s; *p; p++)
-        putchar((unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p);
-    if (last)
+    if (last) {
+        cli_print_text(stdout, s, NULL);
         return;
-    for (size_t w = display_width(s); w < width; w++)
-        putchar(' ');
+    }
+    cli_print_padded(stdout, s, width);
     fputs("  ", stdout);
 }
 
@@ -97,7 +53,7 @@ static const char *field(json_t *obj, const char *key, const char *none)
 
 static void print_alerts(json_t *alerts, int64_t limit)
 {
-    static const size_t widths[] = {6, 8, 8, 12, 8, 24};
+    static const int widths[] = {6, 8, 8, 12, 8, 24};
     static const char *const headers[] = {"ID", "SEVERITY", "STATUS", "CODE", "COURT", "案号"};
     if (json_array_size(alerts) > 0) {
         for (int c = 0; c < 6; c++)
@@ -143,38 +99,38 @@ int cmd_alerts(int argc, char **argv, const cli_common *common)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(ALERTS_USAGE, stdout);
             return 0;
-        } else if ((m = option_value(argc, argv, &i, "--court", &v)) != 0) {
+        } else if ((m = cli_option_value(argc, argv, &i, "--court", &v)) != 0) {
             if (m < 0)
                 return cli_usage_error("alerts", "--court needs a court code (e.g. 粤07)");
             if (court_code_check(v, why, sizeof why) != 0)
                 return cli_usage_error("alerts", "--court '%s': %s", v, why);
             filter.court_prefix = v;
-        } else if ((m = option_value(argc, argv, &i, "--code", &v)) != 0) {
+        } else if ((m = cli_option_value(argc, argv, &i, "--code", &v)) != 0) {
             if (m < 0 || !*v)
                 return cli_usage_error("alerts", "--code needs an alert code or a PREFIX*");
             filter.code = v;
-        } else if ((m = option_value(argc, argv, &i, "--status", &v)) != 0) {
+        } else if ((m = cli_option_value(argc, argv, &i, "--status", &v)) != 0) {
             if (m < 0)
                 return cli_usage_error("alerts", "--status needs open, acked or resolved");
             if (strcmp(v, "open") != 0 && strcmp(v, "acked") != 0 && strcmp(v, "resolved") != 0)
                 return cli_usage_error("alerts",
                                        "--status must be open, acked or resolved, not '%s'", v);
             filter.status = v;
-        } else if ((m = option_value(argc, argv, &i, "--since", &v)) != 0) {
+        } else if ((m = cli_option_value(argc, argv, &i, "--since", &v)) != 0) {
             cr_date day;
             if (m < 0)
                 return cli_usage_error("alerts", "--since needs a date (YYYY-MM-DD)");
             if (datetime_parse(v, since, &day, why, sizeof why) != 0)
                 return cli_usage_error("alerts", "--since '%s': %s", v, why);
             filter.since = since;
-        } else if ((m = option_value(argc, argv, &i, "--case", &v)) != 0) {
+        } else if ((m = cli_option_value(argc, argv, &i, "--case", &v)) != 0) {
             cr_casenum no;
             if (m < 0)
                 return cli_usage_error("alerts", "--case needs a case number (案号)");
             if (casenum_parse(v, &no, why, sizeof why) != 0)
                 return cli_usage_error("alerts", "--case '%s': %s", v, why);
             filter.case_no = v;
-        } else if ((m = option_value(argc, argv, &i, "--limit", &v)) != 0) {
+        } else if ((m = cli_option_value(argc, argv, &i, "--limit", &v)) != 0) {
             char *end = NULL;
             errno = 0;
             long long n = m > 0 && *v >= '0' && *v <= '9' ? strtoll(v, &end, 10) : 0;

@@ -63,26 +63,6 @@ static int is_help(const char *arg)
     return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
 }
 
-/* Matches "--name VALUE" or "--name=VALUE" at argv[*i]; returns 1 and sets
- * *value (advancing *i past a separate value), 0 if argv[*i] is another
- * option, -1 if the value is missing. */
-static int option_value(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *value = argv[++*i];
-    return 1;
-}
-
 /* Parses a decimal integer >= min; 0 on success. */
 static int parse_int64(const char *s, int64_t min, int64_t *out)
 {
@@ -138,41 +118,17 @@ static json_t *json_text(const char *s, size_t len)
     return j;
 }
 
-/* Display columns a UTF-8 string takes in a terminal: 2 for CJK and other
- * wide characters, 1 otherwise (combining marks are rare in court data). */
-static size_t display_width(const char *s)
+/* Prints s padded to width columns and two spaces, or ending the line when
+ * it is the last cell; control characters (a newline in a subject) print as
+ * spaces so one entry stays one line. */
+static void print_cell(const char *s, int width, int last)
 {
-    size_t width = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        uint32_t cp = *p;
-        int n = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
-        if (n > 1)
-            cp = *p & (0x3f >> (n - 1));
-        int k = 1;
-        for (; k < n && (p[k] & 0xc0) == 0x80; k++)
-            cp = cp << 6 | (p[k] & 0x3f);
-        p += k;
-        int wide = (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) ||
-                   (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) ||
-                   (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-                   (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x20000 && cp <= 0x3fffd);
-        width += wide ? 2 : 1;
-    }
-    return width;
-}
-
-/* Prints s padded to width columns; control characters (a newline in a
- * subject) print as spaces so one entry stays one line. */
-static void print_cell(const char *s, size_t width, int last)
-{
-    for (const char *p = s; *p; p++)
-        putchar((unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p);
     if (last) {
+        cli_print_text(stdout, s, NULL);
         putchar('\n');
         return;
     }
-    for (size_t w = display_width(s); w < width; w++)
-        putchar(' ');
+    cli_print_padded(stdout, s, width);
     fputs("  ", stdout);
 }
 
@@ -183,7 +139,7 @@ static int run_log(cr_db *db, const db_audit_filter *filter, int json)
     cr_status st = db_audit_iter_open(db, filter, &it, &err);
     if (st != CR_OK)
         return cli_fail(st, &err);
-    static const size_t widths[] = {6, 25, 16, 20, 28, 0};
+    static const int widths[] = {6, 25, 16, 20, 28, 0};
     if (json)
         fputs("[", stdout);
     else
@@ -242,13 +198,13 @@ static int cmd_log(int argc, char **argv, const cli_common *common)
         if (is_help(argv[i])) {
             fputs(LOG_USAGE, stdout);
             return 0;
-        } else if ((m = option_value(argc, argv, &i, "--since", &v)) != 0) {
+        } else if ((m = cli_option_value(argc, argv, &i, "--since", &v)) != 0) {
             if (m < 0 || parse_int64(v, 0, &filter.after_seq) != 0)
                 return cli_usage_error("audit log", "--since needs a sequence number >= 0");
-        } else if ((m = option_value(argc, argv, &i, "--limit", &v)) != 0) {
+        } else if ((m = cli_option_value(argc, argv, &i, "--limit", &v)) != 0) {
             if (m < 0 || parse_int64(v, 1, &filter.limit) != 0)
                 return cli_usage_error("audit log", "--limit needs a number >= 1");
-        } else if ((m = option_value(argc, argv, &i, "--action", &v)) != 0) {
+        } else if ((m = cli_option_value(argc, argv, &i, "--action", &v)) != 0) {
             if (m < 0 || !*v)
                 return cli_usage_error("audit log", "--action needs a prefix");
             filter.action_prefix = v;
@@ -320,7 +276,7 @@ static int cmd_verify_or_head(int argc, char **argv, const cli_common *common, i
         if (is_help(argv[i])) {
             fputs(head ? HEAD_USAGE : VERIFY_USAGE, stdout);
             return 0;
-        } else if (!head && (m = option_value(argc, argv, &i, "--anchor", &v)) != 0) {
+        } else if (!head && (m = cli_option_value(argc, argv, &i, "--anchor", &v)) != 0) {
             if (m < 0 || parse_anchor(v, &anchor_seq, anchor_hash) != 0)
                 return cli_usage_error(name, "--anchor needs SEQ:HASH (as `audit head` prints)");
         } else {

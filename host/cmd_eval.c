@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "calendar.h"
 #include "cli.h"
 #include "dates.h"
 #include "eval.h"
@@ -27,12 +28,15 @@ static const char eval_help[] =
     "  --plugins DIR         Lua modules rules may require (default ./plugins)\n"
     "  --quarantine-after N  quarantine a rule after N failures in a row (default 5)\n"
     "  --workers N           threads running rules (default: one per processor)\n"
+    "  --calendar FILE       holidays and make-up workdays (default: $COURTRULES_CALENDAR,\n"
+    "                        else ./data/calendar/cn.json; without one, Monday to Friday)\n"
     "  --json                print the summary as JSON\n";
 
 int cmd_eval(int argc, char **argv, const cli_common *common)
 {
     eval_options opt = {.select = DB_CASES_ALL};
     const char *plugins = "plugins";
+    const char *calendar_path = getenv("COURTRULES_CALENDAR");
     char today[11];
     date_format(date_today_shanghai(), today);
     opt.as_of = today;
@@ -48,9 +52,18 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
             opt.select = DB_CASES_CHANGED;
             continue;
         }
-        if (!v)
-            return a[0] == '-' ? cli_usage_error("eval", "%s needs a value", a)
+        static const char *const with_value[] = {"--as-of",   "--court",
+                                                 "--case",    "--plugins",
+                                                 "--quarantine-after", "--workers",
+                                                 "--calendar", NULL};
+        int known = 0;
+        for (const char *const *o = with_value; *o; o++)
+            known |= strcmp(a, *o) == 0;
+        if (!known)
+            return a[0] == '-' ? cli_usage_error("eval", "unknown option '%s'", a)
                                : cli_usage_error("eval", "unexpected argument '%s'", a);
+        if (!v)
+            return cli_usage_error("eval", "%s needs a value", a);
         i++;
         if (strcmp(a, "--as-of") == 0) {
             cr_date d;
@@ -67,6 +80,8 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
             opt.case_no = v;
         } else if (strcmp(a, "--plugins") == 0) {
             plugins = v;
+        } else if (strcmp(a, "--calendar") == 0) {
+            calendar_path = v;
         } else if (strcmp(a, "--quarantine-after") == 0) {
             char *end;
             long n = strtol(v, &end, 10);
@@ -87,11 +102,25 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
     if (stat(plugins, &st_plugins) != 0 || !S_ISDIR(st_plugins.st_mode))
         plugins = NULL;
 
+    cr_err err;
+    calendar *cal = NULL;
+    if (!calendar_path && access("data/calendar/cn.json", R_OK) == 0)
+        calendar_path = "data/calendar/cn.json";
+    if (calendar_path) {
+        cr_status cst = calendar_load(calendar_path, &cal, &err);
+        if (cst != CR_OK)
+            return cli_fail(cst, &err);
+    } else {
+        fprintf(stderr, "courtrules: no holiday calendar (--calendar FILE): workdays are "
+                        "Monday to Friday\n");
+    }
+    opt.cal = cal;
     int status = 0;
     cr_db *db = cli_open_db(common, &status);
-    if (!db)
+    if (!db) {
+        calendar_free(cal);
         return status;
-    cr_err err;
+    }
     if (opt.workers == 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         opt.workers = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;
@@ -105,6 +134,7 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
         for (int w = 0; w < opt.workers; w++)
             rules_free(rs[w]);
         db_close(db);
+        calendar_free(cal);
         return cli_fail(st, &err);
     }
     for (size_t s = 0; s < rs[0]->n; s++)
@@ -141,5 +171,6 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
     for (int w = 0; w < opt.workers; w++)
         rules_free(rs[w]);
     db_close(db);
+    calendar_free(cal);
     return status;
 }

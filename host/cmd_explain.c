@@ -34,18 +34,6 @@ static const char *str(json_t *obj, const char *key, const char *none)
     return s && *s ? s : none;
 }
 
-/* Prints text with control characters as spaces, except that a newline (a
- * Lua traceback) continues on a new line indented by indent. */
-static void print_text(const char *text, const char *indent)
-{
-    for (const char *p = text; *p; p++) {
-        if (*p == '\n' && p[1])
-            printf("\n%s", indent);
-        else
-            putchar((unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p);
-    }
-}
-
 static void print_case(json_t *kase, json_t *events, json_t *evaluated)
 {
     printf("%s  court %s  kind %s  procedure %s  filed %s  status %s", str(kase, "case_no", "?"),
@@ -56,7 +44,7 @@ static void print_case(json_t *kase, json_t *events, json_t *evaluated)
     putchar('\n');
     if (json_object_get(kase, "cause")) {
         fputs("  cause (案由): ", stdout);
-        print_text(str(kase, "cause", "-"), "  ");
+        cli_print_text(stdout, str(kase, "cause", "-"), "  ");
         putchar('\n');
     }
     size_t n = json_array_size(events);
@@ -105,7 +93,7 @@ static void print_results(json_t *results)
             char *text = json_dumps(result, JSON_COMPACT | JSON_ENCODE_ANY);
             if (text) {
                 fputs("  ", stdout);
-                print_text(text, "      ");
+                cli_print_text(stdout, text, "      ");
             }
             free(text);
         }
@@ -113,7 +101,7 @@ static void print_results(json_t *results)
         const char *reason = str(r, "reason", NULL);
         if (reason) {
             fputs("      reason: ", stdout);
-            print_text(reason, "        ");
+            cli_print_text(stdout, reason, "        ");
             putchar('\n');
         }
     }
@@ -132,12 +120,12 @@ static void print_alerts(json_t *alerts)
         printf("  #%lld %s  %s  %s\n", (long long)json_integer_value(json_object_get(a, "id")),
                str(a, "code", "?"), str(a, "severity", "?"), str(a, "status", "?"));
         fputs("    ", stdout);
-        print_text(str(a, "message", ""), "    ");
+        cli_print_text(stdout, str(a, "message", ""), "    ");
         putchar('\n');
         const char *basis = str(a, "basis", NULL);
         if (basis) {
             fputs("    法律依据：", stdout);
-            print_text(basis, "    ");
+            cli_print_text(stdout, basis, "    ");
             putchar('\n');
         }
         printf("    raised by %s/%s", str(a, "rule_set", "?"), str(a, "rule", "?"));
@@ -154,7 +142,7 @@ static void print_alerts(json_t *alerts)
             char *text = json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY);
             if (text) {
                 fputs("    data: ", stdout);
-                print_text(text, "      ");
+                cli_print_text(stdout, text, "      ");
                 putchar('\n');
             }
             free(text);
@@ -175,7 +163,7 @@ static void print_failures(json_t *failures)
         printf("  %s  %s/%s  %s (run %lld): ", str(f, "at", "-"), str(f, "rule_set", "?"),
                str(f, "rule", "?"), str(f, "kind", "?"),
                (long long)json_integer_value(json_object_get(f, "run_id")));
-        print_text(str(f, "reason", ""), "    ");
+        cli_print_text(stdout, str(f, "reason", ""), "    ");
         putchar('\n');
     }
 }

@@ -15,8 +15,13 @@ static void print_group(json_t *stats, const char *key, const char *title)
     printf("%s:\n", title);
     const char *label;
     json_t *n;
-    json_object_foreach(g, label, n) printf("  %-24s %10lld\n", label,
-                                            (long long)json_integer_value(n));
+    json_object_foreach(g, label, n)
+    {
+        /* Labels are court codes and Chinese terms: pad by display width. */
+        fputs("  ", stdout);
+        cli_print_padded(stdout, label, 24);
+        printf(" %10lld\n", (long long)json_integer_value(n));
+    }
 }
 
 int cmd_stats(int argc, char **argv, const cli_common *common)

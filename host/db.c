@@ -262,7 +262,7 @@ int db_user_version(cr_db *db)
 cr_status db_open(const char *path, enum db_open_mode mode, cr_db **out, cr_err *err)
 {
     *out = NULL;
-    if (mode == DB_OPEN_EXISTING && access(path, F_OK) != 0)
+    if (mode != DB_OPEN_CREATE && access(path, F_OK) != 0)
         return cr_errf(err, CR_INVALID, "%s: no such database (run `courtrules init` first)", path);
     cr_status st = refuse_network_fs(path, err);
     if (st != CR_OK)
@@ -313,13 +313,15 @@ cr_status db_open(const char *path, enum db_open_mode mode, cr_db **out, cr_err 
                      path, version, N_MIGRATIONS);
         goto fail;
     }
-    if (mode == DB_OPEN_EXISTING && version < N_MIGRATIONS) {
+    if (mode != DB_OPEN_CREATE && version < N_MIGRATIONS) {
         st = cr_errf(err, CR_INVALID,
                      "%s: database schema version %d needs migration to %d (run `courtrules "
                      "init`)",
                      path, version, N_MIGRATIONS);
         goto fail;
     }
+    if (mode == DB_OPEN_QUERY_ONLY && (st = db_exec(db, "PRAGMA query_only=1", err)) != CR_OK)
+        goto fail;
     *out = db;
     return CR_OK;
 fail:

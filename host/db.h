@@ -23,8 +23,9 @@ typedef struct cr_db cr_db;
 int db_schema_version(void);
 
 enum db_open_mode {
-    DB_OPEN_EXISTING, /* fail if the file does not exist or is not migrated */
-    DB_OPEN_CREATE    /* create the file if needed (used by `init`) */
+    DB_OPEN_EXISTING,  /* fail if the file does not exist or is not migrated */
+    DB_OPEN_CREATE,    /* create the file if needed (used by `init`) */
+    DB_OPEN_QUERY_ONLY /* as EXISTING, and refuse every write (rule queries) */
 };
 
 /* Opens path. Refuses a file on a network filesystem (NFS, CIFS/SMB, …)

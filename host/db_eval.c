@@ -84,7 +84,7 @@ static const char *const stmt_sql[S_COUNT] = {
         " WHERE id = ?1",
     [S_RESOLVE_STALE] = "UPDATE alerts SET status = 'resolved', resolved_at = ?4"
                         " WHERE case_no = ?1 AND status IN ('open', 'acked') AND run_id <> ?2"
-                        " AND rule_set || '/' || rule IN (SELECT value FROM json_each(?3))",
+                        " AND rule_set || '/' || rule NOT IN (SELECT value FROM json_each(?3))",
     [S_PUT_FAILURE] = "INSERT INTO failures(run_id, rule_set, rule, case_no, kind, reason, at)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [S_HEALTH_OK] = "UPDATE rule_health SET consecutive_failures = 0"
@@ -412,7 +412,7 @@ cr_status db_eval_put_alert(cr_db *db, int64_t run_id, const db_alert *a, db_ale
 }
 
 cr_status db_eval_resolve_stale(cr_db *db, int64_t run_id, const char *case_no,
-                                const char *ok_rules_json, int64_t *resolved, cr_err *err)
+                                const char *kept_rules_json, int64_t *resolved, cr_err *err)
 {
     sqlite3_stmt *st = stmt_get(db, S_RESOLVE_STALE, err);
     if (!st)
@@ -421,7 +421,7 @@ cr_status db_eval_resolve_stale(cr_db *db, int64_t run_id, const char *case_no,
     db_now(now);
     bind_text(st, 1, case_no);
     sqlite3_bind_int64(st, 2, run_id);
-    bind_text(st, 3, ok_rules_json);
+    bind_text(st, 3, kept_rules_json);
     bind_text(st, 4, now);
     cr_status result = finish(db, st, "resolving alerts", err);
     if (resolved)

@@ -90,11 +90,13 @@ typedef enum db_alert_outcome {
 cr_status db_eval_put_alert(cr_db *db, int64_t run_id, const db_alert *a, db_alert_outcome *outcome,
                             int64_t *alert_id, cr_err *err);
 
-/* Resolves the case's open or acked alerts that rules which ran successfully
- * in run_id did not raise again. ok_rules_json is a JSON array of
- * "rule_set/rule" names. *resolved receives how many. */
+/* Resolves the case's open or acked alerts not raised again in run_id --
+ * whether their rule ran and stayed quiet, no longer applies to the case, or
+ * no longer exists -- except alerts of the rules in kept_rules_json (a JSON
+ * array of "rule_set/rule": rules that failed or were skipped this time, so
+ * nobody knows whether they still fire). *resolved receives how many. */
 cr_status db_eval_resolve_stale(cr_db *db, int64_t run_id, const char *case_no,
-                                const char *ok_rules_json, int64_t *resolved, cr_err *err);
+                                const char *kept_rules_json, int64_t *resolved, cr_err *err);
 
 /* ---- failures and quarantine ---- */
 

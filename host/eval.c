@@ -111,7 +111,8 @@ static cr_status store_failure(writer *wr, const work_case *c, const effect *e, 
         return st;
     int threshold = wr->opt->quarantine_after > 0 ? wr->opt->quarantine_after : 5;
     int quarantined = 0;
-    (*consecutive(wr, e->set, e->rule))++;
+    int *count = consecutive(wr, e->set, e->rule);
+    *count = *count < 0 ? 1 : *count + 1;
     st = db_eval_rule_health(wr->db, set->name, r->name, 0, threshold, e->reason, &quarantined,
                              err);
     if (st != CR_OK || !quarantined)
@@ -208,7 +209,9 @@ static cr_status store_effect(writer *wr, const work_case *c, const effect *e, c
         wr->sum->calls++;
         if (e->alerts)
             st = store_alerts(wr, c, e, err);
-        if (st == CR_OK && *consecutive(wr, e->set, e->rule) > 0) {
+        /* A success ends a run of failures, including one left by earlier
+         * evaluations (-1: not yet known in this run). */
+        if (st == CR_OK && *consecutive(wr, e->set, e->rule) != 0) {
             *consecutive(wr, e->set, e->rule) = 0;
             st = db_eval_rule_health(wr->db, set->name, r->name, 1, 0, NULL, NULL, err);
         }
@@ -219,7 +222,7 @@ static cr_status store_effect(writer *wr, const work_case *c, const effect *e, c
 
 static cr_status store_case(writer *wr, work_case *wc, cr_err *err)
 {
-    if (!wc->results_json || !wc->ok_rules_json)
+    if (!wc->results_json || !wc->kept_rules_json)
         return cr_errf(err, CR_FAIL, "case %s: out of memory encoding results", wc->case_no);
     for (size_t j = 0; j < wc->n_effects; j++) {
         cr_status st = store_effect(wr, wc, &wc->effects[j], err);
@@ -229,9 +232,9 @@ static cr_status store_case(writer *wr, work_case *wc, cr_err *err)
     cr_status st = db_eval_put_evaluation(wr->db, wr->run_id, wc->case_no, wc->changed_batch,
                                           wr->rs->fingerprint, wr->opt->as_of, wc->results_json,
                                           err);
-    if (st == CR_OK && strcmp(wc->ok_rules_json, "[]") != 0) {
+    if (st == CR_OK) {
         int64_t resolved = 0;
-        st = db_eval_resolve_stale(wr->db, wr->run_id, wc->case_no, wc->ok_rules_json,
+        st = db_eval_resolve_stale(wr->db, wr->run_id, wc->case_no, wc->kept_rules_json,
                                    &resolved, err);
         wr->sum->alerts_resolved += resolved;
     }
@@ -467,6 +470,8 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     }
     wr.flags.quarantined = calloc(n_rules + 1, sizeof *wr.flags.quarantined);
     wr.consecutive = calloc(n_rules + 1, sizeof *wr.consecutive);
+    for (size_t i = 0; wr.consecutive && i < n_rules; i++)
+        wr.consecutive[i] = -1;
     p.ring = calloc(p.window, sizeof *p.ring);
     for (size_t i = 0; p.ring && i < p.window; i++)
         p.ring[i] = calloc(1, sizeof(work_chunk));
@@ -490,7 +495,7 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     }
     for (int w = 0; st == CR_OK && w < n_workers; w++) {
         threads[w].pool = &p;
-        st = eval_worker_init(&threads[w].w, rs[w], opt->as_of, &wr.flags, err);
+        st = eval_worker_init(&threads[w].w, rs[w], opt->as_of, &wr.flags, opt->cal, err);
         if (st == CR_OK && pthread_create(&threads[w].thread, NULL, worker_main, &threads[w]))
             st = cr_errf(err, CR_FAIL, "cannot start a worker thread");
         if (st == CR_OK)
@@ -502,7 +507,11 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
         st = pump(&wr, &p, it, err);
     if (st == CR_OK && opt->select == DB_CASES_ONE && sum->cases == 0) {
         db_rollback(db);
-        st = cr_errf(err, CR_INVALID, "case %s is not in the database", opt->case_no);
+        st = opt->court_prefix
+                 ? cr_errf(err, CR_INVALID,
+                           "case %s: no such case among the cases of courts %s*",
+                           opt->case_no, opt->court_prefix)
+                 : cr_errf(err, CR_INVALID, "case %s is not in the database", opt->case_no);
     }
     if (st == CR_OK) {
         sum->seconds = now_seconds() - started;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "db.h"
+#include "calendar.h"
 #include "db_eval.h"
 #include "err.h"
 #include "rules.h"
@@ -29,6 +30,7 @@ typedef struct eval_options {
     int progress;                /* progress line on stderr */
     int workers;                 /* worker threads = rule-set copies given; 0 = 1 */
     const char *actor;           /* for the audit entry */
+    const calendar *cal;         /* holidays and 调休; NULL = Monday to Friday */
 } eval_options;
 
 typedef struct eval_summary {

@@ -24,7 +24,7 @@ static int build_ctx(lua_State *L)
     const char *as_of = lua_touserdata(L, 1);
     int params_ref = (int)lua_tointeger(L, 2);
     luaapi_call *call = lua_touserdata(L, 3);
-    luaapi_push_ctx(L, as_of, params_ref, call);
+    luaapi_push_ctx(L, as_of, params_ref, call, lua_touserdata(L, 4));
     return 1;
 }
 
@@ -47,9 +47,10 @@ static int build_case(lua_State *L)
 }
 
 cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
-                           const rule_flags *flags, cr_err *err)
+                           const rule_flags *flags, const calendar *cal, cr_err *err)
 {
     memset(w, 0, sizeof *w);
+    w->cal = cal;
     w->rs = rs;
     w->as_of = as_of;
     w->flags = flags;
@@ -64,7 +65,8 @@ cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
         lua_pushlightuserdata(L, (void *)as_of);
         lua_pushinteger(L, set->params_ref);
         lua_pushlightuserdata(L, &w->call);
-        cr_status st = sandbox_call(set->sb, 3, 1, err);
+        lua_pushlightuserdata(L, (void *)cal);
+        cr_status st = sandbox_call(set->sb, 4, 1, err);
         if (st != CR_OK) {
             cr_err_prefix(err, "rule set %s: cannot build ctx", set->name);
             return st;
@@ -90,7 +92,7 @@ void work_case_clear(work_case *c)
     }
     free(c->effects);
     free(c->results_json);
-    free(c->ok_rules_json);
+    free(c->kept_rules_json);
     free(c->case_no);
     free(c->court);
     free(c->doc);
@@ -236,13 +238,13 @@ static void sb_json_string(strbuf *b, const char *s)
 
 static const char *const status_names[] = {"ok", "failed", "quarantined"};
 
-/* The case's results array and the names of the rules that ran OK. */
+/* The case's results array and the names of the rules that did not run OK. */
 static void encode_results(eval_worker *w, work_case *c)
 {
-    strbuf res = {0}, ok = {0};
+    strbuf res = {0}, kept = {0};
     sb_add(&res, "[", 1);
-    sb_add(&ok, "[", 1);
-    int n_ok = 0;
+    sb_add(&kept, "[", 1);
+    int n_kept = 0;
     for (size_t i = 0; i < c->n_effects; i++) {
         const effect *e = &c->effects[i];
         const rule_set *set = &w->rs->sets[e->set];
@@ -269,20 +271,20 @@ static void encode_results(eval_worker *w, work_case *c)
                                                              : NULL);
         snprintf(num, sizeof num, ",\"duration_us\":%lld}", (long long)e->duration_us);
         sb_str(&res, num);
-        if (e->kind == EFFECT_OK) {
-            if (n_ok++)
-                sb_add(&ok, ",", 1);
-            sb_add(&ok, "\"", 1);
-            sb_str(&ok, set->name);
-            sb_add(&ok, "/", 1);
-            sb_str(&ok, r->name);
-            sb_add(&ok, "\"", 1);
+        if (e->kind != EFFECT_OK) {
+            if (n_kept++)
+                sb_add(&kept, ",", 1);
+            sb_add(&kept, "\"", 1);
+            sb_str(&kept, set->name);
+            sb_add(&kept, "/", 1);
+            sb_str(&kept, r->name);
+            sb_add(&kept, "\"", 1);
         }
     }
     sb_add(&res, "]", 1);
-    sb_add(&ok, "]", 1);
+    sb_add(&kept, "]", 1);
     c->results_json = res.oom ? (free(res.s), NULL) : res.s;
-    c->ok_rules_json = ok.oom ? (free(ok.s), NULL) : ok.s;
+    c->kept_rules_json = kept.oom ? (free(kept.s), NULL) : kept.s;
 }
 
 void eval_worker_case(eval_worker *w, work_case *c)

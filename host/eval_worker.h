@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "calendar.h"
 #include "luaapi.h"
 #include "rules.h"
 
@@ -39,9 +40,10 @@ typedef struct work_case {
     size_t n_effects, cap_effects;
     /* Encoded by the worker once all rules ran, so the writer only stores:
      * the results array (db_eval_put_evaluation) and the "set/rule" names of
-     * the rules that ran OK (db_eval_resolve_stale). NULL if out of memory. */
+     * the rules that failed or were skipped, whose open alerts stay open
+     * (db_eval_resolve_stale). NULL if out of memory. */
     char *results_json;
-    char *ok_rules_json;
+    char *kept_rules_json;
 } work_case;
 
 /* Per (set, rule) quarantine flags shared by all workers, indexed
@@ -57,12 +59,12 @@ typedef struct eval_worker {
     const rule_flags *flags;
     luaapi_call call;
     int *ctx_refs; /* per set */
-    void *calendar;
+    const calendar *cal; /* may be NULL */
 } eval_worker;
 
 /* Builds each set's ctx in the worker's sandboxes. */
 cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
-                           const rule_flags *flags, cr_err *err);
+                           const rule_flags *flags, const calendar *cal, cr_err *err);
 void eval_worker_free(eval_worker *w);
 
 /* Evaluates one case: appends one effect per applicable rule. Never fails:

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dates.h"
+#include "luaapi_calendar.h"
 #include "luajson.h"
 #include "sandbox.h"
 
@@ -224,12 +225,15 @@ static const luaL_Reg date_functions[] = {
     {NULL, NULL},
 };
 
-void luaapi_push_ctx(lua_State *L, const char *as_of, int params_ref, luaapi_call *call)
+void luaapi_push_ctx(lua_State *L, const char *as_of, int params_ref, luaapi_call *call,
+                     const calendar *cal)
 {
     lua_createtable(L, 0, 6);
     lua_pushlightuserdata(L, call);
     luaL_setfuncs(L, ctx_functions, 1);
     luaL_newlib(L, date_functions);
+    lua_pushlightuserdata(L, (void *)cal);
+    luaL_setfuncs(L, luaapi_calendar_functions, 1);
     sandbox_push_readonly(L, -1);
     lua_setfield(L, -3, "date");
     lua_pop(L, 1);

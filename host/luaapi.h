@@ -14,6 +14,10 @@
  *   ctx.date.add_months(d, n)        month-end aware
  *   ctx.date.weekday(d)              1 = Monday … 7 = Sunday
  *   ctx.date.valid(d)                true if d is an existing date
+ *   ctx.date.is_workday(d), add_workdays(d, n), next_workday(d),
+ *   workdays_between(a, b)           over the holiday and 调休 calendar (data)
+ *   ctx.date.add_days_excluding(d, n, periods), days_excluding(a, b, periods)
+ *                                    审限 counting without excluded periods
  *
  * Rules change nothing directly: alerts and log lines are collected here and
  * the evaluator stores them after the hook returns successfully.
@@ -24,6 +28,7 @@
 #include <jansson.h>
 #include <lua.h>
 
+#include "calendar.h"
 #include "err.h"
 
 #define LUAAPI_MAX_ALERTS 64 /* per hook call */
@@ -47,8 +52,9 @@ void luaapi_call_free(luaapi_call *call);
  * Pushes a new read-only ctx table. Must run in protected mode (it
  * allocates). as_of is copied; params_ref is a registry reference to the
  * (read-only) params table; call receives what the hooks produce and must
- * outlive the ctx.
+ * outlive the ctx; cal (may be NULL: Monday to Friday) must outlive it too.
  */
-void luaapi_push_ctx(lua_State *L, const char *as_of, int params_ref, luaapi_call *call);
+void luaapi_push_ctx(lua_State *L, const char *as_of, int params_ref, luaapi_call *call,
+                     const calendar *cal);
 
 #endif

@@ -467,22 +467,17 @@ static void stale_alert_is_resolved_and_reopens_when_it_fires_again(void **state
     put_alert(fx->db, run1, &other_case);
     const char *both = "[\"national/four_category\",\"national/time_limit\"]";
     /* Seen in this run: nothing to resolve. */
-    assert_int_equal(db_eval_resolve_stale(fx->db, run1, CASE1, both, &resolved, &err), CR_OK);
+    assert_int_equal(db_eval_resolve_stale(fx->db, run1, CASE1, "[]", &resolved, &err), CR_OK);
     assert_int_equal(resolved, 0);
-    /* Run 2: no rule ran OK, so nothing is resolved; names match exactly. */
+    /* Run 2: both rules failed (kept), so nothing is resolved. */
     int64_t run2 = open_run(fx->db);
-    assert_int_equal(db_eval_resolve_stale(fx->db, run2, CASE1, "[]", &resolved, &err), CR_OK);
+    assert_int_equal(db_eval_resolve_stale(fx->db, run2, CASE1, both, &resolved, &err), CR_OK);
     assert_int_equal(resolved, 0);
-    assert_int_equal(db_eval_resolve_stale(fx->db, run2, CASE1,
-                                           "[\"national/four\",\"national\",\"four_category\"]",
-                                           &resolved, &err),
-                     CR_OK);
-    assert_int_equal(resolved, 0);
-    /* Run 2 does not see k1 and its rule ran OK: resolved. time_limit is not
-     * in the list (it failed this time): its alert stays open. Neither the
-     * court-level alert nor another case's alert of the same rule is touched. */
+    /* Run 2 does not see k1 and its rule is not kept: resolved. time_limit
+     * failed this time (kept): its alert stays open. Neither the court-level
+     * alert nor another case's alert of the same rule is touched. */
     assert_int_equal(
-        db_eval_resolve_stale(fx->db, run2, CASE1, "[\"national/four_category\"]", &resolved, &err),
+        db_eval_resolve_stale(fx->db, run2, CASE1, "[\"national/time_limit\"]", &resolved, &err),
         CR_OK);
     assert_int_equal(resolved, 1);
     text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k1'", "resolved");
@@ -493,11 +488,16 @@ static void stale_alert_is_resolved_and_reopens_when_it_fires_again(void **state
     text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k4'", "open");
     /* Resolving twice changes nothing. */
     assert_int_equal(
-        db_eval_resolve_stale(fx->db, run2, CASE1, "[\"national/four_category\"]", &resolved, &err),
+        db_eval_resolve_stale(fx->db, run2, CASE1, "[\"national/time_limit\"]", &resolved, &err),
         CR_OK);
     assert_int_equal(resolved, 0);
-    /* Once time_limit runs OK without raising k2, k2 resolves as well. */
-    assert_int_equal(db_eval_resolve_stale(fx->db, run2, CASE1, both, &resolved, &err), CR_OK);
+    /* Names match exactly: near misses keep nothing, so k2 resolves now --
+     * as it does when time_limit runs OK, or no longer applies, without
+     * raising k2. */
+    assert_int_equal(db_eval_resolve_stale(fx->db, run2, CASE1,
+                                           "[\"national/time\",\"national\",\"time_limit\"]",
+                                           &resolved, &err),
+                     CR_OK);
     assert_int_equal(resolved, 1);
     text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k2'", "resolved");
     /* An acknowledged alert is resolved too. */
@@ -505,9 +505,7 @@ static void stale_alert_is_resolved_and_reopens_when_it_fires_again(void **state
                                   "UPDATE alerts SET status = 'acked' WHERE dedup_key = 'k4'", NULL,
                                   NULL, NULL),
                      SQLITE_OK);
-    assert_int_equal(
-        db_eval_resolve_stale(fx->db, run2, CASE2, "[\"national/four_category\"]", &resolved, &err),
-        CR_OK);
+    assert_int_equal(db_eval_resolve_stale(fx->db, run2, CASE2, "[]", &resolved, &err), CR_OK);
     assert_int_equal(resolved, 1);
     text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k4'", "resolved");
     text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k3'", "open");
@@ -519,7 +517,7 @@ static void stale_alert_is_resolved_and_reopens_when_it_fires_again(void **state
     assert_int_equal(scalar(fx->db, "SELECT count(*) FROM alerts"), 4);
     assert_int_equal(put_alert(fx->db, run3, &a), DB_ALERT_REPEATED);
     /* ... and, seen in run 3, is not resolved by it. */
-    assert_int_equal(db_eval_resolve_stale(fx->db, run3, CASE1, both, &resolved, &err), CR_OK);
+    assert_int_equal(db_eval_resolve_stale(fx->db, run3, CASE1, "[]", &resolved, &err), CR_OK);
     assert_int_equal(resolved, 0);
     text_equal(fx->db, "SELECT status FROM alerts WHERE dedup_key = 'k1'", "open");
 }
@@ -598,8 +596,7 @@ static void alerts_filter_by_court_code_status_since_case_and_limit(void **state
     put_alert(fx->db, run, &a1);
     put_alert(fx->db, run, &a2);
     put_alert(fx->db, run, &a3);
-    assert_int_equal(db_eval_resolve_stale(fx->db, open_run(fx->db), CASE3,
-                                           "[\"national/four_category\"]", &resolved, &err),
+    assert_int_equal(db_eval_resolve_stale(fx->db, open_run(fx->db), CASE3, "[]", &resolved, &err),
                      CR_OK);
     assert_int_equal(resolved, 1);
 
@@ -671,7 +668,8 @@ static void explain_returns_case_events_results_alerts_failures(void **state)
     assert_int_equal(json_array_size(json_object_get(out, "results")), 0);
     json_decref(out);
 
-    assert_int_equal(db_eval_rule_set(fx->db, "sha-national", "national", "*", "{}", NULL, &err), CR_OK);
+    assert_int_equal(db_eval_rule_set(fx->db, "sha-national", "national", "*", "{}", NULL, &err),
+                     CR_OK);
     assert_int_equal(db_eval_rule_set(fx->db, "sha-yue", "粤", "粤", "{}", NULL, &err), CR_OK);
     assert_int_equal(db_eval_rule_set(fx->db, "sha-yue", "粤", "粤", "{}", NULL, &err), CR_OK);
     assert_int_equal(scalar(fx->db, "SELECT count(*) FROM rule_sets"), 2);
