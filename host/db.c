@@ -186,6 +186,11 @@ int db_schema_version(void)
     return N_MIGRATIONS;
 }
 
+const char *db_path(const cr_db *db)
+{
+    return db->path;
+}
+
 void *db_handle(cr_db *db)
 {
     return db->sql;

@@ -495,7 +495,8 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     }
     for (int w = 0; st == CR_OK && w < n_workers; w++) {
         threads[w].pool = &p;
-        st = eval_worker_init(&threads[w].w, rs[w], opt->as_of, &wr.flags, opt->cal, err);
+        st = eval_worker_init(&threads[w].w, rs[w], opt->as_of, &wr.flags, opt->cal,
+                              db_path(db), err);
         if (st == CR_OK && pthread_create(&threads[w].thread, NULL, worker_main, &threads[w]))
             st = cr_errf(err, CR_FAIL, "cannot start a worker thread");
         if (st == CR_OK)

@@ -4,6 +4,7 @@
 #include "eval_worker.h"
 
 #include <lauxlib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,7 +25,7 @@ static int build_ctx(lua_State *L)
     const char *as_of = lua_touserdata(L, 1);
     int params_ref = (int)lua_tointeger(L, 2);
     luaapi_call *call = lua_touserdata(L, 3);
-    luaapi_push_ctx(L, as_of, params_ref, call, lua_touserdata(L, 4));
+    luaapi_push_ctx(L, as_of, params_ref, call, lua_touserdata(L, 4), lua_touserdata(L, 5));
     return 1;
 }
 
@@ -47,10 +48,20 @@ static int build_case(lua_State *L)
 }
 
 cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
-                           const rule_flags *flags, const calendar *cal, cr_err *err)
+                           const rule_flags *flags, const calendar *cal, const char *db_path,
+                           cr_err *err)
 {
     memset(w, 0, sizeof *w);
     w->cal = cal;
+    if (db_path && db_open(db_path, DB_OPEN_QUERY_ONLY, &w->query_db, err) != CR_OK)
+        return CR_FAIL;
+    w->scopes = calloc(rs->n ? rs->n : 1, sizeof *w->scopes);
+    if (!w->scopes)
+        return cr_errf(err, CR_FAIL, "out of memory");
+    for (size_t s = 0; s < rs->n; s++) {
+        w->scopes[s].db = w->query_db;
+        snprintf(w->scopes[s].scope, sizeof w->scopes[s].scope, "%s", rs->sets[s].scope);
+    }
     w->rs = rs;
     w->as_of = as_of;
     w->flags = flags;
@@ -66,7 +77,8 @@ cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
         lua_pushinteger(L, set->params_ref);
         lua_pushlightuserdata(L, &w->call);
         lua_pushlightuserdata(L, (void *)cal);
-        cr_status st = sandbox_call(set->sb, 4, 1, err);
+        lua_pushlightuserdata(L, &w->scopes[s]);
+        cr_status st = sandbox_call(set->sb, 5, 1, err);
         if (st != CR_OK) {
             cr_err_prefix(err, "rule set %s: cannot build ctx", set->name);
             return st;
@@ -80,7 +92,11 @@ void eval_worker_free(eval_worker *w)
 {
     luaapi_call_free(&w->call);
     free(w->ctx_refs);
+    free(w->scopes);
+    db_close(w->query_db);
     w->ctx_refs = NULL;
+    w->scopes = NULL;
+    w->query_db = NULL;
 }
 
 void work_case_clear(work_case *c)

@@ -59,12 +59,16 @@ typedef struct eval_worker {
     const rule_flags *flags;
     luaapi_call call;
     int *ctx_refs; /* per set */
-    const calendar *cal; /* may be NULL */
+    const calendar *cal;        /* may be NULL */
+    cr_db *query_db;            /* this worker's query-only connection */
+    luaapi_query_scope *scopes; /* per set: what its ctx.query may reach */
 } eval_worker;
 
-/* Builds each set's ctx in the worker's sandboxes. */
+/* Builds each set's ctx; db_path (may be NULL: no ctx.query) is opened
+ * query-only for this worker's queries. */
 cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
-                           const rule_flags *flags, const calendar *cal, cr_err *err);
+                           const rule_flags *flags, const calendar *cal, const char *db_path,
+                           cr_err *err);
 void eval_worker_free(eval_worker *w);
 
 /* Evaluates one case: appends one effect per applicable rule. Never fails:

@@ -226,7 +226,7 @@ static const luaL_Reg date_functions[] = {
 };
 
 void luaapi_push_ctx(lua_State *L, const char *as_of, int params_ref, luaapi_call *call,
-                     const calendar *cal)
+                     const calendar *cal, luaapi_query_scope *query)
 {
     lua_createtable(L, 0, 6);
     lua_pushlightuserdata(L, call);
@@ -237,6 +237,8 @@ void luaapi_push_ctx(lua_State *L, const char *as_of, int params_ref, luaapi_cal
     sandbox_push_readonly(L, -1);
     lua_setfield(L, -3, "date");
     lua_pop(L, 1);
+    luaapi_push_query(L, query);
+    lua_setfield(L, -2, "query");
     lua_pushstring(L, as_of);
     lua_setfield(L, -2, "as_of");
     lua_rawgeti(L, LUA_REGISTRYINDEX, params_ref);

@@ -18,6 +18,8 @@
  *   workdays_between(a, b)           over the holiday and 调休 calendar (data)
  *   ctx.date.add_days_excluding(d, n, periods), days_excluding(a, b, periods)
  *                                    审限 counting without excluded periods
+ *   ctx.query.count_cases{…}, cases{…}, courts{…}, people{…}, count_events{…}
+ *                                    read-only, limited to the rule set's scope
  *
  * Rules change nothing directly: alerts and log lines are collected here and
  * the evaluator stores them after the hook returns successfully.
@@ -30,6 +32,7 @@
 
 #include "calendar.h"
 #include "err.h"
+#include "luaapi_query.h"
 
 #define LUAAPI_MAX_ALERTS 64 /* per hook call */
 #define LUAAPI_MAX_LOG 32    /* log lines per hook call */
@@ -52,9 +55,10 @@ void luaapi_call_free(luaapi_call *call);
  * Pushes a new read-only ctx table. Must run in protected mode (it
  * allocates). as_of is copied; params_ref is a registry reference to the
  * (read-only) params table; call receives what the hooks produce and must
- * outlive the ctx; cal (may be NULL: Monday to Friday) must outlive it too.
+ * outlive the ctx; cal (may be NULL: Monday to Friday) and query (may be
+ * NULL: queries unavailable) must outlive it too.
  */
 void luaapi_push_ctx(lua_State *L, const char *as_of, int params_ref, luaapi_call *call,
-                     const calendar *cal);
+                     const calendar *cal, luaapi_query_scope *query);
 
 #endif
