@@ -429,6 +429,22 @@ cr_status db_eval_resolve_stale(cr_db *db, int64_t run_id, const char *case_no,
     return result;
 }
 
+cr_status db_eval_cases_with_open_alerts(cr_db *db, void (*fn)(void *ud, const char *case_no),
+                                         void *ud, cr_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql,
+                           "SELECT DISTINCT case_no FROM alerts WHERE case_no IS NOT NULL"
+                           " AND status IN ('open', 'acked')",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "open alerts");
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(ud, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CR_OK : db_sqlerr(db, err, "open alerts");
+}
+
 /* ---- failures and quarantine ---- */
 
 cr_status db_eval_put_failure(cr_db *db, int64_t run_id, const char *rule_set, const char *rule,

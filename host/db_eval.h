@@ -98,6 +98,10 @@ cr_status db_eval_put_alert(cr_db *db, int64_t run_id, const db_alert *a, db_ale
 cr_status db_eval_resolve_stale(cr_db *db, int64_t run_id, const char *case_no,
                                 const char *kept_rules_json, int64_t *resolved, cr_err *err);
 
+/* Calls fn for every case that has an open or acked alert. */
+cr_status db_eval_cases_with_open_alerts(cr_db *db, void (*fn)(void *ud, const char *case_no),
+                                         void *ud, cr_err *err);
+
 /* ---- failures and quarantine ---- */
 
 cr_status db_eval_put_failure(cr_db *db, int64_t run_id, const char *rule_set, const char *rule,

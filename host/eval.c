@@ -43,6 +43,83 @@ typedef struct worker_thread {
     pool *pool;
 } worker_thread;
 
+/* The cases that had open alerts when the run started: only they can have
+ * alerts to resolve, so the others skip that statement. */
+typedef struct case_set {
+    char **slots;
+    size_t cap, n;
+    int oom;
+} case_set;
+
+static uint64_t hash_str(const char *s)
+{
+    uint64_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static int case_set_grow(case_set *cs)
+{
+    size_t cap = cs->cap ? cs->cap * 2 : 1024;
+    char **slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return -1;
+    for (size_t i = 0; i < cs->cap; i++) {
+        if (!cs->slots[i])
+            continue;
+        size_t j = hash_str(cs->slots[i]) & (cap - 1);
+        while (slots[j])
+            j = (j + 1) & (cap - 1);
+        slots[j] = cs->slots[i];
+    }
+    free(cs->slots);
+    cs->slots = slots;
+    cs->cap = cap;
+    return 0;
+}
+
+static void case_set_add(void *ud, const char *case_no)
+{
+    case_set *cs = ud;
+    if (cs->oom || ((cs->n + 1) * 2 > cs->cap && case_set_grow(cs) != 0)) {
+        cs->oom = 1;
+        return;
+    }
+    size_t j = hash_str(case_no) & (cs->cap - 1);
+    while (cs->slots[j]) {
+        if (strcmp(cs->slots[j], case_no) == 0)
+            return;
+        j = (j + 1) & (cs->cap - 1);
+    }
+    if (!(cs->slots[j] = strdup(case_no)))
+        cs->oom = 1;
+    else
+        cs->n++;
+}
+
+/* 1 if case_no may have open alerts (also when the set could not be built). */
+static int case_set_has(const case_set *cs, const char *case_no)
+{
+    if (cs->oom)
+        return 1;
+    if (!cs->cap)
+        return 0;
+    size_t j = hash_str(case_no) & (cs->cap - 1);
+    for (; cs->slots[j]; j = (j + 1) & (cs->cap - 1))
+        if (strcmp(cs->slots[j], case_no) == 0)
+            return 1;
+    return 0;
+}
+
+static void case_set_free(case_set *cs)
+{
+    for (size_t i = 0; i < cs->cap; i++)
+        free(cs->slots[i]);
+    free(cs->slots);
+    memset(cs, 0, sizeof *cs);
+}
+
 typedef struct writer {
     cr_db *db;
     rule_sets *rs; /* worker 0's copy: names, versions, sha256 */
@@ -51,6 +128,7 @@ typedef struct writer {
     int64_t run_id;
     rule_flags flags;
     int *consecutive; /* per (set, rule), like flags */
+    case_set open_alerts;
 } writer;
 
 int eval_open_api(lua_State *L)
@@ -232,7 +310,7 @@ static cr_status store_case(writer *wr, work_case *wc, cr_err *err)
     cr_status st = db_eval_put_evaluation(wr->db, wr->run_id, wc->case_no, wc->changed_batch,
                                           wr->rs->fingerprint, wr->opt->as_of, wc->results_json,
                                           err);
-    if (st == CR_OK) {
+    if (st == CR_OK && case_set_has(&wr->open_alerts, wc->case_no)) {
         int64_t resolved = 0;
         st = db_eval_resolve_stale(wr->db, wr->run_id, wc->case_no, wc->kept_rules_json,
                                    &resolved, err);
@@ -336,6 +414,8 @@ static cr_status start_run(writer *wr, const char *scope, cr_err *err)
             atomic_store(&wr->flags.quarantined[wr->flags.base[s] + r], q == 1);
         }
     }
+    if (st == CR_OK)
+        st = db_eval_cases_with_open_alerts(wr->db, case_set_add, &wr->open_alerts, err);
     if (st == CR_OK)
         st = db_commit(wr->db, err);
     else
@@ -560,5 +640,6 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     free(wr.flags.base);
     free(wr.flags.quarantined);
     free(wr.consecutive);
+    case_set_free(&wr.open_alerts);
     return st;
 }
