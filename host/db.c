@@ -133,6 +133,7 @@ static const char *const migrations[] = {
     "  rules_fingerprint TEXT NOT NULL,"
     "  evaluated_batch INTEGER NOT NULL,"
     "  evaluated_at TEXT NOT NULL,"
+    "  date_dependent INTEGER NOT NULL,"
     "  results TEXT NOT NULL"
     ") WITHOUT ROWID;"
     "CREATE TABLE alerts("

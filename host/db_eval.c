@@ -64,11 +64,14 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_CASES_CHANGED] =
         CASE_COLUMNS "LEFT JOIN evaluations v ON v.case_no = c.case_no"
                      " WHERE (v.case_no IS NULL OR v.evaluated_batch < c.changed_batch"
-                     " OR (?1 IS NOT NULL AND v.rules_fingerprint <> ?1)) AND " COURT_PREFIX_MATCHES
+                     " OR (?1 IS NOT NULL AND v.rules_fingerprint <> ?1)"
+                     " OR (?4 IS NOT NULL AND v.date_dependent AND v.as_of <> ?4)) AND "
+                     COURT_PREFIX_MATCHES
                      " ORDER BY c.case_no",
     [S_PUT_EVALUATION] =
         "INSERT OR REPLACE INTO evaluations(case_no, run_id, as_of, rules_fingerprint,"
-        " evaluated_batch, evaluated_at, results) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        " evaluated_batch, evaluated_at, date_dependent, results)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     [S_ALERT_LOOKUP] = "SELECT id, status FROM alerts WHERE dedup_key = ?1",
     [S_ALERT_INSERT] = "INSERT INTO alerts(dedup_key, rule_set, rule, rule_version, rule_set_sha,"
                        " code, severity, court, case_no, message, basis, data, as_of, created_at,"
@@ -260,7 +263,8 @@ static char *other_parentheses(const char *case_no)
 }
 
 cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg,
-                            const char *court_prefix, db_case_iter **out, cr_err *err)
+                            const char *as_of, const char *court_prefix, db_case_iter **out,
+                            cr_err *err)
 {
     *out = NULL;
     enum eval_stmt id = sel == DB_CASES_ONE       ? S_CASES_ONE
@@ -288,6 +292,8 @@ cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg,
         sqlite3_bind_text(it->stmt, 1, arg, -1, SQLITE_TRANSIENT);
     if (court_prefix && *court_prefix)
         sqlite3_bind_text(it->stmt, 2, court_prefix, -1, SQLITE_TRANSIENT);
+    if (sel == DB_CASES_CHANGED && as_of)
+        sqlite3_bind_text(it->stmt, 4, as_of, -1, SQLITE_TRANSIENT);
     if (sel == DB_CASES_ONE) {
         char *other = other_parentheses(arg);
         if (other)
@@ -343,7 +349,8 @@ void db_case_iter_close(db_case_iter *it)
 
 cr_status db_eval_put_evaluation(cr_db *db, int64_t run_id, const char *case_no,
                                  int64_t changed_batch, const char *rules_fingerprint,
-                                 const char *as_of, const char *results_json, cr_err *err)
+                                 const char *as_of, int date_dependent, const char *results_json,
+                                 cr_err *err)
 {
     sqlite3_stmt *st = stmt_get(db, S_PUT_EVALUATION, err);
     if (!st)
@@ -356,7 +363,8 @@ cr_status db_eval_put_evaluation(cr_db *db, int64_t run_id, const char *case_no,
     bind_text(st, 4, rules_fingerprint);
     sqlite3_bind_int64(st, 5, changed_batch);
     bind_text(st, 6, now);
-    bind_text(st, 7, results_json);
+    sqlite3_bind_int(st, 7, date_dependent != 0);
+    bind_text(st, 8, results_json);
     cr_status result = finish(db, st, "storing an evaluation", err);
     if (result != CR_OK)
         cr_err_prefix(err, "case %s", case_no);

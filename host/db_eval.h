@@ -37,7 +37,9 @@ enum db_case_select {
     DB_CASES_ONE,    /* the case numbered `arg` (ASCII or full-width parentheses) */
     DB_CASES_CHANGED /* cases changed since their last evaluation, or never evaluated, or
                         evaluated with other rule versions (`arg` = rules fingerprint;
-                        NULL: only changed or never evaluated cases) */
+                        NULL: only changed or never evaluated cases), or whose rules read
+                        the as-of date and were evaluated as of another date (`as_of`;
+                        NULL: not this criterion) */
 };
 
 /* Iterates cases in case_no order, streaming (one row in memory at a time).
@@ -45,7 +47,8 @@ enum db_case_select {
  * The iterator may stay open across the caller's writes and transactions on
  * the same cr_db; close it before db_close(). */
 cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg,
-                            const char *court_prefix, db_case_iter **out, cr_err *err);
+                            const char *as_of, const char *court_prefix, db_case_iter **out,
+                            cr_err *err);
 /* *has_row = 0 at the end. case_no, court and doc stay valid until the next call.
  * events_json is a JSON array text of the case's event docs in time order ("[]"
  * if none). */
@@ -63,10 +66,13 @@ void db_case_iter_close(db_case_iter *it);
  * "quarantined"), result (the stored value or null), reason (null unless
  * failed), duration_us}. changed_batch is the case's changed_batch as read;
  * the case counts as unchanged until a later ingest changes it.
+ * date_dependent: some rule read the as-of date, so evaluating the case as
+ * of another date may give another answer (`eval --changed` re-runs it).
  */
 cr_status db_eval_put_evaluation(cr_db *db, int64_t run_id, const char *case_no,
                                  int64_t changed_batch, const char *rules_fingerprint,
-                                 const char *as_of, const char *results_json, cr_err *err);
+                                 const char *as_of, int date_dependent, const char *results_json,
+                                 cr_err *err);
 
 typedef struct db_alert {
     const char *dedup_key;

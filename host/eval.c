@@ -308,8 +308,8 @@ static cr_status store_case(writer *wr, work_case *wc, cr_err *err)
             return st;
     }
     cr_status st = db_eval_put_evaluation(wr->db, wr->run_id, wc->case_no, wc->changed_batch,
-                                          wr->rs->fingerprint, wr->opt->as_of, wc->results_json,
-                                          err);
+                                          wr->rs->fingerprint, wr->opt->as_of,
+                                          wc->date_dependent, wc->results_json, err);
     if (st == CR_OK && case_set_has(&wr->open_alerts, wc->case_no)) {
         int64_t resolved = 0;
         st = db_eval_resolve_stale(wr->db, wr->run_id, wc->case_no, wc->kept_rules_json,
@@ -566,7 +566,7 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     if (st == CR_OK)
         st = db_case_iter_open(db, opt->select,
                                opt->select == DB_CASES_ONE ? opt->case_no : rs[0]->fingerprint,
-                               opt->court_prefix, &it, err);
+                               opt->as_of, opt->court_prefix, &it, err);
     if (st == CR_OK) {
         pthread_mutex_init(&p.lock, NULL);
         pthread_cond_init(&p.todo_cond, NULL);

@@ -311,6 +311,7 @@ void eval_worker_case(eval_worker *w, work_case *c)
     json_t *doc = json_loads(c->doc, 0, &jerr);
     json_t *events = doc ? json_loads(c->events, 0, &jerr) : NULL;
     size_t i = 0;
+    w->call.used_as_of = 0;
     while (i < n) {
         /* One case table per rule set, shared by that set's rules. */
         unsigned s = refs[i].set;
@@ -342,5 +343,6 @@ void eval_worker_case(eval_worker *w, work_case *c)
     }
     json_decref(doc);
     json_decref(events);
+    c->date_dependent = w->call.used_as_of;
     encode_results(w, c);
 }

@@ -36,6 +36,7 @@ typedef struct effect {
 typedef struct work_case {
     char *case_no, *court, *doc, *events; /* owned copies */
     int64_t changed_batch;
+    int date_dependent; /* some rule read ctx.as_of */
     effect *effects;
     size_t n_effects, cap_effects;
     /* Encoded by the worker once all rules ran, so the writer only stores:

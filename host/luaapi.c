@@ -225,6 +225,42 @@ static const luaL_Reg date_functions[] = {
     {NULL, NULL},
 };
 
+/* ctx's view: read-only like sandbox_push_readonly's, and it notes reads of
+ * ctx.as_of, so `eval --changed` knows which cases depend on the date. */
+static int ctx_index(lua_State *L)
+{
+    if (lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "as_of") == 0) {
+        luaapi_call *call = lua_touserdata(L, lua_upvalueindex(2));
+        call->used_as_of = 1;
+    }
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    return 1;
+}
+
+static int ctx_newindex(lua_State *L)
+{
+    return luaL_error(L, "attempt to modify a read-only table");
+}
+
+/* Replaces the ctx table on the top of the stack by its view. */
+static void push_ctx_view(lua_State *L, luaapi_call *call)
+{
+    int real = lua_gettop(L);
+    lua_newtable(L); /* the view stays empty: every read reaches ctx_index */
+    lua_createtable(L, 0, 3);
+    lua_pushvalue(L, real);
+    lua_pushlightuserdata(L, call);
+    lua_pushcclosure(L, ctx_index, 2);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, ctx_newindex);
+    lua_setfield(L, -2, "__newindex");
+    lua_pushliteral(L, "read-only");
+    lua_setfield(L, -2, "__metatable");
+    lua_setmetatable(L, -2);
+    lua_replace(L, real);
+}
+
 void luaapi_push_ctx(lua_State *L, const char *as_of, int params_ref, luaapi_call *call,
                      const calendar *cal, luaapi_query_scope *query)
 {
@@ -243,6 +279,5 @@ void luaapi_push_ctx(lua_State *L, const char *as_of, int params_ref, luaapi_cal
     lua_setfield(L, -2, "as_of");
     lua_rawgeti(L, LUA_REGISTRYINDEX, params_ref);
     lua_setfield(L, -2, "params");
-    sandbox_push_readonly(L, -1);
-    lua_remove(L, -2);
+    push_ctx_view(L, call);
 }

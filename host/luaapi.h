@@ -41,6 +41,8 @@
 typedef struct luaapi_call {
     json_t *alerts; /* array of {code, severity, message, basis, dedup_key?, data?} */
     json_t *log;    /* array of strings */
+    int used_as_of; /* set when a hook reads ctx.as_of; luaapi_call_reset keeps it:
+                       the evaluator clears it per case */
 } luaapi_call;
 
 /* Pushes value as Lua data, every table in it a read-only view (case data,

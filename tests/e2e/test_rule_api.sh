@@ -15,6 +15,7 @@ cat >"$R/base/dates.lua" <<'LUA'
 return {
   name = "dates", version = "1",
   on_case = function(case, ctx)
+    if case.status == "已结" then return { closed = true } end -- never reads the date
     local d = ctx.date
     local workday, known = d.is_workday("2026-02-14")
     local _, known_far = d.is_workday("2031-05-01")
@@ -124,6 +125,17 @@ expect_eq "$(value other_refused "$C1" scope)" "1" "another court's prefix is re
 expect_eq "$(value typo_refused "$C1" scope)" "1" "an unknown filter is refused, not ignored"
 expect_eq "$(sql "$DB" "SELECT count(*) FROM evaluations e, json_each(e.results) r WHERE e.case_no LIKE '%粤08%' AND json_extract(r.value, '\$.rule') = 'scope'")" \
     "0" "the 粤07 set never ran on a 粤08 case"
+
+# --changed re-evaluates what changed, and the cases whose rules read the
+# as-of date when the date moves; a closed case whose rules never read it
+# stays as it was.
+cr --rules "$R" eval --changed --as-of 2024-06-30 --calendar "$SRC/data/calendar/cn.json"
+expect_in "$T/out" "evaluated 0 cases" "--changed on the same date: nothing to do"
+cr --rules "$R" eval --changed --as-of 2024-07-01 --calendar "$SRC/data/calendar/cn.json"
+expect_in "$T/out" "evaluated 3 cases" "--changed on a new date: the date-dependent cases only"
+expect_eq "$(sql "$DB" "SELECT as_of FROM evaluations WHERE case_no = '(2024)粤0703民初2号'")" \
+    "2024-06-30" "the closed case was not re-evaluated"
+expect_eq "$(value as_of "$C1" dates)" "2024-07-01" "a pending case was, as of the new date"
 
 # A broken calendar file is bad input, named.
 printf '{"years": {"2024": {"off": ["2024-02-30"]}}}\n' >"$T/bad-calendar.json"

@@ -138,7 +138,7 @@ static void select_cases(cr_db *db, enum db_case_select sel, const char *arg, co
 {
     db_case_iter *it;
     cr_err err;
-    if (db_case_iter_open(db, sel, arg, court, &it, &err) != CR_OK)
+    if (db_case_iter_open(db, sel, arg, NULL, court, &it, &err) != CR_OK)
         fail_msg("%s", err.msg);
     out[0] = '\0';
     for (;;) {
@@ -196,7 +196,7 @@ static int mark_all(cr_db *db, enum db_case_select sel, const char *fp)
     cr_err err;
     int n = 0;
     int64_t run = open_run(db);
-    assert_int_equal(db_case_iter_open(db, sel, fp, NULL, &it, &err), CR_OK);
+    assert_int_equal(db_case_iter_open(db, sel, fp, NULL, NULL, &it, &err), CR_OK);
     for (;;) {
         int has_row;
         const char *case_no, *court, *doc, *events;
@@ -209,7 +209,7 @@ static int mark_all(cr_db *db, enum db_case_select sel, const char *fp)
         /* One write transaction per case while the read stays open. */
         assert_int_equal(db_begin(db, &err), CR_OK);
         assert_int_equal(
-            db_eval_put_evaluation(db, run, case_no, changed, fp, "2024-06-30", "[]", &err), CR_OK);
+            db_eval_put_evaluation(db, run, case_no, changed, fp, "2024-06-30", 0, "[]", &err), CR_OK);
         assert_int_equal(db_commit(db, &err), CR_OK);
         n++;
     }
@@ -278,7 +278,7 @@ static void case_iteration_yields_events_in_time_order(void **state)
     fixture *fx = *state;
     db_case_iter *it;
     cr_err err;
-    assert_int_equal(db_case_iter_open(fx->db, DB_CASES_ALL, NULL, "粤0703", &it, &err), CR_OK);
+    assert_int_equal(db_case_iter_open(fx->db, DB_CASES_ALL, NULL, NULL, "粤0703", &it, &err), CR_OK);
     int has_row;
     const char *case_no, *court, *doc, *events;
     int64_t changed;
@@ -357,8 +357,8 @@ static void two_iterators_of_one_kind_coexist(void **state)
     fixture *fx = *state;
     db_case_iter *a, *b;
     cr_err err;
-    assert_int_equal(db_case_iter_open(fx->db, DB_CASES_ALL, NULL, NULL, &a, &err), CR_OK);
-    assert_int_equal(db_case_iter_open(fx->db, DB_CASES_ALL, NULL, "京", &b, &err), CR_OK);
+    assert_int_equal(db_case_iter_open(fx->db, DB_CASES_ALL, NULL, NULL, NULL, &a, &err), CR_OK);
+    assert_int_equal(db_case_iter_open(fx->db, DB_CASES_ALL, NULL, NULL, "京", &b, &err), CR_OK);
     int has_row;
     const char *case_no, *court, *doc, *events;
     int64_t changed;
@@ -394,9 +394,9 @@ static void put_evaluation_replaces_the_previous_one(void **state)
                          "\"status\":\"ok\",\"result\":{\"categories\":[\"群体性\"]},"
                          "\"reason\":null,\"duration_us\":9}]";
     assert_int_equal(
-        db_eval_put_evaluation(fx->db, run1, CASE1, 1, "fp-A", "2024-06-30", first, &err), CR_OK);
+        db_eval_put_evaluation(fx->db, run1, CASE1, 1, "fp-A", "2024-06-30", 0, first, &err), CR_OK);
     assert_int_equal(
-        db_eval_put_evaluation(fx->db, run2, CASE1, 1, "fp-B", "2024-07-31", second, &err), CR_OK);
+        db_eval_put_evaluation(fx->db, run2, CASE1, 1, "fp-B", "2024-07-31", 0, second, &err), CR_OK);
     /* One row per case, with the later run's values. */
     assert_int_equal(scalar(fx->db, "SELECT count(*) FROM evaluations"), 1);
     text_equal(fx->db,
@@ -407,17 +407,17 @@ static void put_evaluation_replaces_the_previous_one(void **state)
     assert_int_equal(scalar(fx->db, "SELECT evaluated_at IS NOT NULL FROM evaluations"), 1);
     /* Another case gets its own row. */
     assert_int_equal(
-        db_eval_put_evaluation(fx->db, run2, CASE2, 1, "fp-B", "2024-07-31", "[]", &err), CR_OK);
+        db_eval_put_evaluation(fx->db, run2, CASE2, 1, "fp-B", "2024-07-31", 0, "[]", &err), CR_OK);
     assert_int_equal(scalar(fx->db, "SELECT count(*) FROM evaluations"), 2);
     /* A case not in the database is refused by the schema, with the case
      * named; the stored rows are unchanged. */
     assert_int_equal(db_eval_put_evaluation(fx->db, run2, "(2024)粤0703民初999号", 1, "fp-B",
-                                            "2024-07-31", "[]", &err),
+                                            "2024-07-31", 0, "[]", &err),
                      CR_FAIL);
     assert_non_null(strstr(err.msg, "(2024)粤0703民初999号"));
     /* So is a missing fingerprint. */
     assert_int_equal(
-        db_eval_put_evaluation(fx->db, run2, CASE1, 1, NULL, "2024-07-31", first, &err), CR_FAIL);
+        db_eval_put_evaluation(fx->db, run2, CASE1, 1, NULL, "2024-07-31", 0, first, &err), CR_FAIL);
     assert_non_null(strstr(err.msg, CASE1));
     assert_int_equal(scalar(fx->db, "SELECT count(*) FROM evaluations"), 2);
     text_equal(fx->db,
@@ -688,7 +688,7 @@ static void explain_returns_case_events_results_alerts_failures(void **state)
                                          "attempt to index a nil value", &err),
                      CR_OK);
     assert_int_equal(
-        db_eval_put_evaluation(fx->db, run, CASE1, 1, "fp-A", "2024-06-30", results_json, &err),
+        db_eval_put_evaluation(fx->db, run, CASE1, 1, "fp-A", "2024-06-30", 0, results_json, &err),
         CR_OK);
 
     assert_int_equal(db_eval_explain(fx->db, "（2024）粤0703民初1号", &out, &err), CR_OK);
