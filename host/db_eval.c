@@ -23,6 +23,13 @@
  * b-tree first. */
 #define COURT_PREFIX_MATCHES "(?2 IS NULL OR (+c.court >= ?2 AND +c.court < ?2 || char(0x10FFFF)))"
 
+/* Cases are read a page at a time (keyset pagination on case_no), so no
+ * read transaction stays open for a whole evaluation: a long-lived reader
+ * would stop checkpoints from resetting the WAL, which then grows with every
+ * result written (gigabytes for a million cases). */
+#define PAGE " AND c.case_no > ?5 ORDER BY c.case_no LIMIT ?6"
+#define PAGE_ROWS 1000
+
 /* The events of case c, as a JSON array text in time order. The ORDER BY of
  * the inner subquery is honoured because SQLite does not flatten an ordered
  * subquery into an aggregate (tests/unit/test_db_eval.c checks it). */
@@ -58,7 +65,7 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_RUN_CLOSE] = "UPDATE eval_runs SET finished_at = ?2, summary = ?3 WHERE id = ?1",
     [S_RULE_SET] = "INSERT INTO rule_sets(sha256, name, scope, manifest, first_seen_at)"
                    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(sha256) DO NOTHING",
-    [S_CASES_ALL] = CASE_COLUMNS "WHERE " COURT_PREFIX_MATCHES " ORDER BY c.case_no",
+    [S_CASES_ALL] = CASE_COLUMNS "WHERE " COURT_PREFIX_MATCHES PAGE,
     [S_CASES_ONE] =
         CASE_COLUMNS "WHERE c.case_no IN (?1, ?3) AND " COURT_PREFIX_MATCHES " ORDER BY c.case_no",
     [S_CASES_CHANGED] =
@@ -66,8 +73,7 @@ static const char *const stmt_sql[S_COUNT] = {
                      " WHERE (v.case_no IS NULL OR v.evaluated_batch < c.changed_batch"
                      " OR (?1 IS NOT NULL AND v.rules_fingerprint <> ?1)"
                      " OR (?4 IS NOT NULL AND v.date_dependent AND v.as_of <> ?4)) AND "
-                     COURT_PREFIX_MATCHES
-                     " ORDER BY c.case_no",
+                     COURT_PREFIX_MATCHES PAGE,
     [S_PUT_EVALUATION] =
         "INSERT OR REPLACE INTO evaluations(case_no, run_id, as_of, rules_fingerprint,"
         " evaluated_batch, evaluated_at, date_dependent, results)"
@@ -115,6 +121,9 @@ struct db_case_iter {
     sqlite3_stmt *stmt;
     sqlite3_stmt **home; /* the cache slot it was borrowed from, or NULL (own statement) */
     int done;
+    int paged;         /* ALL and CHANGED: ?5 = last case_no read, ?6 = page size */
+    int rows_in_page;
+    char last[256];    /* the last case_no returned */
 };
 
 void db_eval_finalize(cr_db *db)
@@ -294,6 +303,11 @@ cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg,
         sqlite3_bind_text(it->stmt, 2, court_prefix, -1, SQLITE_TRANSIENT);
     if (sel == DB_CASES_CHANGED && as_of)
         sqlite3_bind_text(it->stmt, 4, as_of, -1, SQLITE_TRANSIENT);
+    if (sel != DB_CASES_ONE) {
+        it->paged = 1;
+        sqlite3_bind_text(it->stmt, 5, "", -1, SQLITE_STATIC);
+        sqlite3_bind_int(it->stmt, 6, PAGE_ROWS);
+    }
     if (sel == DB_CASES_ONE) {
         char *other = other_parentheses(arg);
         if (other)
@@ -311,6 +325,13 @@ cr_status db_case_iter_next(db_case_iter *it, int *has_row, const char **case_no
     if (it->done)
         return CR_OK;
     int rc = sqlite3_step(it->stmt);
+    if (rc == SQLITE_DONE && it->paged && it->rows_in_page == PAGE_ROWS) {
+        /* A full page: the next one starts after the last case read. */
+        sqlite3_reset(it->stmt); /* ends this page's read transaction */
+        sqlite3_bind_text(it->stmt, 5, it->last, -1, SQLITE_TRANSIENT);
+        it->rows_in_page = 0;
+        rc = sqlite3_step(it->stmt);
+    }
     if (rc == SQLITE_DONE) {
         it->done = 1;
         sqlite3_reset(it->stmt); /* ends the read transaction */
@@ -329,6 +350,13 @@ cr_status db_case_iter_next(db_case_iter *it, int *has_row, const char **case_no
     const char *events = (const char *)sqlite3_column_text(it->stmt, 3);
     *events_json = events ? events : "[]";
     *changed_batch = sqlite3_column_int64(it->stmt, 4);
+    if (it->paged) {
+        it->rows_in_page++;
+        if (snprintf(it->last, sizeof it->last, "%s", *case_no) >= (int)sizeof it->last) {
+            it->done = 1; /* cannot page past a key longer than the buffer */
+            return cr_errf(err, CR_FAIL, "case number too long to page: %.80s…", *case_no);
+        }
+    }
     return CR_OK;
 }
 

@@ -388,6 +388,10 @@ cr_status db_record_stats(cr_db *db, json_t **out, cr_err *err)
         {"cases_by_status", "SELECT status, count(*) FROM cases GROUP BY 1 ORDER BY 2 DESC"},
         {"cases_by_procedure", "SELECT procedure, count(*) FROM cases GROUP BY 1 ORDER BY 2 DESC"},
         {"events_by_type", "SELECT type, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC"},
+        {"open_alerts_by_code",
+         "SELECT code, count(*) FROM alerts WHERE status <> 'resolved' GROUP BY 1 ORDER BY 2 DESC"},
+        {"open_alerts_by_court",
+         "SELECT court, count(*) FROM alerts WHERE status <> 'resolved' GROUP BY 1 ORDER BY 1"},
     };
     int64_t counts[REC_TYPE_COUNT];
     cr_status st = db_record_counts(db, counts, err);

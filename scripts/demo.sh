@@ -1,5 +1,6 @@
 #!/bin/sh
-# `make demo`: a fresh database, the sample data loaded, and what was loaded.
+# `make demo`: a fresh database, the sample data loaded and evaluated, and
+# what came out.
 set -eu
 BIN=${1:-build/courtrules}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -7,6 +8,7 @@ OUT="$HERE/build/demo"
 mkdir -p "$OUT"
 DB="$OUT/demo.db"
 rm -f "$DB" "$DB-wal" "$DB-shm"
+AS_OF=2026-03-31
 
 echo "== courtrules demo: database $DB"
 "$BIN" --db "$DB" init
@@ -14,9 +16,23 @@ echo
 echo "== ingest examples/sample.jsonl"
 "$BIN" --db "$DB" ingest --no-progress "$HERE/examples/sample.jsonl"
 echo
-echo "== what was loaded"
+echo "== evaluate as of $AS_OF with the rule set in bench/rules (12 rules)"
+"$BIN" --db "$DB" --rules "$HERE/bench/rules" eval --as-of "$AS_OF" \
+    --calendar "$HERE/data/calendar/cn.json"
+echo
+echo "== what is stored"
 "$BIN" --db "$DB" stats
 echo
+echo "== the first open alerts"
+"$BIN" --db "$DB" alerts --status open --limit 8
+echo
+CASE=$("$BIN" --db "$DB" alerts --status open --limit 1 --json |
+    sed -n 's/.*"case_no": *"\([^"]*\)".*/\1/p' | head -n 1)
+if [ -n "$CASE" ]; then
+    echo "== why did it fire? courtrules explain '$CASE'"
+    "$BIN" --db "$DB" explain "$CASE"
+    echo
+fi
 echo "== audit trail"
 "$BIN" --db "$DB" audit verify
 "$BIN" --db "$DB" audit log

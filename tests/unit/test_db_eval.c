@@ -380,6 +380,59 @@ static void two_iterators_of_one_kind_coexist(void **state)
 
 /* ---- writing ---- */
 
+/* Reading is paged (1000 cases a page) so no read transaction spans a whole
+ * evaluation; pages must join up without losing or repeating a case, also
+ * when cases drop out of the "changed" selection as they are evaluated. */
+static void case_iteration_pages_through_many_cases(void **state)
+{
+    fixture *fx = *state;
+    enum { N = 2345 };
+    static char text[N][160];
+    static const char *lines[N + 1];
+    for (int i = 0; i < N; i++) {
+        snprintf(text[i], sizeof text[i],
+                 "{\"type\":\"case\",\"case_no\":\"(2025)粤0703民初%d号\","
+                 "\"filing_date\":\"2025-01-02\",\"status\":\"在办\"}",
+                 i + 1);
+        lines[i] = text[i];
+    }
+    lines[N] = NULL;
+    ingest(fx->db, lines);
+    int64_t total = scalar(fx->db, "SELECT count(*) FROM cases");
+    for (int changed = 0; changed < 2; changed++) {
+        db_case_iter *it;
+        cr_err err;
+        assert_int_equal(db_case_iter_open(fx->db, changed ? DB_CASES_CHANGED : DB_CASES_ALL,
+                                           changed ? "fp" : NULL, NULL, NULL, &it, &err),
+                         CR_OK);
+        int64_t run = changed ? open_run(fx->db) : 0, n = 0;
+        char last[256] = "";
+        for (;;) {
+            int has_row;
+            const char *case_no, *court, *doc, *events;
+            int64_t batch;
+            assert_int_equal(
+                db_case_iter_next(it, &has_row, &case_no, &court, &doc, &events, &batch, &err),
+                CR_OK);
+            if (!has_row)
+                break;
+            assert_true(strcmp(case_no, last) > 0); /* strictly increasing: no repeats */
+            snprintf(last, sizeof last, "%s", case_no);
+            n++;
+            if (changed) { /* evaluated cases leave the selection while it is read */
+                assert_int_equal(db_begin(fx->db, &err), CR_OK);
+                assert_int_equal(db_eval_put_evaluation(fx->db, run, case_no, batch, "fp",
+                                                        "2025-06-30", 0, "[]", &err),
+                                 CR_OK);
+                assert_int_equal(db_commit(fx->db, &err), CR_OK);
+            }
+        }
+        db_case_iter_close(it);
+        assert_int_equal(n, total);
+    }
+    assert_int_equal(scalar(fx->db, "SELECT count(*) FROM evaluations"), total);
+}
+
 static void put_evaluation_replaces_the_previous_one(void **state)
 {
     fixture *fx = *state;
@@ -760,6 +813,7 @@ int main(void)
         T(case_iteration_yields_events_in_time_order),
         T(changed_cases_follow_ingest_and_fingerprint),
         T(two_iterators_of_one_kind_coexist),
+        T(case_iteration_pages_through_many_cases),
         T(put_evaluation_replaces_the_previous_one),
         T(alert_with_the_same_dedup_key_is_repeated_not_duplicated),
         T(stale_alert_is_resolved_and_reopens_when_it_fires_again),

@@ -1,0 +1,206 @@
+#!/bin/sh
+# bench/eval.sh BUILD_DIR [N] -- evaluation throughput end to end, memory,
+# the bare limit (bench/eval_bare.c) and incremental evaluation (--changed).
+#
+# Generates N cases (default 1,000,000) with `gen --seed 7`, initialises a
+# database and ingests them (reported, not benchmarked), then times
+# `courtrules eval --as-of 2026-03-31` with the rule set bench/rules/bench
+# (12 rules), runs eval_bare over the same file and rules, re-ingests 1% of
+# the cases with a changed field and times `courtrules eval --changed`. It
+# prints cases/s, peak RSS, the ratio eval/bare and the --changed time as a
+# share of the full run against the goals. A figure that misses its goal
+# prints a "GOAL MISSED" line and does not fail the script; a command that
+# fails does (exit 1). Needs about 1 GB of temporary space per million cases
+# for the input plus up to 11 GB for the database and its write-ahead log
+# while eval runs (TMPDIR decides where).
+set -u
+
+BUILD=${1:?usage: bench/eval.sh BUILD_DIR [N]}
+N=${2:-1000000}
+CR=$BUILD/courtrules
+GEN=$BUILD/gen
+BARE=$BUILD/eval_bare
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+RULES=$SRC/bench/rules
+AS_OF=2026-03-31
+# The holiday calendar `courtrules eval` and eval_bare both load (unless the
+# caller chose one); without it workdays are Monday to Friday.
+if [ -z "${COURTRULES_CALENDAR:-}" ] && [ -r "$SRC/data/calendar/cn.json" ]; then
+    COURTRULES_CALENDAR=$SRC/data/calendar/cn.json
+    export COURTRULES_CALENDAR
+fi
+RATE_GOAL=50000      # cases/s end to end: read, evaluate, persist
+RATIO_GOAL=0.25      # of the bare limit (same rules, pre-built tables, nothing stored)
+RSS_GOAL_MB=300      # peak resident memory of `courtrules eval`
+CHANGED_GOAL_PCT=3   # `eval --changed` after touching 1% of cases, % of the full run
+
+for exe in "$CR" "$GEN" "$BARE"; do
+    if [ ! -x "$exe" ]; then
+        echo "eval.sh: $exe is not built (cmake --build $BUILD)" >&2
+        exit 2
+    fi
+done
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/courtrules-bench.XXXXXX") || exit 1
+trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
+DB=$TMP/eval.db
+FAILED=0
+
+uptime_s() { awk '{ print $1 }' /proc/uptime; }
+
+# measure NAME CMD...: runs CMD with output in $TMP/NAME.out and .err; sets
+# SECS (wall clock), PEAK_KB (peak RSS) and STATUS. Peak RSS comes from GNU
+# time (Debian package `time`); without it, from polling VmHWM in /proc,
+# which can miss the last tenth of a second.
+measure() {
+    name=$1
+    shift
+    t0=$(uptime_s)
+    if /usr/bin/time -v true >/dev/null 2>&1; then
+        /usr/bin/time -v -o "$TMP/$name.time" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+        STATUS=$?
+        PEAK_KB=$(awk -F': *' '/Maximum resident set size/ { print $2 }' "$TMP/$name.time")
+    else
+        "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+        pid=$!
+        PEAK_KB=0
+        while [ -r "/proc/$pid/status" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; do
+            hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+            if [ -n "$hwm" ] && [ "$hwm" -gt "$PEAK_KB" ]; then PEAK_KB=$hwm; fi
+            sleep 0.1
+        done
+        wait "$pid"
+        STATUS=$?
+    fi
+    t1=$(uptime_s)
+    SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+    PEAK_KB=${PEAK_KB:-0}
+}
+
+# rate COUNT SECONDS
+rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# evaluated NAME: the case count of an "evaluated N cases ..." line.
+evaluated() { awk '/^evaluated [0-9]+ cases/ { print $2; exit }' "$TMP/$1.out"; }
+
+show_failure() {
+    echo "FAILED: $1 exited with status $STATUS"
+    sed 's/^/    | /' "$TMP/$2.err" "$TMP/$2.out" | tail -20
+    FAILED=1
+}
+
+# goal OK_CONDITION TEXT_OK TEXT_MISSED: awk condition over no input.
+goal() {
+    if awk "BEGIN { exit !($1) }"; then echo "$2 ok"; else echo "GOAL MISSED: $3"; fi
+}
+
+if ! /usr/bin/time -v true >/dev/null 2>&1; then
+    echo "note: GNU time not found (Debian package \`time\`); peak RSS is polled from /proc"
+fi
+echo "== eval benchmark: $N cases, rules $RULES, as of $AS_OF"
+measure gen "$GEN" --seed 7 --cases "$N" --out "$TMP/cases.jsonl"
+if [ "$STATUS" != 0 ]; then
+    show_failure gen gen
+    exit 1
+fi
+echo "gen:               $(wc -c <"$TMP/cases.jsonl" | awk '{ printf "%.0f MB", $1 / 1048576 }'), $(wc -l <"$TMP/cases.jsonl") lines in $SECS s"
+
+if ! "$CR" --db "$DB" init >"$TMP/init.out" 2>&1; then
+    echo "FAILED: courtrules init"
+    sed 's/^/    | /' "$TMP/init.out"
+    exit 1
+fi
+measure ingest "$CR" --db "$DB" ingest "$TMP/cases.jsonl"
+if [ "$STATUS" != 0 ]; then
+    show_failure "courtrules ingest" ingest
+    exit 1
+fi
+echo "ingest (setup):    $N cases in $SECS s, peak RSS $(mb "$PEAK_KB") MB (not a goal here)"
+
+# The full run: every case, every rule, results and alerts stored.
+EVAL_RATE=
+measure eval "$CR" --db "$DB" --rules "$RULES" eval --as-of "$AS_OF"
+if [ "$STATUS" != 0 ]; then
+    show_failure "courtrules eval" eval
+else
+    EVAL_SECS=$SECS
+    EVAL_MB=$(mb "$PEAK_KB")
+    EVAL_RATE=$(rate "$N" "$SECS")
+    echo "courtrules eval:   $N cases in $SECS s = $EVAL_RATE cases/s, peak RSS $EVAL_MB MB"
+    sed 's/^ */                   /' "$TMP/eval.out"
+    n=$(evaluated eval)
+    if [ -n "$n" ] && [ "$n" != "$N" ]; then
+        echo "FAILED: eval reports ${n:-no count of} evaluated cases, expected $N"
+        FAILED=1
+    fi
+fi
+
+# The bare limit: same rules, same cases, plain tables in one lua_State.
+BARE_RATE=
+measure bare "$BARE" "$RULES/bench" "$TMP/cases.jsonl" --as-of "$AS_OF"
+if [ "$STATUS" != 0 ]; then
+    show_failure eval_bare bare
+else
+    BARE_RATE=$(awk '/^bare: [0-9]+ cases in/ { print $(NF - 1); exit }' "$TMP/bare.out")
+    sed 's/^bare: /eval_bare:         /' "$TMP/bare.out"
+    echo "                   (eval_bare process: $SECS s, peak RSS $(mb "$PEAK_KB") MB)"
+fi
+
+# Touch 1% of the cases: every 100th case line again, with an `extra` member
+# added (a line that already has one passes the turn to the next case line).
+CHANGED_SECS=
+awk '
+    /"type":"case"/ {
+        if (++n % 100 == 0) due = 1
+        if (due && index($0, "\"extra\":") == 0) {
+            sub(/"type":"case",/, "\"type\":\"case\",\"extra\":{\"bench_touched\":true},")
+            print
+            due = 0
+        }
+    }' "$TMP/cases.jsonl" >"$TMP/touch.jsonl"
+TOUCHED=$(wc -l <"$TMP/touch.jsonl" | tr -d ' ')
+measure touch "$CR" --db "$DB" ingest "$TMP/touch.jsonl"
+if [ "$STATUS" != 0 ]; then
+    show_failure "courtrules ingest (touch 1%)" touch
+elif [ -n "$EVAL_RATE" ]; then
+    measure changed "$CR" --db "$DB" --rules "$RULES" eval --as-of "$AS_OF" --changed
+    if [ "$STATUS" != 0 ]; then
+        show_failure "courtrules eval --changed" changed
+    else
+        CHANGED_SECS=$SECS
+        n=$(evaluated changed)
+        CHANGED_PCT=$(awk -v a="$CHANGED_SECS" -v b="$EVAL_SECS" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }')
+        echo "eval --changed:    ${n:-?} cases (touched $TOUCHED) in $CHANGED_SECS s = $CHANGED_PCT% of the full run, peak RSS $(mb "$PEAK_KB") MB"
+        if [ -n "$n" ] && [ "$n" != "$TOUCHED" ]; then
+            echo "FAILED: eval --changed evaluated ${n:-no count of} cases, expected $TOUCHED"
+            FAILED=1
+        fi
+    fi
+fi
+
+echo "== goals"
+if [ -n "$EVAL_RATE" ]; then
+    goal "$EVAL_RATE >= $RATE_GOAL" "eval end to end: $EVAL_RATE cases/s (goal >= $RATE_GOAL)" \
+        "eval end to end $EVAL_RATE cases/s < $RATE_GOAL"
+    goal "$EVAL_MB < $RSS_GOAL_MB" "peak RSS: $EVAL_MB MB (goal < $RSS_GOAL_MB MB)" \
+        "peak RSS $EVAL_MB MB >= $RSS_GOAL_MB MB"
+else
+    echo "GOAL MISSED: eval cases/s and peak RSS not measured"
+fi
+if [ -n "$EVAL_RATE" ] && [ -n "$BARE_RATE" ] && [ "$BARE_RATE" -gt 0 ]; then
+    RATIO=$(awk -v a="$EVAL_RATE" -v b="$BARE_RATE" 'BEGIN { printf "%.3f", a / b }')
+    goal "$RATIO >= $RATIO_GOAL" "ratio eval/bare: $RATIO (goal >= $RATIO_GOAL)" \
+        "ratio eval/bare $RATIO < $RATIO_GOAL"
+else
+    echo "GOAL MISSED: ratio eval/bare not measured"
+fi
+if [ -n "$CHANGED_SECS" ]; then
+    goal "$CHANGED_PCT < $CHANGED_GOAL_PCT" \
+        "eval --changed after touching 1%: $CHANGED_PCT% of the full run (goal < $CHANGED_GOAL_PCT%)" \
+        "eval --changed after touching 1% takes $CHANGED_PCT% of the full run >= $CHANGED_GOAL_PCT%"
+else
+    echo "GOAL MISSED: eval --changed not measured"
+fi
+exit "$FAILED"
