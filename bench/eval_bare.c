@@ -29,7 +29,7 @@
  * ctx has the documented fields with the documented semantics and no more
  * work than that: as_of, params (a plain table from ruleset.json), alert
  * (checks it got a table, counts), log (does nothing), date.* over
- * host/dates.h with the argument checks of host/luaapi.c, and the workday
+ * host/luaapi.c's own functions (luaapi_date_functions), and the workday
  * and excluded-period functions of date.* from host/luaapi_calendar.h over
  * the same calendar `courtrules eval` would load (--calendar FILE, else
  * $COURTRULES_CALENDAR, else ./data/calendar/cn.json if readable, else
@@ -51,6 +51,7 @@
 #include "calendar.h"
 #include "dates.h"
 #include "luajson.h"
+#include "luaapi.h"
 #include "luaapi_calendar.h"
 #include "record.h"
 
@@ -93,72 +94,6 @@ static int ctx_log(lua_State *L)
     return 0;
 }
 
-static cr_date check_date(lua_State *L, int arg)
-{
-    const char *s = luaL_checkstring(L, arg);
-    cr_date d;
-    char why[128];
-    if (date_parse(s, &d, why, sizeof why) != 0)
-        luaL_argerror(L, arg, why);
-    return d;
-}
-
-static int push_date(lua_State *L, cr_date d)
-{
-    char buf[11];
-    date_format(d, buf);
-    lua_pushstring(L, buf);
-    return 1;
-}
-
-static int date_days_between(lua_State *L)
-{
-    cr_date a = check_date(L, 1), b = check_date(L, 2);
-    lua_pushinteger(L, date_to_days(b) - date_to_days(a));
-    return 1;
-}
-
-static int date_add_days_l(lua_State *L)
-{
-    cr_date d = check_date(L, 1);
-    lua_Integer n = luaL_checkinteger(L, 2);
-    luaL_argcheck(L, n > -200000 && n < 200000, 2, "too many days");
-    cr_date r = date_add_days(d, (int)n);
-    luaL_argcheck(L, r.y >= 1900 && r.y <= 2199, 2, "result outside 1900..2199");
-    return push_date(L, r);
-}
-
-static int date_add_months_l(lua_State *L)
-{
-    cr_date d = check_date(L, 1);
-    lua_Integer n = luaL_checkinteger(L, 2);
-    luaL_argcheck(L, n > -2400 && n < 2400, 2, "too many months");
-    cr_date r = date_add_months(d, (int)n);
-    luaL_argcheck(L, r.y >= 1900 && r.y <= 2199, 2, "result outside 1900..2199");
-    return push_date(L, r);
-}
-
-static int date_weekday_l(lua_State *L)
-{
-    lua_pushinteger(L, date_weekday(check_date(L, 1)));
-    return 1;
-}
-
-static int date_valid_l(lua_State *L)
-{
-    cr_date d;
-    lua_pushboolean(L, date_parse(luaL_checkstring(L, 1), &d, NULL, 0) == 0);
-    return 1;
-}
-
-static const luaL_Reg date_functions[] = {
-    {"days_between", date_days_between},
-    {"add_days", date_add_days_l},
-    {"add_months", date_add_months_l},
-    {"weekday", date_weekday_l},
-    {"valid", date_valid_l},
-    {NULL, NULL},
-};
 
 /* Pushes ctx; params is the manifest's "params" object (may be NULL), cal
  * the calendar (may be NULL) and must outlive the state. */
@@ -182,7 +117,8 @@ static int push_ctx(bare *b, const char *as_of, const json_t *params, const cale
     lua_setfield(L, -2, "alert");
     lua_pushcfunction(L, ctx_log);
     lua_setfield(L, -2, "log");
-    luaL_newlib(L, date_functions);
+    lua_newtable(L);
+    luaL_setfuncs(L, luaapi_date_functions, 0);
     lua_pushlightuserdata(L, (void *)cal);
     luaL_setfuncs(L, luaapi_calendar_functions, 1);
     lua_setfield(L, -2, "date");

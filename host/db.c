@@ -210,6 +210,39 @@ cr_status db_sqlerr(cr_db *db, cr_err *err, const char *what)
     return cr_errf(err, CR_FAIL, "%s: %s: %s", db->path, what, sqlite3_errmsg(db->sql));
 }
 
+sqlite3_stmt *db_stmt(cr_db *db, sqlite3_stmt **slot, const char *sql, cr_err *err)
+{
+    if (*slot) {
+        sqlite3_reset(*slot);
+        sqlite3_clear_bindings(*slot);
+        return *slot;
+    }
+    if (sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK) {
+        db_sqlerr(db, err, "prepare");
+        *slot = NULL;
+    }
+    return *slot;
+}
+
+void db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, i);
+}
+
+cr_status db_step_done(cr_db *db, sqlite3_stmt *st, const char *what, cr_err *err)
+{
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    cr_status result = rc == SQLITE_DONE ? CR_OK : db_sqlerr(db, err, what);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return result;
+}
+
 cr_status db_exec(cr_db *db, const char *sql, cr_err *err)
 {
     char *msg = NULL;

@@ -150,41 +150,12 @@ static sqlite3_stmt **stmt_slot(cr_db *db, enum eval_stmt id, cr_err *err)
 static sqlite3_stmt *stmt_get(cr_db *db, enum eval_stmt id, cr_err *err)
 {
     sqlite3_stmt **slot = stmt_slot(db, id, err);
-    if (!slot)
-        return NULL;
-    if (*slot) {
-        sqlite3_reset(*slot);
-        sqlite3_clear_bindings(*slot);
-        return *slot;
-    }
-    if (sqlite3_prepare_v3(db->sql, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) !=
-        SQLITE_OK) {
-        db_sqlerr(db, err, "evaluation store: prepare");
-        *slot = NULL;
-    }
-    return *slot;
+    return slot ? db_stmt(db, slot, stmt_sql[id], err) : NULL;
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
 
 /* Steps a statement to its end, then resets it and drops its (borrowed)
  * bindings. */
-static cr_status finish(cr_db *db, sqlite3_stmt *st, const char *what, cr_err *err)
-{
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        ;
-    cr_status result = rc == SQLITE_DONE ? CR_OK : db_sqlerr(db, err, what);
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return result;
-}
 
 /* ---- runs and rule sets ---- */
 
@@ -196,10 +167,10 @@ cr_status db_eval_run_open(cr_db *db, const char *as_of, const char *scope, int6
         return CR_FAIL;
     char now[26];
     db_now(now);
-    bind_text(st, 1, as_of);
-    bind_text(st, 2, scope);
-    bind_text(st, 3, now);
-    cr_status result = finish(db, st, "opening an evaluation run", err);
+    db_bind_text(st, 1, as_of);
+    db_bind_text(st, 2, scope);
+    db_bind_text(st, 3, now);
+    cr_status result = db_step_done(db, st, "opening an evaluation run", err);
     if (result == CR_OK)
         *run_id = sqlite3_last_insert_rowid(db->sql);
     return result;
@@ -213,9 +184,9 @@ cr_status db_eval_run_close(cr_db *db, int64_t run_id, const char *summary_json,
     char now[26];
     db_now(now);
     sqlite3_bind_int64(st, 1, run_id);
-    bind_text(st, 2, now);
-    bind_text(st, 3, summary_json);
-    return finish(db, st, "closing an evaluation run", err);
+    db_bind_text(st, 2, now);
+    db_bind_text(st, 3, summary_json);
+    return db_step_done(db, st, "closing an evaluation run", err);
 }
 
 cr_status db_eval_rule_set(cr_db *db, const char *sha256, const char *name, const char *scope,
@@ -226,12 +197,12 @@ cr_status db_eval_rule_set(cr_db *db, const char *sha256, const char *name, cons
         return CR_FAIL;
     char now[26];
     db_now(now);
-    bind_text(st, 1, sha256);
-    bind_text(st, 2, name);
-    bind_text(st, 3, scope);
-    bind_text(st, 4, manifest_json ? manifest_json : "{}");
-    bind_text(st, 5, now);
-    cr_status result = finish(db, st, "recording a rule set", err);
+    db_bind_text(st, 1, sha256);
+    db_bind_text(st, 2, name);
+    db_bind_text(st, 3, scope);
+    db_bind_text(st, 4, manifest_json ? manifest_json : "{}");
+    db_bind_text(st, 5, now);
+    cr_status result = db_step_done(db, st, "recording a rule set", err);
     if (is_new)
         *is_new = result == CR_OK && sqlite3_changes(db->sql) > 0;
     return result;
@@ -385,15 +356,15 @@ cr_status db_eval_put_evaluation(cr_db *db, int64_t run_id, const char *case_no,
         return CR_FAIL;
     char now[26];
     db_now(now);
-    bind_text(st, 1, case_no);
+    db_bind_text(st, 1, case_no);
     sqlite3_bind_int64(st, 2, run_id);
-    bind_text(st, 3, as_of);
-    bind_text(st, 4, rules_fingerprint);
+    db_bind_text(st, 3, as_of);
+    db_bind_text(st, 4, rules_fingerprint);
     sqlite3_bind_int64(st, 5, changed_batch);
-    bind_text(st, 6, now);
+    db_bind_text(st, 6, now);
     sqlite3_bind_int(st, 7, date_dependent != 0);
-    bind_text(st, 8, results_json);
-    cr_status result = finish(db, st, "storing an evaluation", err);
+    db_bind_text(st, 8, results_json);
+    cr_status result = db_step_done(db, st, "storing an evaluation", err);
     if (result != CR_OK)
         cr_err_prefix(err, "case %s", case_no);
     return result;
@@ -405,7 +376,7 @@ cr_status db_eval_put_alert(cr_db *db, int64_t run_id, const db_alert *a, db_ale
     sqlite3_stmt *look = stmt_get(db, S_ALERT_LOOKUP, err);
     if (!look)
         return CR_FAIL;
-    bind_text(look, 1, a->dedup_key);
+    db_bind_text(look, 1, a->dedup_key);
     int rc = sqlite3_step(look);
     int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(look, 0) : 0;
     const char *old_status = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(look, 1) : NULL;
@@ -425,7 +396,7 @@ cr_status db_eval_put_alert(cr_db *db, int64_t run_id, const db_alert *a, db_ale
         const char *text[] = {a->rule_version, a->rule_set_sha, a->severity, a->message,
                               a->basis,        a->data_json,    a->as_of,    now};
         for (int i = 0; i < 8; i++)
-            bind_text(st, i + 2, text[i]);
+            db_bind_text(st, i + 2, text[i]);
         sqlite3_bind_int64(st, 10, run_id);
     } else {
         const char *text[] = {a->dedup_key,    a->rule_set, a->rule,     a->rule_version,
@@ -433,10 +404,10 @@ cr_status db_eval_put_alert(cr_db *db, int64_t run_id, const db_alert *a, db_ale
                               a->case_no,      a->message,  a->basis,    a->data_json,
                               a->as_of,        now};
         for (int i = 0; i < 14; i++)
-            bind_text(st, i + 1, text[i]);
+            db_bind_text(st, i + 1, text[i]);
         sqlite3_bind_int64(st, 15, run_id);
     }
-    cr_status result = finish(db, st, id ? "refreshing an alert" : "creating an alert", err);
+    cr_status result = db_step_done(db, st, id ? "refreshing an alert" : "creating an alert", err);
     if (result != CR_OK) {
         cr_err_prefix(err, "alert %s", a->dedup_key ? a->dedup_key : "(no dedup key)");
         return result;
@@ -455,11 +426,11 @@ cr_status db_eval_resolve_stale(cr_db *db, int64_t run_id, const char *case_no,
         return CR_FAIL;
     char now[26];
     db_now(now);
-    bind_text(st, 1, case_no);
+    db_bind_text(st, 1, case_no);
     sqlite3_bind_int64(st, 2, run_id);
-    bind_text(st, 3, kept_rules_json);
-    bind_text(st, 4, now);
-    cr_status result = finish(db, st, "resolving alerts", err);
+    db_bind_text(st, 3, kept_rules_json);
+    db_bind_text(st, 4, now);
+    cr_status result = db_step_done(db, st, "resolving alerts", err);
     if (resolved)
         *resolved = result == CR_OK ? sqlite3_changes64(db->sql) : 0;
     return result;
@@ -493,13 +464,13 @@ cr_status db_eval_put_failure(cr_db *db, int64_t run_id, const char *rule_set, c
     char now[26];
     db_now(now);
     sqlite3_bind_int64(st, 1, run_id);
-    bind_text(st, 2, rule_set);
-    bind_text(st, 3, rule);
-    bind_text(st, 4, case_no);
-    bind_text(st, 5, kind);
-    bind_text(st, 6, reason ? reason : "");
-    bind_text(st, 7, now);
-    return finish(db, st, "recording a failure", err);
+    db_bind_text(st, 2, rule_set);
+    db_bind_text(st, 3, rule);
+    db_bind_text(st, 4, case_no);
+    db_bind_text(st, 5, kind);
+    db_bind_text(st, 6, reason ? reason : "");
+    db_bind_text(st, 7, now);
+    return db_step_done(db, st, "recording a failure", err);
 }
 
 cr_status db_eval_rule_health(cr_db *db, const char *rule_set, const char *rule, int ok,
@@ -510,11 +481,11 @@ cr_status db_eval_rule_health(cr_db *db, const char *rule_set, const char *rule,
     sqlite3_stmt *st = stmt_get(db, ok ? S_HEALTH_OK : S_HEALTH_FAIL, err);
     if (!st)
         return CR_FAIL;
-    bind_text(st, 1, rule_set);
-    bind_text(st, 2, rule);
+    db_bind_text(st, 1, rule_set);
+    db_bind_text(st, 2, rule);
     if (ok)
-        return finish(db, st, "rule health", err);
-    bind_text(st, 3, reason ? reason : "");
+        return db_step_done(db, st, "rule health", err);
+    db_bind_text(st, 3, reason ? reason : "");
     if (sqlite3_step(st) != SQLITE_ROW) { /* RETURNING yields the row it wrote */
         cr_status failed = db_sqlerr(db, err, "rule health");
         sqlite3_reset(st);
@@ -524,7 +495,7 @@ cr_status db_eval_rule_health(cr_db *db, const char *rule_set, const char *rule,
     /* Tested in C: SQLite 3.40 answers `quarantined_at IS NOT NULL` in this
      * RETURNING clause with 1 even for a NULL column. */
     int already = sqlite3_column_type(st, 1) != SQLITE_NULL;
-    cr_status result = finish(db, st, "rule health", err);
+    cr_status result = db_step_done(db, st, "rule health", err);
     if (result != CR_OK || already || threshold < 1 || failures < threshold)
         return result;
 
@@ -534,11 +505,11 @@ cr_status db_eval_rule_health(cr_db *db, const char *rule_set, const char *rule,
     db_now(now);
     snprintf(why, sizeof why, "quarantined after %lld consecutive failures; last: %s",
              (long long)failures, reason ? reason : "");
-    bind_text(st, 1, rule_set);
-    bind_text(st, 2, rule);
-    bind_text(st, 3, now);
+    db_bind_text(st, 1, rule_set);
+    db_bind_text(st, 2, rule);
+    db_bind_text(st, 3, now);
     sqlite3_bind_text(st, 4, why, -1, SQLITE_TRANSIENT);
-    result = finish(db, st, "quarantining a rule", err);
+    result = db_step_done(db, st, "quarantining a rule", err);
     if (result == CR_OK && quarantined)
         *quarantined = 1;
     return result;
@@ -550,8 +521,8 @@ int db_eval_is_quarantined(cr_db *db, const char *rule_set, const char *rule, ch
     sqlite3_stmt *st = stmt_get(db, S_QUARANTINED, err);
     if (!st)
         return -1;
-    bind_text(st, 1, rule_set);
-    bind_text(st, 2, rule);
+    db_bind_text(st, 1, rule_set);
+    db_bind_text(st, 2, rule);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && reason && reason_len) {
         const char *why = (const char *)sqlite3_column_text(st, 0);
@@ -572,9 +543,9 @@ cr_status db_eval_release(cr_db *db, const char *rule_set, const char *rule, int
     sqlite3_stmt *st = stmt_get(db, S_RELEASE, err);
     if (!st)
         return CR_FAIL;
-    bind_text(st, 1, rule_set);
-    bind_text(st, 2, rule);
-    cr_status result = finish(db, st, "releasing a quarantined rule", err);
+    db_bind_text(st, 1, rule_set);
+    db_bind_text(st, 2, rule);
+    cr_status result = db_step_done(db, st, "releasing a quarantined rule", err);
     if (released)
         *released = result == CR_OK && sqlite3_changes64(db->sql) > 0;
     return result;
@@ -689,21 +660,21 @@ cr_status db_eval_alerts(cr_db *db, const db_alert_filter *filter, json_t **out,
     if (sqlite3_prepare_v2(db->sql, alerts_sql, -1, &st, NULL) != SQLITE_OK)
         return db_sqlerr(db, err, "listing alerts: prepare");
     if (filter->court_prefix && *filter->court_prefix)
-        bind_text(st, 1, filter->court_prefix);
+        db_bind_text(st, 1, filter->court_prefix);
     const char *code = filter->code;
     size_t code_len = code ? strlen(code) : 0;
     if (code_len && code[code_len - 1] == '*') {
         if (code_len > 1) /* "*" alone matches every code */
             sqlite3_bind_text(st, 3, code, (int)code_len - 1, SQLITE_STATIC);
     } else if (code_len) {
-        bind_text(st, 2, code);
+        db_bind_text(st, 2, code);
     }
     if (filter->status && *filter->status)
-        bind_text(st, 4, filter->status);
+        db_bind_text(st, 4, filter->status);
     if (filter->since && *filter->since)
-        bind_text(st, 5, filter->since);
+        db_bind_text(st, 5, filter->since);
     if (filter->case_no && *filter->case_no) {
-        bind_text(st, 6, filter->case_no);
+        db_bind_text(st, 6, filter->case_no);
         char *other = other_parentheses(filter->case_no);
         if (other)
             sqlite3_bind_text(st, 8, other, -1, free);
@@ -734,7 +705,7 @@ static cr_status case_rows(cr_db *db, const char *sql, const char *case_no,
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
         return db_sqlerr(db, err, "explain: prepare");
-    bind_text(st, 1, case_no);
+    db_bind_text(st, 1, case_no);
     json_t *array = json_array();
     json_object_set_new(obj, key, array);
     cr_status result = rows_into(db, st, names, n, array, err);
@@ -755,7 +726,7 @@ static cr_status explain_case(cr_db *db, const char *case_no, json_t *out, json_
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
         return db_sqlerr(db, err, "explain: prepare");
-    bind_text(st, 1, case_no);
+    db_bind_text(st, 1, case_no);
     char *other = other_parentheses(case_no);
     if (other)
         sqlite3_bind_text(st, 2, other, -1, free);
@@ -802,7 +773,7 @@ static cr_status explain_events(cr_db *db, const char *case_no, json_t *events, 
     if (sqlite3_prepare_v2(db->sql, "SELECT doc FROM events WHERE case_no = ?1 ORDER BY at, id", -1,
                            &st, NULL) != SQLITE_OK)
         return db_sqlerr(db, err, "explain: prepare");
-    bind_text(st, 1, case_no);
+    db_bind_text(st, 1, case_no);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(events, column_json(st, 0));

@@ -22,6 +22,15 @@ struct cr_db {
 };
 
 cr_status db_exec(cr_db *db, const char *sql, cr_err *err);
+
+/* A cached statement: prepared (persistent) on first use into *slot, reset
+ * with bindings cleared on every later use. NULL with err set on failure. */
+sqlite3_stmt *db_stmt(cr_db *db, sqlite3_stmt **slot, const char *sql, cr_err *err);
+/* Binds s (not copied: it must outlive the step), or NULL as SQL NULL. */
+void db_bind_text(sqlite3_stmt *st, int i, const char *s);
+/* Steps a statement to completion (rows are ignored), then resets it and
+ * clears its bindings. CR_FAIL naming `what` on error. */
+cr_status db_step_done(cr_db *db, sqlite3_stmt *st, const char *what, cr_err *err);
 cr_status db_sqlerr(cr_db *db, cr_err *err, const char *what);
 
 /* Each file finalizes its own prepared statements on close. */

@@ -88,23 +88,6 @@ void db_records_finalize(cr_db *db)
     db->records = NULL;
 }
 
-/* Prepares (once) and resets a cached statement. */
-static sqlite3_stmt *stmt(cr_db *db, sqlite3_stmt **slot, const char *text, cr_err *err)
-{
-    if (!*slot) {
-        if (sqlite3_prepare_v3(db->sql, text, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL) !=
-            SQLITE_OK) {
-            db_sqlerr(db, err, "prepare");
-            *slot = NULL;
-            return NULL;
-        }
-    } else {
-        sqlite3_reset(*slot);
-        sqlite3_clear_bindings(*slot);
-    }
-    return *slot;
-}
-
 static struct db_records_stmts *stmts(cr_db *db, cr_err *err)
 {
     if (!db->records && !(db->records = calloc(1, sizeof *db->records)))
@@ -115,40 +98,22 @@ static struct db_records_stmts *stmts(cr_db *db, cr_err *err)
 static sqlite3_stmt *op_stmt(cr_db *db, record_type t, enum stmt_op op, cr_err *err)
 {
     struct db_records_stmts *s = stmts(db, err);
-    return s ? stmt(db, &s->op[t][op], sql[t][op], err) : NULL;
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-/* Runs a statement that returns no rows. */
-static cr_status run(cr_db *db, sqlite3_stmt *st, const char *what, cr_err *err)
-{
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return cr_errf(err, CR_FAIL, "%s: %s: %s", db->path, what, sqlite3_errmsg(db->sql));
-    return CR_OK;
+    return s ? db_stmt(db, &s->op[t][op], sql[t][op], err) : NULL;
 }
 
 cr_status db_batch_open(cr_db *db, const char *source, int64_t *batch_id, cr_err *err)
 {
     struct db_records_stmts *s = stmts(db, err);
-    sqlite3_stmt *st = s ? stmt(db, &s->batch_open,
+    sqlite3_stmt *st = s ? db_stmt(db, &s->batch_open,
                                 "INSERT INTO batches(source, started_at) VALUES (?1, ?2)", err)
                          : NULL;
     if (!st)
         return CR_FAIL;
     char now[26];
     db_now(now);
-    bind_text(st, 1, source);
-    bind_text(st, 2, now);
-    cr_status rc = run(db, st, "open batch", err);
+    db_bind_text(st, 1, source);
+    db_bind_text(st, 2, now);
+    cr_status rc = db_step_done(db, st, "open batch", err);
     if (rc == CR_OK)
         *batch_id = sqlite3_last_insert_rowid(db->sql);
     return rc;
@@ -158,7 +123,7 @@ cr_status db_batch_close(cr_db *db, int64_t batch_id, const char *summary_json, 
 {
     struct db_records_stmts *s = stmts(db, err);
     sqlite3_stmt *st =
-        s ? stmt(db, &s->batch_close,
+        s ? db_stmt(db, &s->batch_close,
                  "UPDATE batches SET finished_at = ?2, summary = ?3 WHERE id = ?1", err)
           : NULL;
     if (!st)
@@ -166,59 +131,59 @@ cr_status db_batch_close(cr_db *db, int64_t batch_id, const char *summary_json, 
     char now[26];
     db_now(now);
     sqlite3_bind_int64(st, 1, batch_id);
-    bind_text(st, 2, now);
-    bind_text(st, 3, summary_json);
-    return run(db, st, "close batch", err);
+    db_bind_text(st, 2, now);
+    db_bind_text(st, 3, summary_json);
+    return db_step_done(db, st, "close batch", err);
 }
 
 /* Binds the insert/update columns of rec; returns the index of the batch_id
  * parameter. */
 static int bind_columns(sqlite3_stmt *st, const record *rec, const char *doc, char **roles_text)
 {
-    bind_text(st, 1, rec->key);
+    db_bind_text(st, 1, rec->key);
     switch (rec->type) {
     case REC_COURT:
-        bind_text(st, 2, rec->u.court.name);
-        bind_text(st, 3, rec->u.court.level);
-        bind_text(st, 4, rec->u.court.parent);
-        bind_text(st, 5, doc);
+        db_bind_text(st, 2, rec->u.court.name);
+        db_bind_text(st, 3, rec->u.court.level);
+        db_bind_text(st, 4, rec->u.court.parent);
+        db_bind_text(st, 5, doc);
         return 6;
     case REC_PERSON:
         *roles_text = json_dumps(rec->u.person.roles, JSON_COMPACT);
-        bind_text(st, 2, rec->u.person.court);
-        bind_text(st, 3, rec->u.person.name);
-        bind_text(st, 4, *roles_text);
-        bind_text(st, 5, rec->u.person.division);
-        bind_text(st, 6, rec->u.person.team);
+        db_bind_text(st, 2, rec->u.person.court);
+        db_bind_text(st, 3, rec->u.person.name);
+        db_bind_text(st, 4, *roles_text);
+        db_bind_text(st, 5, rec->u.person.division);
+        db_bind_text(st, 6, rec->u.person.team);
         sqlite3_bind_int(st, 7, rec->u.person.in_quota);
-        bind_text(st, 8, rec->u.person.start_date);
-        bind_text(st, 9, rec->u.person.end_date);
-        bind_text(st, 10, doc);
+        db_bind_text(st, 8, rec->u.person.start_date);
+        db_bind_text(st, 9, rec->u.person.end_date);
+        db_bind_text(st, 10, doc);
         return 11;
     case REC_CASE:
-        bind_text(st, 2, rec->u.kase.court);
+        db_bind_text(st, 2, rec->u.kase.court);
         sqlite3_bind_int(st, 3, rec->u.kase.no.year);
-        bind_text(st, 4, rec->u.kase.no.type_code);
+        db_bind_text(st, 4, rec->u.kase.no.type_code);
         sqlite3_bind_int64(st, 5, rec->u.kase.no.seq);
-        bind_text(st, 6, rec->u.kase.kind);
-        bind_text(st, 7, rec->u.kase.cause);
-        bind_text(st, 8, rec->u.kase.procedure);
-        bind_text(st, 9, rec->u.kase.filing_date);
+        db_bind_text(st, 6, rec->u.kase.kind);
+        db_bind_text(st, 7, rec->u.kase.cause);
+        db_bind_text(st, 8, rec->u.kase.procedure);
+        db_bind_text(st, 9, rec->u.kase.filing_date);
         if (rec->u.kase.has_claim)
             sqlite3_bind_int64(st, 10, rec->u.kase.claim_fen);
         else
             sqlite3_bind_null(st, 10);
         sqlite3_bind_int64(st, 11, rec->u.kase.party_count);
-        bind_text(st, 12, rec->u.kase.status);
-        bind_text(st, 13, rec->u.kase.closing_date);
-        bind_text(st, 14, doc);
+        db_bind_text(st, 12, rec->u.kase.status);
+        db_bind_text(st, 13, rec->u.kase.closing_date);
+        db_bind_text(st, 14, doc);
         return 15;
     case REC_EVENT:
-        bind_text(st, 2, rec->u.event.case_no);
-        bind_text(st, 3, rec->u.event.court);
-        bind_text(st, 4, rec->u.event.event);
-        bind_text(st, 5, rec->u.event.at);
-        bind_text(st, 6, doc);
+        db_bind_text(st, 2, rec->u.event.case_no);
+        db_bind_text(st, 3, rec->u.event.court);
+        db_bind_text(st, 4, rec->u.event.event);
+        db_bind_text(st, 5, rec->u.event.at);
+        db_bind_text(st, 6, doc);
         return 7;
     default:
         return 0;
@@ -229,11 +194,11 @@ static cr_status put_staffing(cr_db *db, const record *rec, cr_err *err)
 {
     struct db_records_stmts *s = db->records;
     sqlite3_stmt *del =
-        stmt(db, &s->staffing_delete, "DELETE FROM court_staffing WHERE court = ?1", err);
+        db_stmt(db, &s->staffing_delete, "DELETE FROM court_staffing WHERE court = ?1", err);
     if (!del)
         return CR_FAIL;
-    bind_text(del, 1, rec->key);
-    cr_status rc = run(db, del, "staffing", err);
+    db_bind_text(del, 1, rec->key);
+    cr_status rc = db_step_done(db, del, "staffing", err);
     size_t i;
     json_t *entry;
     static const char *const columns[] = {"year", "authorized_staff", "central_special_staff",
@@ -242,14 +207,14 @@ static cr_status put_staffing(cr_db *db, const record *rec, cr_err *err)
     {
         if (rc != CR_OK)
             break;
-        sqlite3_stmt *ins = stmt(db, &s->staffing_insert,
+        sqlite3_stmt *ins = db_stmt(db, &s->staffing_insert,
                                  "INSERT INTO court_staffing(court, year, authorized_staff, "
                                  "central_special_staff, quota_allotted, quota_filled, "
                                  "admin_staff) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                                  err);
         if (!ins)
             return CR_FAIL;
-        bind_text(ins, 1, rec->key);
+        db_bind_text(ins, 1, rec->key);
         for (int c = 0; c < 6; c++) {
             json_t *v = json_object_get(entry, columns[c]);
             if (v)
@@ -257,7 +222,7 @@ static cr_status put_staffing(cr_db *db, const record *rec, cr_err *err)
             else
                 sqlite3_bind_null(ins, c + 2);
         }
-        rc = run(db, ins, "staffing", err);
+        rc = db_step_done(db, ins, "staffing", err);
     }
     return rc;
 }
@@ -268,8 +233,8 @@ cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const ch
     sqlite3_stmt *look = op_stmt(db, rec->type, OP_LOOKUP, err);
     if (!look)
         return CR_FAIL;
-    bind_text(look, 1, rec->key);
-    bind_text(look, 2, doc_text);
+    db_bind_text(look, 1, rec->key);
+    db_bind_text(look, 2, doc_text);
     int rc = sqlite3_step(look);
     int exists = rc == SQLITE_ROW;
     int64_t prev_batch = exists ? sqlite3_column_int64(look, 0) : 0;
@@ -287,10 +252,10 @@ cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const ch
         sqlite3_stmt *touch = op_stmt(db, rec->type, OP_TOUCH, err);
         if (!touch)
             return CR_FAIL;
-        bind_text(touch, 1, rec->key);
+        db_bind_text(touch, 1, rec->key);
         sqlite3_bind_int64(touch, 2, batch_id);
         *result = DB_PUT_UNCHANGED;
-        return run(db, touch, "touch", err);
+        return db_step_done(db, touch, "touch", err);
     }
     sqlite3_stmt *w = op_stmt(db, rec->type, exists ? OP_UPDATE : OP_INSERT, err);
     if (!w)
@@ -298,7 +263,7 @@ cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const ch
     char *roles = NULL;
     int batch_param = bind_columns(w, rec, doc_text, &roles);
     sqlite3_bind_int64(w, batch_param, batch_id);
-    st = run(db, w, exists ? "update" : "insert", err);
+    st = db_step_done(db, w, exists ? "update" : "insert", err);
     free(roles);
     *result = exists ? DB_PUT_UPDATED : DB_PUT_NEW;
     if (st == CR_OK && rec->type == REC_COURT && (exists || rec->u.court.staffing))
@@ -313,13 +278,13 @@ cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const ch
         /* A new or changed event changes what rules see of its case. */
         snprintf(s->marked_case, sizeof s->marked_case, "%s", rec->u.event.case_no);
         s->marked_batch = batch_id;
-        sqlite3_stmt *ch = stmt(db, &db->records->case_changed,
+        sqlite3_stmt *ch = db_stmt(db, &db->records->case_changed,
                                 "UPDATE cases SET changed_batch = ?2 WHERE case_no = ?1", err);
         if (!ch)
             return CR_FAIL;
-        bind_text(ch, 1, rec->u.event.case_no);
+        db_bind_text(ch, 1, rec->u.event.case_no);
         sqlite3_bind_int64(ch, 2, batch_id);
-        st = run(db, ch, "mark case changed", err);
+        st = db_step_done(db, ch, "mark case changed", err);
     }
     return st;
 }
@@ -330,7 +295,7 @@ int db_record_known(cr_db *db, record_type type, const char *key, char *court_ou
     sqlite3_stmt *look = op_stmt(db, type, OP_LOOKUP, err);
     if (!look)
         return -1;
-    bind_text(look, 1, key);
+    db_bind_text(look, 1, key);
     sqlite3_bind_null(look, 2);
     int rc = sqlite3_step(look);
     if (rc == SQLITE_ROW && type == REC_CASE && court_out) {

@@ -216,7 +216,7 @@ static const luaL_Reg ctx_functions[] = {
     {NULL, NULL},
 };
 
-static const luaL_Reg date_functions[] = {
+const luaL_Reg luaapi_date_functions[] = {
     {"days_between", api_days_between},
     {"add_days", api_add_days},
     {"add_months", api_add_months},
@@ -267,7 +267,8 @@ void luaapi_push_ctx(lua_State *L, const char *as_of, int params_ref, luaapi_cal
     lua_createtable(L, 0, 6);
     lua_pushlightuserdata(L, call);
     luaL_setfuncs(L, ctx_functions, 1);
-    luaL_newlib(L, date_functions);
+    lua_newtable(L);
+    luaL_setfuncs(L, luaapi_date_functions, 0);
     lua_pushlightuserdata(L, (void *)cal);
     luaL_setfuncs(L, luaapi_calendar_functions, 1);
     sandbox_push_readonly(L, -1);

@@ -28,6 +28,7 @@
 #define COURTRULES_LUAAPI_H
 
 #include <jansson.h>
+#include <lauxlib.h>
 #include <lua.h>
 
 #include "calendar.h"
@@ -49,6 +50,10 @@ typedef struct luaapi_call {
  * params). Must run in protected mode. Returns 1, or 0 with err filled and
  * nothing pushed. */
 int luaapi_push_frozen_json(lua_State *L, const json_t *value, cr_err *err);
+
+/* ctx.date's pure functions (no upvalues), for hosts that build their own
+ * ctx, such as the benchmark's bare limit. */
+extern const luaL_Reg luaapi_date_functions[];
 
 void luaapi_call_reset(luaapi_call *call);
 void luaapi_call_free(luaapi_call *call);
