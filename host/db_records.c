@@ -227,44 +227,74 @@ static cr_status put_staffing(cr_db *db, const record *rec, cr_err *err)
     return rc;
 }
 
-cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const char *doc_text,
-                        db_put_result *result, cr_err *err)
+/* Inserts rec as new. *conflict = 1 (and nothing written) if the key is
+ * already stored. Fresh loads take this path only: no lookup first. */
+static cr_status insert_new(cr_db *db, int64_t batch_id, const record *rec, const char *doc_text,
+                            int *conflict, cr_err *err)
 {
-    sqlite3_stmt *look = op_stmt(db, rec->type, OP_LOOKUP, err);
-    if (!look)
-        return CR_FAIL;
-    db_bind_text(look, 1, rec->key);
-    db_bind_text(look, 2, doc_text);
-    int rc = sqlite3_step(look);
-    int exists = rc == SQLITE_ROW;
-    int64_t prev_batch = exists ? sqlite3_column_int64(look, 0) : 0;
-    int same = exists && sqlite3_column_int(look, 1);
-    sqlite3_reset(look);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_sqlerr(db, err, "lookup");
-
-    if (exists && prev_batch == batch_id) {
-        *result = DB_PUT_DUPLICATE;
-        return CR_OK;
-    }
-    cr_status st;
-    if (same) {
-        sqlite3_stmt *touch = op_stmt(db, rec->type, OP_TOUCH, err);
-        if (!touch)
-            return CR_FAIL;
-        db_bind_text(touch, 1, rec->key);
-        sqlite3_bind_int64(touch, 2, batch_id);
-        *result = DB_PUT_UNCHANGED;
-        return db_step_done(db, touch, "touch", err);
-    }
-    sqlite3_stmt *w = op_stmt(db, rec->type, exists ? OP_UPDATE : OP_INSERT, err);
+    *conflict = 0;
+    sqlite3_stmt *w = op_stmt(db, rec->type, OP_INSERT, err);
     if (!w)
         return CR_FAIL;
     char *roles = NULL;
     int batch_param = bind_columns(w, rec, doc_text, &roles);
     sqlite3_bind_int64(w, batch_param, batch_id);
-    st = db_step_done(db, w, exists ? "update" : "insert", err);
+    int rc = sqlite3_step(w);
+    cr_status st = CR_OK;
+    if (rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+        *conflict = 1;
+    else if (rc != SQLITE_DONE)
+        st = db_sqlerr(db, err, "insert");
+    sqlite3_reset(w);
+    sqlite3_clear_bindings(w);
     free(roles);
+    return st;
+}
+
+cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const char *doc_text,
+                        db_put_result *result, cr_err *err)
+{
+    int conflict;
+    cr_status st = insert_new(db, batch_id, rec, doc_text, &conflict, err);
+    if (st != CR_OK)
+        return st;
+    int exists = conflict;
+    if (exists) {
+        sqlite3_stmt *look = op_stmt(db, rec->type, OP_LOOKUP, err);
+        if (!look)
+            return CR_FAIL;
+        db_bind_text(look, 1, rec->key);
+        db_bind_text(look, 2, doc_text);
+        int rc = sqlite3_step(look);
+        int64_t prev_batch = rc == SQLITE_ROW ? sqlite3_column_int64(look, 0) : 0;
+        int same = rc == SQLITE_ROW && sqlite3_column_int(look, 1);
+        sqlite3_reset(look);
+        if (rc != SQLITE_ROW)
+            return rc == SQLITE_DONE ? cr_errf(err, CR_FAIL, "%s: lookup: %s vanished",
+                                               db->path, rec->key)
+                                     : db_sqlerr(db, err, "lookup");
+        if (prev_batch == batch_id) {
+            *result = DB_PUT_DUPLICATE;
+            return CR_OK;
+        }
+        if (same) {
+            sqlite3_stmt *touch = op_stmt(db, rec->type, OP_TOUCH, err);
+            if (!touch)
+                return CR_FAIL;
+            db_bind_text(touch, 1, rec->key);
+            sqlite3_bind_int64(touch, 2, batch_id);
+            *result = DB_PUT_UNCHANGED;
+            return db_step_done(db, touch, "touch", err);
+        }
+        sqlite3_stmt *w = op_stmt(db, rec->type, OP_UPDATE, err);
+        if (!w)
+            return CR_FAIL;
+        char *roles = NULL;
+        int batch_param = bind_columns(w, rec, doc_text, &roles);
+        sqlite3_bind_int64(w, batch_param, batch_id);
+        st = db_step_done(db, w, "update", err);
+        free(roles);
+    }
     *result = exists ? DB_PUT_UPDATED : DB_PUT_NEW;
     if (st == CR_OK && rec->type == REC_COURT && (exists || rec->u.court.staffing))
         st = put_staffing(db, rec, err);
