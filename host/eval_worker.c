@@ -20,13 +20,77 @@ static double now_seconds(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+#define MAX_COVERING 16
+
+/* A set's ctx for one list of covering sets: the params a rule sees depend on
+ * which more specific sets cover the court (rules_params_for_court). */
+typedef struct ctx_entry {
+    unsigned covering[MAX_COVERING];
+    size_t n;
+    int ref;
+} ctx_entry;
+
+struct ctx_cache {
+    ctx_entry *entries;
+    size_t n, cap;
+};
+
+/* Protected: ctx with the given params (args: as_of, params json, call,
+ * calendar, query scope). */
 static int build_ctx(lua_State *L)
 {
     const char *as_of = lua_touserdata(L, 1);
-    int params_ref = (int)lua_tointeger(L, 2);
-    luaapi_call *call = lua_touserdata(L, 3);
-    luaapi_push_ctx(L, as_of, params_ref, call, lua_touserdata(L, 4), lua_touserdata(L, 5));
+    const json_t *params = lua_touserdata(L, 2);
+    cr_err err;
+    if (!luaapi_push_frozen_json(L, params, &err))
+        return luaL_error(L, "params: %s", err.msg);
+    int params_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    luaapi_push_ctx(L, as_of, params_ref, lua_touserdata(L, 3), lua_touserdata(L, 4),
+                    lua_touserdata(L, 5));
     return 1;
+}
+
+/* The registry reference of set s's ctx for a court covered by the given
+ * sets, built on first use; LUA_NOREF with err set on failure. */
+static int ctx_for(eval_worker *w, unsigned s, const char *court, const unsigned *covering,
+                   size_t n, cr_err *err)
+{
+    struct ctx_cache *cache = &w->ctx[s];
+    for (size_t i = 0; i < cache->n; i++)
+        if (cache->entries[i].n == n &&
+            memcmp(cache->entries[i].covering, covering, n * sizeof *covering) == 0)
+            return cache->entries[i].ref;
+    if (cache->n == cache->cap) {
+        size_t cap = cache->cap ? cache->cap * 2 : 4;
+        ctx_entry *e = realloc(cache->entries, cap * sizeof *e);
+        if (!e) {
+            cr_errf(err, CR_FAIL, "out of memory");
+            return LUA_NOREF;
+        }
+        cache->entries = e;
+        cache->cap = cap;
+    }
+    rule_set *set = &w->rs->sets[s];
+    lua_State *L = sandbox_state(set->sb);
+    json_t *params = rules_params_for_court(w->rs, s, court);
+    lua_pushcfunction(L, build_ctx);
+    lua_pushlightuserdata(L, (void *)w->as_of);
+    lua_pushlightuserdata(L, params);
+    lua_pushlightuserdata(L, &w->call);
+    lua_pushlightuserdata(L, (void *)w->cal);
+    lua_pushlightuserdata(L, &w->scopes[s]);
+    cr_status st = params ? sandbox_call(set->sb, 5, 1, err)
+                          : (lua_pop(L, 6), cr_errf(err, CR_FAIL, "out of memory"));
+    json_decref(params);
+    if (st != CR_OK) {
+        cr_err_prefix(err, "rule set %s: cannot build ctx", set->name);
+        return LUA_NOREF;
+    }
+    ctx_entry *e = &cache->entries[cache->n++];
+    memcpy(e->covering, covering, n * sizeof *covering);
+    e->n = n;
+    e->ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    return e->ref;
 }
 
 /* Protected: the case table, with its events, every table read-only. */
@@ -66,35 +130,21 @@ cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
     w->as_of = as_of;
     w->flags = flags;
     luaapi_call_reset(&w->call);
-    w->ctx_refs = calloc(rs->n ? rs->n : 1, sizeof *w->ctx_refs);
-    if (!w->ctx_refs || !w->call.alerts || !w->call.log)
+    w->ctx = calloc(rs->n ? rs->n : 1, sizeof *w->ctx);
+    if (!w->ctx || !w->call.alerts || !w->call.log)
         return cr_errf(err, CR_FAIL, "out of memory");
-    for (size_t s = 0; s < rs->n; s++) {
-        rule_set *set = &rs->sets[s];
-        lua_State *L = sandbox_state(set->sb);
-        lua_pushcfunction(L, build_ctx);
-        lua_pushlightuserdata(L, (void *)as_of);
-        lua_pushinteger(L, set->params_ref);
-        lua_pushlightuserdata(L, &w->call);
-        lua_pushlightuserdata(L, (void *)cal);
-        lua_pushlightuserdata(L, &w->scopes[s]);
-        cr_status st = sandbox_call(set->sb, 5, 1, err);
-        if (st != CR_OK) {
-            cr_err_prefix(err, "rule set %s: cannot build ctx", set->name);
-            return st;
-        }
-        w->ctx_refs[s] = luaL_ref(L, LUA_REGISTRYINDEX);
-    }
     return CR_OK;
 }
 
 void eval_worker_free(eval_worker *w)
 {
     luaapi_call_free(&w->call);
-    free(w->ctx_refs);
+    for (size_t s = 0; w->ctx && s < w->rs->n; s++)
+        free(w->ctx[s].entries);
+    free(w->ctx);
     free(w->scopes);
     db_close(w->query_db);
-    w->ctx_refs = NULL;
+    w->ctx = NULL;
     w->scopes = NULL;
     w->query_db = NULL;
 }
@@ -141,8 +191,9 @@ static void fail(effect *e, const char *kind, const char *reason)
     e->reason = strdup(reason);
 }
 
-/* One rule on the case table at case_idx. */
-static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int case_idx)
+/* One rule on the case table at case_idx, with the ctx at ctx_ref. */
+static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int case_idx,
+                     int ctx_ref)
 {
     rule_set *set = &w->rs->sets[s];
     const rule *ru = &set->rules[r];
@@ -161,7 +212,7 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
     double t0 = now_seconds();
     lua_rawgeti(L, LUA_REGISTRYINDEX, ru->on_case_ref);
     lua_pushvalue(L, case_idx);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, w->ctx_refs[s]);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, ctx_ref);
     cr_err err;
     cr_status st = sandbox_call(set->sb, 2, 1, &err);
     json_t *value = NULL;
@@ -310,6 +361,8 @@ void eval_worker_case(eval_worker *w, work_case *c)
     json_error_t jerr;
     json_t *doc = json_loads(c->doc, 0, &jerr);
     json_t *events = doc ? json_loads(c->events, 0, &jerr) : NULL;
+    unsigned covering[MAX_COVERING];
+    size_t n_covering = rules_covering(w->rs, c->court, covering, MAX_COVERING);
     size_t i = 0;
     w->call.used_as_of = 0;
     while (i < n) {
@@ -319,8 +372,12 @@ void eval_worker_case(eval_worker *w, work_case *c)
         lua_State *L = sandbox_state(set->sb);
         cr_err err;
         cr_status st = CR_FAIL;
+        int ctx_ref = LUA_NOREF;
         if (!doc || !events) {
             cr_errf(&err, CR_FAIL, "stored case is not valid JSON: %s", jerr.text);
+        } else if ((ctx_ref = ctx_for(w, s, c->court, covering, n_covering, &err)) ==
+                   LUA_NOREF) {
+            st = CR_FAIL;
         } else {
             lua_pushcfunction(L, build_case);
             lua_pushlightuserdata(L, doc);
@@ -338,7 +395,7 @@ void eval_worker_case(eval_worker *w, work_case *c)
         }
         int case_idx = lua_gettop(L);
         for (; i < n && refs[i].set == s; i++)
-            run_rule(w, c, s, refs[i].rule, case_idx);
+            run_rule(w, c, s, refs[i].rule, case_idx, ctx_ref);
         lua_settop(L, case_idx - 1);
     }
     json_decref(doc);

@@ -59,7 +59,7 @@ typedef struct eval_worker {
     const char *as_of;
     const rule_flags *flags;
     luaapi_call call;
-    int *ctx_refs; /* per set */
+    struct ctx_cache *ctx; /* per set: ctx by the list of covering sets (params differ) */
     const calendar *cal;        /* may be NULL */
     cr_db *query_db;            /* this worker's query-only connection */
     luaapi_query_scope *scopes; /* per set: what its ctx.query may reach */

@@ -65,7 +65,6 @@ cr_status luajson_push_text(lua_State *L, const char *text, size_t len, int froz
  * view encodes as its own (empty) raw contents, "[]".
  * The stack is left as it was.
  */
-char *luajson_encode(lua_State *L, int idx, const luajson_limits *limits, size_t *len,
-                     cr_err *err);
+char *luajson_encode(lua_State *L, int idx, const luajson_limits *limits, size_t *len, cr_err *err);
 
 #endif

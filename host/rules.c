@@ -523,3 +523,46 @@ size_t rules_for_court(const rule_sets *rs, const char *court, rule_ref *out, si
     }
     return n;
 }
+
+size_t rules_covering(const rule_sets *rs, const char *court, unsigned *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t s = 0; s < rs->n && n < cap; s++)
+        if (rules_scope_covers(rs->sets[s].scope, court))
+            out[n++] = (unsigned)s;
+    return n;
+}
+
+/* Merges src into dst: objects key by key, recursively; anything else replaces. */
+static void deep_merge(json_t *dst, const json_t *src)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)src, key, v)
+    {
+        json_t *have = json_object_get(dst, key);
+        if (json_is_object(have) && json_is_object(v)) {
+            json_t *copy = json_deep_copy(have);
+            deep_merge(copy, v);
+            json_object_set_new(dst, key, copy);
+        } else {
+            json_object_set_new(dst, key, json_deep_copy(v));
+        }
+    }
+}
+
+json_t *rules_params_for_court(const rule_sets *rs, size_t set, const char *court)
+{
+    json_t *own = json_object_get(rs->sets[set].manifest, "params");
+    json_t *params = own ? json_deep_copy(own) : json_object();
+    /* Sets are ordered widest first, so later covering sets are more specific. */
+    for (size_t t = set + 1; params && t < rs->n; t++) {
+        const rule_set *more = &rs->sets[t];
+        if (!rules_scope_covers(more->scope, court) || strcmp(more->scope, rs->sets[set].scope) == 0)
+            continue;
+        json_t *p = json_object_get(more->manifest, "params");
+        if (p)
+            deep_merge(params, p);
+    }
+    return params;
+}

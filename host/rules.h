@@ -10,7 +10,8 @@
  * A case is evaluated by every set whose scope ("*" or a court-code prefix)
  * covers its court. For each rule name the most specific set that defines it
  * wins; a set's "disable" list switches off wider sets' rules by name for the
- * cases in its scope.
+ * cases in its scope; a set's "params" override wider sets' params for the
+ * cases in its scope (rules_params_for_court).
  */
 #ifndef COURTRULES_RULES_H
 #define COURTRULES_RULES_H
@@ -83,5 +84,18 @@ int rules_scope_covers(const char *scope, const char *court);
 /* Fills out with the rules that apply to court, in evaluation order (set
  * order, then rule order); returns how many (at most cap). */
 size_t rules_for_court(const rule_sets *rs, const char *court, rule_ref *out, size_t cap);
+
+/*
+ * The parameters rule set `set` runs with for a case of court: its own
+ * params, deep-merged with the params of every more specific set covering
+ * the court, the more specific winning (objects merge key by key; any other
+ * value replaces). This is how a high court changes a national rule's
+ * thresholds without copying the rule. Returns a new reference.
+ */
+json_t *rules_params_for_court(const rule_sets *rs, size_t set, const char *court);
+
+/* The indices of the sets covering court, widest first; returns how many
+ * (at most cap). Two courts with the same list see the same rules and params. */
+size_t rules_covering(const rule_sets *rs, const char *court, unsigned *out, size_t cap);
 
 #endif

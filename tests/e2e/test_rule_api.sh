@@ -9,19 +9,22 @@ export COURTRULES_DB="$DB"
 mkdir -p "$R/base" "$R/jm"
 
 cat >"$R/base/ruleset.json" <<'JSON'
-{"name": "base", "scope": "*", "params": {"limit_days": 30}}
+{"name": "base", "scope": "*", "params": {"limit_days": 30, "nested": {"a": 1, "b": 2}, "list": [1, 2]}}
 JSON
 cat >"$R/base/dates.lua" <<'LUA'
 return {
   name = "dates", version = "1",
   on_case = function(case, ctx)
     if case.status == "已结" then return { closed = true } end -- never reads the date
+    local p = ctx.params
     local d = ctx.date
     local workday, known = d.is_workday("2026-02-14")
     local _, known_far = d.is_workday("2031-05-01")
     return {
       as_of = ctx.as_of,
-      limit = ctx.params.limit_days,
+      limit = p.limit_days,
+      merged = p.nested.a * 10 + p.nested.b,
+      list = #p.list,
       month_end = d.add_months("2024-08-31", 6),
       leap = d.add_months("2023-08-31", 6),
       between = d.days_between("2024-02-28", "2024-03-01"),
@@ -37,7 +40,7 @@ return {
 }
 LUA
 cat >"$R/jm/ruleset.json" <<'JSON'
-{"name": "jm", "scope": "粤07"}
+{"name": "jm", "scope": "粤07", "params": {"limit_days": 45, "nested": {"b": 3}, "list": [9]}}
 JSON
 cat >"$R/jm/scope.lua" <<'LUA'
 return {
@@ -96,7 +99,10 @@ value() {
 }
 C1='(2024)粤0703民初1号'
 expect_eq "$(value as_of "$C1" dates)" "2024-06-30" "ctx.as_of is the --as-of date"
-expect_eq "$(value limit "$C1" dates)" "30" "ctx.params"
+expect_eq "$(value limit "$C1" dates)" "45" "a more specific set's params override a wider set's rule's params"
+expect_eq "$(value merged "$C1" dates)" "13" "params objects merge key by key"
+expect_eq "$(value list "$C1" dates)" "1" "other params values are replaced"
+expect_eq "$(value limit '(2024)粤08民终4号' dates)" "30" "courts outside the specific set keep the wider params"
 expect_eq "$(value month_end "$C1" dates)" "2025-02-28" "add_months clamps to the month end"
 expect_eq "$(value leap "$C1" dates)" "2024-02-29" "add_months into a leap February"
 expect_eq "$(value between "$C1" dates)" "2" "days_between over 29 February"
