@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "luajson.h"
+#include "luajson_text.h"
+#include "sandbox.h"
 
 #define MAX_RULES_PER_CASE 256
 
@@ -93,21 +95,24 @@ static int ctx_for(eval_worker *w, unsigned s, const char *court, const unsigned
     return e->ref;
 }
 
-/* Protected: the case table, with its events, every table read-only. */
+/* Protected: the case table, with its events, every table read-only.
+ * [1] the case doc and [2] its events array, as NUL-terminated JSON text. */
 static int build_case(lua_State *L)
 {
-    const json_t *doc = lua_touserdata(L, 1);
-    const json_t *events = lua_touserdata(L, 2);
-    lua_settop(L, 0);
-    json_t *with_events = json_copy((json_t *)doc); /* shallow: shares members */
-    if (!with_events)
-        return luaL_error(L, "not enough memory");
-    json_object_set(with_events, "events", (json_t *)events);
+    const char *doc = lua_touserdata(L, 1);
+    const char *events = lua_touserdata(L, 2);
     cr_err err;
-    int ok = luaapi_push_frozen_json(L, with_events, &err);
-    json_decref(with_events);
-    if (!ok)
+    lua_settop(L, 0);
+    if (doc[strspn(doc, " \t\r\n")] != '{')
+        return luaL_error(L, "case data: not a JSON object");
+    if (luajson_push_text(L, doc, strlen(doc), LUAJSON_TEXT_FROZEN_BELOW, NULL, &err) != CR_OK)
         return luaL_error(L, "case data: %s", err.msg);
+    if (luajson_push_text(L, events, strlen(events), LUAJSON_TEXT_FROZEN, NULL, &err) != CR_OK)
+        return luaL_error(L, "case events: %s", err.msg);
+    lua_pushliteral(L, "events");
+    lua_insert(L, -2);
+    lua_rawset(L, 1); /* over any "events" of the doc, as json_object_set did */
+    sandbox_push_readonly(L, 1);
     return 1;
 }
 
@@ -191,14 +196,33 @@ static void fail(effect *e, const char *kind, const char *reason)
     e->reason = strdup(reason);
 }
 
+/* {"value":<value>,"log":<log>}: the text json_pack("{s:o, s:O}") and
+ * json_dumps(JSON_COMPACT) made. NULL if out of memory. */
+static char *result_text(const char *value, size_t value_len, const json_t *log)
+{
+    char *log_text = json_dumps(log, JSON_COMPACT), *text = NULL;
+    if (log_text) {
+        size_t log_len = strlen(log_text);
+        if ((text = malloc(value_len + log_len + sizeof "{\"value\":,\"log\":}"))) {
+            char *p = text;
+            memcpy(p, "{\"value\":", 9);
+            memcpy(p += 9, value, value_len);
+            memcpy(p += value_len, ",\"log\":", 7);
+            memcpy(p += 7, log_text, log_len);
+            memcpy(p + log_len, "}", 2);
+        }
+    }
+    free(log_text);
+    return text;
+}
+
 /* One rule on the case table at case_idx, with the ctx at ctx_ref. */
 static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int case_idx,
                      int ctx_ref)
 {
     rule_set *set = &w->rs->sets[s];
     const rule *ru = &set->rules[r];
-    if (atomic_load_explicit(&w->flags->quarantined[w->flags->base[s] + r],
-                             memory_order_relaxed)) {
+    if (atomic_load_explicit(&w->flags->quarantined[w->flags->base[s] + r], memory_order_relaxed)) {
         add_effect(c, s, r, EFFECT_QUARANTINED);
         return;
     }
@@ -215,9 +239,10 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
     lua_rawgeti(L, LUA_REGISTRYINDEX, ctx_ref);
     cr_err err;
     cr_status st = sandbox_call(set->sb, 2, 1, &err);
-    json_t *value = NULL;
+    char *value = NULL;
+    size_t value_len = 0;
     if (st == CR_OK) {
-        value = luajson_to_json(L, -1, NULL, &err);
+        value = luajson_encode(L, -1, NULL, &value_len, &err);
         lua_pop(L, 1);
         if (!value)
             cr_err_prefix(&err, "result");
@@ -232,9 +257,8 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
         fail(e, "result", err.msg);
         return;
     }
-    json_t *stored = json_pack("{s:o, s:O}", "value", value, "log", w->call.log);
-    e->result_json = stored ? json_dumps(stored, JSON_COMPACT) : NULL;
-    json_decref(stored);
+    e->result_json = result_text(value, value_len, w->call.log);
+    free(value);
     if (!e->result_json) {
         fail(e, "memory", "out of memory storing the result");
         return;
@@ -358,9 +382,6 @@ void eval_worker_case(eval_worker *w, work_case *c)
 {
     rule_ref refs[MAX_RULES_PER_CASE];
     size_t n = rules_for_court(w->rs, c->court, refs, MAX_RULES_PER_CASE);
-    json_error_t jerr;
-    json_t *doc = json_loads(c->doc, 0, &jerr);
-    json_t *events = doc ? json_loads(c->events, 0, &jerr) : NULL;
     unsigned covering[MAX_COVERING];
     size_t n_covering = rules_covering(w->rs, c->court, covering, MAX_COVERING);
     size_t i = 0;
@@ -373,15 +394,12 @@ void eval_worker_case(eval_worker *w, work_case *c)
         cr_err err;
         cr_status st = CR_FAIL;
         int ctx_ref = LUA_NOREF;
-        if (!doc || !events) {
-            cr_errf(&err, CR_FAIL, "stored case is not valid JSON: %s", jerr.text);
-        } else if ((ctx_ref = ctx_for(w, s, c->court, covering, n_covering, &err)) ==
-                   LUA_NOREF) {
+        if ((ctx_ref = ctx_for(w, s, c->court, covering, n_covering, &err)) == LUA_NOREF) {
             st = CR_FAIL;
         } else {
             lua_pushcfunction(L, build_case);
-            lua_pushlightuserdata(L, doc);
-            lua_pushlightuserdata(L, events);
+            lua_pushlightuserdata(L, c->doc);
+            lua_pushlightuserdata(L, c->events);
             st = sandbox_call(set->sb, 2, 1, &err);
         }
         if (st != CR_OK) {
@@ -398,8 +416,6 @@ void eval_worker_case(eval_worker *w, work_case *c)
             run_rule(w, c, s, refs[i].rule, case_idx, ctx_ref);
         lua_settop(L, case_idx - 1);
     }
-    json_decref(doc);
-    json_decref(events);
     c->date_dependent = w->call.used_as_of;
     encode_results(w, c);
 }

@@ -8,6 +8,7 @@
  * and an allocation can fail under the sandbox's memory cap.
  */
 #include "luajson.h"
+#include "sandbox.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -331,6 +332,11 @@ static json_t *convert(to_json_ctx *ctx, int idx, int depth)
         return value;
     }
     case LUA_TTABLE:
+        if (sandbox_readonly_target(L, idx)) { /* a view: convert what it shows */
+            json_t *value = convert_table(ctx, lua_gettop(L), depth);
+            lua_pop(L, 1);
+            return value;
+        }
         return convert_table(ctx, lua_absindex(L, idx), depth);
     default:
         return fail(ctx,

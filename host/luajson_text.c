@@ -539,9 +539,14 @@ static void parse_container(lua_State *L, parse_ctx *ctx, int is_object)
 {
     const unsigned char close = is_object ? '}' : ']';
     text_frame *f;
+    int room;
     if (ctx->open >= ctx->limits.max_depth)
         parse_fail(L, ctx, ctx->p, "data nested deeper than %d levels", ctx->limits.max_depth);
     f = &ctx->frames[ctx->open++];
+    /* Room for one member and for every container that may open inside it,
+     * so a nested container that has drained its own members always finds
+     * the room it needs: only the innermost frame can drain. */
+    room = 3 + STACK_SPARE + (ctx->limits.max_depth - ctx->open) * (4 + STACK_SPARE);
     *f = (text_frame){.slot = lua_gettop(L) + 1, .is_object = is_object};
     lua_pushnil(L);
     ctx->p++;
@@ -550,9 +555,9 @@ static void parse_container(lua_State *L, parse_ctx *ctx, int is_object)
         ctx->p++;
     } else {
         for (;;) {
-            if (!lua_checkstack(L, 3 + STACK_SPARE)) {
+            if (!lua_checkstack(L, room)) {
                 drain(L, ctx, f);
-                if (!lua_checkstack(L, 3 + STACK_SPARE)) {
+                if (!lua_checkstack(L, room)) {
                     json_path path;
                     parse_path(L, ctx, &path);
                     parse_raise(L, ctx, CR_FAIL, (size_t)(ctx->p - ctx->text), &path,
@@ -562,7 +567,9 @@ static void parse_container(lua_State *L, parse_ctx *ctx, int is_object)
             skip_space(ctx);
             const unsigned char *at = ctx->p;
             if (is_object) {
-                if (at >= ctx->end || *at != '"')
+                if (at >= ctx->end)
+                    parse_fail(L, ctx, at, "unexpected end of text (a string key expected)");
+                if (*at != '"')
                     parse_fail(L, ctx, at, "a string key expected");
                 parse_string(L, ctx);
                 f->in_member = 1;
@@ -592,7 +599,8 @@ static void parse_container(lua_State *L, parse_ctx *ctx, int is_object)
                 ctx->p++;
                 break;
             }
-            parse_fail(L, ctx, ctx->p, "'%c' or '%c' expected", ',', close);
+            parse_fail(L, ctx, ctx->p, "%s'%c' or '%c' expected",
+                       ctx->p >= ctx->end ? "unexpected end of text: " : "", ',', close);
         }
     }
     drain(L, ctx, f);
@@ -1068,6 +1076,11 @@ static int encode_value(encode_ctx *ctx, int idx, int depth)
         break;
     }
     case LUA_TTABLE:
+        if (sandbox_readonly_target(L, idx)) { /* a view: encode what it shows */
+            int done = encode_table(ctx, lua_gettop(L), depth);
+            lua_pop(L, 1);
+            return done;
+        }
         return encode_table(ctx, lua_absindex(L, idx), depth);
     default:
         encode_path(ctx, depth, &path);

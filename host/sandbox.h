@@ -119,4 +119,10 @@ const char *sandbox_reason_name(sandbox_reason reason);
  */
 void sandbox_push_readonly(lua_State *L, int idx);
 
+/* If the value at idx is a read-only view, pushes the table it shows and
+ * returns 1; otherwise pushes nothing and returns 0. Raw access only: no
+ * metamethod runs. Converters use it so a rule returning case.parties stores
+ * the parties, not the view's empty raw contents. */
+int sandbox_readonly_target(lua_State *L, int idx);
+
 #endif

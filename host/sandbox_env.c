@@ -153,6 +153,17 @@ static int is_readonly(lua_State *L, int idx)
     return yes;
 }
 
+int sandbox_readonly_target(lua_State *L, int idx)
+{
+    if (!is_readonly(L, idx))
+        return 0;
+    lua_getmetatable(L, idx);
+    lua_pushliteral(L, "__index");
+    lua_rawget(L, -2);
+    lua_remove(L, -2);
+    return 1;
+}
+
 void sandbox_push_readonly(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);

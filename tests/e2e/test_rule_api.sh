@@ -23,6 +23,7 @@ return {
     return {
       as_of = ctx.as_of,
       limit = p.limit_days,
+      parties = case.parties, -- a read-only view, stored as what it shows
       merged = p.nested.a * 10 + p.nested.b,
       list = #p.list,
       month_end = d.add_months("2024-08-31", 6),
@@ -81,7 +82,7 @@ cat >"$T/data.jsonl" <<'JSON'
 {"type":"person","id":"P1","court":"粤0703","name":"张三","roles":["庭长","员额法官"],"in_quota":true}
 {"type":"person","id":"P2","court":"粤0703","name":"李四","roles":["法官助理"],"in_quota":false}
 {"type":"person","id":"P3","court":"粤08","name":"王五","roles":["庭长","员额法官"],"in_quota":true}
-{"type":"case","case_no":"(2024)粤0703民初1号","filing_date":"2024-03-01","status":"在办","judges":["P1"]}
+{"type":"case","case_no":"(2024)粤0703民初1号","filing_date":"2024-03-01","status":"在办","judges":["P1"],"parties":[{"name":"甲","role":"原告"},{"name":"乙","role":"被告"}]}
 {"type":"case","case_no":"(2024)粤0703民初2号","filing_date":"2024-04-02","status":"已结","closing_date":"2024-05-01","presiding":"P1"}
 {"type":"case","case_no":"(2024)粤07民终3号","filing_date":"2024-03-15","status":"在办"}
 {"type":"case","case_no":"(2024)粤08民终4号","filing_date":"2024-03-16","status":"在办","judges":["P3"]}
@@ -101,6 +102,7 @@ C1='(2024)粤0703民初1号'
 expect_eq "$(value as_of "$C1" dates)" "2024-06-30" "ctx.as_of is the --as-of date"
 expect_eq "$(value limit "$C1" dates)" "45" "a more specific set's params override a wider set's rule's params"
 expect_eq "$(value merged "$C1" dates)" "13" "params objects merge key by key"
+expect_eq "$(value 'parties[1].name' "$C1" dates)" "乙" "a rule returning case data stores it (bug: views stored as [])"
 expect_eq "$(value list "$C1" dates)" "1" "other params values are replaced"
 expect_eq "$(value limit '(2024)粤08民终4号' dates)" "30" "courts outside the specific set keep the wider params"
 expect_eq "$(value month_end "$C1" dates)" "2025-02-28" "add_months clamps to the month end"
