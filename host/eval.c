@@ -465,7 +465,7 @@ static void chunk_clear(work_chunk *c)
 static cr_status pump(writer *wr, pool *p, db_case_iter *it, cr_err *err)
 {
     const eval_options *opt = wr->opt;
-    int batch = opt->batch_cases > 0 ? opt->batch_cases : 500, in_batch = 0, eof = 0;
+    int batch = opt->batch_cases > 0 ? opt->batch_cases : 4000, in_batch = 0, eof = 0;
     int64_t stored = 0;
     double started = now_seconds(), last_progress = started;
     cr_status st = CR_OK;
