@@ -72,5 +72,7 @@ int cmd_stats(int argc, char **argv, const cli_common *common);
 int cmd_eval(int argc, char **argv, const cli_common *common);
 int cmd_alerts(int argc, char **argv, const cli_common *common);
 int cmd_explain(int argc, char **argv, const cli_common *common);
+int cmd_test(int argc, char **argv, const cli_common *common);
+int cmd_lint(int argc, char **argv, const cli_common *common);
 
 #endif

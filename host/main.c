@@ -12,6 +12,8 @@ static const cli_command commands[] = {
     {"eval", cmd_eval, "evaluate cases against the rule sets in scope"},
     {"alerts", cmd_alerts, "list alerts"},
     {"explain", cmd_explain, "every rule's result and reasons for one case"},
+    {"test", cmd_test, "run rule-set tests (table-driven), print N passed, N failed"},
+    {"lint", cmd_lint, "check rule scripts with luacheck"},
     {"stats", cmd_stats, "what the database holds, by court, kind and status"},
     {"audit", cmd_audit, "verify or list the hash-chained audit trail"},
 };

@@ -72,6 +72,9 @@ struct sandbox {
 
     sandbox_reason last_reason;
     int reason_ref[REASON_COUNT];
+
+    sandbox_line_fn line_fn; /* sandbox_set_line_hook: line events, for coverage */
+    void *line_ud;
 };
 
 sandbox_limits sandbox_limits_default(void)
@@ -190,6 +193,13 @@ static void note_where(sandbox *sb, lua_State *L)
 
 static void budget_hook(lua_State *L, lua_Debug *ar);
 
+/* The events budget_hook asks for: counts always, lines while a line hook
+ * is set. */
+static int hook_mask(const sandbox *sb)
+{
+    return LUA_MASKCOUNT | (sb->line_fn ? LUA_MASKLINE : 0);
+}
+
 /* Raises the exhausted limit (or, outside a call, SANDBOX_ERROR's message),
  * first switching this thread to a hook on every instruction. */
 static int raise_exhausted(lua_State *L)
@@ -211,8 +221,15 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
 {
     sandbox *sb = sandbox_of(L);
     int count = lua_gethookcount(L);
-    (void)ar;
 
+    if (ar->event == LUA_HOOKLINE) {
+        /* not charged: the count events keep the budget; a script that
+         * runs outside a call is stopped by the next count event */
+        if (sb->line_fn && sb->depth > 0 && sb->exhausted == SANDBOX_OK &&
+            lua_getinfo(L, "S", ar))
+            sb->line_fn(sb->line_ud, ar->source, ar->currentline);
+        return;
+    }
     if (sb->depth > 0 && sb->exhausted == SANDBOX_OK) {
         sb->instructions_used += (uint64_t)count;
         if (sb->instructions_used > sb->limits.instructions)
@@ -223,7 +240,7 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
             /* a coroutine still on the every-instruction hook of an
              * earlier failed call goes back to the normal interval */
             if (count != HOOK_INTERVAL)
-                lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
+                lua_sethook(L, budget_hook, hook_mask(sb), HOOK_INTERVAL);
             return;
         }
     }
@@ -286,7 +303,7 @@ static void call_begin(sandbox *sb)
     sb->refused.pending = 0;
     sb->where[0] = '\0';
     sb->deadline_ns = now_ns() + (uint64_t)sb->limits.wall_ms * 1000000u;
-    lua_sethook(sb->L, budget_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
+    lua_sethook(sb->L, budget_hook, hook_mask(sb), HOOK_INTERVAL);
 }
 
 /* Appends s[0..len) to dst (capacity cap, NUL-terminated) keeping only
@@ -513,6 +530,13 @@ cr_status sandbox_dofile(sandbox *sb, const char *path, const char *chunkname, c
     status = sandbox_dostring(sb, source + skip, len - skip, chunkname, err);
     free(source);
     return status;
+}
+
+void sandbox_set_line_hook(sandbox *sb, sandbox_line_fn fn, void *ud)
+{
+    sb->line_fn = fn;
+    sb->line_ud = fn ? ud : NULL;
+    lua_sethook(sb->L, budget_hook, hook_mask(sb), HOOK_INTERVAL);
 }
 
 sandbox_reason sandbox_last_reason(const sandbox *sb)

@@ -101,6 +101,18 @@ cr_status sandbox_dofile(sandbox *sb, const char *path, const char *chunkname, c
  */
 cr_status sandbox_call(sandbox *sb, int nargs, int nresults, cr_err *err);
 
+/*
+ * Line events, for coverage (`courtrules test --coverage`). While fn is set,
+ * the budget hook also asks for line events, and fn(ud, source, line) is
+ * called for each line a script starts inside a sandbox call: source is the
+ * chunk name ("@rules/x/y.lua"), valid during the call. fn must not touch
+ * the state. Line events are not charged to the budget. Threads created
+ * before the call (coroutines made at load time) keep count events only.
+ * fn NULL turns line events off.
+ */
+typedef void (*sandbox_line_fn)(void *ud, const char *source, int line);
+void sandbox_set_line_hook(sandbox *sb, sandbox_line_fn fn, void *ud);
+
 /* Why the last dofile/dostring/call failed (SANDBOX_OK if it did not). */
 sandbox_reason sandbox_last_reason(const sandbox *sb);
 

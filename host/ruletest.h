@@ -1,0 +1,69 @@
+/*
+ * ruletest.h -- table-driven rule tests (`courtrules test`).
+ *
+ * A test file is rules/<set>/tests/<name>.lua (files starting with "_" are
+ * helpers it may `require`, not tests). It is untrusted Lua like a rule: it
+ * runs in a sandbox of its own and returns a plain table, read as JSON:
+ *
+ *   return {
+ *     rule = "four_category", as_of = "2026-03-31", court = "粤0703",  -- defaults
+ *     cases = {
+ *       { name = "...", rule = ..., as_of = ..., court = ...,           -- overrides
+ *         case = { case_no = ..., ..., events = { { event = ..., at = ... } } },
+ *         expect = { result = {...}, alerts = {...}, error = "text", log_contains = "text" } },
+ *     },
+ *   }
+ *
+ * Each case goes through record_parse as ingest does (with no reference
+ * checks), its events too, so a rule sees what production sees. The rule is
+ * the one rules_for_court picks for the court (the test's `court`, else the
+ * case's) over every rule set of the rules directory, called with the
+ * params rules_params_for_court gives and a production ctx (ctx.query is
+ * not available). Then:
+ *   expect.result        subset match: every key given must be equal,
+ *                        recursively through objects; arrays compare whole;
+ *   expect.alerts        exactly these alerts, in any order: codes, or tables
+ *                        {code=, severity=, message_contains=, ...} matched as
+ *                        subsets; {} means none;
+ *   expect.error         the hook must fail with a reason containing the text;
+ *   expect.log_contains  some ctx.log line contains the text.
+ */
+#ifndef COURTRULES_RULETEST_H
+#define COURTRULES_RULETEST_H
+
+#include <jansson.h>
+
+#include "calendar.h"
+#include "err.h"
+
+typedef struct ruletest_options {
+    const char *dir;         /* a rules directory, a rule set's folder, its tests/ or one
+                                test file; a set is resolved against its parent directory */
+    const char *plugins_dir; /* where `require` also looks (may be NULL) */
+    const calendar *cal;     /* holidays for ctx.date (may be NULL: Monday to Friday) */
+    int coverage;            /* measure line coverage of the rule scripts under test */
+    double min_coverage;     /* percent; a script below it fails the run */
+    /* Called after each test case with its entry of report.tests (may be NULL). */
+    void (*on_test)(void *ud, const json_t *test);
+    void *ud;
+} ruletest_options;
+
+
+/*
+ * Loads every rule set of the rules directory, reads and checks every test
+ * file first, then runs the tests. On CR_OK *report (owned by the caller)
+ * is:
+ *   { "rules_dir": ..., "passed": n, "failed": n, "ok": bool,
+ *     "tests": [ { "file", "rule_set", "rule", "name", "ok", "message",
+ *                  "ran": "set/rule" or null } ],
+ *     "load_failures": [ { "file", "reason" } ],
+ *     "coverage": { "min": pct, "ok": bool, "files": [ { "file", "lines",
+ *                   "covered", "percent", "missed": [line, ...], "ok" } ] } }
+ * where "ok" is false if a test failed or a script is below min_coverage.
+ * A test that fails is not an error here. CR_INVALID names the file when
+ * the directory, a manifest or a test file is missing or malformed (nothing
+ * has run then); CR_FAIL when out of memory or a sandbox cannot be made.
+ */
+cr_status ruletest_run(const ruletest_options *opt, json_t **report, cr_err *err);
+
+#endif

@@ -1,0 +1,200 @@
+#!/bin/sh
+# End to end: `courtrules test` (table-driven rule tests, coverage) and
+# `courtrules lint` (luacheck with the sandbox's globals), on the fixture
+# rule sets in tests/fixtures/ruletest.
+. "$SRC/tests/e2e/lib.sh"
+F="$SRC/tests/fixtures/ruletest"
+export COURTRULES_CALENDAR="$SRC/data/calendar/cn.json"
+
+# last_line FILE: the file's last line.
+last_line() { tail -n 1 "$1"; }
+
+# ---- passing tests ----
+
+cr test "$F/base"
+expect_status 0 "base: all tests pass"
+expect_in "$T/out" "ok   base/mass: exactly 10 parties is a mass dispute" "base: ok line"
+expect_in "$T/out" "ok   base/mass: the case is normalized as ingest does" "base: normalized like ingest"
+expect_in "$T/out" "ok   base/query_user: ctx.query is not available in tests" "base: no ctx.query"
+expect_eq "$(last_line "$T/out")" "8 passed, 0 failed" "base: summary line"
+
+cr test "$F/guangdong"
+expect_status 0 "guangdong: a provincial set tests the baseline's rule with its params"
+expect_eq "$(last_line "$T/out")" "2 passed, 0 failed" "guangdong: summary line"
+
+cr test "$F/base/tests/mass.lua"
+expect_status 0 "one test file"
+expect_eq "$(last_line "$T/out")" "8 passed, 0 failed" "one test file: summary"
+
+cr test "$F/guangdong/tests"
+expect_eq "$(last_line "$T/out")" "2 passed, 0 failed" "a set's tests/ folder"
+
+# ---- failing tests: each fails for its own reason ----
+
+cr test "$F/failing"
+expect_status 1 "failing: exit 1"
+expect_eq "$(last_line "$T/out")" "0 passed, 10 failed" "failing: summary line"
+expect_in "$T/out" 'FAIL failing/mass: wrong expected result: expected result.categories = ["群体性纠纷"], got ["群体性"]' \
+    "wrong result: names the key, expected and got"
+expect_in "$T/out" 'FAIL failing/mass: missing alert: alerts: expected [4C-MASS], got [] -- missing 4C-MASS' \
+    "missing alert"
+expect_in "$T/out" 'FAIL failing/mass: unexpected alert: alerts: expected [], got [4C-MASS (warning)] -- unexpected 4C-MASS' \
+    "unexpected alert"
+expect_in "$T/out" "FAIL failing/mass: expected an error that did not happen: expected an error containing 'boom', but on_case returned {" \
+    "expected error did not happen"
+expect_in "$T/out" 'FAIL failing/mass: an error nobody expected: on_case failed (error) base/mass.lua:' \
+    "unexpected error names the script and line"
+expect_in "$T/out" 'FAIL failing/mass: fixture fails validation: fixture is not a valid case: claim_amount:' \
+    "invalid fixture names the field"
+expect_in "$T/out" "FAIL failing/mass: event fails validation: fixture is not a valid case: events[2]: event: 'lunch'" \
+    "invalid event names the event and field"
+expect_in "$T/out" "FAIL failing/local_only: rule does not apply to the court: rule 'local_only' does not apply to court '粤0703': defined in rule set 'hunan' (scope '湘')" \
+    "rule out of scope"
+expect_in "$T/out" "switched off by rule set 'guangdong' (disable)" "rule disabled for the court"
+expect_in "$T/out" "FAIL failing/mass: wrong log line: expected a log line containing 'party_count 11'" \
+    "log_contains"
+
+cr test "$F"
+expect_status 1 "whole rules directory: exit 1"
+expect_eq "$(last_line "$T/out")" "10 passed, 10 failed" "whole rules directory: summary line"
+
+cr --rules "$F" test
+expect_eq "$(last_line "$T/out")" "10 passed, 10 failed" "no DIR: uses --rules"
+
+# ---- --json ----
+
+cr --json test "$F/failing"
+expect_status 1 "--json: exit 1"
+expect_in "$T/out" '"passed": 0' "--json: passed"
+expect_in "$T/out" '"failed": 10' "--json: failed"
+expect_in "$T/out" '"name": "missing alert"' "--json: test names"
+expect_in "$T/out" '"ran": "base/mass"' "--json: the rule that ran"
+if grep -q '^ok \|^FAIL ' "$T/out"; then fail "--json: no text lines"; else ok "--json: no text lines"; fi
+
+# ---- malformed test files and bad usage: exit 2, naming the file ----
+
+mkdir -p "$T/r"
+cp -R "$F/base" "$T/r/base"
+rm -f "$T/r/base/tests/"*.lua
+M="$T/r/base/tests"
+
+malformed() { # NAME LUA EXPECTED-TEXT
+    rm -f "$M"/*.lua
+    printf '%s\n' "$2" >"$M/$1.lua"
+    cr test "$T/r"
+    expect_status 2 "malformed ($1): exit 2"
+    expect_in "$T/err" "$1.lua" "malformed ($1): names the file"
+    expect_in "$T/err" "$3" "malformed ($1): says why"
+}
+malformed syntax 'return {' "syntax"
+malformed function 'return { rule = "mass", as_of = "2026-01-01", cases = { { name = "x", case = {}, expect = { result = function() end } } } }' \
+    "is a function"
+malformed typo 'return { rule = "mass", as_of = "2026-01-01", cases = { { name = "x", case = {}, expect = { alert = {} } } } }' \
+    "cases[1].expect.alert: unknown key"
+malformed no_as_of 'return { rule = "mass", cases = { { name = "x", case = {} } } }' \
+    "as_of: required"
+malformed bad_date 'return { rule = "mass", as_of = "2026-02-30", cases = { { name = "x", case = {} } } }' \
+    "as_of"
+malformed no_cases 'return { rule = "mass", as_of = "2026-01-01" }' "cases: required"
+malformed error_and_result 'return { rule = "mass", as_of = "2026-01-01", cases = { { name = "x", case = {}, expect = { error = "e", alerts = {} } } } }' \
+    "expect either error or those"
+malformed escape 'return os.exit(1)' "os"
+rm -f "$M"/*.lua
+
+cr test "$T/nonexistent"
+expect_status 2 "missing DIR: exit 2"
+cr test "$F/base" --min 50
+expect_status 2 "--min without --coverage: exit 2"
+cr test --frobnicate
+expect_status 2 "unknown option: exit 2"
+
+# ---- coverage ----
+
+# A copy of base whose tests run one case: mass.lua is partly covered.
+cat >"$M/one.lua" <<'LUA'
+return { rule = "mass", as_of = "2026-03-31", cases = {
+  { name = "nine parties",
+    case = { case_no = "(2026)京0101民初2号", filing_date = "2026-01-05", status = "在办", party_count = 9 },
+    expect = { alerts = {} } } } }
+LUA
+cr test --coverage --min 10 "$T/r"
+if grep -q "not available in this build" "$T/err"; then
+    fail "coverage: not available in this build (the sandbox has a line hook)"
+else
+    expect_status 0 "coverage --min 10: passes"
+    expect_in "$T/out" "coverage base/mass.lua:" "coverage: a line per rule script"
+    expect_in "$T/out" "not run:" "coverage: lists the lines not run"
+    expect_in "$T/out" "coverage base/query_user.lua: " "coverage: untested script listed"
+    expect_eq "$(last_line "$T/out")" "1 passed, 0 failed" "coverage: the summary stays last"
+
+    cr test --coverage --min 95 "$T/r"
+    expect_status 1 "coverage --min 95: fails"
+    expect_in "$T/out" "FAIL coverage base/mass.lua:" "coverage: the script below the threshold"
+    expect_in "$T/out" "(below 95%)" "coverage: names the threshold"
+
+    cr test --coverage "$F/base"
+    expect_status 0 "coverage: the fixture's own tests run every line (default 80%)"
+    expect_in "$T/out" "coverage base/mass.lua: 37/37 lines, 100.0%" "coverage: counts lines with code"
+
+    cr --json test --coverage --min 95 "$T/r"
+    expect_in "$T/out" '"coverage": {' "coverage --json"
+    expect_in "$T/out" '"missed": [' "coverage --json: missed lines"
+fi
+
+# ---- lint ----
+
+PATH=/nonexistent "$COURTRULES" lint "$F" >"$T/out" 2>"$T/err"
+RC=$?
+expect_status 2 "lint without luacheck: exit 2"
+expect_in "$T/err" "luacheck is not installed" "lint without luacheck: says so"
+
+cr lint --print-config
+n=$(wc -l <"$T/out")
+if head -n "$n" "$SRC/.luacheckrc" | cmp -s - "$T/out"; then
+    ok "the repository's .luacheckrc starts with the built-in config"
+else
+    fail "the repository's .luacheckrc does not start with \`courtrules lint --print-config\`"
+fi
+
+if command -v luacheck >/dev/null 2>&1; then
+    cr lint "$F"
+    expect_status 0 "lint: the fixture rule sets are clean"
+
+    mkdir -p "$T/lint/clean" "$T/lint/dirty"
+    cat >"$T/lint/clean/ok.lua" <<'LUA'
+local util = require "util"
+return {
+  name = "ok", version = "1",
+  on_case = function(case, ctx)
+    local n = math.floor(utf8.len(case.cause or "") / 2)
+    return { n = n, due = ctx.date.add_days(case.filing_date, 30), u = util, s = ("x"):rep(2) }
+  end,
+}
+LUA
+    cr lint "$T/lint/clean"
+    expect_status 0 "lint: a clean script passes (built-in config)"
+
+    cat >"$T/lint/dirty/bad.lua" <<'LUA'
+counter = 0
+return {
+  name = "bad", version = "1",
+  on_case = function(case, ctx)
+    print(case.case_no)
+    local unused = 1
+    return { t = os.time(), r = math.random(), d = string.dump }
+  end,
+}
+LUA
+    cr lint "$T/lint/dirty"
+    expect_status 1 "lint: a dirty script fails with luacheck's status"
+    expect_in "$T/out" "setting non-standard global variable 'counter'" "lint: global assignment"
+    expect_in "$T/out" "accessing undefined variable 'print'" "lint: print is absent"
+    expect_in "$T/out" "accessing undefined variable 'os'" "lint: os is absent"
+    expect_in "$T/out" "accessing undefined field 'random' of global 'math'" "lint: math.random is absent"
+    expect_in "$T/out" "accessing undefined field 'dump' of global 'string'" "lint: string.dump is absent"
+    expect_in "$T/out" "unused variable 'unused'" "lint: luacheck's own checks"
+else
+    echo "note: luacheck is not installed (Debian package lua-check): lint checks skipped"
+fi
+
+finish
