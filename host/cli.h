@@ -70,6 +70,7 @@ int cmd_ingest(int argc, char **argv, const cli_common *common);
 int cmd_audit(int argc, char **argv, const cli_common *common);
 int cmd_stats(int argc, char **argv, const cli_common *common);
 int cmd_eval(int argc, char **argv, const cli_common *common);
+int cmd_rules(int argc, char **argv, const cli_common *common);
 int cmd_alerts(int argc, char **argv, const cli_common *common);
 int cmd_explain(int argc, char **argv, const cli_common *common);
 int cmd_test(int argc, char **argv, const cli_common *common);

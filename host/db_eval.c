@@ -821,3 +821,43 @@ cr_status db_eval_explain(cr_db *db, const char *case_no, json_t **out, cr_err *
     *out = obj;
     return CR_OK;
 }
+
+cr_status db_eval_resolve_key(cr_db *db, const char *dedup_key, int *resolved, cr_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql,
+                           "UPDATE alerts SET status = 'resolved', resolved_at = ?2"
+                           " WHERE dedup_key = ?1 AND status IN ('open', 'acked')",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "resolving an alert");
+    char now[26];
+    db_now(now);
+    db_bind_text(st, 1, dedup_key);
+    db_bind_text(st, 2, now);
+    cr_status result = db_step_done(db, st, "resolving an alert", err);
+    if (resolved)
+        *resolved = result == CR_OK && sqlite3_changes64(db->sql) > 0;
+    sqlite3_finalize(st);
+    return result;
+}
+
+cr_status db_eval_rule_health_list(cr_db *db, json_t **out, cr_err *err)
+{
+    static const char *const names[] = {"rule_set", "rule", "consecutive_failures",
+                                        "quarantined_at", "reason"};
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql,
+                           "SELECT rule_set, rule, consecutive_failures, quarantined_at, reason"
+                           " FROM rule_health ORDER BY rule_set, rule",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "rule health");
+    json_t *rows = json_array();
+    cr_status result = rows_into(db, st, names, 5, rows, err);
+    sqlite3_finalize(st);
+    if (result != CR_OK) {
+        json_decref(rows);
+        return result;
+    }
+    *out = rows;
+    return CR_OK;
+}

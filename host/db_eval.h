@@ -131,6 +131,14 @@ int db_eval_is_quarantined(cr_db *db, const char *rule_set, const char *rule, ch
 cr_status db_eval_release(cr_db *db, const char *rule_set, const char *rule, int *released,
                           cr_err *err);
 
+/* Resolves the open or acked alert with this dedup key, if any (*resolved
+ * = 1). Used when an operator releases a quarantined rule. */
+cr_status db_eval_resolve_key(cr_db *db, const char *dedup_key, int *resolved, cr_err *err);
+
+/* Rule health rows: [{rule_set, rule, consecutive_failures, quarantined_at,
+ * reason}]. Caller decrefs. */
+cr_status db_eval_rule_health_list(cr_db *db, json_t **out, cr_err *err);
+
 /* ---- reading back (alerts, explain) ---- */
 
 typedef struct db_alert_filter {

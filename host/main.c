@@ -10,6 +10,7 @@ static const cli_command commands[] = {
     {"init", cmd_init, "create or migrate the database"},
     {"ingest", cmd_ingest, "load courts, people, cases, case events (JSON Lines)"},
     {"eval", cmd_eval, "evaluate cases against the rule sets in scope"},
+    {"rules", cmd_rules, "list rule sets, versions and health; release a quarantined rule"},
     {"alerts", cmd_alerts, "list alerts"},
     {"explain", cmd_explain, "every rule's result and reasons for one case"},
     {"test", cmd_test, "run rule-set tests (table-driven), print N passed, N failed"},

@@ -138,4 +138,21 @@ expect_eq "$(sql "$DB" "SELECT group_concat(status) FROM $RESULTS WHERE rule_set
     "quarantined,quarantined" "the quarantined rule is skipped and recorded for every case"
 expect_eq "$(sql "$DB" "SELECT count(*) FROM $RESULTS WHERE rule_set='healthy' AND status='ok' AND run_id = (SELECT max(id) FROM eval_runs)")" \
     "3" "the healthy rule set keeps working beside a quarantined rule"
+
+# An operator lists rule health and lifts the quarantine after a fix.
+cr --rules "$R" rules list
+expect_status 0 "rules list"
+expect_in "$T/out" "QUARANTINED a_while_true/r" "rules list shows the quarantine"
+expect_in "$T/out" "healthy  scope *  sha256" "rules list shows each set's scope and version"
+cr rules release a_while_true/r --note "fixed the loop"
+expect_status 0 "rules release"
+expect_eq "$(sql "$DB" "SELECT status FROM alerts WHERE code = 'RULE-QUARANTINED' AND rule_set = 'a_while_true'")" \
+    "resolved" "releasing resolves the RULE-QUARANTINED alert"
+expect_eq "$(sql "$DB" "SELECT count(*) FROM audit WHERE action = 'rules.release' AND detail LIKE '%fixed the loop%'")" \
+    "1" "the release is audited with its note"
+cr rules release a_while_true/r
+expect_status 2 "releasing a rule that is not quarantined is refused"
+cr rules release nonsense
+expect_status 2 "release needs SET/RULE"
+cr audit verify; expect_status 0 "audit chain intact after the release"
 finish
