@@ -48,7 +48,6 @@ typedef struct ruletest_options {
     void *ud;
 } ruletest_options;
 
-
 /*
  * Loads every rule set of the rules directory, reads and checks every test
  * file first, then runs the tests. On CR_OK *report (owned by the caller)
