@@ -553,15 +553,13 @@ static void deep_merge(json_t *dst, const json_t *src)
 
 json_t *rules_params_for_court(const rule_sets *rs, size_t set, const char *court)
 {
-    json_t *own = json_object_get(rs->sets[set].manifest, "params");
-    json_t *params = own ? json_deep_copy(own) : json_object();
-    /* Sets are ordered widest first, so later covering sets are more specific. */
-    for (size_t t = set + 1; params && t < rs->n; t++) {
-        const rule_set *more = &rs->sets[t];
-        if (!rules_scope_covers(more->scope, court) || strcmp(more->scope, rs->sets[set].scope) == 0)
-            continue;
-        json_t *p = json_object_get(more->manifest, "params");
-        if (p)
+    (void)set; /* every rule of a court sees the same cascade */
+    json_t *params = json_object();
+    /* Sets are ordered widest first, so each covering set overrides the ones
+     * before it: national defaults, then the province, then the city … */
+    for (size_t t = 0; params && t < rs->n; t++) {
+        json_t *p = json_object_get(rs->sets[t].manifest, "params");
+        if (p && rules_scope_covers(rs->sets[t].scope, court))
             deep_merge(params, p);
     }
     return params;

@@ -86,11 +86,12 @@ int rules_scope_covers(const char *scope, const char *court);
 size_t rules_for_court(const rule_sets *rs, const char *court, rule_ref *out, size_t cap);
 
 /*
- * The parameters rule set `set` runs with for a case of court: its own
- * params, deep-merged with the params of every more specific set covering
- * the court, the more specific winning (objects merge key by key; any other
- * value replaces). This is how a high court changes a national rule's
- * thresholds without copying the rule. Returns a new reference.
+ * The parameters a rule runs with for a case of court: the params of every
+ * set covering the court, deep-merged widest first, so the more specific set
+ * wins (objects merge key by key; any other value replaces). A national rule
+ * sees the province's overrides; a province's own or replacing rule sees the
+ * national defaults it does not override. `set` is the rule's set (every
+ * rule of one court sees the same cascade today). Returns a new reference.
  */
 json_t *rules_params_for_court(const rule_sets *rs, size_t set, const char *court);
 

@@ -349,8 +349,17 @@ static json_t *run_test(runner *run, const ruletest_entry *t)
         size_t n = rules_for_court(run->rs, court, refs, MAX_RULES_PER_COURT), i = 0;
         while (i < n && strcmp(run->rs->sets[refs[i].set].rules[refs[i].rule].name, t->rule) != 0)
             i++;
-        if (i == n) {
+        int expect_none = json_is_true(json_object_get(t->expect, "not_applicable"));
+        if (i == n && !expect_none) {
             explain_missing(run->rs, t->rule, court, &why);
+        } else if (i < n && expect_none) {
+            const rule_set *set = &run->rs->sets[refs[i].set];
+            snprintf(ran, sizeof ran, "%s/%s", set->name, t->rule);
+            ruletest_text_addf(&why, "expected rule '%s' not to apply to court '%s', but %s/%s "
+                                     "does",
+                               t->rule, court, set->name, t->rule);
+        } else if (i == n) {
+            /* switched off or out of scope, as expected */
         } else {
             const rule_set *set = &run->rs->sets[refs[i].set];
             const rule *ru = &set->rules[refs[i].rule];

@@ -27,6 +27,8 @@
  *                        subsets; {} means none;
  *   expect.error         the hook must fail with a reason containing the text;
  *   expect.log_contains  some ctx.log line contains the text.
+ *   expect.not_applicable = true  the rule must not apply to the court (out of
+ *                        scope, or switched off by a set's "disable").
  */
 #ifndef COURTRULES_RULETEST_H
 #define COURTRULES_RULETEST_H

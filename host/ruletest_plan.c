@@ -67,7 +67,8 @@ static cr_status opt_string(const json_t *obj, const char *key, const char **out
 
 static const char *const file_keys[] = {"rule", "as_of", "court", "cases", "description", NULL};
 static const char *const case_keys[] = {"name", "rule", "as_of", "court", "case", "expect", NULL};
-static const char *const expect_keys[] = {"result", "alerts", "error", "log_contains", NULL};
+static const char *const expect_keys[] = {"result",       "alerts",         "error",
+                                          "log_contains", "not_applicable", NULL};
 static const char *const alert_keys[] = {"code",  "severity",  "message", "message_contains",
                                          "basis", "dedup_key", "data",    NULL};
 
@@ -187,6 +188,11 @@ static cr_status plan_file(ruletest_plan *p, const ruletest_file *tf, const rule
                 (st = opt_string(expect, "error", &s, file, at, err)) != CR_OK ||
                 (st = opt_string(expect, "log_contains", &s, file, at, err)) != CR_OK)
                 return st;
+            json_t *none = json_object_get(expect, "not_applicable");
+            if (none && (!json_is_boolean(none) || json_object_size(expect) != 1))
+                return cr_errf(err, CR_INVALID,
+                               "%s: %snot_applicable: must be true, and alone in expect", file,
+                               at);
             if (json_object_get(expect, "error") &&
                 (json_object_get(expect, "result") || json_object_get(expect, "alerts") ||
                  json_object_get(expect, "log_contains")))

@@ -1,0 +1,270 @@
+-- “四类案件”自动识别与监管（法发〔2020〕26号 第5条；法发〔2021〕30号）。
+--
+-- Identification: the sub-criteria of the four categories, mapped to the
+-- record (params four_category_flags, mass_parties, mass_causes with
+-- mass_cause_min_parties, large_claim_amount, long_pending_months,
+-- similar_case_conflict_extra_key) and to a person's flag_confirmed event
+-- (data.category = 1..4 adds a category the data cannot show, e.g. （三）).
+-- Not derivable from the record, so left to that manual path: 对事实认定或者
+-- 法律适用存在较大争议, 具有普遍法律适用指导意义, 示范效应/批量诉讼 (ctx.query
+-- cannot select cases by party), 对特定行业产业发展的影响.
+--
+-- Duties checked (预标识 + 再确认, 全程留痕): 4C-PREFLAG while nobody has
+-- confirmed the pre-flag; 4C-NOT-REPORTED when the trial organization has not
+-- reported to the president/division chief within report_within_days;
+-- 4C-NO-MEETING when no 专业法官会议/审判委员会 discussion within
+-- meeting_within_days, or at all before the case was decided. A flag_removed
+-- event later than any flag_confirmed silences these three (traced in the log
+-- and result). Independent hard rules, never silenced: 4C-COMMITTEE (刑诉解释
+-- 第216条) and 4C-SINGLE-JUDGE (民事诉讼法 第42条).
+local common = require "lib.common"
+
+local NONE = {}
+
+local CATEGORY = { "重大疑难复杂敏感", "群体性", "类案冲突", "反映违法审判" }
+local ITEM = { "（一）", "（二）", "（三）", "（四）" }
+local CATEGORY_BASIS = {
+  "法发〔2021〕30号（一）重大、疑难、复杂、敏感",
+  "法发〔2021〕30号（二）涉及群体性纠纷或者引发社会广泛关注，可能影响社会稳定",
+  "法发〔2021〕30号（三）与本院或者上级人民法院的类案裁判可能发生冲突",
+  "法发〔2021〕30号（四）有关单位或者个人反映法官有违法审判行为",
+}
+
+-- Every criterion the case meets: { category = 1..4, reason = text, since = date }.
+local function signals_of(case, p, date, stop)
+  local flags = case.flags or NONE
+  local found = {}
+  local function add(category, reason, since)
+    found[#found + 1] = { category = category, reason = ITEM[category] .. reason, since = since or case.filing_date }
+  end
+  local table_of_flags = p.four_category_flags or NONE
+  for _, flag in ipairs(common.sorted_keys(table_of_flags)) do
+    local entry = table_of_flags[flag]
+    if flags[flag] and type(entry) == "table" then
+      add(entry.category, entry.criterion)
+    end
+  end
+  local count = case.party_count or 0
+  local word = common.find_word(case.cause, p.mass_causes)
+  if count >= p.mass_parties then
+    add(2, string.format("当事人或者被害人人数众多（%d人，标准%d人以上）%s", count, p.mass_parties,
+      word and ("，涉众案由（" .. word .. "）") or ""))
+  else
+    local min_parties = word and (p.mass_cause_min_parties or NONE)[case.kind]
+    if min_parties and count >= min_parties then
+      add(2, string.format("涉众案由（%s），当事人%d人", word, count))
+    end
+  end
+  local claim = common.fen(case.claim_amount)
+  if claim and p.large_claim_amount and claim >= common.fen(p.large_claim_amount) then
+    add(1, string.format("标的额特别巨大（%s元，标准%s元）", case.claim_amount, p.large_claim_amount))
+  end
+  local key = p.similar_case_conflict_extra_key
+  if key and case.extra and case.extra[key] == true then
+    add(3, "与本院或者上级人民法院的类案裁判可能发生冲突（类案检索提示）")
+  end
+  if p.long_pending_months and stop then
+    local threshold = date.add_months(case.filing_date, p.long_pending_months)
+    if stop > threshold then
+      add(1, string.format("审理期间超过%d个月（长期未结）", p.long_pending_months), threshold)
+    end
+  end
+  for _, e in ipairs(case.events) do
+    local category = e.event == "flag_confirmed" and e.data and e.data.category
+    if math.type(category) == "integer" and CATEGORY[category] then
+      add(category, "人工标识" .. (common.has_text(e.reason) and ("：" .. e.reason) or ""), common.day(e.at))
+    end
+  end
+  -- By category, then in the order found.
+  for i, s in ipairs(found) do
+    s.order = i
+  end
+  table.sort(found, function(a, b)
+    if a.category ~= b.category then
+      return a.category < b.category
+    end
+    return a.order < b.order
+  end)
+  return found
+end
+
+-- Criminal cases the collegial panel must refer to the 审判委员会 (刑诉解释 第216条第2款).
+local function committee_grounds(case, p, level, log)
+  if case.kind ~= "刑事" then
+    return {}
+  end
+  local flags = case.flags or NONE
+  local grounds = {}
+  if flags.death_penalty_intended then
+    if level == "中级" or level == "高级" then
+      grounds[#grounds + 1] = "拟判处死刑"
+    else
+      log("death_penalty_intended at a %s court: not a 第216条 ground here", level)
+    end
+  end
+  if flags.retrial_own_court then
+    grounds[#grounds + 1] = "本院已经发生法律效力的判决、裁定确有错误需要再审"
+  end
+  if flags.procuratorate_protest and common.contains(p.committee_protest_type_codes, case.type_code) then
+    grounds[#grounds + 1] = "人民检察院依照审判监督程序提出抗诉"
+  end
+  return grounds
+end
+
+-- Civil cases a single judge may not hear (民事诉讼法（2023）第42条).
+local function single_judge_grounds(case, p)
+  if case.kind ~= "民事" or case.trial_org ~= "独任" then
+    return {}
+  end
+  local flags = case.flags or NONE
+  local grounds = {}
+  local forbidden = p.single_judge_forbidden_flags or NONE
+  for _, flag in ipairs(common.sorted_keys(forbidden)) do
+    if flags[flag] and type(forbidden[flag]) == "string" then
+      grounds[#grounds + 1] = forbidden[flag]
+    end
+  end
+  if (case.party_count or 0) >= p.mass_parties then
+    grounds[#grounds + 1] = string.format("涉及群体性纠纷（当事人%d人）", case.party_count)
+  end
+  return grounds
+end
+
+return {
+  name = "four_category",
+  version = "2026.1",
+  on_case = function(case, ctx)
+    local p, date = ctx.params, ctx.date
+    local closed = case.status == "已结"
+    -- 四类 identification covers the trial kinds in four_category_kinds. The
+    -- day its checks look at: the closing date, or today for pending cases.
+    local covered = common.contains(p.four_category_kinds, case.kind)
+    local stop = closed and case.closing_date or covered and ctx.as_of or nil
+    local signals = covered and signals_of(case, p, date, stop) or {}
+    local reported, confirmed, removed, meeting, committee_at
+    local supervision = {}
+    for _, e in ipairs(case.events) do
+      local kind, day = e.event, common.day(e.at)
+      if kind == "reported_to_president" then
+        reported = reported or day
+      elseif kind == "flag_confirmed" then
+        confirmed, removed = day, nil
+      elseif kind == "flag_removed" then
+        removed = { at = day, by = e.actor, reason = e.reason }
+        confirmed = nil
+      elseif kind == "submitted_to_professional_meeting" then
+        meeting = meeting or day
+      elseif kind == "submitted_to_committee" then
+        meeting = meeting or day
+        committee_at = committee_at or day
+      elseif kind == "supervision" then
+        supervision[#supervision + 1] = day
+      end
+    end
+
+    local result = { categories = {}, reasons = {}, flagged = false }
+    local seen, since = {}, nil
+    for _, s in ipairs(signals) do
+      result.reasons[#result.reasons + 1] = s.reason
+      seen[s.category] = true
+      if not since or s.since < since then
+        since = s.since
+      end
+    end
+    local items = {}
+    for i = 1, 4 do
+      if seen[i] then
+        result.categories[#result.categories + 1] = CATEGORY[i]
+        items[#items + 1] = CATEGORY_BASIS[i]
+      end
+    end
+
+    -- Hard rules first: they hold whatever the 四类 flag says.
+    local level = common.court_level(case.court)
+    local grounds = committee_grounds(case, p, level, ctx.log)
+    if #grounds > 0 then
+      result.committee = { grounds = grounds, submitted = committee_at }
+      if not committee_at then
+        ctx.alert{
+          code = "4C-COMMITTEE",
+          severity = "critical",
+          message = "本案" .. table.concat(grounds, "、") .. "，合议庭应当提请院长决定提交审判委员会讨论决定，未见提交审判委员会记录" ..
+            (closed and "（案件已审结）" or ""),
+          basis = "刑诉解释（2021）第216条",
+          data = { grounds = grounds },
+        }
+      end
+    end
+    local forbidden = single_judge_grounds(case, p)
+    if #forbidden > 0 then
+      result.single_judge = { grounds = forbidden }
+      ctx.alert{
+        code = "4C-SINGLE-JUDGE",
+        severity = closed and "info" or "warning",
+        message = "本案" .. table.concat(forbidden, "、") .. "，不得由审判员一人独任审理" ..
+          (closed and "（案件已审结，供案件评查参考）" or "，应当组成合议庭"),
+        basis = "民事诉讼法（2023）第42条",
+        data = { grounds = forbidden },
+      }
+    end
+
+    if #signals == 0 then
+      return result
+    end
+    result.identified_since = since
+    result.reported = reported
+    result.confirmed = confirmed ~= nil
+    result.meeting = meeting
+    if #supervision > 0 then
+      result.supervision = supervision
+    end
+    if removed then
+      result.removed = removed
+      ctx.log("pre-flag removed on %s by %s (%s): 4C-PREFLAG, 4C-NOT-REPORTED, 4C-NO-MEETING silenced",
+        removed.at, removed.by or "?", removed.reason or "无理由")
+      return result
+    end
+    result.flagged = true
+    local category_text = table.concat(result.categories, "、")
+    local reasons = table.concat(result.reasons, "；")
+    ctx.log("四类 since %s: %s", since, reasons)
+
+    if not confirmed and not closed then
+      ctx.alert{
+        code = "4C-PREFLAG",
+        severity = "info",
+        message = "系统预标识为“四类案件”（" .. category_text .. "）：" .. reasons .. "。请院庭长再确认或者撤销标识（留痕）",
+        basis = table.concat(items, "；") .. "；法发〔2020〕26号 第5条",
+        data = { categories = result.categories },
+      }
+    end
+
+    local report_due = date.add_days(since, p.report_within_days)
+    result.report_due = report_due
+    if not reported and (closed or stop > report_due) then
+      ctx.alert{
+        code = "4C-NOT-REPORTED",
+        message = closed and ("“四类案件”（" .. category_text .. "）审结前未见审判组织向院庭长报告的记录")
+          or string.format("“四类案件”（%s）应于 %s 前向院庭长报告，至今未见报告记录，请提醒院庭长监督", category_text,
+            report_due),
+        basis = "法发〔2022〕31号 八；法发〔2020〕26号 第5条",
+        data = { report_due = report_due },
+      }
+    elseif reported and reported > report_due then
+      ctx.log("reported on %s, after %s", reported, report_due)
+    end
+
+    local meeting_due = date.add_days(since, p.meeting_within_days)
+    if not meeting and (closed or stop > meeting_due) then
+      ctx.alert{
+        code = "4C-NO-MEETING",
+        severity = closed and "warning" or "info",
+        message = closed and ("“四类案件”（" .. category_text .. "）已审结，未见提交专业法官会议或者审判委员会讨论的记录")
+          or string.format("“四类案件”（%s）自 %s 识别已逾%d日，尚未提交专业法官会议讨论，请院庭长督促", category_text,
+            since, p.meeting_within_days),
+        basis = "法发〔2021〕2号 四；法发〔2020〕26号 第5条",
+      }
+    end
+    return result
+  end,
+}
