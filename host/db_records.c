@@ -385,6 +385,13 @@ cr_status db_record_stats(cr_db *db, json_t **out, cr_err *err)
         {"events_by_type", "SELECT type, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC"},
         {"open_alerts_by_code",
          "SELECT code, count(*) FROM alerts WHERE status <> 'resolved' GROUP BY 1 ORDER BY 2 DESC"},
+        {"triage_recommended",
+         "SELECT json_extract(r.value, '$.result.value.recommended'), count(*)"
+         " FROM evaluations e, json_each(e.results) r"
+         " WHERE json_extract(r.value, '$.rule') = 'triage'"
+         " AND json_extract(r.value, '$.status') = 'ok'"
+         " AND json_extract(r.value, '$.result.value.recommended') IS NOT NULL"
+         " GROUP BY 1 ORDER BY 2 DESC"},
         {"open_alerts_by_court",
          "SELECT court, count(*) FROM alerts WHERE status <> 'resolved' GROUP BY 1 ORDER BY 1"},
     };

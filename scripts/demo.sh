@@ -13,12 +13,16 @@ AS_OF=2026-03-31
 echo "== courtrules demo: database $DB"
 "$BIN" --db "$DB" init
 echo
-echo "== ingest examples/sample.jsonl"
+echo "== ingest the sample data (广东 and 江苏, 300 cases each)"
 "$BIN" --db "$DB" ingest --no-progress "$HERE/examples/sample.jsonl"
+"$BIN" --db "$DB" ingest --no-progress "$HERE/examples/sample-su.jsonl"
 echo
-echo "== evaluate as of $AS_OF with the rule set in bench/rules (12 rules)"
-"$BIN" --db "$DB" --rules "$HERE/bench/rules" eval --as-of "$AS_OF" \
-    --calendar "$HERE/data/calendar/cn.json"
+echo "== the rule sets: the national baseline and the two provinces' own"
+"$BIN" --db "$DB" --rules "$HERE/rules" rules list
+echo
+echo "== evaluate as of $AS_OF"
+"$BIN" --db "$DB" --rules "$HERE/rules" eval --as-of "$AS_OF" \
+    --plugins "$HERE/plugins" --calendar "$HERE/data/calendar/cn.json"
 echo
 echo "== what is stored"
 "$BIN" --db "$DB" stats
