@@ -62,7 +62,7 @@ int cmd_stats(int argc, char **argv, const cli_common *common)
         print_group(stats, "cases_by_status", "cases by status");
         print_group(stats, "cases_by_procedure", "cases by procedure");
         print_group(stats, "events_by_type", "events by type");
-        print_group(stats, "triage_recommended", "繁简分流: recommended procedure (pending cases)");
+        print_group(stats, "triage_recommended", "繁简分流: recommended procedure");
         print_group(stats, "open_alerts_by_code", "open alerts by code");
         print_group(stats, "open_alerts_by_court", "open alerts by court");
     }
