@@ -17,8 +17,8 @@
 #include "audit.h"
 #include "eval_worker.h"
 
-#define CHUNK_CASES 64
-#define WINDOW_PER_WORKER 4
+#define CHUNK_CASES 128
+#define WINDOW_PER_WORKER 8
 
 typedef struct work_chunk {
     int64_t seq;
@@ -27,14 +27,24 @@ typedef struct work_chunk {
     work_case cases[CHUNK_CASES];
 } work_chunk;
 
+/* The ring of chunks between the reader thread (fills slots), the workers
+ * (run rules) and the writer (stores, frees the slot). A slot holds chunk
+ * seq % window; seqs in [stored, submitted) are in flight. */
 typedef struct pool {
     pthread_mutex_t lock;
-    pthread_cond_t todo_cond, done_cond;
-    work_chunk **ring; /* window slots, by seq % window */
+    pthread_cond_t todo_cond; /* a chunk to run, or closing (workers wait) */
+    pthread_cond_t done_cond; /* a chunk ran, or the reader finished (writer waits) */
+    pthread_cond_t free_cond; /* a slot was freed, or closing (reader waits) */
+    work_chunk **ring;
     size_t window;
-    int64_t next_todo;  /* next seq a worker takes */
-    int64_t submitted;  /* seqs < submitted are queued */
+    int64_t next_todo; /* next seq a worker takes */
+    int64_t submitted; /* seqs < submitted were read */
+    int64_t stored;    /* seqs < stored were stored; their slots are free */
     int closing;
+    db_case_iter *it;  /* on the reader's own connection */
+    int reader_done;
+    cr_status reader_st;
+    cr_err reader_err;
 } pool;
 
 typedef struct worker_thread {
@@ -461,47 +471,84 @@ static void chunk_clear(work_chunk *c)
     c->n = 0;
 }
 
-/* Reads, dispatches and stores until the cases run out or something fails. */
-static cr_status pump(writer *wr, pool *p, db_case_iter *it, cr_err *err)
+/* The reader thread: fills free slots with chunks of cases, on its own
+ * connection, so the writer only writes. */
+static void *reader_main(void *arg)
+{
+    pool *p = arg;
+    int eof = 0;
+    while (!eof) {
+        pthread_mutex_lock(&p->lock);
+        while (p->submitted - p->stored >= (int64_t)p->window && !p->closing)
+            pthread_cond_wait(&p->free_cond, &p->lock);
+        int closing = p->closing;
+        pthread_mutex_unlock(&p->lock);
+        if (closing)
+            break;
+        work_chunk *c = p->ring[p->submitted % p->window]; /* only this thread moves submitted */
+        cr_err err;
+        cr_status st = read_chunk(p->it, c, &eof, &err);
+        pthread_mutex_lock(&p->lock);
+        if (st != CR_OK || c->n == 0) {
+            chunk_clear(c);
+            if (st != CR_OK) {
+                p->reader_st = st;
+                p->reader_err = err;
+            }
+            eof = 1;
+        } else {
+            c->seq = p->submitted++;
+            pthread_cond_signal(&p->todo_cond);
+        }
+        pthread_mutex_unlock(&p->lock);
+    }
+    pthread_mutex_lock(&p->lock);
+    p->reader_done = 1;
+    pthread_cond_broadcast(&p->done_cond);
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* The writer: stores chunks in order as their workers finish them, until
+ * the reader is done and every chunk is stored, or something fails. */
+static cr_status store_all(writer *wr, pool *p, cr_err *err)
 {
     const eval_options *opt = wr->opt;
-    int batch = opt->batch_cases > 0 ? opt->batch_cases : 4000, in_batch = 0, eof = 0;
-    int64_t stored = 0;
+    int batch = opt->batch_cases > 0 ? opt->batch_cases : 4000, in_batch = 0;
     double started = now_seconds(), last_progress = started;
     cr_status st = CR_OK;
-    while (st == CR_OK && (!eof || stored < p->submitted)) {
-        /* Keep the window full. */
-        while (!eof && p->submitted - stored < (int64_t)p->window && st == CR_OK) {
-            work_chunk *c = p->ring[p->submitted % p->window];
-            st = read_chunk(it, c, &eof, err);
-            if (st != CR_OK || c->n == 0) {
-                chunk_clear(c);
-                break;
-            }
-            c->seq = p->submitted;
-            pthread_mutex_lock(&p->lock);
-            p->submitted++;
-            pthread_cond_signal(&p->todo_cond);
-            pthread_mutex_unlock(&p->lock);
-        }
-        if (st != CR_OK || stored == p->submitted)
-            break;
-        /* Store the oldest chunk once its worker is done. */
-        work_chunk *c = p->ring[stored % p->window];
+    for (;;) {
         pthread_mutex_lock(&p->lock);
+        while (p->stored == p->submitted && !p->reader_done)
+            pthread_cond_wait(&p->done_cond, &p->lock);
+        if (p->stored == p->submitted) { /* the reader is done and all is stored */
+            if (p->reader_st != CR_OK) {
+                st = p->reader_st;
+                *err = p->reader_err;
+            }
+            pthread_mutex_unlock(&p->lock);
+            break;
+        }
+        work_chunk *c = p->ring[p->stored % p->window];
         while (!c->ready)
             pthread_cond_wait(&p->done_cond, &p->lock);
         pthread_mutex_unlock(&p->lock);
+
         if (!in_batch && (st = db_begin(wr->db, err)) != CR_OK)
             break;
         st = store_chunk(wr, c, err);
         in_batch += (int)c->n;
         chunk_clear(c);
-        stored++;
+        pthread_mutex_lock(&p->lock);
+        p->stored++;
+        pthread_cond_signal(&p->free_cond);
+        pthread_mutex_unlock(&p->lock);
         if (st == CR_OK && in_batch >= batch) {
             st = db_commit(wr->db, err);
             in_batch = 0;
         }
+        if (st != CR_OK)
+            break;
         if (opt->progress && now_seconds() - last_progress > 0.25) {
             double dt = now_seconds() - started;
             fprintf(stderr, "\r\033[Keval: %lld cases (%.0f/s), %lld alerts created",
@@ -532,8 +579,9 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     pool p = {.window = (size_t)n_workers * WINDOW_PER_WORKER};
     worker_thread *threads = calloc((size_t)n_workers, sizeof *threads);
     size_t n_rules = 0;
-    int started_threads = 0, pool_ready = 0;
-    db_case_iter *it = NULL;
+    int started_threads = 0, pool_ready = 0, reader_started = 0;
+    pthread_t reader;
+    cr_db *reader_db = NULL;
     cr_status st = check_copies(rs, n_workers, err);
     char scope[256];
     snprintf(scope, sizeof scope, "%s%s%s%s",
@@ -563,14 +611,18 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     if (st == CR_OK)
         st = start_run(&wr, scope, err);
     sum->run_id = wr.run_id;
+    /* The reader has its own connection: reading never waits for writing. */
     if (st == CR_OK)
-        st = db_case_iter_open(db, opt->select,
+        st = db_open(db_path(db), DB_OPEN_QUERY_ONLY, &reader_db, err);
+    if (st == CR_OK)
+        st = db_case_iter_open(reader_db, opt->select,
                                opt->select == DB_CASES_ONE ? opt->case_no : rs[0]->fingerprint,
-                               opt->as_of, opt->court_prefix, &it, err);
+                               opt->as_of, opt->court_prefix, &p.it, err);
     if (st == CR_OK) {
         pthread_mutex_init(&p.lock, NULL);
         pthread_cond_init(&p.todo_cond, NULL);
         pthread_cond_init(&p.done_cond, NULL);
+        pthread_cond_init(&p.free_cond, NULL);
         pool_ready = 1;
     }
     for (int w = 0; st == CR_OK && w < n_workers; w++) {
@@ -584,8 +636,12 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
         else
             eval_worker_free(&threads[w].w);
     }
+    if (st == CR_OK && pthread_create(&reader, NULL, reader_main, &p) != 0)
+        st = cr_errf(err, CR_FAIL, "cannot start the reader thread");
+    else if (st == CR_OK)
+        reader_started = 1;
     if (st == CR_OK)
-        st = pump(&wr, &p, it, err);
+        st = store_all(&wr, &p, err);
     if (st == CR_OK && opt->select == DB_CASES_ONE && sum->cases == 0) {
         db_rollback(db);
         st = opt->court_prefix
@@ -618,8 +674,11 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
         pthread_mutex_lock(&p.lock);
         p.closing = 1;
         pthread_cond_broadcast(&p.todo_cond);
+        pthread_cond_broadcast(&p.free_cond);
         pthread_mutex_unlock(&p.lock);
     }
+    if (reader_started)
+        pthread_join(reader, NULL);
     for (int w = 0; w < started_threads; w++) {
         pthread_join(threads[w].thread, NULL);
         eval_worker_free(&threads[w].w);
@@ -628,8 +687,10 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
         pthread_mutex_destroy(&p.lock);
         pthread_cond_destroy(&p.todo_cond);
         pthread_cond_destroy(&p.done_cond);
+        pthread_cond_destroy(&p.free_cond);
     }
-    db_case_iter_close(it);
+    db_case_iter_close(p.it);
+    db_close(reader_db);
     for (size_t i = 0; p.ring && i < p.window; i++) {
         if (p.ring[i])
             chunk_clear(p.ring[i]);
