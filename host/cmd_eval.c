@@ -159,6 +159,8 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
                    "worker%s)\n",
                    (long long)sum.cases, opt.as_of, rs[0]->n, rs[0]->n == 1 ? "" : "s",
                    sum.seconds, (long long)sum.run_id, opt.workers, opt.workers == 1 ? "" : "s");
+            if (sum.courts)
+                printf("  courts evaluated by court-level rules: %lld\n", (long long)sum.courts);
             printf("  rule calls %lld, failures %lld, quarantined %lld\n",
                    (long long)sum.calls, (long long)sum.failures, (long long)sum.quarantined);
             printf("  alerts: %lld new, %lld still open, %lld reopened, %lld resolved\n",

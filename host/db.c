@@ -178,6 +178,17 @@ static const char *const migrations[] = {
     "  reason TEXT,"
     "  PRIMARY KEY (rule_set, rule)"
     ");",
+
+    /* 3: court-level rules (on_court): one row per evaluated court */
+    "CREATE TABLE court_evaluations("
+    "  court TEXT PRIMARY KEY REFERENCES courts(code),"
+    "  run_id INTEGER NOT NULL REFERENCES eval_runs(id),"
+    "  as_of TEXT NOT NULL,"
+    "  rules_fingerprint TEXT NOT NULL,"
+    "  evaluated_at TEXT NOT NULL,"
+    "  results TEXT NOT NULL"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX alerts_court_level ON alerts(court) WHERE case_no IS NULL;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

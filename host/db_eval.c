@@ -861,3 +861,54 @@ cr_status db_eval_rule_health_list(cr_db *db, json_t **out, cr_err *err)
     *out = rows;
     return CR_OK;
 }
+
+cr_status db_eval_put_court_evaluation(cr_db *db, int64_t run_id, const char *court,
+                                       const char *rules_fingerprint, const char *as_of,
+                                       const char *results_json, cr_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql,
+                           "INSERT OR REPLACE INTO court_evaluations(court, run_id, as_of,"
+                           " rules_fingerprint, evaluated_at, results)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "storing a court evaluation");
+    char now[26];
+    db_now(now);
+    db_bind_text(st, 1, court);
+    sqlite3_bind_int64(st, 2, run_id);
+    db_bind_text(st, 3, as_of);
+    db_bind_text(st, 4, rules_fingerprint);
+    db_bind_text(st, 5, now);
+    db_bind_text(st, 6, results_json);
+    cr_status result = db_step_done(db, st, "storing a court evaluation", err);
+    sqlite3_finalize(st);
+    if (result != CR_OK)
+        cr_err_prefix(err, "court %s", court);
+    return result;
+}
+
+cr_status db_eval_resolve_stale_court(cr_db *db, int64_t run_id, const char *court,
+                                      const char *kept_rules_json, int64_t *resolved,
+                                      cr_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql,
+                           "UPDATE alerts SET status = 'resolved', resolved_at = ?4"
+                           " WHERE case_no IS NULL AND court = ?1 AND code <> 'RULE-QUARANTINED'"
+                           " AND status IN ('open', 'acked') AND run_id <> ?2"
+                           " AND rule_set || '/' || rule NOT IN (SELECT value FROM json_each(?3))",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "resolving court alerts");
+    char now[26];
+    db_now(now);
+    db_bind_text(st, 1, court);
+    sqlite3_bind_int64(st, 2, run_id);
+    db_bind_text(st, 3, kept_rules_json);
+    db_bind_text(st, 4, now);
+    cr_status result = db_step_done(db, st, "resolving court alerts", err);
+    if (resolved)
+        *resolved = result == CR_OK ? sqlite3_changes64(db->sql) : 0;
+    sqlite3_finalize(st);
+    return result;
+}

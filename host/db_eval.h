@@ -96,6 +96,18 @@ typedef enum db_alert_outcome {
 cr_status db_eval_put_alert(cr_db *db, int64_t run_id, const db_alert *a, db_alert_outcome *outcome,
                             int64_t *alert_id, cr_err *err);
 
+/* Stores a court's evaluation (its on_court results, same shape as a case's),
+ * replacing the previous one. */
+cr_status db_eval_put_court_evaluation(cr_db *db, int64_t run_id, const char *court,
+                                       const char *rules_fingerprint, const char *as_of,
+                                       const char *results_json, cr_err *err);
+
+/* As db_eval_resolve_stale, for the court-level alerts of a court (no case),
+ * leaving the host's own RULE-QUARANTINED alerts to `rules release`. */
+cr_status db_eval_resolve_stale_court(cr_db *db, int64_t run_id, const char *court,
+                                      const char *kept_rules_json, int64_t *resolved,
+                                      cr_err *err);
+
 /* Resolves the case's open or acked alerts not raised again in run_id --
  * whether their rule ran and stayed quiet, no longer applies to the case, or
  * no longer exists -- except alerts of the rules in kept_rules_json (a JSON

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "db_query.h"
 #include "eval_worker.h"
 
 #define CHUNK_CASES 128
@@ -247,8 +248,9 @@ static cr_status store_alerts(writer *wr, const work_case *c, const effect *e, c
         char key[512];
         if (given)
             snprintf(key, sizeof key, "%s/%s:%s", set->name, r->name, given);
-        else
-            snprintf(key, sizeof key, "%s/%s:%s:%s", set->name, r->name, code, c->case_no);
+        else /* per case, or per court for on_court alerts */
+            snprintf(key, sizeof key, "%s/%s:%s:%s", set->name, r->name, code,
+                     c->case_no ? c->case_no : c->court);
         json_t *data = json_object_get(a, "data");
         char *data_text = data ? json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
         db_alert row = {.dedup_key = key,
@@ -329,6 +331,57 @@ static cr_status store_case(writer *wr, work_case *wc, cr_err *err)
     return st;
 }
 
+/* Runs the on_court hooks of every court under the run's court prefix, on
+ * the calling thread with worker w (idle: every case chunk is stored), and
+ * stores them like cases. Courts are few; their rules make the aggregate
+ * checks (caseload standards, staffing ratios, monthly reports). */
+static cr_status eval_courts(writer *wr, eval_worker *w, cr_err *err)
+{
+    int any = 0;
+    for (size_t s = 0; s < wr->rs->n && !any; s++)
+        for (size_t r = 0; r < wr->rs->sets[s].n_rules && !any; r++)
+            any = wr->rs->sets[s].rules[r].on_court_ref != LUA_NOREF;
+    if (!any)
+        return CR_OK;
+    json_t *courts = NULL;
+    cr_status st = db_query_courts(wr->db, wr->opt->court_prefix ? wr->opt->court_prefix : "",
+                                   &courts, err);
+    size_t i;
+    json_t *court;
+    json_array_foreach(courts, i, court)
+    {
+        if (st != CR_OK)
+            break;
+        work_case wc = {0};
+        wc.court = strdup(json_string_value(json_object_get(court, "code")));
+        wc.doc = json_dumps(court, JSON_COMPACT);
+        if (!wc.court || !wc.doc) {
+            work_case_clear(&wc);
+            st = cr_errf(err, CR_FAIL, "out of memory");
+            break;
+        }
+        eval_worker_case(w, &wc);
+        if (!wc.results_json || !wc.kept_rules_json)
+            st = cr_errf(err, CR_FAIL, "court %s: out of memory encoding results", wc.court);
+        for (size_t j = 0; st == CR_OK && j < wc.n_effects; j++)
+            st = store_effect(wr, &wc, &wc.effects[j], err);
+        if (st == CR_OK && wc.n_effects)
+            st = db_eval_put_court_evaluation(wr->db, wr->run_id, wc.court, wr->rs->fingerprint,
+                                              wr->opt->as_of, wc.results_json, err);
+        if (st == CR_OK) {
+            int64_t resolved = 0;
+            st = db_eval_resolve_stale_court(wr->db, wr->run_id, wc.court, wc.kept_rules_json,
+                                             &resolved, err);
+            wr->sum->alerts_resolved += resolved;
+        }
+        if (st == CR_OK && wc.n_effects)
+            wr->sum->courts++;
+        work_case_clear(&wc);
+    }
+    json_decref(courts);
+    return st;
+}
+
 static cr_status store_chunk(writer *wr, work_chunk *c, cr_err *err)
 {
     for (size_t i = 0; i < c->n; i++) {
@@ -344,8 +397,9 @@ static cr_status store_chunk(writer *wr, work_chunk *c, cr_err *err)
 
 json_t *eval_summary_json(const eval_summary *s)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "run",
-                     (json_int_t)s->run_id, "cases", (json_int_t)s->cases, "calls",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}",
+                     "run", (json_int_t)s->run_id, "cases", (json_int_t)s->cases, "courts",
+                     (json_int_t)s->courts, "calls",
                      (json_int_t)s->calls, "failures", (json_int_t)s->failures, "alerts_created",
                      (json_int_t)s->alerts_created, "alerts_repeated",
                      (json_int_t)s->alerts_repeated, "alerts_reopened",
@@ -642,6 +696,13 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
         reader_started = 1;
     if (st == CR_OK)
         st = store_all(&wr, &p, err);
+    /* Court-level rules run on full and --changed runs (their aggregates
+     * move with any case), not for a single --case. */
+    if (st == CR_OK && opt->select != DB_CASES_ONE) {
+        st = eval_courts(&wr, &threads[0].w, err);
+        if (st != CR_OK)
+            db_rollback(db);
+    }
     if (st == CR_OK && opt->select == DB_CASES_ONE && sum->cases == 0) {
         db_rollback(db);
         st = opt->court_prefix

@@ -107,11 +107,14 @@ static int build_case(lua_State *L)
         return luaL_error(L, "case data: not a JSON object");
     if (luajson_push_text(L, doc, strlen(doc), LUAJSON_TEXT_FROZEN_BELOW, NULL, &err) != CR_OK)
         return luaL_error(L, "case data: %s", err.msg);
-    if (luajson_push_text(L, events, strlen(events), LUAJSON_TEXT_FROZEN, NULL, &err) != CR_OK)
-        return luaL_error(L, "case events: %s", err.msg);
-    lua_pushliteral(L, "events");
-    lua_insert(L, -2);
-    lua_rawset(L, 1); /* over any "events" of the doc, as json_object_set did */
+    if (events) { /* a court has none */
+        if (luajson_push_text(L, events, strlen(events), LUAJSON_TEXT_FROZEN, NULL, &err) !=
+            CR_OK)
+            return luaL_error(L, "case events: %s", err.msg);
+        lua_pushliteral(L, "events");
+        lua_insert(L, -2);
+        lua_rawset(L, 1); /* over any "events" of the doc, as json_object_set did */
+    }
     sandbox_push_readonly(L, 1);
     return 1;
 }
@@ -216,7 +219,8 @@ static char *result_text(const char *value, size_t value_len, const json_t *log)
     return text;
 }
 
-/* One rule on the case table at case_idx, with the ctx at ctx_ref. */
+/* One rule's hook (on_case, or on_court for a court) on the table at
+ * case_idx, with the ctx at ctx_ref. */
 static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int case_idx,
                      int ctx_ref)
 {
@@ -226,7 +230,8 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
         add_effect(c, s, r, EFFECT_QUARANTINED);
         return;
     }
-    if (ru->on_case_ref == LUA_NOREF)
+    int hook = c->case_no ? ru->on_case_ref : ru->on_court_ref;
+    if (hook == LUA_NOREF)
         return;
     effect *e = add_effect(c, s, r, EFFECT_OK);
     if (!e)
@@ -234,7 +239,7 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
     lua_State *L = sandbox_state(set->sb);
     luaapi_call_reset(&w->call);
     double t0 = now_seconds();
-    lua_rawgeti(L, LUA_REGISTRYINDEX, ru->on_case_ref);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, hook);
     lua_pushvalue(L, case_idx);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ctx_ref);
     cr_err err;
@@ -380,8 +385,16 @@ static void encode_results(eval_worker *w, work_case *c)
 
 void eval_worker_case(eval_worker *w, work_case *c)
 {
-    rule_ref refs[MAX_RULES_PER_CASE];
-    size_t n = rules_for_court(w->rs, c->court, refs, MAX_RULES_PER_CASE);
+    rule_ref all[MAX_RULES_PER_CASE], refs[MAX_RULES_PER_CASE];
+    size_t n_all = rules_for_court(w->rs, c->court, all, MAX_RULES_PER_CASE), n = 0;
+    /* Only the rules with the hook this subject needs: a rule with no
+     * on_case is not part of a case's results, nor one with no on_court of
+     * a court's. */
+    for (size_t k = 0; k < n_all; k++) {
+        const rule *ru = &w->rs->sets[all[k].set].rules[all[k].rule];
+        if ((c->case_no ? ru->on_case_ref : ru->on_court_ref) != LUA_NOREF)
+            refs[n++] = all[k];
+    }
     unsigned covering[MAX_COVERING];
     size_t n_covering = rules_covering(w->rs, c->court, covering, MAX_COVERING);
     size_t i = 0;

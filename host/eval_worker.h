@@ -33,6 +33,8 @@ typedef struct effect {
     int64_t duration_us;
 } effect;
 
+/* A case, or a court (case_no NULL, doc the court record with its staffing,
+ * events NULL): the subject of on_case or on_court hooks. */
 typedef struct work_case {
     char *case_no, *court, *doc, *events; /* owned copies */
     int64_t changed_batch;
@@ -72,7 +74,8 @@ cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
                            cr_err *err);
 void eval_worker_free(eval_worker *w);
 
-/* Evaluates one case: appends one effect per applicable rule. Never fails:
+/* Evaluates one case (or court): appends one effect per applicable rule
+ * having the matching hook. Never fails:
  * whatever goes wrong becomes a failure effect (out of memory included). */
 void eval_worker_case(eval_worker *w, work_case *c);
 

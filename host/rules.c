@@ -320,18 +320,30 @@ static void load_script(rule_set *set, const char *rel, const char *display)
         if (strcmp(set->rules[i].name, name) == 0)
             snprintf(why, sizeof why, "name: '%s' is already defined by %s", name,
                      set->rules[i].file);
-    lua_pushstring(L, "on_case");
-    lua_rawget(L, t);
-    int has_on_case = lua_isfunction(L, -1);
-    if (!why[0] && !has_on_case && !lua_isnil(L, -1))
-        snprintf(why, sizeof why, "on_case: must be a function");
+    /* The hooks: on_case(case, ctx) per case, on_court(court, ctx) per court. */
+    static const char *const hooks[] = {"on_case", "on_court"};
+    int refs[2] = {LUA_NOREF, LUA_NOREF};
+    for (int h = 0; h < 2 && !why[0]; h++) {
+        lua_pushstring(L, hooks[h]);
+        lua_rawget(L, t);
+        if (lua_isfunction(L, -1))
+            refs[h] = luaL_ref(L, LUA_REGISTRYINDEX);
+        else if (!lua_isnil(L, -1))
+            snprintf(why, sizeof why, "%s: must be a function", hooks[h]);
+        else
+            lua_pop(L, 1);
+    }
     if (why[0]) {
+        for (int h = 0; h < 2; h++)
+            luaL_unref(L, LUA_REGISTRYINDEX, refs[h]);
         lua_settop(L, t - 1);
         add_failure(set, display, SANDBOX_ERROR, why);
         return;
     }
     rule *r = realloc(set->rules, (set->n_rules + 1) * sizeof *r);
     if (!r) {
+        for (int h = 0; h < 2; h++)
+            luaL_unref(L, LUA_REGISTRYINDEX, refs[h]);
         lua_settop(L, t - 1);
         add_failure(set, display, SANDBOX_MEMORY, "out of memory");
         return;
@@ -342,7 +354,8 @@ static void load_script(rule_set *set, const char *rel, const char *display)
     snprintf(r->name, sizeof r->name, "%s", name);
     snprintf(r->version, sizeof r->version, "%s", version ? version : "0");
     snprintf(r->file, sizeof r->file, "%s", display);
-    r->on_case_ref = has_on_case ? luaL_ref(L, LUA_REGISTRYINDEX) : (lua_pop(L, 1), LUA_NOREF);
+    r->on_case_ref = refs[0];
+    r->on_court_ref = refs[1];
     lua_settop(L, t - 1);
 }
 

@@ -30,7 +30,8 @@ typedef struct rule {
     char name[RULE_NAME_MAX];
     char version[32];
     char file[256];  /* path relative to the rules directory, for messages */
-    int on_case_ref; /* registry reference to on_case, LUA_NOREF if none */
+    int on_case_ref;  /* registry reference to on_case, LUA_NOREF if none */
+    int on_court_ref; /* registry reference to on_court, LUA_NOREF if none */
 } rule;
 
 /* A script that did not load: recorded, the rest of its set still runs. */

@@ -74,6 +74,23 @@ return {
 }
 LUA
 
+cat >"$R/jm/backlog.lua" <<'LUA'
+-- A court-level rule: on_court runs once per court in the set's scope.
+return {
+  name = "backlog", version = "1",
+  on_court = function(court, ctx)
+    local pending = ctx.query.count_cases{ court = court.code, status = "在办" }
+    local staffing = court.staffing and court.staffing[1]
+    if pending >= 2 then
+      ctx.alert{ code = "COURT-BACKLOG", severity = "info",
+                 message = string.format("%s 在办案件 %d 件，请关注", court.name, pending),
+                 basis = "法发〔2020〕26号 八" }
+    end
+    return { pending = pending, quota_filled = staffing and staffing.quota_filled or nil }
+  end,
+}
+LUA
+
 cat >"$T/data.jsonl" <<'JSON'
 {"type":"court","code":"粤","name":"广东省高级人民法院","level":"高级"}
 {"type":"court","code":"粤07","name":"江门市中级人民法院","level":"中级","parent":"粤"}
@@ -133,6 +150,20 @@ expect_eq "$(value other_refused "$C1" scope)" "1" "another court's prefix is re
 expect_eq "$(value typo_refused "$C1" scope)" "1" "an unknown filter is refused, not ignored"
 expect_eq "$(sql "$DB" "SELECT count(*) FROM evaluations e, json_each(e.results) r WHERE e.case_no LIKE '%粤08%' AND json_extract(r.value, '\$.rule') = 'scope'")" \
     "0" "the 粤07 set never ran on a 粤08 case"
+
+# Court-level rules: once per court in the set's scope, alerts without a case.
+expect_eq "$(sql "$DB" "SELECT group_concat(court, ',') FROM (SELECT court FROM court_evaluations ORDER BY court)")" \
+    "粤07,粤0703" "on_court ran for the courts in the 粤07 set's scope only"
+expect_eq "$(sql "$DB" "SELECT json_extract(r.value, '\$.result.value.pending') || '/' || json_extract(r.value, '\$.result.value.quota_filled') FROM court_evaluations c, json_each(c.results) r WHERE c.court = '粤0703'")" \
+    "1/55" "a court rule sees the court's staffing and queries its cases"
+expect_eq "$(sql "$DB" "SELECT count(*) FROM alerts WHERE code = 'COURT-BACKLOG' AND case_no IS NULL AND court = '粤07' AND status = 'open'")" \
+    "1" "a court-level alert has the court and no case"
+expect_eq "$(sql "$DB" "SELECT count(*) FROM evaluations e, json_each(e.results) r WHERE json_extract(r.value, '\$.rule') = 'backlog'")" \
+    "0" "a rule with only on_court is not part of case results"
+cr --rules "$R" eval --as-of 2024-06-30 --calendar "$SRC/data/calendar/cn.json"
+expect_in "$T/out" "courts evaluated by court-level rules: 2" "the summary counts the courts"
+expect_eq "$(sql "$DB" "SELECT count(*) FROM alerts WHERE code = 'COURT-BACKLOG'")" "1" \
+    "a court-level alert raised again is not duplicated"
 
 # --changed re-evaluates what changed, and the cases whose rules read the
 # as-of date when the date moves; a closed case whose rules never read it
