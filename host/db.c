@@ -189,6 +189,12 @@ static const char *const migrations[] = {
     "  results TEXT NOT NULL"
     ") WITHOUT ROWID;"
     "CREATE INDEX alerts_court_level ON alerts(court) WHERE case_no IS NULL;",
+
+    /* 4: covering indexes for `eval --changed`: finding the cases to
+     * re-evaluate reads these small indexes, not the documents. */
+    "CREATE INDEX cases_changed ON cases(case_no, changed_batch, court);"
+    "CREATE INDEX evaluations_state ON evaluations(case_no, evaluated_batch,"
+    " rules_fingerprint, date_dependent, as_of);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

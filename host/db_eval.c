@@ -68,12 +68,18 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_CASES_ALL] = CASE_COLUMNS "WHERE " COURT_PREFIX_MATCHES PAGE,
     [S_CASES_ONE] =
         CASE_COLUMNS "WHERE c.case_no IN (?1, ?3) AND " COURT_PREFIX_MATCHES " ORDER BY c.case_no",
+    /* The page of case numbers is chosen from the covering indexes alone;
+     * only the chosen cases' documents are read. */
     [S_CASES_CHANGED] =
-        CASE_COLUMNS "LEFT JOIN evaluations v ON v.case_no = c.case_no"
-                     " WHERE (v.case_no IS NULL OR v.evaluated_batch < c.changed_batch"
+        CASE_COLUMNS "WHERE c.case_no IN (SELECT k.case_no FROM cases k INDEXED BY cases_changed"
+                     " LEFT JOIN evaluations v INDEXED BY evaluations_state"
+                     " ON v.case_no = k.case_no"
+                     " WHERE (v.case_no IS NULL OR v.evaluated_batch < k.changed_batch"
                      " OR (?1 IS NOT NULL AND v.rules_fingerprint <> ?1)"
-                     " OR (?4 IS NOT NULL AND v.date_dependent AND v.as_of <> ?4)) AND "
-                     COURT_PREFIX_MATCHES PAGE,
+                     " OR (?4 IS NOT NULL AND v.date_dependent AND v.as_of <> ?4))"
+                     " AND (?2 IS NULL OR (k.court >= ?2 AND k.court < ?2 || char(0x10FFFF)))"
+                     " AND k.case_no > ?5 ORDER BY k.case_no LIMIT ?6)"
+                     " ORDER BY c.case_no",
     [S_PUT_EVALUATION] =
         "INSERT OR REPLACE INTO evaluations(case_no, run_id, as_of, rules_fingerprint,"
         " evaluated_batch, evaluated_at, date_dependent, results)"
