@@ -29,7 +29,8 @@ static const char eval_help[] =
     "  --quarantine-after N  quarantine a rule after N failures in a row (default 5)\n"
     "  --workers N           threads running rules (default: one per processor)\n"
     "  --calendar FILE       holidays and make-up workdays (default: $COURTRULES_CALENDAR,\n"
-    "                        else ./data/calendar/cn.json; without one, Monday to Friday)\n"
+    "                        else ./data/calendar/cn.json, else data/calendar/cn.json\n"
+    "                        beside the rules folder; without one, Monday to Friday)\n"
     "  --json                print the summary as JSON\n";
 
 int cmd_eval(int argc, char **argv, const cli_common *common)
@@ -104,8 +105,13 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
 
     cr_err err;
     calendar *cal = NULL;
+    /* Default: ./data/calendar/cn.json, else data/ beside the rules folder. */
+    char beside_rules[4096];
+    snprintf(beside_rules, sizeof beside_rules, "%s/../data/calendar/cn.json", common->rules_dir);
     if (!calendar_path && access("data/calendar/cn.json", R_OK) == 0)
         calendar_path = "data/calendar/cn.json";
+    else if (!calendar_path && access(beside_rules, R_OK) == 0)
+        calendar_path = beside_rules;
     if (calendar_path) {
         cr_status cst = calendar_load(calendar_path, &cal, &err);
         if (cst != CR_OK)
@@ -161,6 +167,10 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
                    sum.seconds, (long long)sum.run_id, opt.workers, opt.workers == 1 ? "" : "s");
             if (sum.courts)
                 printf("  courts evaluated by court-level rules: %lld\n", (long long)sum.courts);
+            if (sum.load_failures)
+                printf("  rule scripts not loaded: %lld (their open alerts are kept; see "
+                       "`courtrules rules list`)\n",
+                       (long long)sum.load_failures);
             printf("  rule calls %lld, failures %lld, quarantined %lld\n",
                    (long long)sum.calls, (long long)sum.failures, (long long)sum.quarantined);
             printf("  alerts: %lld new, %lld still open, %lld reopened, %lld resolved\n",

@@ -918,3 +918,21 @@ cr_status db_eval_resolve_stale_court(cr_db *db, int64_t run_id, const char *cou
     sqlite3_finalize(st);
     return result;
 }
+
+cr_status db_eval_rules_with_open_alerts(cr_db *db, const char *rule_set,
+                                         void (*fn)(void *ud, const char *rule), void *ud,
+                                         cr_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql,
+                           "SELECT DISTINCT rule FROM alerts WHERE rule_set = ?1"
+                           " AND status IN ('open', 'acked')",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "open alerts");
+    db_bind_text(st, 1, rule_set);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        fn(ud, (const char *)sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? CR_OK : db_sqlerr(db, err, "open alerts");
+}

@@ -108,6 +108,12 @@ cr_status db_eval_resolve_stale_court(cr_db *db, int64_t run_id, const char *cou
                                       const char *kept_rules_json, int64_t *resolved,
                                       cr_err *err);
 
+/* Calls fn with the rule name of every rule of rule_set that has open or
+ * acked alerts. */
+cr_status db_eval_rules_with_open_alerts(cr_db *db, const char *rule_set,
+                                         void (*fn)(void *ud, const char *rule), void *ud,
+                                         cr_err *err);
+
 /* Resolves the case's open or acked alerts not raised again in run_id --
  * whether their rule ran and stayed quiet, no longer applies to the case, or
  * no longer exists -- except alerts of the rules in kept_rules_json (a JSON

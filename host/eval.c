@@ -140,6 +140,10 @@ typedef struct writer {
     rule_flags flags;
     int *consecutive; /* per (set, rule), like flags */
     case_set open_alerts;
+    /* "set/rule" of rules with open alerts whose script did not load this
+     * time: nobody knows whether they still fire, so their alerts stay. */
+    json_t *kept_unloaded;
+    const rule_set *scanning; /* while collecting kept_unloaded */
 } writer;
 
 int eval_open_api(lua_State *L)
@@ -198,7 +202,10 @@ static cr_status store_failure(writer *wr, const work_case *c, const effect *e, 
                                        e->fail_kind, e->reason, err);
     if (st != CR_OK)
         return st;
-    int threshold = wr->opt->quarantine_after > 0 ? wr->opt->quarantine_after : 5;
+    /* The rule set's own setting, else the evaluation's, else 5. */
+    int threshold = set->quarantine_after > 0       ? set->quarantine_after
+                    : wr->opt->quarantine_after > 0 ? wr->opt->quarantine_after
+                                                    : 5;
     int quarantined = 0;
     int *count = consecutive(wr, e->set, e->rule);
     *count = *count < 0 ? 1 : *count + 1;
@@ -310,6 +317,23 @@ static cr_status store_effect(writer *wr, const work_case *c, const effect *e, c
     return st;
 }
 
+/* The worker's kept list, plus the rules that did not load (usually none:
+ * then the worker's list itself is returned). */
+static char *kept_rules(writer *wr, char *worker_kept)
+{
+    if (!json_array_size(wr->kept_unloaded))
+        return worker_kept;
+    json_error_t jerr;
+    json_t *all = json_loads(worker_kept, 0, &jerr);
+    if (!all || json_array_extend(all, wr->kept_unloaded) != 0) {
+        json_decref(all);
+        return NULL;
+    }
+    char *text = json_dumps(all, JSON_COMPACT);
+    json_decref(all);
+    return text;
+}
+
 static cr_status store_case(writer *wr, work_case *wc, cr_err *err)
 {
     if (!wc->results_json || !wc->kept_rules_json)
@@ -324,8 +348,11 @@ static cr_status store_case(writer *wr, work_case *wc, cr_err *err)
                                           wc->date_dependent, wc->results_json, err);
     if (st == CR_OK && case_set_has(&wr->open_alerts, wc->case_no)) {
         int64_t resolved = 0;
-        st = db_eval_resolve_stale(wr->db, wr->run_id, wc->case_no, wc->kept_rules_json,
-                                   &resolved, err);
+        char *kept = kept_rules(wr, wc->kept_rules_json);
+        st = kept ? db_eval_resolve_stale(wr->db, wr->run_id, wc->case_no, kept, &resolved, err)
+                  : cr_errf(err, CR_FAIL, "out of memory");
+        if (kept != wc->kept_rules_json)
+            free(kept);
         wr->sum->alerts_resolved += resolved;
     }
     return st;
@@ -337,12 +364,6 @@ static cr_status store_case(writer *wr, work_case *wc, cr_err *err)
  * checks (caseload standards, staffing ratios, monthly reports). */
 static cr_status eval_courts(writer *wr, eval_worker *w, cr_err *err)
 {
-    int any = 0;
-    for (size_t s = 0; s < wr->rs->n && !any; s++)
-        for (size_t r = 0; r < wr->rs->sets[s].n_rules && !any; r++)
-            any = wr->rs->sets[s].rules[r].on_court_ref != LUA_NOREF;
-    if (!any)
-        return CR_OK;
     json_t *courts = NULL;
     cr_status st = db_query_courts(wr->db, wr->opt->court_prefix ? wr->opt->court_prefix : "",
                                    &courts, err);
@@ -360,7 +381,8 @@ static cr_status eval_courts(writer *wr, eval_worker *w, cr_err *err)
             st = cr_errf(err, CR_FAIL, "out of memory");
             break;
         }
-        eval_worker_case(w, &wc);
+        eval_worker_case(w, &wc); /* no rule with on_court: no effects, and stale
+                                     court alerts (of removed rules) still resolve */
         if (!wc.results_json || !wc.kept_rules_json)
             st = cr_errf(err, CR_FAIL, "court %s: out of memory encoding results", wc.court);
         for (size_t j = 0; st == CR_OK && j < wc.n_effects; j++)
@@ -370,8 +392,12 @@ static cr_status eval_courts(writer *wr, eval_worker *w, cr_err *err)
                                               wr->opt->as_of, wc.results_json, err);
         if (st == CR_OK) {
             int64_t resolved = 0;
-            st = db_eval_resolve_stale_court(wr->db, wr->run_id, wc.court, wc.kept_rules_json,
-                                             &resolved, err);
+            char *kept = kept_rules(wr, wc.kept_rules_json);
+            st = kept ? db_eval_resolve_stale_court(wr->db, wr->run_id, wc.court, kept,
+                                                    &resolved, err)
+                      : cr_errf(err, CR_FAIL, "out of memory");
+            if (kept != wc.kept_rules_json)
+                free(kept);
             wr->sum->alerts_resolved += resolved;
         }
         if (st == CR_OK && wc.n_effects)
@@ -448,6 +474,18 @@ static cr_status audit_activation(writer *wr, const rule_set *set, cr_err *err)
     return st;
 }
 
+static void keep_if_unloaded(void *ud, const char *rule_name)
+{
+    writer *wr = ud;
+    const rule_set *set = wr->scanning;
+    for (size_t r = 0; r < set->n_rules; r++)
+        if (strcmp(set->rules[r].name, rule_name) == 0)
+            return; /* loaded: its alerts follow its results */
+    char name[2 * RULE_NAME_MAX + 2];
+    snprintf(name, sizeof name, "%s/%s", set->name, rule_name);
+    json_array_append_new(wr->kept_unloaded, json_string(name));
+}
+
 /* Opens the run, records rule-set versions and load failures, reads quarantines. */
 static cr_status start_run(writer *wr, const char *scope, cr_err *err)
 {
@@ -465,6 +503,10 @@ static cr_status start_run(writer *wr, const char *scope, cr_err *err)
         free(manifest);
         if (st == CR_OK && is_new)
             st = audit_activation(wr, set, err);
+        if (set->n_failures && st == CR_OK) {
+            wr->scanning = set;
+            st = db_eval_rules_with_open_alerts(wr->db, set->name, keep_if_unloaded, wr, err);
+        }
         for (size_t f = 0; f < set->n_failures && st == CR_OK; f++) {
             wr->sum->load_failures++;
             st = db_eval_put_failure(wr->db, wr->run_id, set->name, set->failures[f].file, NULL,
@@ -629,7 +671,7 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     if (n_workers < 1)
         n_workers = 1;
     double started = now_seconds();
-    writer wr = {.db = db, .rs = rs[0], .opt = opt, .sum = sum};
+    writer wr = {.db = db, .rs = rs[0], .opt = opt, .sum = sum, .kept_unloaded = json_array()};
     pool p = {.window = (size_t)n_workers * WINDOW_PER_WORKER};
     worker_thread *threads = calloc((size_t)n_workers, sizeof *threads);
     size_t n_rules = 0;
@@ -763,5 +805,6 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     free(wr.flags.quarantined);
     free(wr.consecutive);
     case_set_free(&wr.open_alerts);
+    json_decref(wr.kept_unloaded);
     return st;
 }

@@ -240,6 +240,19 @@ static cr_status parse_manifest(rule_set *set, const char *dirname, sandbox_limi
             snprintf(set->disable[i], RULE_NAME_MAX, "%s", r);
         }
     }
+    json_t *qa = json_object_get(m, "quarantine_after");
+    if (qa && (!json_is_integer(qa) || json_integer_value(qa) < 1 ||
+               json_integer_value(qa) > 1000))
+        return cr_errf(err, CR_INVALID, "%s: quarantine_after: a number from 1 to 1000", file);
+    set->quarantine_after = qa ? (int)json_integer_value(qa) : 0;
+    json_t *version = json_object_get(m, "version");
+    if (version && !json_is_string(version))
+        return cr_errf(err, CR_INVALID, "%s: version: must be a string (informational; the "
+                                        "set's identity is its SHA-256)",
+                       file);
+    json_t *description = json_object_get(m, "description");
+    if (description && !json_is_string(description))
+        return cr_errf(err, CR_INVALID, "%s: description: must be a string", file);
     json_t *lim = json_object_get(m, "limits");
     if (lim) {
         if (!json_is_object(lim))

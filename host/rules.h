@@ -53,6 +53,7 @@ typedef struct rule_set {
     size_t n_rules;
     char (*disable)[RULE_NAME_MAX];
     size_t n_disable;
+    int quarantine_after; /* from ruleset.json; 0 = the evaluation's setting */
     rule_load_failure *failures;
     size_t n_failures;
 } rule_set;

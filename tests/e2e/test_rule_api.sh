@@ -165,6 +165,24 @@ expect_in "$T/out" "courts evaluated by court-level rules: 2" "the summary count
 expect_eq "$(sql "$DB" "SELECT count(*) FROM alerts WHERE code = 'COURT-BACKLOG'")" "1" \
     "a court-level alert raised again is not duplicated"
 
+# A script that fails to load keeps its open alerts (nobody knows whether
+# they still fire); a rule that was removed has its alerts resolved.
+cp "$R/jm/backlog.lua" "$T/backlog.lua"
+printf 'return { name = "backlog", on_court = function(court, ctx)\n' >"$R/jm/backlog.lua"
+cr --rules "$R" eval --as-of 2024-06-30 --calendar "$SRC/data/calendar/cn.json"
+expect_status 0 "eval with a script that does not load"
+expect_in "$T/out" "rule scripts not loaded: 1" "the summary reports the script that did not load"
+expect_eq "$(sql "$DB" "SELECT status FROM alerts WHERE code = 'COURT-BACKLOG'")" "open" \
+    "a rule that did not load keeps its open alerts"
+rm "$R/jm/backlog.lua"
+cr --rules "$R" eval --as-of 2024-06-30 --calendar "$SRC/data/calendar/cn.json"
+expect_eq "$(sql "$DB" "SELECT status FROM alerts WHERE code = 'COURT-BACKLOG'")" "resolved" \
+    "a rule that was removed has its alerts resolved"
+cp "$T/backlog.lua" "$R/jm/backlog.lua"
+cr --rules "$R" eval --as-of 2024-06-30 --calendar "$SRC/data/calendar/cn.json"
+expect_eq "$(sql "$DB" "SELECT status FROM alerts WHERE code = 'COURT-BACKLOG'")" "open" \
+    "restored, it fires again (reopened)"
+
 # --changed re-evaluates what changed, and the cases whose rules read the
 # as-of date when the date moves; a closed case whose rules never read it
 # stays as it was.

@@ -139,6 +139,15 @@ expect_eq "$(sql "$DB" "SELECT group_concat(status) FROM $RESULTS WHERE rule_set
 expect_eq "$(sql "$DB" "SELECT count(*) FROM $RESULTS WHERE rule_set='healthy' AND status='ok' AND run_id = (SELECT max(id) FROM eval_runs)")" \
     "3" "the healthy rule set keeps working beside a quarantined rule"
 
+# A rule set may set its own threshold in ruleset.json.
+mkdir -p "$R/a_strict"
+printf '{"name": "a_strict", "scope": "粤", "quarantine_after": 1}\n' >"$R/a_strict/ruleset.json"
+printf 'return { name = "r", on_case = function(case, ctx) error("broken") end }\n' >"$R/a_strict/rule.lua"
+cr --rules "$R" eval --as-of 2024-06-04 --quarantine-after 100
+expect_eq "$(sql "$DB" "SELECT count(*) FROM alerts WHERE code = 'RULE-QUARANTINED' AND rule_set = 'a_strict'")" \
+    "1" "a rule set's quarantine_after overrides the evaluation's"
+rm -rf "$R/a_strict"
+
 # An operator lists rule health and lifts the quarantine after a fix.
 cr --rules "$R" rules list
 expect_status 0 "rules list"
