@@ -203,7 +203,9 @@ static void fail(effect *e, const char *kind, const char *reason)
  * json_dumps(JSON_COMPACT) made. NULL if out of memory. */
 static char *result_text(const char *value, size_t value_len, const json_t *log)
 {
-    char *log_text = json_dumps(log, JSON_COMPACT), *text = NULL;
+    /* Most calls log nothing: spare the encoder for "[]". */
+    char *log_text = json_array_size(log) ? json_dumps(log, JSON_COMPACT) : strdup("[]");
+    char *text = NULL;
     if (log_text) {
         size_t log_len = strlen(log_text);
         if ((text = malloc(value_len + log_len + sizeof "{\"value\":,\"log\":}"))) {
