@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "casenum.h"
+#include "audit.h"
 #include "cli.h"
 #include "dates.h"
 #include "db_eval.h"
@@ -14,6 +15,11 @@
 static const char ALERTS_USAGE[] =
     "usage: courtrules [--db PATH] [--json] alerts [--court PREFIX] [--code CODE|PREFIX*]\n"
     "                  [--status open|acked|resolved] [--since DATE] [--case 案号] [--limit N]\n"
+    "       courtrules [--db PATH] alerts ack|resolve ID [--note TEXT]\n"
+    "\n"
+    "ack marks an open alert as seen (it stays acked while its rule keeps raising\n"
+    "it); resolve closes it by hand (it reopens if its rule raises it again).\n"
+    "Both are recorded in the audit trail with who did it and the note.\n"
     "\n"
     "Lists alerts, newest first, one per line: id, severity, status, code, court,\n"
     "案号, message and legal basis (法律依据); then how many were listed.\n"
@@ -89,8 +95,57 @@ static void print_alerts(json_t *alerts, int64_t limit)
     putchar('\n');
 }
 
+/* `alerts ack|resolve ID [--note TEXT]`: an operator's action, audited. */
+static int alert_action(int argc, char **argv, const cli_common *common)
+{
+    const char *action = argv[1], *note = NULL;
+    const char *status = strcmp(action, "ack") == 0 ? "acked" : "resolved";
+    char *end = NULL;
+    long long id = argc > 2 ? strtoll(argv[2], &end, 10) : 0;
+    if (argc < 3 || !end || *end || id <= 0)
+        return cli_usage_error("alerts", "%s needs an alert id (see `courtrules alerts`)", action);
+    for (int i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "--note") == 0 && i + 1 < argc)
+            note = argv[++i];
+        else
+            return cli_usage_error("alerts", "unexpected argument '%s'", argv[i]);
+    }
+    int exit_status = 0;
+    cr_db *db = cli_open_db(common, &exit_status);
+    if (!db)
+        return exit_status;
+    cr_err err;
+    char code[64] = "", court[32] = "", subject[32];
+    cr_status st = db_begin(db, &err);
+    if (st == CR_OK)
+        st = db_eval_alert_set_status(db, id, status, code, court, &err);
+    if (st == CR_OK) {
+        json_t *detail = json_pack("{s:I, s:s, s:s, s:s, s:s?}", "alert", (json_int_t)id, "code",
+                                   code, "court", court, "status", status, "note", note);
+        char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(detail);
+        snprintf(subject, sizeof subject, "alert %lld", id);
+        st = text ? audit_append(db, audit_cli_actor(),
+                                 strcmp(action, "ack") == 0 ? "alert.ack" : "alert.resolve",
+                                 subject, text, NULL, &err)
+                  : cr_errf(&err, CR_FAIL, "out of memory");
+        free(text);
+    }
+    if (st == CR_OK)
+        st = db_commit(db, &err);
+    else
+        db_rollback(db);
+    db_close(db);
+    if (st != CR_OK)
+        return cli_fail(st, &err);
+    printf("alert %lld (%s, %s): %s\n", id, code, court, status);
+    return 0;
+}
+
 int cmd_alerts(int argc, char **argv, const cli_common *common)
 {
+    if (argc >= 2 && (strcmp(argv[1], "ack") == 0 || strcmp(argv[1], "resolve") == 0))
+        return alert_action(argc, argv, common);
     db_alert_filter filter = {0};
     char since[26], why[256];
     for (int i = 1; i < argc; i++) {

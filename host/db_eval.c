@@ -936,3 +936,42 @@ cr_status db_eval_rules_with_open_alerts(cr_db *db, const char *rule_set,
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? CR_OK : db_sqlerr(db, err, "open alerts");
 }
+
+cr_status db_eval_alert_set_status(cr_db *db, int64_t id, const char *status, char *code,
+                                   char *court, cr_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql, "SELECT status, code, court FROM alerts WHERE id = ?1", -1,
+                           &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "alert");
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    char old[16] = "";
+    if (rc == SQLITE_ROW) {
+        snprintf(old, sizeof old, "%s", (const char *)sqlite3_column_text(st, 0));
+        if (code)
+            snprintf(code, 64, "%s", (const char *)sqlite3_column_text(st, 1));
+        if (court)
+            snprintf(court, 32, "%s", (const char *)sqlite3_column_text(st, 2));
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? cr_errf(err, CR_INVALID, "alert %lld does not exist",
+                                           (long long)id)
+                                 : db_sqlerr(db, err, "alert");
+    if (strcmp(old, status) == 0 || strcmp(old, "resolved") == 0)
+        return cr_errf(err, CR_INVALID, "alert %lld is already %s", (long long)id, old);
+    if (sqlite3_prepare_v2(db->sql,
+                           "UPDATE alerts SET status = ?2, resolved_at ="
+                           " CASE WHEN ?2 = 'resolved' THEN ?3 ELSE resolved_at END WHERE id = ?1",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "alert");
+    char now[26];
+    db_now(now);
+    sqlite3_bind_int64(st, 1, id);
+    db_bind_text(st, 2, status);
+    db_bind_text(st, 3, now);
+    cr_status result = db_step_done(db, st, "alert", err);
+    sqlite3_finalize(st);
+    return result;
+}

@@ -157,6 +157,13 @@ cr_status db_eval_resolve_key(cr_db *db, const char *dedup_key, int *resolved, c
  * reason}]. Caller decrefs. */
 cr_status db_eval_rule_health_list(cr_db *db, json_t **out, cr_err *err);
 
+/* An operator's action on alert id: status "acked" (from open) or
+ * "resolved" (from open or acked). CR_INVALID naming the alert if it does
+ * not exist or is already in that state. code and court (may be NULL)
+ * receive the alert's, for the audit entry (at least 64 and 32 bytes). */
+cr_status db_eval_alert_set_status(cr_db *db, int64_t id, const char *status, char *code,
+                                   char *court, cr_err *err);
+
 /* ---- reading back (alerts, explain) ---- */
 
 typedef struct db_alert_filter {

@@ -183,6 +183,23 @@ cr --rules "$R" eval --as-of 2024-06-30 --calendar "$SRC/data/calendar/cn.json"
 expect_eq "$(sql "$DB" "SELECT status FROM alerts WHERE code = 'COURT-BACKLOG'")" "open" \
     "restored, it fires again (reopened)"
 
+# Operators acknowledge and resolve alerts by hand, audited.
+ID=$(sql "$DB" "SELECT id FROM alerts WHERE code = 'COURT-BACKLOG'")
+cr alerts ack "$ID" --note "院长已阅"; expect_status 0 "alerts ack"
+expect_eq "$(sql "$DB" "SELECT status FROM alerts WHERE id = $ID")" "acked" "the alert is acked"
+cr alerts ack "$ID"; expect_status 2 "acking twice is refused"
+cr --rules "$R" eval --as-of 2024-06-30 --calendar "$SRC/data/calendar/cn.json"
+expect_eq "$(sql "$DB" "SELECT status FROM alerts WHERE id = $ID")" "acked" \
+    "an acked alert stays acked while its rule still raises it"
+cr alerts resolve "$ID" --note "已督办"; expect_status 0 "alerts resolve"
+expect_eq "$(sql "$DB" "SELECT count(*) FROM audit WHERE action IN ('alert.ack', 'alert.resolve') AND detail LIKE '%COURT-BACKLOG%'")" \
+    "2" "both actions are audited"
+cr alerts resolve 99999; expect_status 2 "an unknown alert is refused"
+expect_in "$T/err" "alert 99999 does not exist" "the unknown alert is named"
+cr --rules "$R" eval --as-of 2024-06-30 --calendar "$SRC/data/calendar/cn.json"
+expect_eq "$(sql "$DB" "SELECT status FROM alerts WHERE id = $ID")" "open" \
+    "a hand-resolved alert reopens when its rule raises it again"
+
 # --changed re-evaluates what changed, and the cases whose rules read the
 # as-of date when the date moves; a closed case whose rules never read it
 # stays as it was.
