@@ -57,6 +57,9 @@ enum eval_stmt {
     S_HEALTH_QUARANTINE,
     S_QUARANTINED,
     S_RELEASE,
+    S_RESOLVE_KEY,
+    S_PUT_COURT_EVALUATION,
+    S_RESOLVE_STALE_COURT,
     S_COUNT
 };
 
@@ -116,6 +119,18 @@ static const char *const stmt_sql[S_COUNT] = {
                       " WHERE rule_set = ?1 AND rule = ?2 AND quarantined_at IS NOT NULL",
     [S_RELEASE] = "UPDATE rule_health SET quarantined_at = NULL, consecutive_failures = 0,"
                   " reason = NULL WHERE rule_set = ?1 AND rule = ?2 AND quarantined_at IS NOT NULL",
+    [S_RESOLVE_KEY] = "UPDATE alerts SET status = 'resolved', resolved_at = ?2"
+                      " WHERE dedup_key = ?1 AND status IN ('open', 'acked')",
+    [S_PUT_COURT_EVALUATION] = "INSERT OR REPLACE INTO court_evaluations(court, run_id, as_of,"
+                               " rules_fingerprint, evaluated_at, results)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    /* Court-level alerts (no case); the host's RULE-QUARANTINED alerts are
+     * left to `rules release`. */
+    [S_RESOLVE_STALE_COURT] =
+        "UPDATE alerts SET status = 'resolved', resolved_at = ?4"
+        " WHERE case_no IS NULL AND court = ?1 AND code <> 'RULE-QUARANTINED'"
+        " AND status IN ('open', 'acked') AND run_id <> ?2"
+        " AND rule_set || '/' || rule NOT IN (SELECT value FROM json_each(?3))",
 };
 
 struct db_eval_stmts {
@@ -442,20 +457,30 @@ cr_status db_eval_resolve_stale(cr_db *db, int64_t run_id, const char *case_no,
     return result;
 }
 
-cr_status db_eval_cases_with_open_alerts(cr_db *db, void (*fn)(void *ud, const char *case_no),
-                                         void *ud, cr_err *err)
+/* Runs sql (one optional text parameter) and calls fn with column 0 of
+ * every row. */
+static cr_status each_text(cr_db *db, const char *sql, const char *arg,
+                           void (*fn)(void *ud, const char *text), void *ud, cr_err *err)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db->sql,
-                           "SELECT DISTINCT case_no FROM alerts WHERE case_no IS NOT NULL"
-                           " AND status IN ('open', 'acked')",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
         return db_sqlerr(db, err, "open alerts");
+    if (arg)
+        db_bind_text(st, 1, arg);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         fn(ud, (const char *)sqlite3_column_text(st, 0));
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? CR_OK : db_sqlerr(db, err, "open alerts");
+}
+
+cr_status db_eval_cases_with_open_alerts(cr_db *db, void (*fn)(void *ud, const char *case_no),
+                                         void *ud, cr_err *err)
+{
+    return each_text(db,
+                     "SELECT DISTINCT case_no FROM alerts WHERE case_no IS NOT NULL"
+                     " AND status IN ('open', 'acked')",
+                     NULL, fn, ud, err);
 }
 
 /* ---- failures and quarantine ---- */
@@ -830,12 +855,9 @@ cr_status db_eval_explain(cr_db *db, const char *case_no, json_t **out, cr_err *
 
 cr_status db_eval_resolve_key(cr_db *db, const char *dedup_key, int *resolved, cr_err *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db->sql,
-                           "UPDATE alerts SET status = 'resolved', resolved_at = ?2"
-                           " WHERE dedup_key = ?1 AND status IN ('open', 'acked')",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_sqlerr(db, err, "resolving an alert");
+    sqlite3_stmt *st = stmt_get(db, S_RESOLVE_KEY, err);
+    if (!st)
+        return CR_FAIL;
     char now[26];
     db_now(now);
     db_bind_text(st, 1, dedup_key);
@@ -843,7 +865,6 @@ cr_status db_eval_resolve_key(cr_db *db, const char *dedup_key, int *resolved, c
     cr_status result = db_step_done(db, st, "resolving an alert", err);
     if (resolved)
         *resolved = result == CR_OK && sqlite3_changes64(db->sql) > 0;
-    sqlite3_finalize(st);
     return result;
 }
 
@@ -872,13 +893,9 @@ cr_status db_eval_put_court_evaluation(cr_db *db, int64_t run_id, const char *co
                                        const char *rules_fingerprint, const char *as_of,
                                        const char *results_json, cr_err *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db->sql,
-                           "INSERT OR REPLACE INTO court_evaluations(court, run_id, as_of,"
-                           " rules_fingerprint, evaluated_at, results)"
-                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_sqlerr(db, err, "storing a court evaluation");
+    sqlite3_stmt *st = stmt_get(db, S_PUT_COURT_EVALUATION, err);
+    if (!st)
+        return CR_FAIL;
     char now[26];
     db_now(now);
     db_bind_text(st, 1, court);
@@ -888,7 +905,6 @@ cr_status db_eval_put_court_evaluation(cr_db *db, int64_t run_id, const char *co
     db_bind_text(st, 5, now);
     db_bind_text(st, 6, results_json);
     cr_status result = db_step_done(db, st, "storing a court evaluation", err);
-    sqlite3_finalize(st);
     if (result != CR_OK)
         cr_err_prefix(err, "court %s", court);
     return result;
@@ -898,14 +914,9 @@ cr_status db_eval_resolve_stale_court(cr_db *db, int64_t run_id, const char *cou
                                       const char *kept_rules_json, int64_t *resolved,
                                       cr_err *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db->sql,
-                           "UPDATE alerts SET status = 'resolved', resolved_at = ?4"
-                           " WHERE case_no IS NULL AND court = ?1 AND code <> 'RULE-QUARANTINED'"
-                           " AND status IN ('open', 'acked') AND run_id <> ?2"
-                           " AND rule_set || '/' || rule NOT IN (SELECT value FROM json_each(?3))",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_sqlerr(db, err, "resolving court alerts");
+    sqlite3_stmt *st = stmt_get(db, S_RESOLVE_STALE_COURT, err);
+    if (!st)
+        return CR_FAIL;
     char now[26];
     db_now(now);
     db_bind_text(st, 1, court);
@@ -915,7 +926,6 @@ cr_status db_eval_resolve_stale_court(cr_db *db, int64_t run_id, const char *cou
     cr_status result = db_step_done(db, st, "resolving court alerts", err);
     if (resolved)
         *resolved = result == CR_OK ? sqlite3_changes64(db->sql) : 0;
-    sqlite3_finalize(st);
     return result;
 }
 
@@ -923,18 +933,10 @@ cr_status db_eval_rules_with_open_alerts(cr_db *db, const char *rule_set,
                                          void (*fn)(void *ud, const char *rule), void *ud,
                                          cr_err *err)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db->sql,
-                           "SELECT DISTINCT rule FROM alerts WHERE rule_set = ?1"
-                           " AND status IN ('open', 'acked')",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_sqlerr(db, err, "open alerts");
-    db_bind_text(st, 1, rule_set);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        fn(ud, (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? CR_OK : db_sqlerr(db, err, "open alerts");
+    return each_text(db,
+                     "SELECT DISTINCT rule FROM alerts WHERE rule_set = ?1"
+                     " AND status IN ('open', 'acked')",
+                     rule_set, fn, ud, err);
 }
 
 cr_status db_eval_alert_set_status(cr_db *db, int64_t id, const char *status, char *code,
