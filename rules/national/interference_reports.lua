@@ -1,0 +1,168 @@
+-- 干预过问案件情况月报告和“零报告”（法发〔2020〕26号 第11条）: every court
+-- reports each month the interference by officials and insiders it recorded
+-- (event interference_report, court-level, data.month "YYYY-MM", data.count;
+-- 0 is a 零报告). A unit that always reports zero is itself a signal.
+--
+-- Months checked: the history_months months before the as-of date's month,
+-- not before from_month. A month's report is due on due_day of the next
+-- month (moved to the next workday when due_next_workday); before that it is
+-- "未到期".
+--
+-- INTERFERENCE-NO-REPORT (warning), one alert per court and month
+-- (dedup_key), for each month checked whose report is due and missing.
+-- INTERFERENCE-ALWAYS-ZERO (info): the last always_zero_months reported
+-- months in a row (up to the latest due or received one) all reported 0.
+--
+-- What ctx.query allows: count_events{court=, event=, from=, to=} counts
+-- events by the date of `at`; nothing returns an event's data, so neither
+-- data.month nor data.count can be read. Until a query returning events
+-- exists (ctx.query.events{court=, event=, from=, to=, limit=}, used below
+-- when present), a report is matched to a month by its date: one dated in
+-- the month after month M is M's report; further reports dated in that month
+-- are taken as late reports for the latest months still without one (a
+-- court catching up on the month it missed), and if none is waiting, as an
+-- early report (dated within the month it covers) for the next month. INTERFERENCE-ALWAYS-ZERO is not raised then: the
+-- result says so. count_events' court filter is a prefix, so a court's own
+-- count is its prefix count minus those of the courts below it.
+local lib = require "lib.court"
+
+local BASIS = "法发〔2020〕26号 第11条（干预过问案件情况月报告和“零报告”制度）"
+
+-- The months to check, oldest first: month, its due date, and the dates of
+-- the month after it (up to as_of), where its report is expected.
+local function months_checked(ctx, p)
+  local d = ctx.date
+  local this_month = ctx.as_of:sub(1, 8) .. "01"
+  local list = {}
+  for k = p.history_months, 1, -1 do
+    local start = d.add_months(this_month, -k)
+    local month = start:sub(1, 7)
+    if not p.from_month or month >= p.from_month then
+      local next_start = d.add_months(start, 1)
+      local due = next_start:sub(1, 8) .. string.format("%02d", p.due_day)
+      if p.due_next_workday then
+        due = d.next_workday(due)
+      end
+      local window_to = d.add_days(d.add_months(next_start, 1), -1)
+      if window_to > ctx.as_of then
+        window_to = ctx.as_of
+      end
+      list[#list + 1] = { month = month, due = due, from = next_start, to = window_to }
+    end
+  end
+  return list
+end
+
+-- Exact reports by data.month, through ctx.query.events when the host has it.
+local function match_by_data(court, ctx, list)
+  local rows = ctx.query.events{ court = court.code, event = "interference_report",
+                                 from = list[1].month .. "-01", to = ctx.as_of, limit = 10000 }
+  local by_month = {}
+  for _, e in ipairs(rows) do
+    if e.court == court.code and e.data and e.data.month then
+      by_month[e.data.month] = e.data.count -- in time order: a later report replaces an earlier one
+    end
+  end
+  for _, m in ipairs(list) do
+    m.count = by_month[m.month]
+    m.received = m.count ~= nil
+  end
+end
+
+-- Reports matched to months by their dates (see the header).
+local function match_by_date(court, ctx, list)
+  local children = lib.children(ctx, court.code)
+  local waiting, credit = {}, 0
+  for _, m in ipairs(list) do
+    local n = lib.exact_count(ctx.query.count_events, { event = "interference_report", from = m.from, to = m.to },
+      court.code, children)
+    m.reports = n
+    local extra = 0
+    if n > 0 then
+      m.received, extra = true, n - 1
+    elseif credit > 0 then
+      m.received, m.early = true, true
+    end
+    while extra > 0 and #waiting > 0 do
+      local late = table.remove(waiting)
+      late.received, late.late = true, true
+      extra = extra - 1
+    end
+    if not m.received then
+      waiting[#waiting + 1] = m
+    end
+    credit = extra
+  end
+end
+
+return {
+  name = "interference_reports",
+  version = "2026.1",
+  on_court = function(court, ctx)
+    local p = ctx.params.interference_reports
+    local list = months_checked(ctx, p)
+    local result = { months = {}, missing = {}, reasons = {} }
+    local reasons = result.reasons
+    if #list == 0 then
+      reasons[#reasons + 1] = "无需核查的月份"
+      return result
+    end
+    local exact = ctx.query.events ~= nil
+    result.matched_by = exact and "data.month" or "date"
+    if exact then
+      match_by_data(court, ctx, list)
+    else
+      match_by_date(court, ctx, list)
+      reasons[#reasons + 1] = "ctx.query 不能读取报告的 data.month、data.count：按报送日期推定所属月份，未核查“长期零报告”"
+    end
+
+    for _, m in ipairs(list) do
+      local status
+      if m.received then
+        status = m.late and "已报送（推定迟报）" or m.early and "已报送（推定月内提前报送）" or "已报送"
+      elseif ctx.as_of > m.due then
+        status = "未报送"
+        result.missing[#result.missing + 1] = m.month
+        ctx.alert{
+          code = "INTERFERENCE-NO-REPORT",
+          severity = "warning",
+          dedup_key = string.format("INTERFERENCE-NO-REPORT:%s:%s", court.code, m.month),
+          message = string.format("%s 未报送%s干预过问案件情况月报告（报送期限 %s）；当月无干预过问情况的，应当作“零报告”",
+            court.name, lib.month_label(m.month), m.due),
+          basis = BASIS,
+          data = { month = m.month, due = m.due },
+        }
+      else
+        status = "未到期"
+      end
+      result.months[#result.months + 1] = { month = m.month, due = m.due, status = status, reports = m.reports,
+                                            count = m.count }
+    end
+
+    if exact then
+      -- The run of zero reports ending at the latest month reported or due.
+      local run, i = 0, #list
+      if not list[i].received and ctx.as_of <= list[i].due then
+        i = i - 1
+      end
+      while i >= 1 and list[i].count == 0 do
+        run, i = run + 1, i - 1
+      end
+      result.zero_run = run
+      if run >= p.always_zero_months then
+        ctx.alert{
+          code = "INTERFERENCE-ALWAYS-ZERO",
+          severity = "info",
+          message = string.format("%s 已连续 %d 个月报送干预过问案件情况“零报告”；长期零报告本身值得关注，请核实记录、报告制度是否落实",
+            court.name, run),
+          basis = BASIS,
+          data = { months = run, through = list[i + run].month },
+        }
+      end
+    end
+    if #result.missing > 0 then
+      reasons[#reasons + 1] = "未报送：" .. table.concat(result.missing, "、")
+    end
+    return result
+  end,
+}

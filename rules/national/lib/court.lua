@@ -1,0 +1,123 @@
+-- Helpers for the court-level rules (on_court): staffing years, exact-court
+-- counts over ctx.query's prefix filters, quarters and months, exact ratios.
+-- Loaded with `require "lib.court"`.
+local M = {}
+
+-- The staffing entry for `year`, else the latest year before it; nil if none.
+-- court.staffing comes in no particular order.
+function M.staffing(court, year)
+  local best
+  for _, s in ipairs(court.staffing or {}) do
+    if s.year <= year and (not best or s.year > best.year) then
+      best = s
+    end
+  end
+  return best
+end
+
+-- The courts directly below `code` for counting purposes: every court whose
+-- code extends `code` and does not extend another such court's code (for 粤:
+-- the intermediate courts, plus any court with no intermediate court above it
+-- in the data). Also returns every court under the prefix, `code` included.
+-- ctx.query.courts lists codes in byte order, so a court comes right before
+-- the courts whose codes extend its own.
+function M.children(ctx, code)
+  local all = ctx.query.courts{ court = code }
+  local top, last = {}, nil
+  for _, c in ipairs(all) do
+    if c.code ~= code and not (last and c.code:sub(1, #last) == last) then
+      top[#top + 1] = c.code
+      last = c.code
+    end
+  end
+  return top, all
+end
+
+-- ctx.query's `court` filter is a prefix: "粤07" also counts 粤0703's rows.
+-- `count(filter)` for exactly `code`: the prefix count minus the counts of
+-- the courts below it (M.children).
+function M.exact_count(count, filter, code, children)
+  local f = {}
+  for k, v in pairs(filter) do
+    f[k] = v
+  end
+  f.court = code
+  local n = count(f)
+  for _, child in ipairs(children) do
+    f.court = child
+    n = n - count(f)
+  end
+  return n
+end
+
+-- Is the person in post for the whole of [from, to] (whole = true), or for
+-- some of it? Missing start/end dates mean "always".
+function M.in_post(person, from, to, whole)
+  local s, e = person.start_date, person.end_date
+  if whole then
+    return (not s or s <= from) and (not e or e >= to)
+  end
+  return (not s or s <= to) and (not e or e >= from)
+end
+
+-- The quarter to assess: "last_complete" is the quarter ending on as_of if
+-- as_of is a quarter's last day, else the quarter before; "current" is the
+-- quarter containing as_of, up to as_of. Returns from, to, key ("2026Q1")
+-- and label ("2026年第1季度").
+function M.quarter(date, as_of, mode)
+  local y, m = tonumber(as_of:sub(1, 4)), tonumber(as_of:sub(6, 7))
+  local q = (m - 1) // 3 + 1
+  local from = string.format("%04d-%02d-01", y, 3 * q - 2)
+  local to = date.add_days(date.add_months(from, 3), -1)
+  if mode == "current" then
+    to = as_of
+  elseif as_of ~= to then
+    to = date.add_days(from, -1)
+    from = date.add_months(from, -3)
+    y, q = tonumber(from:sub(1, 4)), (tonumber(from:sub(6, 7)) - 1) // 3 + 1
+  end
+  return from, to, string.format("%dQ%d", y, q), string.format("%d年第%d季度", y, q)
+end
+
+-- "2026-02" -> "2026年2月"
+function M.month_label(month)
+  return string.format("%s年%d月", month:sub(1, 4), tonumber(month:sub(6, 7)))
+end
+
+-- num/den as a decimal string with two places, rounded half up; for
+-- non-negative integers exact, otherwise through floating point.
+function M.decimal(num, den)
+  if math.type(num) == "integer" and math.type(den) == "integer" then
+    local h = (num * 200 + den) // (2 * den)
+    return string.format("%d.%02d", h // 100, h % 100)
+  end
+  return string.format("%.2f", num / den)
+end
+
+-- num/den rounded up to hundredths, as a string: a shortfall or a standard
+-- never shows less than it is.
+function M.decimal_up(num, den)
+  local h
+  if math.type(num) == "integer" and math.type(den) == "integer" then
+    h = (num * 100 + den - 1) // den
+  else
+    h = math.ceil(num * 100 / den - 1e-9)
+  end
+  return string.format("%d.%02d", h // 100, h % 100)
+end
+
+-- num/den as a percentage string with two places ("15.00").
+function M.percent(num, den)
+  return M.decimal(num * 100, den)
+end
+
+function M.contains(list, value)
+  for _, v in ipairs(list or {}) do
+    if v == value then
+      return true
+    end
+  end
+  return false
+end
+
+return M
