@@ -33,6 +33,12 @@ void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 cr_status db_step_done(cr_db *db, sqlite3_stmt *st, const char *what, cr_err *err);
 cr_status db_sqlerr(cr_db *db, cr_err *err, const char *what);
 
+/* The same 案号 with the other kind of parentheses (db_eval.c): ingest
+ * accepts ASCII and full-width ones and stores the number as given, so a
+ * user may type either. Returns a malloc'd string, or NULL (no parentheses
+ * to swap, or no memory). */
+char *db_other_parentheses(const char *case_no);
+
 /* Each file finalizes its own prepared statements on close. */
 void db_records_finalize(cr_db *db);
 void db_audit_finalize(cr_db *db);

@@ -9,7 +9,10 @@
 
 #include <string.h>
 
-#define PREFIX_MATCH(col) "(" col " >= ?1 AND " col " < ?1 || char(0x10FFFF))"
+/* ?1 is a court-code prefix, or one court's code when ?20 is 1. */
+#define PREFIX_MATCH(col)                                                                      \
+    "(CASE WHEN ?20 THEN " col " = ?1 ELSE (" col " >= ?1 AND " col " < ?1 || char(0x10FFFF))" \
+    " END)"
 
 static const char case_where[] =
     " WHERE " PREFIX_MATCH("c.court") " AND (?2 IS NULL OR c.status = ?2)"
@@ -53,6 +56,7 @@ static sqlite3_stmt *case_stmt(cr_db *db, const char *head, const char *tail,
                        f->closed_from,           f->closed_to,  f->judge};
     for (int i = 0; i < 11; i++)
         bind_opt(st, i + 1, v[i]);
+    sqlite3_bind_int(st, 20, f->exact_court != 0);
     return st;
 }
 
@@ -108,7 +112,7 @@ cr_status db_query_cases(cr_db *db, const db_case_filter *f, int64_t limit, json
     return st ? doc_rows(db, st, out, err) : CR_FAIL;
 }
 
-cr_status db_query_courts(cr_db *db, const char *prefix, json_t **out, cr_err *err)
+cr_status db_query_courts(cr_db *db, const char *prefix, int exact, json_t **out, cr_err *err)
 {
     sqlite3_stmt *st = prepare(
         db,
@@ -121,11 +125,12 @@ cr_status db_query_courts(cr_db *db, const char *prefix, json_t **out, cr_err *e
     if (!st)
         return CR_FAIL;
     bind_opt(st, 1, prefix ? prefix : "");
+    sqlite3_bind_int(st, 20, exact != 0);
     return doc_rows(db, st, out, err);
 }
 
-cr_status db_query_people(cr_db *db, const char *prefix, const char *role, int in_quota,
-                          json_t **out, cr_err *err)
+cr_status db_query_people(cr_db *db, const char *prefix, int exact, const char *role,
+                          int in_quota, json_t **out, cr_err *err)
 {
     sqlite3_stmt *st =
         prepare(db, "SELECT p.doc FROM people p WHERE ",
@@ -138,10 +143,11 @@ cr_status db_query_people(cr_db *db, const char *prefix, const char *role, int i
     bind_opt(st, 1, prefix ? prefix : "");
     bind_opt(st, 2, role);
     sqlite3_bind_int(st, 3, in_quota);
+    sqlite3_bind_int(st, 20, exact != 0);
     return doc_rows(db, st, out, err);
 }
 
-cr_status db_query_count_events(cr_db *db, const char *prefix, const char *event,
+cr_status db_query_count_events(cr_db *db, const char *prefix, int exact, const char *event,
                                 const char *from, const char *to, int64_t *count, cr_err *err)
 {
     sqlite3_stmt *st =
@@ -156,5 +162,31 @@ cr_status db_query_count_events(cr_db *db, const char *prefix, const char *event
     bind_opt(st, 2, event);
     bind_opt(st, 3, from);
     bind_opt(st, 4, to);
+    sqlite3_bind_int(st, 20, exact != 0);
     return one_count(db, st, count, err);
+}
+
+cr_status db_query_events(cr_db *db, const char *prefix, int exact, const char *event,
+                          const char *from, const char *to, int64_t limit, json_t **out,
+                          cr_err *err)
+{
+    if (limit <= 0 || limit > DB_QUERY_MAX_ROWS)
+        limit = DB_QUERY_MAX_ROWS;
+    char tail[1024];
+    snprintf(tail, sizeof tail,
+             PREFIX_MATCH("e.court") " AND (?2 IS NULL OR e.type = ?2)"
+                                     " AND (?3 IS NULL OR substr(e.at, 1, 10) >= ?3)"
+                                     " AND (?4 IS NULL OR substr(e.at, 1, 10) <= ?4)"
+                                     " ORDER BY e.at, e.id LIMIT %lld",
+             (long long)limit);
+    sqlite3_stmt *st =
+        prepare(db, "SELECT json_set(e.doc, '$.court', e.court) FROM events e WHERE ", tail, err);
+    if (!st)
+        return CR_FAIL;
+    bind_opt(st, 1, prefix ? prefix : "");
+    bind_opt(st, 2, event);
+    bind_opt(st, 3, from);
+    bind_opt(st, 4, to);
+    sqlite3_bind_int(st, 20, exact != 0);
+    return doc_rows(db, st, out, err);
 }

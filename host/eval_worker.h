@@ -4,7 +4,7 @@
  * A worker owns its own copy of the rule sets (its own sandboxes) and turns
  * a case into effects: per applicable rule, a result or a failure, and the
  * alerts the rule raised. Workers never touch the database; the evaluator's
- * writer thread stores the effects (eval.c).
+ * writer thread stores the effects (eval_store.c).
  */
 #ifndef COURTRULES_EVAL_WORKER_H
 #define COURTRULES_EVAL_WORKER_H

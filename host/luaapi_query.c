@@ -68,6 +68,20 @@ static const char *court_prefix(lua_State *L, const char *fn, luaapi_query_scope
     return court;
 }
 
+/* filter.exact = true: `court` names one court, not a prefix of codes. */
+static int exact_field(lua_State *L, const char *fn)
+{
+    if (lua_isnoneornil(L, 1))
+        return 0;
+    lua_pushstring(L, "exact");
+    lua_rawget(L, 1);
+    int t = lua_type(L, -1), v = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (t != LUA_TNIL && t != LUA_TBOOLEAN)
+        luaL_error(L, "ctx.query.%s: exact must be true or false", fn);
+    return v;
+}
+
 static void date_field(lua_State *L, const char *fn, const char *key, const char **out)
 {
     *out = opt_field(L, fn, key);
@@ -75,16 +89,17 @@ static void date_field(lua_State *L, const char *fn, const char *key, const char
         luaL_error(L, "ctx.query.%s: %s must be a date YYYY-MM-DD", fn, key);
 }
 
-static const char *const case_keys[] = {"court",       "status",     "kind",     "procedure",
-                                        "type_code",   "cause",      "filed_from", "filed_to",
-                                        "closed_from", "closed_to",  "judge",    "limit",
-                                        NULL};
+static const char *const case_keys[] = {"court",       "exact",     "status",     "kind",
+                                        "procedure",   "type_code", "cause",      "filed_from",
+                                        "filed_to",    "closed_from", "closed_to", "judge",
+                                        "limit",       NULL};
 
 static void case_filter(lua_State *L, const char *fn, luaapi_query_scope *q, db_case_filter *f)
 {
     check_keys(L, fn, case_keys);
     memset(f, 0, sizeof *f);
     f->court = court_prefix(L, fn, q);
+    f->exact_court = exact_field(L, fn);
     f->status = opt_field(L, fn, "status");
     f->kind = opt_field(L, fn, "kind");
     f->procedure = opt_field(L, fn, "procedure");
@@ -151,20 +166,20 @@ static int query_cases(lua_State *L)
 /* ctx.query.courts{court=} -> array of court records with staffing */
 static int query_courts(lua_State *L)
 {
-    static const char *const keys[] = {"court", NULL};
+    static const char *const keys[] = {"court", "exact", NULL};
     luaapi_query_scope *q = scope_of(L);
     check_keys(L, "courts", keys);
     const char *prefix = court_prefix(L, "courts", q);
     json_t *rows = NULL;
     cr_err err;
-    cr_status st = db_query_courts(q->db, prefix, &rows, &err);
+    cr_status st = db_query_courts(q->db, prefix, exact_field(L, "courts"), &rows, &err);
     return push_rows(L, st, rows, &err, "courts");
 }
 
 /* ctx.query.people{court=, role=, in_quota=} -> array of person records */
 static int query_people(lua_State *L)
 {
-    static const char *const keys[] = {"court", "role", "in_quota", NULL};
+    static const char *const keys[] = {"court", "exact", "role", "in_quota", NULL};
     luaapi_query_scope *q = scope_of(L);
     check_keys(L, "people", keys);
     const char *prefix = court_prefix(L, "people", q);
@@ -181,14 +196,15 @@ static int query_people(lua_State *L)
     }
     json_t *rows = NULL;
     cr_err err;
-    cr_status st = db_query_people(q->db, prefix, role, in_quota, &rows, &err);
+    cr_status st =
+        db_query_people(q->db, prefix, exact_field(L, "people"), role, in_quota, &rows, &err);
     return push_rows(L, st, rows, &err, "people");
 }
 
 /* ctx.query.count_events{court=, event=, from=, to=} -> integer */
 static int query_count_events(lua_State *L)
 {
-    static const char *const keys[] = {"court", "event", "from", "to", NULL};
+    static const char *const keys[] = {"court", "exact", "event", "from", "to", NULL};
     luaapi_query_scope *q = scope_of(L);
     check_keys(L, "count_events", keys);
     const char *prefix = court_prefix(L, "count_events", q);
@@ -198,10 +214,43 @@ static int query_count_events(lua_State *L)
     date_field(L, "count_events", "to", &to);
     int64_t n = 0;
     cr_err err;
-    if (db_query_count_events(q->db, prefix, event, from, to, &n, &err) != CR_OK)
+    if (db_query_count_events(q->db, prefix, exact_field(L, "count_events"), event, from, to, &n,
+                              &err) != CR_OK)
         return luaL_error(L, "ctx.query.count_events: %s", err.msg);
     lua_pushinteger(L, (lua_Integer)n);
     return 1;
+}
+
+/* ctx.query.events{court=, exact=, event=, from=, to=, limit=} -> array of
+ * event records (with their court), in time order */
+static int query_events(lua_State *L)
+{
+    static const char *const keys[] = {"court", "exact", "event", "from", "to", "limit", NULL};
+    luaapi_query_scope *q = scope_of(L);
+    check_keys(L, "events", keys);
+    const char *prefix = court_prefix(L, "events", q);
+    const char *event = opt_field(L, "events", "event");
+    const char *from, *to;
+    date_field(L, "events", "from", &from);
+    date_field(L, "events", "to", &to);
+    lua_Integer limit = 1000;
+    if (!lua_isnoneornil(L, 1)) {
+        lua_pushstring(L, "limit");
+        lua_rawget(L, 1);
+        if (!lua_isnil(L, -1)) {
+            if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
+                lua_tointeger(L, -1) > DB_QUERY_MAX_ROWS)
+                return luaL_error(L, "ctx.query.events: limit must be an integer 1..%d",
+                                  DB_QUERY_MAX_ROWS);
+            limit = lua_tointeger(L, -1);
+        }
+        lua_pop(L, 1);
+    }
+    json_t *rows = NULL;
+    cr_err err;
+    cr_status st = db_query_events(q->db, prefix, exact_field(L, "events"), event, from, to,
+                                   limit, &rows, &err);
+    return push_rows(L, st, rows, &err, "events");
 }
 
 static const luaL_Reg query_functions[] = {
@@ -210,6 +259,7 @@ static const luaL_Reg query_functions[] = {
     {"courts", query_courts},
     {"people", query_people},
     {"count_events", query_count_events},
+    {"events", query_events},
     {NULL, NULL},
 };
 

@@ -8,6 +8,7 @@
  * and an allocation can fail under the sandbox's memory cap.
  */
 #include "luajson.h"
+#include "luajson_internal.h"
 #include "sandbox.h"
 
 #include <math.h>
@@ -19,22 +20,14 @@
 
 #include <lauxlib.h>
 
-enum { PATH_MAX_LEN = 256 };
-
-/* The path of the value being converted, e.g. ".alerts[2].when". */
-typedef struct json_path {
-    char text[PATH_MAX_LEN];
-    size_t len;
-} json_path;
-
 typedef struct to_json_ctx {
     lua_State *L;
     luajson_limits limits;
     cr_err *err;
-    json_path path;
+    luajson_path path;
     size_t values;
     size_t bytes;
-    const void *open_tables[64]; /* the tables being converted, outermost first */
+    const void *open_tables[LUAJSON_MAX_DEPTH]; /* the tables being converted, outermost first */
 } to_json_ctx;
 
 luajson_limits luajson_limits_default(void)
@@ -47,68 +40,12 @@ luajson_limits luajson_limits_default(void)
     return limits;
 }
 
-static luajson_limits limits_or_default(const luajson_limits *limits)
+luajson_limits luajson_limits_or_default(const luajson_limits *limits)
 {
     luajson_limits lim = limits ? *limits : luajson_limits_default();
-    if (lim.max_depth <= 0 || lim.max_depth > 64)
-        lim.max_depth = 64; /* open_tables and the C stack bound it */
+    if (lim.max_depth <= 0 || lim.max_depth > LUAJSON_MAX_DEPTH)
+        lim.max_depth = LUAJSON_MAX_DEPTH;
     return lim;
-}
-
-/* ---- paths -------------------------------------------------------------- */
-
-static int is_identifier(const char *s, size_t len)
-{
-    if (len == 0 || len > 64 || (s[0] >= '0' && s[0] <= '9'))
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_'))
-            return 0;
-    }
-    return 1;
-}
-
-/* Appends a segment; a path too long to show ends in "...". Returns the
- * previous length, to pass to path_pop. */
-static size_t path_push(json_path *path, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static size_t path_push(json_path *path, const char *fmt, ...)
-{
-    size_t before = path->len;
-    size_t room = sizeof path->text - path->len;
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = vsnprintf(path->text + path->len, room, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= room) {
-        memcpy(path->text + sizeof path->text - 4, "...", 4);
-        path->len = sizeof path->text - 1;
-    } else {
-        path->len += (size_t)n;
-    }
-    return before;
-}
-
-static void path_push_key(json_path *path, const char *key, size_t len)
-{
-    if (is_identifier(key, len))
-        path_push(path, ".%.*s", (int)len, key);
-    else
-        path_push(path, "[\"%.*s\"]", (int)(len > 32 ? 32 : len), key);
-}
-
-static void path_pop(json_path *path, size_t before)
-{
-    path->len = before;
-    path->text[before] = '\0';
-}
-
-static const char *path_show(const json_path *path)
-{
-    return path->len ? path->text : " the top level";
 }
 
 /* ---- Lua -> JSON -------------------------------------------------------- */
@@ -131,7 +68,7 @@ static int count_value(to_json_ctx *ctx)
 {
     if (++ctx->values > ctx->limits.max_values) {
         fail(ctx, "result has more than %zu values (at%s%s)", ctx->limits.max_values,
-             ctx->path.len ? " " : "", path_show(&ctx->path));
+             ctx->path.len ? " " : "", luajson_path_show(&ctx->path));
         return 0;
     }
     return 1;
@@ -142,7 +79,7 @@ static int count_bytes(to_json_ctx *ctx, size_t len)
     ctx->bytes += len;
     if (ctx->bytes > ctx->limits.max_string_bytes) {
         fail(ctx, "result holds more than %zu bytes of text (at%s%s)", ctx->limits.max_string_bytes,
-             ctx->path.len ? " " : "", path_show(&ctx->path));
+             ctx->path.len ? " " : "", luajson_path_show(&ctx->path));
         return 0;
     }
     return 1;
@@ -189,13 +126,13 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
     for (int i = 0; i < depth; i++)
         if (ctx->open_tables[i] == self)
             return fail(ctx, "result table refers to itself at%s%s", ctx->path.len ? " " : "",
-                        path_show(&ctx->path));
+                        luajson_path_show(&ctx->path));
     if (depth >= ctx->limits.max_depth)
         return fail(ctx, "result nests deeper than %d levels at%s%s", ctx->limits.max_depth,
-                    ctx->path.len ? " " : "", path_show(&ctx->path));
+                    ctx->path.len ? " " : "", luajson_path_show(&ctx->path));
     if (!lua_checkstack(L, 4))
         return fail(ctx, "Lua stack exhausted converting%s%s", ctx->path.len ? " " : "",
-                    path_show(&ctx->path));
+                    luajson_path_show(&ctx->path));
     ctx->open_tables[depth] = self;
 
     lua_pushnil(L);
@@ -207,9 +144,9 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
         if (key_type == LUA_TSTRING) {
             m.key = lua_tolstring(L, -2, &m.len); /* a string: no conversion */
             string_keys = 1;
-            path_push_key(&ctx->path, m.key, m.len);
+            luajson_path_push_key(&ctx->path, m.key, m.len);
             if (memchr(m.key, '\0', m.len))
-                fail(ctx, "key at %s contains a NUL byte", path_show(&ctx->path));
+                fail(ctx, "key at %s contains a NUL byte", luajson_path_show(&ctx->path));
             else if (count_bytes(ctx, m.len))
                 m.value = convert(ctx, lua_gettop(L), depth + 1);
         } else if (key_type == LUA_TNUMBER && lua_isinteger(L, -2) && lua_tointeger(L, -2) > 0) {
@@ -218,17 +155,17 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
             if (index > max_index)
                 max_index = index;
             m.len = (size_t)index;
-            path_push(&ctx->path, "[%lld]", (long long)index);
+            luajson_path_push(&ctx->path, "[%lld]", (long long)index);
             m.value = convert(ctx, lua_gettop(L), depth + 1);
         } else {
             fail(ctx,
                  "table at%s%s has a key of type %s; only string keys (object) or 1..n (array) "
                  "convert to JSON",
-                 ctx->path.len ? " " : "", path_show(&ctx->path),
+                 ctx->path.len ? " " : "", luajson_path_show(&ctx->path),
                  key_type == LUA_TNUMBER ? "number (not a positive integer)"
                                          : lua_typename(L, key_type));
         }
-        path_pop(&ctx->path, before);
+        luajson_path_pop(&ctx->path, before);
         if (!m.value) {
             lua_pop(L, 2);
             goto done;
@@ -237,7 +174,7 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
             json_decref(m.value);
             lua_pop(L, 2);
             fail(ctx, "table at%s%s mixes string keys and integer keys", ctx->path.len ? " " : "",
-                 path_show(&ctx->path));
+                 luajson_path_show(&ctx->path));
             goto done;
         }
         if (n == cap) {
@@ -247,7 +184,7 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
                 json_decref(m.value);
                 lua_pop(L, 2);
                 fail(ctx, "out of memory converting%s%s", ctx->path.len ? " " : "",
-                     path_show(&ctx->path));
+                     luajson_path_show(&ctx->path));
                 goto done;
             }
             members = grown;
@@ -266,9 +203,9 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
             members[i].value = NULL;
             if (json_object_setn_new(result, members[i].key, members[i].len, value) != 0) {
                 size_t before = ctx->path.len;
-                path_push_key(&ctx->path, members[i].key, members[i].len);
-                fail(ctx, "key at %s is not valid UTF-8", path_show(&ctx->path));
-                path_pop(&ctx->path, before);
+                luajson_path_push_key(&ctx->path, members[i].key, members[i].len);
+                fail(ctx, "key at %s is not valid UTF-8", luajson_path_show(&ctx->path));
+                luajson_path_pop(&ctx->path, before);
                 json_decref(result);
                 result = NULL;
             }
@@ -276,7 +213,7 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
     } else {
         if ((size_t)max_index != n) {
             fail(ctx, "array at%s%s has holes: %zu elements but index %lld",
-                 ctx->path.len ? " " : "", path_show(&ctx->path), n, (long long)max_index);
+                 ctx->path.len ? " " : "", luajson_path_show(&ctx->path), n, (long long)max_index);
             goto done;
         }
         /* n keys, all in 1..n: each index appears exactly once */
@@ -286,7 +223,7 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
             free(slots);
             json_decref(result);
             result = fail(ctx, "out of memory converting%s%s", ctx->path.len ? " " : "",
-                          path_show(&ctx->path));
+                          luajson_path_show(&ctx->path));
             goto done;
         }
         for (size_t i = 0; i < n; i++) {
@@ -318,7 +255,7 @@ static json_t *convert(to_json_ctx *ctx, int idx, int depth)
         if (lua_isinteger(L, idx))
             return json_integer((json_int_t)lua_tointeger(L, idx));
         if (!isfinite(lua_tonumber(L, idx)))
-            return fail(ctx, "number at%s%s is not finite", at, path_show(&ctx->path));
+            return fail(ctx, "number at%s%s is not finite", at, luajson_path_show(&ctx->path));
         return json_real(lua_tonumber(L, idx));
     case LUA_TSTRING: {
         size_t len;
@@ -328,7 +265,7 @@ static json_t *convert(to_json_ctx *ctx, int idx, int depth)
             return NULL;
         value = json_stringn(s, len);
         if (!value)
-            return fail(ctx, "string at%s%s is not valid UTF-8", at, path_show(&ctx->path));
+            return fail(ctx, "string at%s%s is not valid UTF-8", at, luajson_path_show(&ctx->path));
         return value;
     }
     case LUA_TTABLE:
@@ -342,13 +279,13 @@ static json_t *convert(to_json_ctx *ctx, int idx, int depth)
         return fail(ctx,
                     "value at%s%s is a %s; only nil, booleans, numbers, strings and tables "
                     "convert to JSON",
-                    at, path_show(&ctx->path), lua_typename(L, lua_type(L, idx)));
+                    at, luajson_path_show(&ctx->path), lua_typename(L, lua_type(L, idx)));
     }
 }
 
 json_t *luajson_to_json(lua_State *L, int idx, const luajson_limits *limits, cr_err *err)
 {
-    to_json_ctx ctx = {.L = L, .limits = limits_or_default(limits), .err = err};
+    to_json_ctx ctx = {.L = L, .limits = luajson_limits_or_default(limits), .err = err};
     int top = lua_gettop(L);
     json_t *result = convert(&ctx, lua_absindex(L, idx), 0);
     lua_settop(L, top);
@@ -360,7 +297,7 @@ json_t *luajson_to_json(lua_State *L, int idx, const luajson_limits *limits, cr_
 typedef struct push_ctx {
     const json_t *value;
     luajson_limits limits;
-    json_path path;
+    luajson_path path;
     size_t values;
 } push_ctx;
 
@@ -368,7 +305,8 @@ static void push_value(lua_State *L, push_ctx *ctx, const json_t *value, int dep
 
 static int push_refuse(lua_State *L, push_ctx *ctx, const char *what)
 {
-    return luaL_error(L, "%s at%s%s", what, ctx->path.len ? " " : "", path_show(&ctx->path));
+    return luaL_error(L, "%s at%s%s", what, ctx->path.len ? " " : "",
+                      luajson_path_show(&ctx->path));
 }
 
 static void push_value(lua_State *L, push_ctx *ctx, const json_t *value, int depth)
@@ -389,11 +327,11 @@ static void push_value(lua_State *L, push_ctx *ctx, const json_t *value, int dep
             if (json_is_null(member))
                 continue; /* an absent field reads as nil anyway */
             before = ctx->path.len;
-            path_push_key(&ctx->path, key, strlen(key));
+            luajson_path_push_key(&ctx->path, key, strlen(key));
             lua_pushstring(L, key);
             push_value(L, ctx, member, depth + 1);
             lua_rawset(L, -3);
-            path_pop(&ctx->path, before);
+            luajson_path_pop(&ctx->path, before);
         }
         return;
     }
@@ -403,13 +341,13 @@ static void push_value(lua_State *L, push_ctx *ctx, const json_t *value, int dep
             push_refuse(L, ctx, "data nested too deeply");
         lua_createtable(L, n > INT32_MAX ? 0 : (int)n, 0);
         for (size_t i = 0; i < n; i++) {
-            size_t before = path_push(&ctx->path, "[%zu]", i + 1);
+            size_t before = luajson_path_push(&ctx->path, "[%zu]", i + 1);
             const json_t *element = json_array_get(value, i);
             if (json_is_null(element))
                 push_refuse(L, ctx, "null inside an array (it would leave a hole)");
             push_value(L, ctx, element, depth + 1);
             lua_rawseti(L, -2, (lua_Integer)i + 1);
-            path_pop(&ctx->path, before);
+            luajson_path_pop(&ctx->path, before);
         }
         return;
     }
@@ -443,7 +381,7 @@ static int push_protected(lua_State *L)
 
 cr_status luajson_push(lua_State *L, const json_t *value, const luajson_limits *limits, cr_err *err)
 {
-    push_ctx ctx = {.value = value, .limits = limits_or_default(limits)};
+    push_ctx ctx = {.value = value, .limits = luajson_limits_or_default(limits)};
     int status;
     if (!value)
         return cr_errf(err, CR_INVALID, "no JSON value to convert");

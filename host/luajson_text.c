@@ -1,5 +1,6 @@
 /*
- * luajson_text.c -- JSON text to Lua values and back, without a jansson tree.
+ * luajson_text.c -- JSON text to Lua values, without a jansson tree (see
+ * luajson_text.h; the other direction is luajson_encode.c).
  *
  * Parsing runs inside lua_pcall: tables and strings allocate, and the
  * sandbox's memory cap may refuse. The members of a container collect on
@@ -7,16 +8,9 @@
  * (or when CHUNK_SLOTS are used), so tables are not rehashed as they grow.
  * A data error is written into the parse context and raised with lua_error
  * on whatever value is on top, so unwinding never needs an allocation.
- *
- * Encoding mirrors luajson.c's convert() step for step -- the same lua_next
- * order, the same checks in the same order, the same paths -- so it refuses
- * exactly what luajson_to_json refuses, with the same message. Each member
- * is written as it is converted ("key":value followed by a comma); when the
- * table is done the pieces are put in key (or index) order, which for arrays
- * is nearly always the order they already have. Numbers and strings are
- * written as jansson 2.14's dump.c writes them ("%.17g" reals, \u00XX).
  */
 #include "luajson_text.h"
+#include "luajson_internal.h"
 
 #include <errno.h>
 #include <math.h>
@@ -26,139 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <lauxlib.h>
-
 #include "sandbox.h"
 
 enum {
-    PATH_MAX_LEN = 256, /* as luajson.c, so that error paths are identical */
-    MAX_DEPTH = 64,     /* as luajson.c's limits_or_default */
     CHUNK_SLOTS = 3072, /* stack slots one container's pending members may use */
     STACK_SPARE = 8,    /* free slots kept for one member, a string and the scratch */
 };
-
-/* ---- shared with luajson.c (kept identical: messages must match) ------- */
-
-typedef struct json_path {
-    char text[PATH_MAX_LEN];
-    size_t len;
-} json_path;
-
-#define PATH_AT(path) ((path)->len ? " " : ""), path_show(path)
-
-static luajson_limits limits_or_default(const luajson_limits *limits)
-{
-    luajson_limits lim = limits ? *limits : luajson_limits_default();
-    if (lim.max_depth <= 0 || lim.max_depth > MAX_DEPTH)
-        lim.max_depth = MAX_DEPTH;
-    return lim;
-}
-
-static int is_identifier(const char *s, size_t len)
-{
-    if (len == 0 || len > 64 || (s[0] >= '0' && s[0] <= '9'))
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '_'))
-            return 0;
-    }
-    return 1;
-}
-
-static void path_push(json_path *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void path_push(json_path *path, const char *fmt, ...)
-{
-    size_t room = sizeof path->text - path->len;
-    va_list ap;
-    int n;
-    va_start(ap, fmt);
-    n = vsnprintf(path->text + path->len, room, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= room) {
-        memcpy(path->text + sizeof path->text - 4, "...", 4);
-        path->len = sizeof path->text - 1;
-    } else {
-        path->len += (size_t)n;
-    }
-}
-
-static void path_push_key(json_path *path, const char *key, size_t len)
-{
-    if (is_identifier(key, len))
-        path_push(path, ".%.*s", (int)len, key);
-    else
-        path_push(path, "[\"%.*s\"]", (int)(len > 32 ? 32 : len), key);
-}
-
-static const char *path_show(const json_path *path)
-{
-    return path->len ? path->text : " the top level";
-}
-
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms, no
- * surrogates, nothing above U+10FFFF -- jansson's utf8_check_full), or 0. */
-static size_t utf8_sequence(const unsigned char *s, size_t avail)
-{
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if (c < 0xC2)
-        return 0;
-    if (c < 0xE0) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if (c < 0xF0) {
-        n = 3;
-        cp = c & 0x0F;
-    } else if (c < 0xF5) {
-        n = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (avail < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
-static int utf8_valid(const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    for (size_t i = 0; i < len;) {
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n = utf8_sequence(s + i, len - i);
-        if (!n)
-            return 0;
-        i += n;
-    }
-    return 1;
-}
-
-/* The decimal point printf and strtod use in the current locale (jansson's
- * get_decimal_point), so text always has '.' whatever the locale. */
-static char locale_decimal_point(void)
-{
-    char buf[8];
-    snprintf(buf, sizeof buf, "%#.0f", 1.0);
-    return buf[1];
-}
-
-/* ---- text -> Lua ------------------------------------------------------- */
 
 typedef struct text_frame {
     int slot;       /* stack index of the table; nil there until the first drain */
@@ -179,7 +46,7 @@ typedef struct parse_ctx {
     size_t scratch_cap;
     char decimal_point; /* 0 until a real number is parsed */
     int open;           /* containers being parsed: frames[0..open-1] */
-    text_frame frames[MAX_DEPTH];
+    text_frame frames[LUAJSON_MAX_DEPTH];
     cr_status status; /* CR_OK until a failure is raised */
     char msg[sizeof(((cr_err *)0)->msg)];
 } parse_ctx;
@@ -189,7 +56,7 @@ typedef struct parse_ctx {
 static const char null_member;
 
 /* The path of the value being parsed, as luajson_push names it. */
-static void parse_path(lua_State *L, const parse_ctx *ctx, json_path *path)
+static void parse_path(lua_State *L, const parse_ctx *ctx, luajson_path *path)
 {
     path->len = 0;
     path->text[0] = '\0';
@@ -198,18 +65,18 @@ static void parse_path(lua_State *L, const parse_ctx *ctx, json_path *path)
         if (f->is_object) {
             size_t len;
             const char *key = lua_tolstring(L, f->slot + 1 + 3 * (int)f->pending, &len);
-            path_push_key(path, key, len);
+            luajson_path_push_key(path, key, len);
         } else {
-            path_push(path, "[%zu]", f->stored + f->pending + 1);
+            luajson_path_push(path, "[%zu]", f->stored + f->pending + 1);
         }
     }
 }
 
 /* Notes the failure in ctx and unwinds to luajson_push_text's lua_pcall. */
 static void parse_raise(lua_State *L, parse_ctx *ctx, cr_status status, size_t offset,
-                        const json_path *path, const char *what) __attribute__((noreturn));
+                        const luajson_path *path, const char *what) __attribute__((noreturn));
 static void parse_raise(lua_State *L, parse_ctx *ctx, cr_status status, size_t offset,
-                        const json_path *path, const char *what)
+                        const luajson_path *path, const char *what)
 {
     ctx->status = status;
     if (path->len)
@@ -225,7 +92,7 @@ static void parse_fail(lua_State *L, parse_ctx *ctx, const unsigned char *at, co
 static void parse_fail(lua_State *L, parse_ctx *ctx, const unsigned char *at, const char *fmt, ...)
 {
     char what[512];
-    json_path path;
+    luajson_path path;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
@@ -388,7 +255,7 @@ static void parse_string(lua_State *L, parse_ctx *ctx)
         } else if (*p < 0x80) {
             p++;
         } else {
-            size_t n = utf8_sequence(p, (size_t)(end - p));
+            size_t n = luajson_utf8_sequence(p, (size_t)(end - p));
             if (!n)
                 parse_fail(L, ctx, p, "invalid UTF-8 in a string");
             p += n;
@@ -462,7 +329,7 @@ static void parse_number(lua_State *L, parse_ctx *ctx)
     memcpy(text, start, n);
     text[n] = '\0';
     if (!ctx->decimal_point)
-        ctx->decimal_point = locale_decimal_point();
+        ctx->decimal_point = luajson_decimal_point();
     if (ctx->decimal_point != '.') {
         char *point = strchr(text, '.');
         if (point)
@@ -496,11 +363,11 @@ static void drain(lua_State *L, parse_ctx *ctx, text_frame *f)
             int key = slot + 1 + 3 * (int)i;
             lua_pushvalue(L, key);
             if (lua_rawget(L, slot) != LUA_TNIL) {
-                json_path path;
+                luajson_path path;
                 size_t len;
                 const char *name = lua_tolstring(L, key, &len);
                 parse_path(L, ctx, &path);
-                path_push_key(&path, name, len);
+                luajson_path_push_key(&path, name, len);
                 parse_raise(L, ctx, CR_INVALID, (size_t)lua_tointeger(L, key + 2), &path,
                             "duplicate key");
             }
@@ -558,7 +425,7 @@ static void parse_container(lua_State *L, parse_ctx *ctx, int is_object)
             if (!lua_checkstack(L, room)) {
                 drain(L, ctx, f);
                 if (!lua_checkstack(L, room)) {
-                    json_path path;
+                    luajson_path path;
                     parse_path(L, ctx, &path);
                     parse_raise(L, ctx, CR_FAIL, (size_t)(ctx->p - ctx->text), &path,
                                 "Lua stack exhausted");
@@ -680,7 +547,7 @@ cr_status luajson_push_text(lua_State *L, const char *text, size_t len, int froz
     memset(&ctx, 0, offsetof(parse_ctx, frames));
     ctx.text = ctx.p = (const unsigned char *)text;
     ctx.end = ctx.text + len;
-    ctx.limits = limits_or_default(limits);
+    ctx.limits = luajson_limits_or_default(limits);
     ctx.frozen = frozen;
     ctx.status = CR_OK;
     if (!lua_checkstack(L, 2 + STACK_SPARE))
@@ -699,417 +566,4 @@ cr_status luajson_push_text(lua_State *L, const char *text, size_t len, int froz
                 lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "(no message)");
     lua_pop(L, 1);
     return ctx.status != CR_OK ? ctx.status : CR_FAIL;
-}
-
-/* ---- Lua -> text ------------------------------------------------------- */
-
-typedef struct encode_member {
-    const char *key; /* string keys: points into a Lua string the table holds */
-    size_t key_len;
-    lua_Integer index; /* integer keys */
-    size_t start, end; /* the piece in out: ["key":]value, */
-} encode_member;
-
-typedef struct encode_ctx {
-    lua_State *L;
-    luajson_limits limits;
-    cr_err *err;
-    size_t values, bytes;
-    char *out; /* the text so far */
-    size_t len, cap;
-    char *spare; /* a copy of pieces being put in order */
-    size_t spare_cap;
-    encode_member *members; /* a stack: each open table's members from its base */
-    size_t n_members, cap_members;
-    char decimal_point;            /* 0 until a real is written */
-    int key_slot[MAX_DEPTH];       /* stack index of the key being converted, per open table */
-    const void *tables[MAX_DEPTH]; /* the tables being converted, outermost first */
-} encode_ctx;
-
-static int encode_fail(encode_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int encode_fail(encode_ctx *ctx, const char *fmt, ...)
-{
-    if (ctx->err) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(ctx->err->msg, sizeof ctx->err->msg, fmt, ap);
-        va_end(ap);
-    }
-    return 0;
-}
-
-/* The path of a value inside `levels` open tables, as luajson.c builds it. */
-static void encode_path(const encode_ctx *ctx, int levels, json_path *path)
-{
-    path->len = 0;
-    path->text[0] = '\0';
-    for (int d = 0; d < levels; d++) {
-        int key = ctx->key_slot[d];
-        if (lua_type(ctx->L, key) == LUA_TSTRING) {
-            size_t len;
-            const char *s = lua_tolstring(ctx->L, key, &len);
-            path_push_key(path, s, len);
-        } else {
-            path_push(path, "[%lld]", (long long)lua_tointeger(ctx->L, key));
-        }
-    }
-}
-
-static int out_of_memory(encode_ctx *ctx, int levels)
-{
-    json_path path;
-    encode_path(ctx, levels, &path);
-    return encode_fail(ctx, "out of memory converting%s%s", PATH_AT(&path));
-}
-
-static int grow(char **buf, size_t *cap, size_t need)
-{
-    size_t ncap = *cap ? *cap : 256;
-    char *grown;
-    while (ncap < need)
-        ncap *= 2;
-    if (!(grown = realloc(*buf, ncap)))
-        return 0;
-    *buf = grown;
-    *cap = ncap;
-    return 1;
-}
-
-static int out_add(encode_ctx *ctx, const char *s, size_t n)
-{
-    if (ctx->cap - ctx->len < n + 1 && !grow(&ctx->out, &ctx->cap, ctx->len + n + 1))
-        return 0;
-    memcpy(ctx->out + ctx->len, s, n);
-    ctx->len += n;
-    return 1;
-}
-
-static int out_integer(encode_ctx *ctx, lua_Integer v)
-{
-    char buf[24], *end = buf + sizeof buf, *p = end;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do
-        *--p = (char)('0' + u % 10);
-    while (u /= 10);
-    if (v < 0)
-        *--p = '-';
-    return out_add(ctx, p, (size_t)(end - p));
-}
-
-/* jansson 2.14's jsonp_dtostr without dtoa: "%.17g", '.' whatever the
- * locale, ".0" when neither '.' nor 'e' shows, no '+' or leading zeros in
- * the exponent. */
-static int out_real(encode_ctx *ctx, double value)
-{
-    char buf[100], *start, *end;
-    int n = snprintf(buf, sizeof buf, "%.17g", value);
-    size_t length;
-    if (n < 0 || (size_t)n >= sizeof buf - 3)
-        return 0;
-    length = (size_t)n;
-    if (!ctx->decimal_point)
-        ctx->decimal_point = locale_decimal_point();
-    if (ctx->decimal_point != '.' && (start = strchr(buf, ctx->decimal_point)))
-        *start = '.';
-    if (!strchr(buf, '.') && !strchr(buf, 'e')) {
-        memcpy(buf + length, ".0", 3);
-        length += 2;
-    }
-    if ((start = strchr(buf, 'e'))) {
-        start++;
-        end = start + 1;
-        if (*start == '-')
-            start++;
-        while (*end == '0')
-            end++;
-        if (end != start) {
-            memmove(start, end, length - (size_t)(end - buf));
-            length -= (size_t)(end - start);
-        }
-    }
-    return out_add(ctx, buf, length);
-}
-
-/* A string literal as jansson's dump_string writes it without flags:
- * the two-character escapes, \u00XX for other control characters, all
- * else (including '/', DEL and non-ASCII) as is. */
-static int out_string(encode_ctx *ctx, const char *s, size_t len)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t run = 0;
-    if (!out_add(ctx, "\"", 1))
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char esc[6] = {'\\', 0, '0', '0', 0, 0};
-        size_t n = 2;
-        if (c >= 0x20 && c != '"' && c != '\\')
-            continue;
-        switch (c) {
-        case '"':
-        case '\\':
-            esc[1] = (char)c;
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        default:
-            esc[1] = 'u';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            n = 6;
-        }
-        if (!out_add(ctx, s + run, i - run) || !out_add(ctx, esc, n))
-            return 0;
-        run = i + 1;
-    }
-    return out_add(ctx, s + run, len - run) && out_add(ctx, "\"", 1);
-}
-
-static int compare_keys(const void *a, const void *b)
-{
-    const encode_member *x = a, *y = b;
-    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-    int c = memcmp(x->key, y->key, n);
-    if (c != 0)
-        return c;
-    return (x->key_len > y->key_len) - (x->key_len < y->key_len);
-}
-
-static int compare_indexes(const void *a, const void *b)
-{
-    const encode_member *x = a, *y = b;
-    return (x->index > y->index) - (x->index < y->index);
-}
-
-/* Rewrites the pieces from body on in the order of m; the total length and
- * so the final comma's position do not change. */
-static int reorder(encode_ctx *ctx, size_t body, const encode_member *m, size_t n)
-{
-    size_t size = ctx->len - body;
-    char *w = ctx->out + body;
-    if (ctx->spare_cap < size && !grow(&ctx->spare, &ctx->spare_cap, size))
-        return 0;
-    memcpy(ctx->spare, w, size);
-    for (size_t i = 0; i < n; i++) {
-        memcpy(w, ctx->spare + (m[i].start - body), m[i].end - m[i].start);
-        w += m[i].end - m[i].start;
-    }
-    return 1;
-}
-
-static int encode_value(encode_ctx *ctx, int idx, int depth);
-
-/* luajson.c's convert_table, writing text instead of building json_t. */
-static int encode_table(encode_ctx *ctx, int idx, int depth)
-{
-    lua_State *L = ctx->L;
-    const void *self = lua_topointer(L, idx);
-    size_t base = ctx->n_members, start = ctx->len, n;
-    int string_keys = 0, integer_keys = 0, in_order = 1;
-    lua_Integer max_index = 0;
-    encode_member *m;
-    json_path path;
-
-    for (int i = 0; i < depth; i++)
-        if (ctx->tables[i] == self) {
-            encode_path(ctx, depth, &path);
-            return encode_fail(ctx, "result table refers to itself at%s%s", PATH_AT(&path));
-        }
-    if (depth >= ctx->limits.max_depth) {
-        encode_path(ctx, depth, &path);
-        return encode_fail(ctx, "result nests deeper than %d levels at%s%s", ctx->limits.max_depth,
-                           PATH_AT(&path));
-    }
-    if (!lua_checkstack(L, 4)) {
-        encode_path(ctx, depth, &path);
-        return encode_fail(ctx, "Lua stack exhausted converting%s%s", PATH_AT(&path));
-    }
-    ctx->tables[depth] = self;
-    if (!out_add(ctx, "[", 1)) /* '[' or '{': decided by the keys */
-        return out_of_memory(ctx, depth);
-
-    lua_pushnil(L);
-    while (lua_next(L, idx)) {
-        encode_member member = {.start = ctx->len};
-        int key_type = lua_type(L, -2), ok;
-        ctx->key_slot[depth] = lua_gettop(L) - 1;
-        if (key_type == LUA_TSTRING) {
-            member.key = lua_tolstring(L, -2, &member.key_len);
-            string_keys = 1;
-            if (memchr(member.key, '\0', member.key_len)) {
-                encode_path(ctx, depth + 1, &path);
-                ok = encode_fail(ctx, "key at %s contains a NUL byte", path_show(&path));
-            } else if ((ctx->bytes += member.key_len) > ctx->limits.max_string_bytes) {
-                encode_path(ctx, depth + 1, &path);
-                ok = encode_fail(ctx, "result holds more than %zu bytes of text (at%s%s)",
-                                 ctx->limits.max_string_bytes, PATH_AT(&path));
-            } else if (!out_string(ctx, member.key, member.key_len) || !out_add(ctx, ":", 1)) {
-                ok = out_of_memory(ctx, depth + 1);
-            } else {
-                ok = encode_value(ctx, lua_gettop(L), depth + 1);
-            }
-        } else if (key_type == LUA_TNUMBER && lua_isinteger(L, -2) && lua_tointeger(L, -2) > 0) {
-            member.index = lua_tointeger(L, -2);
-            integer_keys = 1;
-            if (member.index > max_index)
-                max_index = member.index;
-            ok = encode_value(ctx, lua_gettop(L), depth + 1);
-        } else {
-            encode_path(ctx, depth, &path);
-            ok = encode_fail(ctx,
-                             "table at%s%s has a key of type %s; only string keys (object) or "
-                             "1..n (array) convert to JSON",
-                             PATH_AT(&path),
-                             key_type == LUA_TNUMBER ? "number (not a positive integer)"
-                                                     : lua_typename(L, key_type));
-        }
-        if (!ok)
-            return 0; /* luajson_encode restores the stack */
-        if (string_keys && integer_keys) {
-            encode_path(ctx, depth, &path);
-            return encode_fail(ctx, "table at%s%s mixes string keys and integer keys",
-                               PATH_AT(&path));
-        }
-        if (!out_add(ctx, ",", 1))
-            return out_of_memory(ctx, depth);
-        member.end = ctx->len;
-        if (ctx->n_members == ctx->cap_members) {
-            size_t ncap = ctx->cap_members ? ctx->cap_members * 2 : 64;
-            encode_member *grown = realloc(ctx->members, ncap * sizeof *grown);
-            if (!grown)
-                return out_of_memory(ctx, depth);
-            ctx->members = grown;
-            ctx->cap_members = ncap;
-        }
-        ctx->members[ctx->n_members++] = member;
-        lua_pop(L, 1); /* keep the key for lua_next */
-    }
-
-    m = ctx->members + base;
-    n = ctx->n_members - base;
-    ctx->n_members = base;
-    if (string_keys) {
-        for (size_t i = 1; i < n && in_order; i++)
-            in_order = compare_keys(&m[i - 1], &m[i]) < 0;
-        if (!in_order)
-            qsort(m, n, sizeof *m, compare_keys);
-        for (size_t i = 0; i < n; i++)
-            if (!utf8_valid(m[i].key, m[i].key_len)) {
-                encode_path(ctx, depth, &path);
-                path_push_key(&path, m[i].key, m[i].key_len);
-                return encode_fail(ctx, "key at %s is not valid UTF-8", path_show(&path));
-            }
-        ctx->out[start] = '{';
-    } else {
-        if ((size_t)max_index != n) {
-            encode_path(ctx, depth, &path);
-            return encode_fail(ctx, "array at%s%s has holes: %zu elements but index %lld",
-                               PATH_AT(&path), n, (long long)max_index);
-        }
-        if (n == 0)
-            return out_add(ctx, "]", 1) || out_of_memory(ctx, depth);
-        for (size_t i = 0; i < n && in_order; i++)
-            in_order = m[i].index == (lua_Integer)i + 1;
-        if (!in_order)
-            qsort(m, n, sizeof *m, compare_indexes);
-    }
-    if (!in_order && !reorder(ctx, start + 1, m, n))
-        return out_of_memory(ctx, depth);
-    ctx->out[ctx->len - 1] = string_keys ? '}' : ']'; /* the last piece's comma */
-    return 1;
-}
-
-/* luajson.c's convert(). */
-static int encode_value(encode_ctx *ctx, int idx, int depth)
-{
-    lua_State *L = ctx->L;
-    json_path path;
-    int ok;
-    if (++ctx->values > ctx->limits.max_values) {
-        encode_path(ctx, depth, &path);
-        return encode_fail(ctx, "result has more than %zu values (at%s%s)", ctx->limits.max_values,
-                           PATH_AT(&path));
-    }
-    switch (lua_type(L, idx)) {
-    case LUA_TNIL:
-        ok = out_add(ctx, "null", 4);
-        break;
-    case LUA_TBOOLEAN:
-        ok = lua_toboolean(L, idx) ? out_add(ctx, "true", 4) : out_add(ctx, "false", 5);
-        break;
-    case LUA_TNUMBER:
-        if (lua_isinteger(L, idx)) {
-            ok = out_integer(ctx, lua_tointeger(L, idx));
-        } else if (!isfinite(lua_tonumber(L, idx))) {
-            encode_path(ctx, depth, &path);
-            return encode_fail(ctx, "number at%s%s is not finite", PATH_AT(&path));
-        } else {
-            ok = out_real(ctx, lua_tonumber(L, idx));
-        }
-        break;
-    case LUA_TSTRING: {
-        size_t len;
-        const char *s = lua_tolstring(L, idx, &len);
-        if ((ctx->bytes += len) > ctx->limits.max_string_bytes) {
-            encode_path(ctx, depth, &path);
-            return encode_fail(ctx, "result holds more than %zu bytes of text (at%s%s)",
-                               ctx->limits.max_string_bytes, PATH_AT(&path));
-        }
-        if (!utf8_valid(s, len)) {
-            encode_path(ctx, depth, &path);
-            return encode_fail(ctx, "string at%s%s is not valid UTF-8", PATH_AT(&path));
-        }
-        ok = out_string(ctx, s, len);
-        break;
-    }
-    case LUA_TTABLE:
-        if (sandbox_readonly_target(L, idx)) { /* a view: encode what it shows */
-            int done = encode_table(ctx, lua_gettop(L), depth);
-            lua_pop(L, 1);
-            return done;
-        }
-        return encode_table(ctx, lua_absindex(L, idx), depth);
-    default:
-        encode_path(ctx, depth, &path);
-        return encode_fail(ctx,
-                           "value at%s%s is a %s; only nil, booleans, numbers, strings and "
-                           "tables convert to JSON",
-                           PATH_AT(&path), lua_typename(L, lua_type(L, idx)));
-    }
-    return ok || out_of_memory(ctx, depth);
-}
-
-char *luajson_encode(lua_State *L, int idx, const luajson_limits *limits, size_t *len, cr_err *err)
-{
-    encode_ctx ctx;
-    int top = lua_gettop(L), ok;
-    memset(&ctx, 0, offsetof(encode_ctx, key_slot));
-    ctx.L = L;
-    ctx.limits = limits_or_default(limits);
-    ctx.err = err;
-    ok = encode_value(&ctx, lua_absindex(L, idx), 0) && out_add(&ctx, "", 0);
-    lua_settop(L, top);
-    free(ctx.spare);
-    free(ctx.members);
-    if (!ok) {
-        free(ctx.out);
-        return NULL;
-    }
-    ctx.out[ctx.len] = '\0'; /* out_add keeps a byte free */
-    if (len)
-        *len = ctx.len;
-    return ctx.out;
 }

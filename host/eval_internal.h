@@ -1,0 +1,66 @@
+/*
+ * eval_internal.h -- what the evaluator's files share; not for other modules.
+ *
+ * eval.c        the run: the reader, worker and writer threads and the ring
+ *               of chunks between them
+ * eval_store.c  the writer's storing: opening the run, each case's effects
+ *               (alerts, failures, quarantine), court-level evaluation
+ */
+#ifndef COURTRULES_EVAL_INTERNAL_H
+#define COURTRULES_EVAL_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "db.h"
+#include "err.h"
+#include "eval.h"
+#include "eval_worker.h"
+#include "rules.h"
+
+/* The cases that had open alerts when the run started: only they can have
+ * alerts to resolve, so the others skip that statement. */
+typedef struct eval_case_set {
+    char **slots;
+    size_t cap, n;
+    int oom;
+} eval_case_set;
+
+/* Frees the set's copies and leaves it empty ({0}). */
+void eval_case_set_free(eval_case_set *cs);
+
+/* The writer's state. Only the calling thread touches it, except flags,
+ * which the workers read. */
+typedef struct eval_writer {
+    cr_db *db;
+    rule_sets *rs; /* worker 0's copy: names, versions, sha256 */
+    const eval_options *opt;
+    eval_summary *sum;
+    int64_t run_id;
+    rule_flags flags;
+    int *consecutive; /* per (set, rule), like flags */
+    eval_case_set open_alerts;
+    /* "set/rule" of rules with open alerts whose script did not load this
+     * time: nobody knows whether they still fire, so their alerts stay. */
+    json_t *kept_unloaded;
+    const rule_set *scanning; /* while collecting kept_unloaded */
+} eval_writer;
+
+/* Opens the run, records rule-set versions and load failures, reads
+ * quarantines into flags and the cases with open alerts into open_alerts,
+ * in a transaction of its own (rolled back on failure). */
+cr_status eval_start_run(eval_writer *wr, const char *scope, cr_err *err);
+
+/* Stores a case the workers ran: its effects, its evaluation, and the
+ * resolution of its stale alerts. Inside the caller's transaction. */
+cr_status eval_store_case(eval_writer *wr, work_case *wc, cr_err *err);
+
+/* Runs the on_court hooks of every court under the run's court prefix, on
+ * the calling thread with worker w (idle: every case chunk is stored), and
+ * stores them like cases. Courts are few; their rules make the aggregate
+ * checks (caseload standards, staffing ratios, monthly reports). */
+cr_status eval_courts(eval_writer *wr, eval_worker *w, cr_err *err);
+
+#endif

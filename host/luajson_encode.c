@@ -1,0 +1,454 @@
+/*
+ * luajson_encode.c -- Lua values to JSON text, without a jansson tree (see
+ * luajson_text.h: luajson_encode).
+ *
+ * Encoding mirrors luajson.c's convert() step for step -- the same lua_next
+ * order, the same checks in the same order, the same paths -- so it refuses
+ * exactly what luajson_to_json refuses, with the same message. Each member
+ * is written as it is converted ("key":value followed by a comma); when the
+ * table is done the pieces are put in key (or index) order, which for arrays
+ * is nearly always the order they already have. Numbers and strings are
+ * written as jansson 2.14's dump.c writes them ("%.17g" reals, \u00XX).
+ */
+#include "luajson_text.h"
+#include "luajson_internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sandbox.h"
+
+/* The two arguments of a message's "at%s%s": a space and the path, or
+ * " the top level". */
+#define PATH_AT(path) ((path)->len ? " " : ""), luajson_path_show(path)
+
+static int utf8_valid(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    for (size_t i = 0; i < len;) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n = luajson_utf8_sequence(s + i, len - i);
+        if (!n)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
+typedef struct encode_member {
+    const char *key; /* string keys: points into a Lua string the table holds */
+    size_t key_len;
+    lua_Integer index; /* integer keys */
+    size_t start, end; /* the piece in out: ["key":]value, */
+} encode_member;
+
+typedef struct encode_ctx {
+    lua_State *L;
+    luajson_limits limits;
+    cr_err *err;
+    size_t values, bytes;
+    char *out; /* the text so far */
+    size_t len, cap;
+    char *spare; /* a copy of pieces being put in order */
+    size_t spare_cap;
+    encode_member *members; /* a stack: each open table's members from its base */
+    size_t n_members, cap_members;
+    char decimal_point;              /* 0 until a real is written */
+    int key_slot[LUAJSON_MAX_DEPTH]; /* stack index of the key being converted, per open table */
+    const void *tables[LUAJSON_MAX_DEPTH]; /* the tables being converted, outermost first */
+} encode_ctx;
+
+static int encode_fail(encode_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int encode_fail(encode_ctx *ctx, const char *fmt, ...)
+{
+    if (ctx->err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ctx->err->msg, sizeof ctx->err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return 0;
+}
+
+/* The path of a value inside `levels` open tables, as luajson.c builds it. */
+static void encode_path(const encode_ctx *ctx, int levels, luajson_path *path)
+{
+    path->len = 0;
+    path->text[0] = '\0';
+    for (int d = 0; d < levels; d++) {
+        int key = ctx->key_slot[d];
+        if (lua_type(ctx->L, key) == LUA_TSTRING) {
+            size_t len;
+            const char *s = lua_tolstring(ctx->L, key, &len);
+            luajson_path_push_key(path, s, len);
+        } else {
+            luajson_path_push(path, "[%lld]", (long long)lua_tointeger(ctx->L, key));
+        }
+    }
+}
+
+static int out_of_memory(encode_ctx *ctx, int levels)
+{
+    luajson_path path;
+    encode_path(ctx, levels, &path);
+    return encode_fail(ctx, "out of memory converting%s%s", PATH_AT(&path));
+}
+
+static int grow(char **buf, size_t *cap, size_t need)
+{
+    size_t ncap = *cap ? *cap : 256;
+    char *grown;
+    while (ncap < need)
+        ncap *= 2;
+    if (!(grown = realloc(*buf, ncap)))
+        return 0;
+    *buf = grown;
+    *cap = ncap;
+    return 1;
+}
+
+static int out_add(encode_ctx *ctx, const char *s, size_t n)
+{
+    if (ctx->cap - ctx->len < n + 1 && !grow(&ctx->out, &ctx->cap, ctx->len + n + 1))
+        return 0;
+    memcpy(ctx->out + ctx->len, s, n);
+    ctx->len += n;
+    return 1;
+}
+
+static int out_integer(encode_ctx *ctx, lua_Integer v)
+{
+    char buf[24], *end = buf + sizeof buf, *p = end;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    return out_add(ctx, p, (size_t)(end - p));
+}
+
+/* jansson 2.14's jsonp_dtostr without dtoa: "%.17g", '.' whatever the
+ * locale, ".0" when neither '.' nor 'e' shows, no '+' or leading zeros in
+ * the exponent. */
+static int out_real(encode_ctx *ctx, double value)
+{
+    char buf[100], *start, *end;
+    int n = snprintf(buf, sizeof buf, "%.17g", value);
+    size_t length;
+    if (n < 0 || (size_t)n >= sizeof buf - 3)
+        return 0;
+    length = (size_t)n;
+    if (!ctx->decimal_point)
+        ctx->decimal_point = luajson_decimal_point();
+    if (ctx->decimal_point != '.' && (start = strchr(buf, ctx->decimal_point)))
+        *start = '.';
+    if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+        memcpy(buf + length, ".0", 3);
+        length += 2;
+    }
+    if ((start = strchr(buf, 'e'))) {
+        start++;
+        end = start + 1;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, length - (size_t)(end - buf));
+            length -= (size_t)(end - start);
+        }
+    }
+    return out_add(ctx, buf, length);
+}
+
+/* A string literal as jansson's dump_string writes it without flags:
+ * the two-character escapes, \u00XX for other control characters, all
+ * else (including '/', DEL and non-ASCII) as is. */
+static int out_string(encode_ctx *ctx, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t run = 0;
+    if (!out_add(ctx, "\"", 1))
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[6] = {'\\', 0, '0', '0', 0, 0};
+        size_t n = 2;
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        switch (c) {
+        case '"':
+        case '\\':
+            esc[1] = (char)c;
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            esc[1] = 'u';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        if (!out_add(ctx, s + run, i - run) || !out_add(ctx, esc, n))
+            return 0;
+        run = i + 1;
+    }
+    return out_add(ctx, s + run, len - run) && out_add(ctx, "\"", 1);
+}
+
+static int compare_keys(const void *a, const void *b)
+{
+    const encode_member *x = a, *y = b;
+    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+    int c = memcmp(x->key, y->key, n);
+    if (c != 0)
+        return c;
+    return (x->key_len > y->key_len) - (x->key_len < y->key_len);
+}
+
+static int compare_indexes(const void *a, const void *b)
+{
+    const encode_member *x = a, *y = b;
+    return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Rewrites the pieces from body on in the order of m; the total length and
+ * so the final comma's position do not change. */
+static int reorder(encode_ctx *ctx, size_t body, const encode_member *m, size_t n)
+{
+    size_t size = ctx->len - body;
+    char *w = ctx->out + body;
+    if (ctx->spare_cap < size && !grow(&ctx->spare, &ctx->spare_cap, size))
+        return 0;
+    memcpy(ctx->spare, w, size);
+    for (size_t i = 0; i < n; i++) {
+        memcpy(w, ctx->spare + (m[i].start - body), m[i].end - m[i].start);
+        w += m[i].end - m[i].start;
+    }
+    return 1;
+}
+
+static int encode_value(encode_ctx *ctx, int idx, int depth);
+
+/* luajson.c's convert_table, writing text instead of building json_t. */
+static int encode_table(encode_ctx *ctx, int idx, int depth)
+{
+    lua_State *L = ctx->L;
+    const void *self = lua_topointer(L, idx);
+    size_t base = ctx->n_members, start = ctx->len, n;
+    int string_keys = 0, integer_keys = 0, in_order = 1;
+    lua_Integer max_index = 0;
+    encode_member *m;
+    luajson_path path;
+
+    for (int i = 0; i < depth; i++)
+        if (ctx->tables[i] == self) {
+            encode_path(ctx, depth, &path);
+            return encode_fail(ctx, "result table refers to itself at%s%s", PATH_AT(&path));
+        }
+    if (depth >= ctx->limits.max_depth) {
+        encode_path(ctx, depth, &path);
+        return encode_fail(ctx, "result nests deeper than %d levels at%s%s", ctx->limits.max_depth,
+                           PATH_AT(&path));
+    }
+    if (!lua_checkstack(L, 4)) {
+        encode_path(ctx, depth, &path);
+        return encode_fail(ctx, "Lua stack exhausted converting%s%s", PATH_AT(&path));
+    }
+    ctx->tables[depth] = self;
+    if (!out_add(ctx, "[", 1)) /* '[' or '{': decided by the keys */
+        return out_of_memory(ctx, depth);
+
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        encode_member member = {.start = ctx->len};
+        int key_type = lua_type(L, -2), ok;
+        ctx->key_slot[depth] = lua_gettop(L) - 1;
+        if (key_type == LUA_TSTRING) {
+            member.key = lua_tolstring(L, -2, &member.key_len);
+            string_keys = 1;
+            if (memchr(member.key, '\0', member.key_len)) {
+                encode_path(ctx, depth + 1, &path);
+                ok = encode_fail(ctx, "key at %s contains a NUL byte", luajson_path_show(&path));
+            } else if ((ctx->bytes += member.key_len) > ctx->limits.max_string_bytes) {
+                encode_path(ctx, depth + 1, &path);
+                ok = encode_fail(ctx, "result holds more than %zu bytes of text (at%s%s)",
+                                 ctx->limits.max_string_bytes, PATH_AT(&path));
+            } else if (!out_string(ctx, member.key, member.key_len) || !out_add(ctx, ":", 1)) {
+                ok = out_of_memory(ctx, depth + 1);
+            } else {
+                ok = encode_value(ctx, lua_gettop(L), depth + 1);
+            }
+        } else if (key_type == LUA_TNUMBER && lua_isinteger(L, -2) && lua_tointeger(L, -2) > 0) {
+            member.index = lua_tointeger(L, -2);
+            integer_keys = 1;
+            if (member.index > max_index)
+                max_index = member.index;
+            ok = encode_value(ctx, lua_gettop(L), depth + 1);
+        } else {
+            encode_path(ctx, depth, &path);
+            ok = encode_fail(ctx,
+                             "table at%s%s has a key of type %s; only string keys (object) or "
+                             "1..n (array) convert to JSON",
+                             PATH_AT(&path),
+                             key_type == LUA_TNUMBER ? "number (not a positive integer)"
+                                                     : lua_typename(L, key_type));
+        }
+        if (!ok)
+            return 0; /* luajson_encode restores the stack */
+        if (string_keys && integer_keys) {
+            encode_path(ctx, depth, &path);
+            return encode_fail(ctx, "table at%s%s mixes string keys and integer keys",
+                               PATH_AT(&path));
+        }
+        if (!out_add(ctx, ",", 1))
+            return out_of_memory(ctx, depth);
+        member.end = ctx->len;
+        if (ctx->n_members == ctx->cap_members) {
+            size_t ncap = ctx->cap_members ? ctx->cap_members * 2 : 64;
+            encode_member *grown = realloc(ctx->members, ncap * sizeof *grown);
+            if (!grown)
+                return out_of_memory(ctx, depth);
+            ctx->members = grown;
+            ctx->cap_members = ncap;
+        }
+        ctx->members[ctx->n_members++] = member;
+        lua_pop(L, 1); /* keep the key for lua_next */
+    }
+
+    m = ctx->members + base;
+    n = ctx->n_members - base;
+    ctx->n_members = base;
+    if (string_keys) {
+        for (size_t i = 1; i < n && in_order; i++)
+            in_order = compare_keys(&m[i - 1], &m[i]) < 0;
+        if (!in_order)
+            qsort(m, n, sizeof *m, compare_keys);
+        for (size_t i = 0; i < n; i++)
+            if (!utf8_valid(m[i].key, m[i].key_len)) {
+                encode_path(ctx, depth, &path);
+                luajson_path_push_key(&path, m[i].key, m[i].key_len);
+                return encode_fail(ctx, "key at %s is not valid UTF-8", luajson_path_show(&path));
+            }
+        ctx->out[start] = '{';
+    } else {
+        if ((size_t)max_index != n) {
+            encode_path(ctx, depth, &path);
+            return encode_fail(ctx, "array at%s%s has holes: %zu elements but index %lld",
+                               PATH_AT(&path), n, (long long)max_index);
+        }
+        if (n == 0)
+            return out_add(ctx, "]", 1) || out_of_memory(ctx, depth);
+        for (size_t i = 0; i < n && in_order; i++)
+            in_order = m[i].index == (lua_Integer)i + 1;
+        if (!in_order)
+            qsort(m, n, sizeof *m, compare_indexes);
+    }
+    if (!in_order && !reorder(ctx, start + 1, m, n))
+        return out_of_memory(ctx, depth);
+    ctx->out[ctx->len - 1] = string_keys ? '}' : ']'; /* the last piece's comma */
+    return 1;
+}
+
+/* luajson.c's convert(). */
+static int encode_value(encode_ctx *ctx, int idx, int depth)
+{
+    lua_State *L = ctx->L;
+    luajson_path path;
+    int ok;
+    if (++ctx->values > ctx->limits.max_values) {
+        encode_path(ctx, depth, &path);
+        return encode_fail(ctx, "result has more than %zu values (at%s%s)", ctx->limits.max_values,
+                           PATH_AT(&path));
+    }
+    switch (lua_type(L, idx)) {
+    case LUA_TNIL:
+        ok = out_add(ctx, "null", 4);
+        break;
+    case LUA_TBOOLEAN:
+        ok = lua_toboolean(L, idx) ? out_add(ctx, "true", 4) : out_add(ctx, "false", 5);
+        break;
+    case LUA_TNUMBER:
+        if (lua_isinteger(L, idx)) {
+            ok = out_integer(ctx, lua_tointeger(L, idx));
+        } else if (!isfinite(lua_tonumber(L, idx))) {
+            encode_path(ctx, depth, &path);
+            return encode_fail(ctx, "number at%s%s is not finite", PATH_AT(&path));
+        } else {
+            ok = out_real(ctx, lua_tonumber(L, idx));
+        }
+        break;
+    case LUA_TSTRING: {
+        size_t len;
+        const char *s = lua_tolstring(L, idx, &len);
+        if ((ctx->bytes += len) > ctx->limits.max_string_bytes) {
+            encode_path(ctx, depth, &path);
+            return encode_fail(ctx, "result holds more than %zu bytes of text (at%s%s)",
+                               ctx->limits.max_string_bytes, PATH_AT(&path));
+        }
+        if (!utf8_valid(s, len)) {
+            encode_path(ctx, depth, &path);
+            return encode_fail(ctx, "string at%s%s is not valid UTF-8", PATH_AT(&path));
+        }
+        ok = out_string(ctx, s, len);
+        break;
+    }
+    case LUA_TTABLE:
+        if (sandbox_readonly_target(L, idx)) { /* a view: encode what it shows */
+            int done = encode_table(ctx, lua_gettop(L), depth);
+            lua_pop(L, 1);
+            return done;
+        }
+        return encode_table(ctx, lua_absindex(L, idx), depth);
+    default:
+        encode_path(ctx, depth, &path);
+        return encode_fail(ctx,
+                           "value at%s%s is a %s; only nil, booleans, numbers, strings and "
+                           "tables convert to JSON",
+                           PATH_AT(&path), lua_typename(L, lua_type(L, idx)));
+    }
+    return ok || out_of_memory(ctx, depth);
+}
+
+char *luajson_encode(lua_State *L, int idx, const luajson_limits *limits, size_t *len, cr_err *err)
+{
+    encode_ctx ctx;
+    int top = lua_gettop(L), ok;
+    memset(&ctx, 0, offsetof(encode_ctx, key_slot));
+    ctx.L = L;
+    ctx.limits = luajson_limits_or_default(limits);
+    ctx.err = err;
+    ok = encode_value(&ctx, lua_absindex(L, idx), 0) && out_add(&ctx, "", 0);
+    lua_settop(L, top);
+    free(ctx.spare);
+    free(ctx.members);
+    if (!ok) {
+        free(ctx.out);
+        return NULL;
+    }
+    ctx.out[ctx.len] = '\0'; /* out_add keeps a byte free */
+    if (len)
+        *len = ctx.len;
+    return ctx.out;
+}
