@@ -13,17 +13,12 @@
 -- INTERFERENCE-ALWAYS-ZERO (info): the last always_zero_months reported
 -- months in a row (up to the latest due or received one) all reported 0.
 --
--- What ctx.query allows: count_events{court=, event=, from=, to=} counts
--- events by the date of `at`; nothing returns an event's data, so neither
--- data.month nor data.count can be read. Until a query returning events
--- exists (ctx.query.events{court=, event=, from=, to=, limit=}, used below
--- when present), a report is matched to a month by its date: one dated in
--- the month after month M is M's report; further reports dated in that month
--- are taken as late reports for the latest months still without one (a
--- court catching up on the month it missed), and if none is waiting, as an
--- early report (dated within the month it covers) for the next month. INTERFERENCE-ALWAYS-ZERO is not raised then: the
--- result says so. count_events' court filter is a prefix, so a court's own
--- count is its prefix count minus those of the courts below it.
+-- Reports are read with ctx.query.events and matched to months by their
+-- data.month; data.count gives the zero reports. (Without ctx.query.events,
+-- in hosts older than this rule, reports are matched by date and the zero
+-- check is off; the result's matched_by says which.) A court's own reports
+-- are its prefix count minus those of the courts below it (ctx.query's
+-- exact = true would do it in one query).
 local lib = require "lib.court"
 
 local BASIS = "法发〔2020〕26号 第11条（干预过问案件情况月报告和“零报告”制度）"

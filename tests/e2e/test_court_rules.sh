@@ -210,16 +210,16 @@ expect_eq "$(open_alerts INTERFERENCE-NO-REPORT)" "浙0102:浙0102:2025-09,浙01
     "one alert per court and missing month; the high court's own reports only"
 expect_eq "$(month 浙0105 2026-03)" "未报送" "after the due date the missing report is late"
 expect_eq "$(month 浙01 2026-03)" "已报送" "a report on the due date is in time"
-expect_eq "$(month 浙0102 2026-01)/$(month 浙0102 2026-02)" "已报送（推定迟报）/已报送" \
-    "a second report in a month is taken as the late one for the latest month without one"
-expect_eq "$(month 浙0105 2025-12)" "已报送（推定月内提前报送）" "a report dated within its own month"
+expect_eq "$(month 浙0102 2026-01)/$(month 浙0102 2026-02)" "已报送/已报送" \
+    "reports are matched to months by their data.month (ctx.query.events)"
+expect_eq "$(month 浙0105 2025-12)" "已报送" "a report dated within its own month counts for its data.month"
 expect_eq "$(cval 浙0102 interference_reports 'months[0].month')/$(cval 浙0102 interference_reports 'months[11].month')" \
     "2025-04/2026-03" "the 12 months before the as-of month"
 expect_eq "$(sql "$DB" "SELECT message FROM alerts WHERE dedup_key LIKE '%:浙0105:2026-03'")" \
     "杭州市拱墅区人民法院 未报送2026年3月干预过问案件情况月报告（报送期限 2026-04-07）；当月无干预过问情况的，应当作“零报告”" \
     "the message names the month and the due date"
-expect_eq "$(cval 浙02 interference_reports matched_by)/$(open_alerts INTERFERENCE-ALWAYS-ZERO)" "date/" \
-    "data.count cannot be read through ctx.query: no always-zero alert"
+expect_eq "$(cval 浙02 interference_reports matched_by)/$(open_alerts INTERFERENCE-ALWAYS-ZERO)" "data.month/浙02" \
+    "a court reporting zero for 12 months in a row is itself a signal (data.count via ctx.query.events)"
 expect_eq "$(sql "$DB" "SELECT count(*) FROM alerts WHERE case_no IS NULL AND (basis IS NULL OR basis = '' OR message = '')")" \
     "0" "every court-level alert has a message and a basis"
 

@@ -65,6 +65,10 @@ return {
       in_quota = #q.people{ in_quota = true },
       chiefs = #q.people{ role = "庭长" },
       reports = q.count_events{ event = "interference_report" },
+      exact_cases = q.count_cases{ court = "粤07", exact = true },
+      exact_courts = #q.courts{ court = "粤07", exact = true },
+      report_count = q.events{ event = "interference_report" }[1].data.count,
+      report_court = q.events{ event = "interference_report", court = "粤0703", exact = true }[1].court,
       quota_filled = staffing.quota_filled,
       wide_refused = not ok_wide and err_wide:find("outside this rule set's scope", 1, true) ~= nil,
       other_refused = not ok_other and err_other:find("outside", 1, true) ~= nil,
@@ -144,6 +148,10 @@ expect_eq "$(value courts "$C1" scope)" "粤07,粤0703" "courts in scope"
 expect_eq "$(value in_quota "$C1" scope)" "1" "people in quota, in scope"
 expect_eq "$(value chiefs "$C1" scope)" "1" "people by role, in scope only"
 expect_eq "$(value reports "$C1" scope)" "1" "events in scope"
+expect_eq "$(value exact_cases "$C1" scope)" "1" "exact = true: the court alone, not its basic courts"
+expect_eq "$(value exact_courts "$C1" scope)" "1" "exact courts"
+expect_eq "$(value report_count "$C1" scope)/$(value report_court "$C1" scope)" "0/粤0703" \
+    "ctx.query.events returns the records with their data and court"
 expect_eq "$(value quota_filled "$C1" scope)" "55" "court staffing figures"
 expect_eq "$(value wide_refused "$C1" scope)" "1" "a prefix wider than the scope is refused"
 expect_eq "$(value other_refused "$C1" scope)" "1" "another court's prefix is refused"
