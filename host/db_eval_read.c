@@ -173,6 +173,32 @@ static cr_status case_rows(cr_db *db, const char *sql, const char *case_no,
     return result;
 }
 
+/* The SHA-256 of rule set `set` for a result: from its run's summary, or,
+ * for a run that never closed, the version of that name first seen last
+ * before the evaluation. */
+static json_t *rule_set_version(cr_db *db, const json_t *versions, const char *set,
+                                const char *evaluated_at)
+{
+    json_t *sha = set ? json_object_get(versions, set) : NULL;
+    if (sha)
+        return json_incref(sha);
+    sqlite3_stmt *st;
+    json_t *found = json_null();
+    if (set && sqlite3_prepare_v2(db->sql,
+                                  "SELECT sha256 FROM rule_sets WHERE name = ?1"
+                                  " AND first_seen_at <= ?2 ORDER BY first_seen_at DESC LIMIT 1",
+                                  -1, &st, NULL) == SQLITE_OK) {
+        db_bind_text(st, 1, set);
+        db_bind_text(st, 2, evaluated_at);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            json_decref(found);
+            found = column_string(st, 0);
+        }
+        sqlite3_finalize(st);
+    }
+    return found;
+}
+
 /* Sets out["case"] and *evaluated (a new object, or null if never evaluated);
  * *found = 0 if the case is unknown. stored_no receives the number as stored. */
 static cr_status explain_case(cr_db *db, const char *case_no, json_t *out, json_t **evaluated,
@@ -180,8 +206,10 @@ static cr_status explain_case(cr_db *db, const char *case_no, json_t *out, json_
 {
     static const char sql[] =
         "SELECT c.case_no, c.doc, v.as_of, v.rules_fingerprint, v.evaluated_batch,"
-        " v.evaluated_batch < c.changed_batch, v.results, v.evaluated_at, v.run_id FROM cases c"
+        " v.evaluated_batch < c.changed_batch, v.results, v.evaluated_at, v.run_id,"
+        " json_extract(r.summary, '$.rule_sets') FROM cases c"
         " LEFT JOIN evaluations v ON v.case_no = c.case_no"
+        " LEFT JOIN eval_runs r ON r.id = v.run_id"
         " WHERE c.case_no IN (?1, ?2) ORDER BY c.case_no = ?1 DESC LIMIT 1";
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
@@ -209,12 +237,21 @@ static cr_status explain_case(cr_db *db, const char *case_no, json_t *out, json_
             json_t *results = column_json(st, 6);
             size_t i;
             json_t *r;
+            json_t *versions = column_json(st, 9);
             json_array_foreach(results, i, r)
             {
+                const char *set = json_string_value(json_object_get(r, "rule_set"));
+                if (!json_object_get(r, "rule_set_sha"))
+                    json_object_set_new(r, "rule_set_sha",
+                                        rule_set_version(db, versions, set,
+                                                         (const char *)sqlite3_column_text(st, 7)));
+                if (!json_object_get(r, "reason"))
+                    json_object_set_new(r, "reason", json_null());
                 json_object_set_new(r, "as_of", column_string(st, 2));
                 json_object_set_new(r, "evaluated_at", column_string(st, 7));
                 json_object_set_new(r, "run_id", json_integer(sqlite3_column_int64(st, 8)));
             }
+            json_decref(versions);
             json_object_set_new(out, "results", json_is_array(results) ? results : json_array());
             if (!json_is_array(results))
                 json_decref(results);

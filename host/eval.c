@@ -368,6 +368,13 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
         json_object_set_new(summary, "as_of", json_string(opt->as_of));
         json_object_set_new(summary, "rules_fingerprint", json_string(rs[0]->fingerprint));
         json_object_set_new(summary, "workers", json_integer(n_workers));
+        /* The version of every rule set, once per run: results name their
+         * set, and explain finds its SHA-256 here. */
+        json_t *versions = json_object();
+        for (size_t k = 0; k < rs[0]->n; k++)
+            json_object_set_new(versions, rs[0]->sets[k].name,
+                                json_string(rs[0]->sets[k].sha256));
+        json_object_set_new(summary, "rule_sets", versions);
         char *text = json_dumps(summary, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(summary);
         st = text ? db_eval_run_close(db, wr.run_id, text, err)

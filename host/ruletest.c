@@ -127,13 +127,7 @@ int ruletest_set_in_folder(const rule_set *set, const char *folder)
  * returns its normalized document, or NULL with the reason in why. */
 static json_t *normalize(json_t *obj, const char *type, ruletest_text *why)
 {
-    /* {} in Lua reads as []: these members are objects */
-    static const char *const object_members[] = {"flags", "extra", "data", NULL};
-    for (const char *const *k = object_members; *k; k++) {
-        json_t *v = json_object_get(obj, *k);
-        if (json_is_array(v) && json_array_size(v) == 0)
-            json_object_set_new(obj, *k, json_object());
-    }
+    ruletest_fix_objects(obj);
     json_object_set_new(obj, "type", json_string(type));
     char *textual = json_dumps(obj, JSON_COMPACT);
     if (!textual) {
@@ -264,24 +258,25 @@ static void explain_missing(const rule_sets *rs, const char *name, const char *c
 /* ---- running one test ---- */
 
 typedef struct call_inputs {
-    const json_t *params, *kase;
+    const json_t *params, *subject; /* subject: the case, or the court */
     const char *as_of;
     luaapi_call *call;
     const calendar *cal;
+    luaapi_query_scope *query;
 } call_inputs;
 
-/* Protected: pushes the case table, ctx and the params reference, as
- * eval_worker builds them (ctx.query is not available). */
+/* Protected: pushes the case (or court) table, ctx and the params
+ * reference, as eval_worker builds them. */
 static int push_inputs(lua_State *L)
 {
     const call_inputs *in = lua_touserdata(L, 1);
     cr_err err;
-    if (!luaapi_push_frozen_json(L, in->kase, &err))
-        return luaL_error(L, "case data: %s", err.msg);
+    if (!luaapi_push_frozen_json(L, in->subject, &err))
+        return luaL_error(L, "case or court data: %s", err.msg);
     if (!luaapi_push_frozen_json(L, in->params, &err))
         return luaL_error(L, "params: %s", err.msg);
     int params_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    luaapi_push_ctx(L, in->as_of, params_ref, in->call, in->cal, NULL);
+    luaapi_push_ctx(L, in->as_of, params_ref, in->call, in->cal, in->query);
     lua_pushinteger(L, params_ref);
     return 3;
 }
@@ -290,17 +285,40 @@ typedef struct runner {
     const ruletest_options *opt;
     rule_sets *rs;
     luaapi_call call;
+    luaapi_query_scope *scopes; /* per rule set, as eval_worker's */
+    cr_db *db;                  /* query-only, on db_path: the running test's data */
+    const char *db_path;
 } runner;
 
-/* Calls the rule; on success *value is its result as JSON. */
-static cr_status call_rule(runner *run, unsigned s, const rule *ru, const char *court,
-                           const char *as_of, const json_t *kase, json_t **value,
+/* Points every set's ctx.query at the database of a test's data, or at
+ * none (queries are then not available). Paths are the plan's, one string
+ * per database, so consecutive tests of one file share the connection. */
+static cr_status use_data(runner *run, const char *path, cr_err *err)
+{
+    if (path == run->db_path)
+        return CR_OK;
+    for (size_t s = 0; s < run->rs->n; s++)
+        run->scopes[s].db = NULL;
+    db_close(run->db);
+    run->db = NULL;
+    run->db_path = NULL;
+    if (path && db_open(path, DB_OPEN_QUERY_ONLY, &run->db, err) != CR_OK)
+        return CR_FAIL;
+    run->db_path = path;
+    for (size_t s = 0; s < run->rs->n; s++)
+        run->scopes[s].db = run->db;
+    return CR_OK;
+}
+
+/* Calls the rule's hook on subject; on success *value is its result as JSON. */
+static cr_status call_rule(runner *run, unsigned s, int hook, const char *court,
+                           const char *as_of, const json_t *subject, json_t **value,
                            ruletest_text *why)
 {
     rule_set *set = &run->rs->sets[s];
     lua_State *L = sandbox_state(set->sb);
     json_t *params = rules_params_for_court(run->rs, s, court);
-    call_inputs in = {params, kase, as_of, &run->call, run->opt->cal};
+    call_inputs in = {params, subject, as_of, &run->call, run->opt->cal, &run->scopes[s]};
     cr_err err;
     luaapi_call_reset(&run->call);
     lua_pushcfunction(L, push_inputs);
@@ -308,13 +326,13 @@ static cr_status call_rule(runner *run, unsigned s, const rule *ru, const char *
     cr_status st = sandbox_call(set->sb, 1, 3, &err);
     json_decref(params);
     if (st != CR_OK) {
-        ruletest_text_addf(why, "cannot build the case and ctx: %s", err.msg);
+        ruletest_text_addf(why, "cannot build the hook's arguments and ctx: %s", err.msg);
         return CR_FAIL;
     }
     int params_ref = (int)lua_tointeger(L, -1);
     lua_pop(L, 1);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, ru->on_case_ref);
-    lua_insert(L, -3); /* on_case, case, ctx */
+    lua_rawgeti(L, LUA_REGISTRYINDEX, hook);
+    lua_insert(L, -3); /* hook, subject, ctx */
     st = sandbox_call(set->sb, 2, 1, &err);
     if (st == CR_OK) {
         *value = luajson_to_json(L, -1, NULL, &err);
@@ -332,56 +350,106 @@ static cr_status call_rule(runner *run, unsigned s, const rule *ru, const char *
     return st;
 }
 
+/* The court's record from the test's data, or NULL with why filled. */
+static json_t *court_record(runner *run, const char *court, ruletest_text *why)
+{
+    json_t *doc = NULL;
+    cr_err err;
+    if (!run->db)
+        ruletest_text_addf(why, "court '%s' is not in the test's data: it has none (a court-level "
+                                "test needs data = { { type = \"court\", code = \"%s\", ... } })",
+                           court, court);
+    else if (ruletest_data_court(run->db, court, &doc, &err) != CR_OK)
+        ruletest_text_addf(why, "reading court '%s' from the test's data: %s", court, err.msg);
+    else if (!doc)
+        ruletest_text_addf(why, "court '%s' is not in the test's data (a court-level test needs "
+                                "the court's record, with its staffing, in data)",
+                           court);
+    return doc;
+}
+
+/* Calls the rule t names for court, on the case (kase) or, in a court-level
+ * test, on the court's record, and checks the outcome; ran gets "set/rule". */
+static void run_rule(runner *run, const ruletest_entry *t, const char *court, const json_t *kase,
+                     ruletest_text *why, char *ran, size_t ran_cap)
+{
+    rule_ref refs[MAX_RULES_PER_COURT];
+    size_t n = rules_for_court(run->rs, court, refs, MAX_RULES_PER_COURT), i = 0;
+    while (i < n && strcmp(run->rs->sets[refs[i].set].rules[refs[i].rule].name, t->rule) != 0)
+        i++;
+    int expect_none = json_is_true(json_object_get(t->expect, "not_applicable"));
+    if (i == n && !expect_none) {
+        explain_missing(run->rs, t->rule, court, why);
+        return;
+    }
+    if (i == n)
+        return; /* switched off or out of scope, as expected */
+    const rule_set *set = &run->rs->sets[refs[i].set];
+    const rule *ru = &set->rules[refs[i].rule];
+    snprintf(ran, ran_cap, "%s/%s", set->name, ru->name);
+    if (expect_none) {
+        ruletest_text_addf(why, "expected rule '%s' not to apply to court '%s', but %s/%s does",
+                           t->rule, court, set->name, t->rule);
+        return;
+    }
+    int hook = t->court_code ? ru->on_court_ref : ru->on_case_ref;
+    if (hook == LUA_NOREF && t->court_code) {
+        ruletest_text_addf(why, "rule '%s' (%s) has no on_court hook: a court-level test "
+                                "(court_code) calls on_court; test on_case with case = { ... }",
+                           ru->name, ru->file);
+        return;
+    }
+    if (hook == LUA_NOREF) {
+        ruletest_text_addf(why, "rule '%s' (%s) has no on_case hook", ru->name, ru->file);
+        if (ru->on_court_ref != LUA_NOREF)
+            ruletest_text_addf(why, ": it is a court-level rule; test it with court_code = "
+                                    "\"...\" (and the court's record in data) instead of case");
+        return;
+    }
+    json_t *court_doc = t->court_code ? court_record(run, court, why) : NULL;
+    if (t->court_code && !court_doc)
+        return;
+    json_t *value = NULL;
+    if (call_rule(run, refs[i].set, hook, court, t->as_of, court_doc ? court_doc : kase, &value,
+                  why) == CR_OK) {
+        ruletest_check_outcome(t, value, &run->call, why);
+    } else {
+        ruletest_check_failure(t, why);
+        if (why->len && !run->db && strstr(why->s, "ctx.query: not available"))
+            ruletest_text_addf(why, " (the test has no data: give it data = { ... } to query)");
+    }
+    json_decref(value);
+    json_decref(court_doc);
+}
+
 /* Runs one test; returns its report entry. */
 static json_t *run_test(runner *run, const ruletest_entry *t)
 {
     ruletest_text why = {0};
     char ran[2 * RULE_NAME_MAX + 2] = "";
-    json_t *kase = build_case(t->case_spec, &why);
-    if (!kase) {
+    cr_err err;
+    json_t *kase = NULL;
+    if (use_data(run, t->db_path, &err) != CR_OK) {
+        ruletest_text_addf(&why, "cannot open the test's data: %s", err.msg);
+    } else if (t->court_code) {
+        run_rule(run, t, t->court_code, NULL, &why, ran, sizeof ran);
+    } else if (!(kase = build_case(t->case_spec, &why))) {
         ruletest_text msg = {0};
         ruletest_text_addf(&msg, "fixture is not a valid case: %s", why.s ? why.s : "invalid");
         free(why.s);
         why = msg;
     } else {
         const char *court = t->court ? t->court : json_string_value(json_object_get(kase, "court"));
-        rule_ref refs[MAX_RULES_PER_COURT];
-        size_t n = rules_for_court(run->rs, court, refs, MAX_RULES_PER_COURT), i = 0;
-        while (i < n && strcmp(run->rs->sets[refs[i].set].rules[refs[i].rule].name, t->rule) != 0)
-            i++;
-        int expect_none = json_is_true(json_object_get(t->expect, "not_applicable"));
-        if (i == n && !expect_none) {
-            explain_missing(run->rs, t->rule, court, &why);
-        } else if (i < n && expect_none) {
-            const rule_set *set = &run->rs->sets[refs[i].set];
-            snprintf(ran, sizeof ran, "%s/%s", set->name, t->rule);
-            ruletest_text_addf(&why, "expected rule '%s' not to apply to court '%s', but %s/%s "
-                                     "does",
-                               t->rule, court, set->name, t->rule);
-        } else if (i == n) {
-            /* switched off or out of scope, as expected */
-        } else {
-            const rule_set *set = &run->rs->sets[refs[i].set];
-            const rule *ru = &set->rules[refs[i].rule];
-            snprintf(ran, sizeof ran, "%s/%s", set->name, ru->name);
-            json_t *value = NULL;
-            if (ru->on_case_ref == LUA_NOREF) {
-                ruletest_text_addf(&why, "rule '%s' (%s) has no on_case hook", ru->name, ru->file);
-            } else if (call_rule(run, refs[i].set, ru, court, t->as_of, kase, &value, &why) ==
-                       CR_OK) {
-                ruletest_check_outcome(t, value, &run->call, &why);
-            } else {
-                ruletest_check_failure(t, &why);
-            }
-            json_decref(value);
-        }
-        json_decref(kase);
+        run_rule(run, t, court, kase, &why, ran, sizeof ran);
     }
+    json_decref(kase);
     json_t *entry = json_pack("{s:s, s:s, s:s, s:s, s:b}", "file", t->file, "rule_set",
                               t->owner->name, "rule", t->rule, "name", t->name, "ok", why.len == 0);
     if (entry) {
         json_object_set_new(entry, "message", why.len ? json_string(why.s) : json_null());
         json_object_set_new(entry, "ran", ran[0] ? json_string(ran) : json_null());
+        if (t->court_code)
+            json_object_set_new(entry, "court_code", json_string(t->court_code));
     }
     free(why.s);
     return entry;
@@ -424,9 +492,13 @@ cr_status ruletest_run(const ruletest_options *opt, json_t **report, cr_err *err
 
     runner run = {.opt = opt, .rs = rs};
     luaapi_call_reset(&run.call);
+    if (!(run.scopes = calloc(rs->n ? rs->n : 1, sizeof *run.scopes)))
+        st = cr_errf(err, CR_FAIL, "out of memory");
+    for (size_t s = 0; run.scopes && s < rs->n; s++)
+        snprintf(run.scopes[s].scope, sizeof run.scopes[s].scope, "%s", rs->sets[s].scope);
     json_t *tests = json_array(), *failures = json_array();
     json_int_t passed = 0, failed = 0;
-    for (size_t i = 0; i < p.n_tests; i++) {
+    for (size_t i = 0; st == CR_OK && i < p.n_tests; i++) {
         json_t *entry = run_test(&run, &p.tests[i]);
         if (!entry) {
             st = cr_errf(err, CR_FAIL, "out of memory");
@@ -464,9 +536,12 @@ cr_status ruletest_run(const ruletest_options *opt, json_t **report, cr_err *err
     if (opt->coverage)
         for (size_t s = 0; s < rs->n; s++)
             sandbox_set_line_hook(rs->sets[s].sb, NULL, NULL);
+    if (run.scopes)
+        use_data(&run, NULL, NULL);
     luaapi_call_free(&run.call);
     ruletest_cov_free(&cov);
-    ruletest_plan_free(&p);
+    ruletest_plan_free(&p); /* removes the data's databases */
     rules_free(rs);
+    free(run.scopes);
     return st;
 }

@@ -6,14 +6,17 @@
  * ruletest_plan.c   reading and checking test files into a plan of cases
  * ruletest_match.c  an outcome against what the case expects; the messages
  * ruletest_cov.c    line coverage of the rule scripts
+ * ruletest_data.c   the tests' data: temporary databases ctx.query reads
  */
 #ifndef COURTRULES_RULETEST_INTERNAL_H
 #define COURTRULES_RULETEST_INTERNAL_H
 
+#include <limits.h>
 #include <stddef.h>
 
 #include <jansson.h>
 
+#include "db.h"
 #include "err.h"
 #include "luaapi.h"
 #include "rules.h"
@@ -38,9 +41,13 @@ typedef struct ruletest_entry {
     const char *file;                        /* the test file, for messages */
     const rule_set *owner;                   /* the set whose tests/ holds it */
     const char *name, *rule, *as_of, *court; /* court NULL: the case's */
-    const json_t *case_spec;                 /* borrowed from the file's value */
+    const char *court_code;                  /* a court-level test (on_court), else NULL */
+    const json_t *case_spec;                 /* borrowed from the file's value; NULL for a
+                                                court-level test */
     const json_t *expect;                    /* object or NULL */
     json_t *alert_patterns;                  /* expect.alerts as patterns (owned), or NULL */
+    const char *db_path;                     /* the database of its data (owned by the
+                                                plan), or NULL: no data, no ctx.query */
 } ruletest_entry;
 
 typedef struct ruletest_file {
@@ -48,21 +55,57 @@ typedef struct ruletest_file {
     json_t *value;
 } ruletest_file;
 
-/* Starts {0}; entries borrow from files, so both go with ruletest_plan_free. */
+/* ---- the tests' data (ruletest_data.c) ---- */
+
+/* Temporary databases, in one directory made on first use. Starts {0}. */
+typedef struct ruletest_dbs {
+    char dir[PATH_MAX]; /* "" until made */
+    char **paths;
+    size_t n;
+} ruletest_dbs;
+
+/*
+ * Makes a new database in dbs's directory and stores base's records, then
+ * extra's, as `courtrules ingest` stores a file each (validated, references
+ * checked, a key once per list; extra may replace base's records). Either
+ * list may be NULL. *path (owned by dbs) names the database. CR_INVALID
+ * reads "FILE: WHERE[i] (type 'key'): field: reason", WHERE being
+ * base_where or extra_where ("data", "cases[2].data"); CR_FAIL when the
+ * database cannot be made.
+ */
+cr_status ruletest_data_build(ruletest_dbs *dbs, const char *file, const json_t *base,
+                              const char *base_where, const json_t *extra,
+                              const char *extra_where, const char **path, cr_err *err);
+
+/* Removes the databases and their directory. */
+void ruletest_data_free(ruletest_dbs *dbs);
+
+/* The court's record as on_court gets it (with its staffing), or NULL in
+ * *court when the database has no such court. */
+cr_status ruletest_data_court(cr_db *db, const char *code, json_t **court, cr_err *err);
+
+/* Lua reads {} as []: the members of a record that are objects (flags,
+ * extra, data) are made {} again. */
+void ruletest_fix_objects(json_t *obj);
+
+/* Starts {0}; entries borrow from files and dbs, so all go with
+ * ruletest_plan_free. */
 typedef struct ruletest_plan {
     ruletest_file *files;
     size_t n_files;
     ruletest_entry *tests;
     size_t n_tests;
+    ruletest_dbs dbs;
 } ruletest_plan;
 
 /*
  * Reads and checks the test files of set -- tests/ *.lua in name order,
  * leaving out helpers (_*.lua), or only the one named `only` if not NULL --
- * and adds their cases to p. A set without tests/ adds nothing. CR_INVALID
- * names the file (and the field) of a test file that fails to run or is
- * malformed; CR_FAIL when out of memory or a sandbox cannot be made. What
- * was added before an error stays in p.
+ * and adds their cases to p, with a database for each file's data and each
+ * case's own data. A set without tests/ adds nothing. CR_INVALID names the
+ * file (and the field, or the data record) of a test file that fails to run
+ * or is malformed; CR_FAIL when out of memory or a sandbox or database
+ * cannot be made. What was added before an error stays in p.
  */
 cr_status ruletest_plan_set(ruletest_plan *p, const rule_set *set, const char *only, cr_err *err);
 
