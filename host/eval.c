@@ -147,6 +147,9 @@ static void *reader_main(void *arg)
         if (closing)
             break;
         work_chunk *c = p->ring[p->submitted % p->window]; /* only this thread moves submitted */
+        /* The writer leaves stored chunks as they are: freeing them here keeps
+         * that work off the writer, the pipeline's busiest thread. */
+        chunk_clear(c);
         cr_err err;
         cr_status st = read_chunk(p->it, c, &eof, &err);
         pthread_mutex_lock(&p->lock);
@@ -212,8 +215,7 @@ static cr_status store_all(eval_writer *wr, pool *p, cr_err *err)
             break;
         st = store_chunk(wr, c, err);
         in_batch += (int)c->n;
-        chunk_clear(c);
-        pthread_mutex_lock(&p->lock);
+        pthread_mutex_lock(&p->lock); /* the reader clears the slot when it reuses it */
         p->stored++;
         pthread_cond_signal(&p->free_cond);
         pthread_mutex_unlock(&p->lock);

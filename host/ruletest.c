@@ -1,10 +1,12 @@
 /*
  * ruletest.c -- table-driven rule tests: test files in, a report out.
  *
- * The run has two phases: every test file is read and checked before any
- * test runs (ruletest_plan.c), so a malformed file stops the run with its
- * name and nothing half-printed; then each case is built, its rule resolved
- * and called, and the outcome compared with what the case expects
+ * The run has two phases: every test file is read and checked, and its data
+ * stored, before any test runs (ruletest_plan.c, ruletest_data.c), so a
+ * malformed file stops the run with its name and nothing half-printed; then
+ * each case is built (or, in a court-level test, the court's record read
+ * from its data), its rule resolved and called with ctx.query on the
+ * test's data, and the outcome compared with what the case expects
  * (ruletest_match.c). ruletest_cov.c measures line coverage on the way.
  */
 #include "ruletest.h"
@@ -19,7 +21,6 @@
 #include "eval.h"
 #include "luaapi.h"
 #include "luajson.h"
-#include "record.h"
 #include "rules.h"
 #include "sandbox.h"
 #include "ruletest_internal.h"
@@ -121,110 +122,6 @@ int ruletest_set_in_folder(const rule_set *set, const char *folder)
     return strcmp(slash ? slash + 1 : set->dir, folder) == 0;
 }
 
-/* ---- building a case as ingest would ---- */
-
-/* Validates a fixture record as ingest does (no reference checks) and
- * returns its normalized document, or NULL with the reason in why. */
-static json_t *normalize(json_t *obj, const char *type, ruletest_text *why)
-{
-    ruletest_fix_objects(obj);
-    json_object_set_new(obj, "type", json_string(type));
-    char *textual = json_dumps(obj, JSON_COMPACT);
-    if (!textual) {
-        ruletest_text_addf(why, "out of memory");
-        return NULL;
-    }
-    record rec;
-    cr_err err;
-    cr_status st = record_parse(textual, strlen(textual), NULL, &rec, &err);
-    free(textual);
-    if (st != CR_OK) {
-        ruletest_text_addf(why, "%s", err.msg);
-        return NULL;
-    }
-    json_t *doc = json_incref(rec.doc);
-    record_free(&rec);
-    return doc;
-}
-
-/* Events in stored order: by time, then id (db_eval reads them so). */
-static int cmp_events(const void *a, const void *b)
-{
-    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    int c = strcmp(json_string_value(json_object_get(x, "at")),
-                   json_string_value(json_object_get(y, "at")));
-    return c ? c
-             : strcmp(json_string_value(json_object_get(x, "id")),
-                      json_string_value(json_object_get(y, "id")));
-}
-
-/* The case table's data: the normalized case with its normalized events. */
-static json_t *build_case(const json_t *spec, ruletest_text *why)
-{
-    json_t *c = json_is_object(spec) ? json_deep_copy(spec) : json_object();
-    json_t *events = json_incref(json_object_get(c, "events"));
-    json_object_del(c, "events");
-    json_t *doc = normalize(c, "case", why);
-    json_decref(c);
-    if (!doc) {
-        json_decref(events);
-        return NULL;
-    }
-    if (events && !json_is_array(events)) {
-        ruletest_text_addf(why, "events: must be a list of events");
-        goto fail;
-    }
-    size_t n = json_array_size(events);
-    int width = n >= 100 ? 3 : n >= 10 ? 2 : 1; /* ids sort as the list does */
-    json_t **docs = calloc(n + 1, sizeof *docs);
-    if (!docs) {
-        ruletest_text_addf(why, "out of memory");
-        goto fail;
-    }
-    size_t i;
-    for (i = 0; i < n; i++) {
-        json_t *e = json_array_get(events, i);
-        if (!ruletest_is_table(e)) {
-            ruletest_text_addf(why, "events[%zu]: must be a table", i + 1);
-            break;
-        }
-        json_t *copy = json_is_object(e) ? json_deep_copy(e) : json_object();
-        if (!json_object_get(copy, "id")) {
-            char id[32];
-            snprintf(id, sizeof id, "T%0*zu", width, i + 1);
-            json_object_set_new(copy, "id", json_string(id));
-        }
-        if (!json_object_get(copy, "case_no"))
-            json_object_set(copy, "case_no", json_object_get(doc, "case_no"));
-        ruletest_text reason = {0};
-        docs[i] = normalize(copy, "event", &reason);
-        json_decref(copy);
-        if (!docs[i]) {
-            ruletest_text_addf(why, "events[%zu]: %s", i + 1, reason.s ? reason.s : "invalid");
-            free(reason.s);
-            break;
-        }
-    }
-    json_t *sorted = i == n ? json_array() : NULL;
-    if (sorted) {
-        qsort(docs, n, sizeof *docs, cmp_events);
-        for (i = 0; i < n; i++)
-            json_array_append(sorted, docs[i]);
-        json_object_set_new(doc, "events", sorted);
-    }
-    for (i = 0; i < n; i++)
-        json_decref(docs[i]);
-    free(docs);
-    json_decref(events);
-    if (!sorted)
-        json_decref(doc);
-    return sorted ? doc : NULL;
-fail:
-    json_decref(events);
-    json_decref(doc);
-    return NULL;
-}
-
 /* ---- resolving the rule ---- */
 
 /* Why rule `name` does not apply to court, for the failure message. */
@@ -311,9 +208,8 @@ static cr_status use_data(runner *run, const char *path, cr_err *err)
 }
 
 /* Calls the rule's hook on subject; on success *value is its result as JSON. */
-static cr_status call_rule(runner *run, unsigned s, int hook, const char *court,
-                           const char *as_of, const json_t *subject, json_t **value,
-                           ruletest_text *why)
+static cr_status call_rule(runner *run, unsigned s, int hook, const char *court, const char *as_of,
+                           const json_t *subject, json_t **value, ruletest_text *why)
 {
     rule_set *set = &run->rs->sets[s];
     lua_State *L = sandbox_state(set->sb);
@@ -356,14 +252,16 @@ static json_t *court_record(runner *run, const char *court, ruletest_text *why)
     json_t *doc = NULL;
     cr_err err;
     if (!run->db)
-        ruletest_text_addf(why, "court '%s' is not in the test's data: it has none (a court-level "
-                                "test needs data = { { type = \"court\", code = \"%s\", ... } })",
+        ruletest_text_addf(why,
+                           "court '%s' is not in the test's data: it has none (a court-level "
+                           "test needs data = { { type = \"court\", code = \"%s\", ... } })",
                            court, court);
     else if (ruletest_data_court(run->db, court, &doc, &err) != CR_OK)
         ruletest_text_addf(why, "reading court '%s' from the test's data: %s", court, err.msg);
     else if (!doc)
-        ruletest_text_addf(why, "court '%s' is not in the test's data (a court-level test needs "
-                                "the court's record, with its staffing, in data)",
+        ruletest_text_addf(why,
+                           "court '%s' is not in the test's data (a court-level test needs "
+                           "the court's record, with its staffing, in data)",
                            court);
     return doc;
 }
@@ -394,8 +292,9 @@ static void run_rule(runner *run, const ruletest_entry *t, const char *court, co
     }
     int hook = t->court_code ? ru->on_court_ref : ru->on_case_ref;
     if (hook == LUA_NOREF && t->court_code) {
-        ruletest_text_addf(why, "rule '%s' (%s) has no on_court hook: a court-level test "
-                                "(court_code) calls on_court; test on_case with case = { ... }",
+        ruletest_text_addf(why,
+                           "rule '%s' (%s) has no on_court hook: a court-level test "
+                           "(court_code) calls on_court; test on_case with case = { ... }",
                            ru->name, ru->file);
         return;
     }
@@ -433,7 +332,7 @@ static json_t *run_test(runner *run, const ruletest_entry *t)
         ruletest_text_addf(&why, "cannot open the test's data: %s", err.msg);
     } else if (t->court_code) {
         run_rule(run, t, t->court_code, NULL, &why, ran, sizeof ran);
-    } else if (!(kase = build_case(t->case_spec, &why))) {
+    } else if (!(kase = ruletest_build_case(t->case_spec, &why))) {
         ruletest_text msg = {0};
         ruletest_text_addf(&msg, "fixture is not a valid case: %s", why.s ? why.s : "invalid");
         free(why.s);

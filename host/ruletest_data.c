@@ -1,7 +1,9 @@
 /*
- * ruletest_data.c -- the data of rule tests: a test file's `data` (and a
- * case's own) stored in a temporary database, as `courtrules ingest` would
- * store it, for ctx.query and court-level tests to read.
+ * ruletest_data.c -- the data of rule tests, as ingest would see it: a
+ * case under test validated and normalized (with no reference checks), and
+ * a test file's `data` (and a case's own) stored in a temporary database,
+ * as `courtrules ingest` would store it, for ctx.query and court-level
+ * tests to read.
  *
  * Records go through record_parse with reference checks and db_put_record,
  * one batch per list inside one transaction, exactly the path ingest takes
@@ -19,7 +21,9 @@
 #include "record.h"
 #include "ruletest_internal.h"
 
-void ruletest_fix_objects(json_t *obj)
+/* Lua reads {} as []: the members of a record that are objects (flags,
+ * extra, data) are made {} again. */
+static void fix_objects(json_t *obj)
 {
     static const char *const object_members[] = {"flags", "extra", "data", NULL};
     for (const char *const *k = object_members; *k; k++) {
@@ -27,6 +31,109 @@ void ruletest_fix_objects(json_t *obj)
         if (json_is_array(v) && json_array_size(v) == 0)
             json_object_set_new(obj, *k, json_object());
     }
+}
+
+/* ---- building a case as ingest would ---- */
+
+/* Validates a fixture record as ingest does (no reference checks) and
+ * returns its normalized document, or NULL with the reason in why. */
+static json_t *normalize(json_t *obj, const char *type, ruletest_text *why)
+{
+    fix_objects(obj);
+    json_object_set_new(obj, "type", json_string(type));
+    char *textual = json_dumps(obj, JSON_COMPACT);
+    if (!textual) {
+        ruletest_text_addf(why, "out of memory");
+        return NULL;
+    }
+    record rec;
+    cr_err err;
+    cr_status st = record_parse(textual, strlen(textual), NULL, &rec, &err);
+    free(textual);
+    if (st != CR_OK) {
+        ruletest_text_addf(why, "%s", err.msg);
+        return NULL;
+    }
+    json_t *doc = json_incref(rec.doc);
+    record_free(&rec);
+    return doc;
+}
+
+/* Events in stored order: by time, then id (db_eval reads them so). */
+static int cmp_events(const void *a, const void *b)
+{
+    const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    int c = strcmp(json_string_value(json_object_get(x, "at")),
+                   json_string_value(json_object_get(y, "at")));
+    return c ? c
+             : strcmp(json_string_value(json_object_get(x, "id")),
+                      json_string_value(json_object_get(y, "id")));
+}
+
+json_t *ruletest_build_case(const json_t *spec, ruletest_text *why)
+{
+    json_t *c = json_is_object(spec) ? json_deep_copy(spec) : json_object();
+    json_t *events = json_incref(json_object_get(c, "events"));
+    json_object_del(c, "events");
+    json_t *doc = normalize(c, "case", why);
+    json_decref(c);
+    if (!doc) {
+        json_decref(events);
+        return NULL;
+    }
+    if (events && !json_is_array(events)) {
+        ruletest_text_addf(why, "events: must be a list of events");
+        goto fail;
+    }
+    size_t n = json_array_size(events);
+    int width = n >= 100 ? 3 : n >= 10 ? 2 : 1; /* ids sort as the list does */
+    json_t **docs = calloc(n + 1, sizeof *docs);
+    if (!docs) {
+        ruletest_text_addf(why, "out of memory");
+        goto fail;
+    }
+    size_t i;
+    for (i = 0; i < n; i++) {
+        json_t *e = json_array_get(events, i);
+        if (!ruletest_is_table(e)) {
+            ruletest_text_addf(why, "events[%zu]: must be a table", i + 1);
+            break;
+        }
+        json_t *copy = json_is_object(e) ? json_deep_copy(e) : json_object();
+        if (!json_object_get(copy, "id")) {
+            char id[32];
+            snprintf(id, sizeof id, "T%0*zu", width, i + 1);
+            json_object_set_new(copy, "id", json_string(id));
+        }
+        if (!json_object_get(copy, "case_no"))
+            json_object_set(copy, "case_no", json_object_get(doc, "case_no"));
+        ruletest_text reason = {0};
+        docs[i] = normalize(copy, "event", &reason);
+        json_decref(copy);
+        if (!docs[i]) {
+            ruletest_text_addf(why, "events[%zu]: %s", i + 1, reason.s ? reason.s : "invalid");
+            free(reason.s);
+            break;
+        }
+    }
+    json_t *sorted = i == n ? json_array() : NULL;
+    if (sorted) {
+        qsort(docs, n, sizeof *docs, cmp_events);
+        for (i = 0; i < n; i++)
+            json_array_append(sorted, docs[i]);
+        json_object_set_new(doc, "events", sorted);
+    }
+    for (i = 0; i < n; i++)
+        json_decref(docs[i]);
+    free(docs);
+    json_decref(events);
+    if (!sorted)
+        json_decref(doc);
+    return sorted ? doc : NULL;
+fail:
+    json_decref(events);
+    json_decref(doc);
+    return NULL;
 }
 
 /* ---- the temporary directory ---- */
@@ -111,7 +218,7 @@ static cr_status put_one(cr_db *db, int64_t batch, const record_refs *refs, cons
     json_t *copy = json_is_object(spec) ? json_deep_copy(spec) : json_object();
     if (!copy)
         return cr_errf(e, CR_FAIL, "out of memory");
-    ruletest_fix_objects(copy);
+    fix_objects(copy);
     char *text = json_dumps(copy, JSON_COMPACT);
     json_decref(copy);
     if (!text)
@@ -159,8 +266,8 @@ static cr_status put_list(cr_db *db, const json_t *list, const char *file, const
 }
 
 cr_status ruletest_data_build(ruletest_dbs *dbs, const char *file, const json_t *base,
-                              const char *base_where, const json_t *extra,
-                              const char *extra_where, const char **path, cr_err *err)
+                              const char *base_where, const json_t *extra, const char *extra_where,
+                              const char **path, cr_err *err)
 {
     *path = NULL;
     cr_status st = make_dir(dbs, err);

@@ -1,12 +1,13 @@
 /*
  * ruletest_internal.h -- what the rule-test files share; not for other modules.
  *
- * ruletest.c        the run: where the tests are, building each case and ctx,
- *                   calling its rule, the report
+ * ruletest.c        the run: where the tests are, building each ctx, calling
+ *                   the rule, the report
  * ruletest_plan.c   reading and checking test files into a plan of cases
  * ruletest_match.c  an outcome against what the case expects; the messages
  * ruletest_cov.c    line coverage of the rule scripts
- * ruletest_data.c   the tests' data: temporary databases ctx.query reads
+ * ruletest_data.c   the tests' data: the case under test as ingest would
+ *                   see it, temporary databases for ctx.query
  */
 #ifndef COURTRULES_RULETEST_INTERNAL_H
 #define COURTRULES_RULETEST_INTERNAL_H
@@ -74,8 +75,8 @@ typedef struct ruletest_dbs {
  * database cannot be made.
  */
 cr_status ruletest_data_build(ruletest_dbs *dbs, const char *file, const json_t *base,
-                              const char *base_where, const json_t *extra,
-                              const char *extra_where, const char **path, cr_err *err);
+                              const char *base_where, const json_t *extra, const char *extra_where,
+                              const char **path, cr_err *err);
 
 /* Removes the databases and their directory. */
 void ruletest_data_free(ruletest_dbs *dbs);
@@ -84,9 +85,10 @@ void ruletest_data_free(ruletest_dbs *dbs);
  * *court when the database has no such court. */
 cr_status ruletest_data_court(cr_db *db, const char *code, json_t **court, cr_err *err);
 
-/* Lua reads {} as []: the members of a record that are objects (flags,
- * extra, data) are made {} again. */
-void ruletest_fix_objects(json_t *obj);
+/* The case table's data: the fixture validated as ingest validates a
+ * record (no reference checks) and normalized, with its events (ids T1,
+ * T2, ... where not given) in stored order. NULL with the reason in why. */
+json_t *ruletest_build_case(const json_t *spec, ruletest_text *why);
 
 /* Starts {0}; entries borrow from files and dbs, so all go with
  * ruletest_plan_free. */

@@ -29,6 +29,7 @@ void ruletest_plan_free(ruletest_plan *p)
         json_decref(p->tests[i].alert_patterns);
     free(p->files);
     free(p->tests);
+    ruletest_data_free(&p->dbs);
 }
 
 static cr_status check_keys(const json_t *obj, const char *const *allowed, const char *file,
@@ -65,8 +66,10 @@ static cr_status opt_string(const json_t *obj, const char *key, const char **out
     return CR_OK;
 }
 
-static const char *const file_keys[] = {"rule", "as_of", "court", "cases", "description", NULL};
-static const char *const case_keys[] = {"name", "rule", "as_of", "court", "case", "expect", NULL};
+static const char *const file_keys[] = {"rule", "as_of",       "court", "cases",
+                                        "data", "description", NULL};
+static const char *const case_keys[] = {"name", "rule",       "as_of",  "court", "case",
+                                        "data", "court_code", "expect", NULL};
 static const char *const expect_keys[] = {"result",       "alerts",         "error",
                                           "log_contains", "not_applicable", NULL};
 static const char *const alert_keys[] = {"code",  "severity",  "message", "message_contains",
@@ -113,6 +116,46 @@ static cr_status alert_patterns(const json_t *alerts, const char *file, const ch
     return CR_OK;
 }
 
+/* `data`, if given, must be a list (of records: ruletest_data_build checks
+ * each); *out is it or NULL. */
+static cr_status data_list(const json_t *obj, const char *file, const char *where,
+                           const json_t **out, cr_err *err)
+{
+    const json_t *data = json_object_get(obj, "data");
+    if (data && !json_is_array(data))
+        return cr_errf(err, CR_INVALID,
+                       "%s: %sdata: must be a list of records { { type = \"court\", ... }, "
+                       "... }",
+                       file, where);
+    *out = data;
+    return CR_OK;
+}
+
+/* A court-level test: court_code instead of case, and no court of its own. */
+static cr_status court_test(const json_t *c, ruletest_entry *e, const char *file, const char *where,
+                            cr_err *err)
+{
+    char why[128];
+    cr_status st = opt_string(c, "court_code", &e->court_code, file, where, err);
+    if (st != CR_OK || !e->court_code)
+        return st;
+    if (court_code_check(e->court_code, why, sizeof why) != 0)
+        return cr_errf(err, CR_INVALID, "%s: %scourt_code: '%s': %s", file, where, e->court_code,
+                       why);
+    if (json_object_get(c, "case"))
+        return cr_errf(err, CR_INVALID,
+                       "%s: %scourt_code: a court-level test (on_court) has no case; give "
+                       "either case or court_code",
+                       file, where);
+    if (json_object_get(c, "court"))
+        return cr_errf(err, CR_INVALID,
+                       "%s: %scourt_code: a court-level test runs for that court; give either "
+                       "court or court_code",
+                       file, where);
+    e->court = e->court_code;
+    return CR_OK;
+}
+
 static cr_status add_entry(ruletest_plan *p, const ruletest_entry *e, cr_err *err)
 {
     ruletest_entry *t = realloc(p->tests, (p->n_tests + 1) * sizeof *t);
@@ -140,6 +183,12 @@ static cr_status plan_file(ruletest_plan *p, const ruletest_file *tf, const rule
         (st = opt_string(top, "as_of", &as_of, file, "", err)) != CR_OK ||
         (st = opt_string(top, "court", &court, file, "", err)) != CR_OK)
         return st;
+    const json_t *file_data = NULL;
+    const char *file_db = NULL;
+    if ((st = data_list(top, file, "", &file_data, err)) != CR_OK ||
+        (file_data && (st = ruletest_data_build(&p->dbs, file, file_data, "data", NULL, NULL,
+                                                &file_db, err)) != CR_OK))
+        return st;
     const json_t *cases = json_object_get(top, "cases");
     if (!json_is_array(cases) || json_array_size(cases) == 0)
         return cr_errf(err, CR_INVALID, "%s: cases: required, a list of test cases", file);
@@ -149,8 +198,12 @@ static cr_status plan_file(ruletest_plan *p, const ruletest_file *tf, const rule
     {
         char where[64];
         snprintf(where, sizeof where, "cases[%zu].", i + 1);
-        ruletest_entry e = {
-            .file = file, .owner = owner, .rule = rule_name, .as_of = as_of, .court = court};
+        ruletest_entry e = {.file = file,
+                            .owner = owner,
+                            .rule = rule_name,
+                            .as_of = as_of,
+                            .court = court,
+                            .db_path = file_db};
         if (!json_is_object(c))
             return cr_errf(err, CR_INVALID, "%s: cases[%zu]: must be a table", file, i + 1);
         if ((st = check_keys(c, case_keys, file, where, err)) != CR_OK ||
@@ -173,10 +226,21 @@ static cr_status plan_file(ruletest_plan *p, const ruletest_file *tf, const rule
             return cr_errf(err, CR_INVALID, "%s: %sas_of: %s", file, where, why);
         if (e.court && court_code_check(e.court, why, sizeof why) != 0)
             return cr_errf(err, CR_INVALID, "%s: %scourt: '%s': %s", file, where, e.court, why);
-        e.case_spec = json_object_get(c, "case");
-        if (!ruletest_is_table(e.case_spec))
-            return cr_errf(err, CR_INVALID, "%s: %scase: required, the case record as a table",
+        if ((st = court_test(c, &e, file, where, err)) != CR_OK)
+            return st;
+        e.case_spec = e.court_code ? NULL : json_object_get(c, "case");
+        if (!e.court_code && !ruletest_is_table(e.case_spec))
+            return cr_errf(err, CR_INVALID,
+                           "%s: %scase: required, the case record as a table (or court_code "
+                           "for a court-level test)",
                            file, where);
+        const json_t *case_data = NULL;
+        char data_where[80];
+        snprintf(data_where, sizeof data_where, "%sdata", where);
+        if ((st = data_list(c, file, where, &case_data, err)) != CR_OK ||
+            (case_data && (st = ruletest_data_build(&p->dbs, file, file_data, "data", case_data,
+                                                    data_where, &e.db_path, err)) != CR_OK))
+            return st;
         const json_t *expect = json_object_get(c, "expect");
         if (expect && !ruletest_is_table(expect))
             return cr_errf(err, CR_INVALID, "%s: %sexpect: must be a table", file, where);
@@ -191,8 +255,7 @@ static cr_status plan_file(ruletest_plan *p, const ruletest_file *tf, const rule
             json_t *none = json_object_get(expect, "not_applicable");
             if (none && (!json_is_boolean(none) || json_object_size(expect) != 1))
                 return cr_errf(err, CR_INVALID,
-                               "%s: %snot_applicable: must be true, and alone in expect", file,
-                               at);
+                               "%s: %snot_applicable: must be true, and alone in expect", file, at);
             if (json_object_get(expect, "error") &&
                 (json_object_get(expect, "result") || json_object_get(expect, "alerts") ||
                  json_object_get(expect, "log_contains")))
