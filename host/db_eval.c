@@ -436,22 +436,31 @@ cr_status db_eval_put_alert(cr_db *db, int64_t run_id, const db_alert *a, db_ale
     return CR_OK;
 }
 
-cr_status db_eval_resolve_stale(cr_db *db, int64_t run_id, const char *case_no,
-                                const char *kept_rules_json, int64_t *resolved, cr_err *err)
+/* Resolves the open alerts statement `id` selects for (key, run, kept). */
+static cr_status resolve_with(cr_db *db, enum eval_stmt id, const char *key, int64_t run_id,
+                              const char *kept_rules_json, int64_t *resolved, const char *what,
+                              cr_err *err)
 {
-    sqlite3_stmt *st = stmt_get(db, S_RESOLVE_STALE, err);
+    sqlite3_stmt *st = stmt_get(db, id, err);
     if (!st)
         return CR_FAIL;
     char now[26];
     db_now(now);
-    db_bind_text(st, 1, case_no);
+    db_bind_text(st, 1, key);
     sqlite3_bind_int64(st, 2, run_id);
     db_bind_text(st, 3, kept_rules_json);
     db_bind_text(st, 4, now);
-    cr_status result = db_step_done(db, st, "resolving alerts", err);
+    cr_status result = db_step_done(db, st, what, err);
     if (resolved)
         *resolved = result == CR_OK ? sqlite3_changes64(db->sql) : 0;
     return result;
+}
+
+cr_status db_eval_resolve_stale(cr_db *db, int64_t run_id, const char *case_no,
+                                const char *kept_rules_json, int64_t *resolved, cr_err *err)
+{
+    return resolve_with(db, S_RESOLVE_STALE, case_no, run_id, kept_rules_json, resolved,
+                        "resolving alerts", err);
 }
 
 /* Runs sql (one optional text parameter) and calls fn with column 0 of
@@ -618,19 +627,8 @@ cr_status db_eval_put_court_evaluation(cr_db *db, int64_t run_id, const char *co
 cr_status db_eval_resolve_stale_court(cr_db *db, int64_t run_id, const char *court,
                                       const char *kept_rules_json, int64_t *resolved, cr_err *err)
 {
-    sqlite3_stmt *st = stmt_get(db, S_RESOLVE_STALE_COURT, err);
-    if (!st)
-        return CR_FAIL;
-    char now[26];
-    db_now(now);
-    db_bind_text(st, 1, court);
-    sqlite3_bind_int64(st, 2, run_id);
-    db_bind_text(st, 3, kept_rules_json);
-    db_bind_text(st, 4, now);
-    cr_status result = db_step_done(db, st, "resolving court alerts", err);
-    if (resolved)
-        *resolved = result == CR_OK ? sqlite3_changes64(db->sql) : 0;
-    return result;
+    return resolve_with(db, S_RESOLVE_STALE_COURT, court, run_id, kept_rules_json, resolved,
+                        "resolving court alerts", err);
 }
 
 cr_status db_eval_rules_with_open_alerts(cr_db *db, const char *rule_set,
