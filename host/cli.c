@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int cli_parse_common(int argc, char **argv, cli_common *common)
 {
@@ -201,4 +202,19 @@ void cli_print_padded(FILE *f, const char *utf8, int columns)
     cli_print_text(f, utf8, NULL);
     for (int w = cli_display_width(utf8); w < columns; w++)
         putc(' ', f);
+}
+
+const char *cli_find_beside_rules(const char *given, const char *rules_dir, const char *name,
+                                  int kind_dir, char *buf, size_t len)
+{
+    if (given)
+        return given;
+    struct stat st;
+    const char *candidates[2] = {name, NULL};
+    snprintf(buf, len, "%s/../%s", rules_dir, name);
+    candidates[1] = buf;
+    for (int i = 0; i < 2; i++)
+        if (stat(candidates[i], &st) == 0 && (kind_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)))
+            return candidates[i];
+    return NULL;
 }

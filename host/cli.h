@@ -65,6 +65,13 @@ void cli_print_text(FILE *f, const char *utf8, const char *indent);
  * with CJK text, where printf's "%-24s" counts bytes. */
 void cli_print_padded(FILE *f, const char *utf8, int columns);
 
+/* Where the rule folders' companions are, when not given: ./NAME, else NAME
+ * beside the rules folder (so commands work from any directory). Returns
+ * given if not NULL, else the first existing candidate (composed in buf), or
+ * NULL. kind_dir: 1 for a directory (plugins), 0 for a file (calendar). */
+const char *cli_find_beside_rules(const char *given, const char *rules_dir, const char *name,
+                                  int kind_dir, char *buf, size_t len);
+
 int cmd_init(int argc, char **argv, const cli_common *common);
 int cmd_ingest(int argc, char **argv, const cli_common *common);
 int cmd_audit(int argc, char **argv, const cli_common *common);

@@ -25,7 +25,8 @@ static const char eval_help[] =
     "  --case 案号           only this case\n"
     "  --changed             only cases changed since their last evaluation, never\n"
     "                        evaluated, or evaluated by other rule versions\n"
-    "  --plugins DIR         Lua modules rules may require (default ./plugins)\n"
+    "  --plugins DIR         Lua modules rules may require (default ./plugins, else\n"
+    "                        plugins/ beside the rules folder)\n"
     "  --quarantine-after N  quarantine a rule after N failures in a row (default 5)\n"
     "  --workers N           threads running rules (default: one per processor)\n"
     "  --calendar FILE       holidays and make-up workdays (default: $COURTRULES_CALENDAR,\n"
@@ -36,7 +37,7 @@ static const char eval_help[] =
 int cmd_eval(int argc, char **argv, const cli_common *common)
 {
     eval_options opt = {.select = DB_CASES_ALL};
-    const char *plugins = "plugins";
+    const char *plugins = NULL;
     const char *calendar_path = getenv("COURTRULES_CALENDAR");
     char today[11];
     date_format(date_today_shanghai(), today);
@@ -99,19 +100,15 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
             return cli_usage_error("eval", "unknown option '%s'", a);
         }
     }
-    struct stat st_plugins;
-    if (stat(plugins, &st_plugins) != 0 || !S_ISDIR(st_plugins.st_mode))
-        plugins = NULL;
+    char plugins_buf[4096], calendar_buf[4096];
+    plugins = cli_find_beside_rules(plugins, common->rules_dir, "plugins", 1, plugins_buf,
+                                    sizeof plugins_buf);
 
     cr_err err;
     calendar *cal = NULL;
-    /* Default: ./data/calendar/cn.json, else data/ beside the rules folder. */
-    char beside_rules[4096];
-    snprintf(beside_rules, sizeof beside_rules, "%s/../data/calendar/cn.json", common->rules_dir);
-    if (!calendar_path && access("data/calendar/cn.json", R_OK) == 0)
-        calendar_path = "data/calendar/cn.json";
-    else if (!calendar_path && access(beside_rules, R_OK) == 0)
-        calendar_path = beside_rules;
+    calendar_path = cli_find_beside_rules(calendar_path, common->rules_dir,
+                                          "data/calendar/cn.json", 0, calendar_buf,
+                                          sizeof calendar_buf);
     if (calendar_path) {
         cr_status cst = calendar_load(calendar_path, &cal, &err);
         if (cst != CR_OK)

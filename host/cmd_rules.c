@@ -84,16 +84,16 @@ static void print_list(json_t *report)
 
 static int rules_list(int argc, char **argv, const cli_common *common)
 {
-    const char *plugins = "plugins";
+    const char *plugins = NULL;
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--plugins") == 0 && i + 1 < argc)
             plugins = argv[++i];
         else
             return cli_usage_error("rules", "unexpected argument '%s'", argv[i]);
     }
-    struct stat sb;
-    if (stat(plugins, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        plugins = NULL;
+    char plugins_buf[4096];
+    plugins = cli_find_beside_rules(plugins, common->rules_dir, "plugins", 1, plugins_buf,
+                                    sizeof plugins_buf);
     rule_sets *rs = NULL;
     cr_err err;
     cr_status st = rules_load(common->rules_dir, plugins, eval_open_api, NULL, &rs, &err);

@@ -110,7 +110,7 @@ static void print_coverage(const json_t *cov)
 
 int cmd_test(int argc, char **argv, const cli_common *common)
 {
-    ruletest_options opt = {.dir = NULL, .plugins_dir = "plugins", .min_coverage = 80};
+    ruletest_options opt = {.dir = NULL, .plugins_dir = NULL, .min_coverage = 80};
     const char *calendar_path = getenv("COURTRULES_CALENDAR");
     int min_given = 0;
     for (int i = 1; i < argc; i++) {
@@ -149,14 +149,16 @@ int cmd_test(int argc, char **argv, const cli_common *common)
         return cli_usage_error("test", "--min needs --coverage");
     if (!opt.dir)
         opt.dir = common->rules_dir;
-    struct stat st_plugins;
-    if (stat(opt.plugins_dir, &st_plugins) != 0 || !S_ISDIR(st_plugins.st_mode))
-        opt.plugins_dir = NULL;
+    /* Companions are looked for beside the rules directory the tests sit in. */
+    char plugins_buf[4096], calendar_buf[4096];
+    opt.plugins_dir = cli_find_beside_rules(opt.plugins_dir, common->rules_dir, "plugins", 1,
+                                            plugins_buf, sizeof plugins_buf);
 
     cr_err err;
     calendar *cal = NULL;
-    if (!calendar_path && access("data/calendar/cn.json", R_OK) == 0)
-        calendar_path = "data/calendar/cn.json";
+    calendar_path = cli_find_beside_rules(calendar_path, common->rules_dir,
+                                          "data/calendar/cn.json", 0, calendar_buf,
+                                          sizeof calendar_buf);
     if (calendar_path) {
         cr_status cst = calendar_load(calendar_path, &cal, &err);
         if (cst != CR_OK)

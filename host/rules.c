@@ -122,8 +122,10 @@ static void hex(const unsigned char *md, unsigned len, char *out)
         snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-/* SHA-256 over "path\0length\0content" of each file, in path order. */
-static cr_status hash_rule_set(rule_set *set, path_list *files, cr_err *err)
+/* SHA-256 over "path\0length\0content" of each file under root, in path
+ * order, then extra (may be NULL), into out (65 bytes). */
+static cr_status hash_files(const char *root, path_list *files, const char *extra, char *out,
+                            cr_err *err)
 {
     qsort(files->items, files->n, sizeof *files->items, cmp_str);
     EVP_MD_CTX *sha = EVP_MD_CTX_new();
@@ -135,7 +137,7 @@ static cr_status hash_rule_set(rule_set *set, path_list *files, cr_err *err)
     for (size_t i = 0; i < files->n && st == CR_OK; i++) {
         char full[2048], lenbuf[32];
         size_t len = 0;
-        snprintf(full, sizeof full, "%s/%s", set->dir, files->items[i]);
+        snprintf(full, sizeof full, "%s/%s", root, files->items[i]);
         char *data = read_file(full, &len, 16u << 20);
         if (!data) {
             st = cr_errf(err, CR_INVALID, "%s: cannot read (or larger than 16 MiB)", full);
@@ -147,11 +149,28 @@ static cr_status hash_rule_set(rule_set *set, path_list *files, cr_err *err)
         EVP_DigestUpdate(sha, data, len);
         free(data);
     }
+    if (extra)
+        EVP_DigestUpdate(sha, extra, strlen(extra) + 1);
     unsigned char md[32];
     unsigned md_len = 0;
     if (st == CR_OK && EVP_DigestFinal_ex(sha, md, &md_len))
-        hex(md, md_len, set->sha256);
+        hex(md, md_len, out);
     EVP_MD_CTX_free(sha);
+    return st;
+}
+
+/* The digest of every module under plugins_dir: rules require them, so a
+ * rule set's version must change when one does. "" without plugins. */
+static cr_status hash_plugins(const char *plugins_dir, char out[65], cr_err *err)
+{
+    out[0] = 0;
+    if (!plugins_dir)
+        return CR_OK;
+    path_list files = {0};
+    cr_status st = collect_files(plugins_dir, "", &files) == 0
+                       ? hash_files(plugins_dir, &files, NULL, out, err)
+                       : cr_errf(err, CR_FAIL, "%s: cannot list the plugins", plugins_dir);
+    path_list_free(&files);
     return st;
 }
 
@@ -373,8 +392,8 @@ static void load_script(rule_set *set, const char *rel, const char *display)
 }
 
 static cr_status load_set(rule_set *set, const char *rules_dir, const char *dirname,
-                          const char *plugins_dir, lua_CFunction open_api, void *api_ud,
-                          cr_err *err)
+                          const char *plugins_dir, const char *plugins_sha,
+                          lua_CFunction open_api, void *api_ud, cr_err *err)
 {
     snprintf(set->dir, sizeof set->dir, "%s/%s", rules_dir, dirname);
     set->params_ref = LUA_NOREF;
@@ -391,7 +410,7 @@ static cr_status load_set(rule_set *set, const char *rules_dir, const char *dirn
         path_list_free(&files);
         return cr_errf(err, CR_FAIL, "%s: cannot list the rule set", set->dir);
     }
-    st = hash_rule_set(set, &files, err);
+    st = hash_files(set->dir, &files, plugins_sha[0] ? plugins_sha : NULL, set->sha256, err);
     const char *module_dirs[] = {set->dir, plugins_dir, NULL};
     if (st == CR_OK && !(set->sb = sandbox_new(&limits, module_dirs, open_api, api_ud, err))) {
         cr_err_prefix(err, "%s", set->dir);
@@ -474,9 +493,11 @@ cr_status rules_load(const char *rules_dir, const char *plugins_dir, lua_CFuncti
         path_list_free(&dirs);
         return cr_errf(err, CR_FAIL, "out of memory");
     }
-    cr_status st = CR_OK;
+    char plugins_sha[65];
+    cr_status st = hash_plugins(plugins_dir, plugins_sha, err);
     for (size_t i = 0; i < dirs.n && st == CR_OK; i++) {
-        st = load_set(&rs->sets[i], rules_dir, dirs.items[i], plugins_dir, open_api, api_ud, err);
+        st = load_set(&rs->sets[i], rules_dir, dirs.items[i], plugins_dir, plugins_sha, open_api,
+                      api_ud, err);
         rs->n = i + 1;
         for (size_t j = 0; st == CR_OK && j < i; j++)
             if (strcmp(rs->sets[j].name, rs->sets[i].name) == 0)

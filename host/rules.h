@@ -5,7 +5,8 @@
  * A rule set is a folder rules/<dir>/ holding ruleset.json (name, scope,
  * params, disable, limits) and *.lua rule scripts; tests/ below it holds its
  * tests and is not loaded. Its version is the SHA-256 of its manifest and
- * scripts. Each set gets its own sandbox, so sets cannot reach each other.
+ * scripts and of the plugins they may require. Each set gets its own
+ * sandbox, so sets cannot reach each other.
  *
  * A case is evaluated by every set whose scope ("*" or a court-code prefix)
  * covers its court. For each rule name the most specific set that defines it

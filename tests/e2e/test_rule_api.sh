@@ -219,6 +219,16 @@ expect_eq "$(sql "$DB" "SELECT as_of FROM evaluations WHERE case_no = '(2024)粤
     "2024-06-30" "the closed case was not re-evaluated"
 expect_eq "$(value as_of "$C1" dates)" "2024-07-01" "a pending case was, as of the new date"
 
+# Plugins are part of every rule set's version: editing one changes the SHA-256.
+mkdir -p "$T/plugins"
+printf 'return { answer = 42 }\n' >"$T/plugins/helper.lua"
+cr --rules "$R" rules list; SHA1=$(grep '^base ' "$T/out")
+printf 'return { answer = 43 }\n' >"$T/plugins/helper.lua"
+cr --rules "$R" rules list; SHA2=$(grep '^base ' "$T/out")
+[ -n "$SHA1" ] && [ "$SHA1" != "$SHA2" ] && ok "a plugin edit changes the rule sets' versions" ||
+    fail "a plugin edit changes the rule sets' versions: '$SHA1' '$SHA2'"
+rm -rf "$T/plugins"
+
 # A broken calendar file is bad input, named.
 printf '{"years": {"2024": {"off": ["2024-02-30"]}}}\n' >"$T/bad-calendar.json"
 cr --rules "$R" eval --as-of 2024-06-30 --calendar "$T/bad-calendar.json"
