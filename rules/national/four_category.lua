@@ -17,7 +17,7 @@
 -- event later than any flag_confirmed silences these three (traced in the log
 -- and result). Independent hard rules, never silenced: 4C-COMMITTEE (刑诉解释
 -- 第216条) and 4C-SINGLE-JUDGE (民事诉讼法 第42条).
-local common = require "lib.common"
+local common = require "courtrules.common"
 
 local NONE = {}
 

@@ -20,7 +20,7 @@
 -- procedure was permissible): TRIAGE-LEAVE-SMALL-CLAIMS, TRIAGE-LEAVE-SIMPLE,
 -- TRIAGE-LEAVE-FAST-TRACK when the procedure in force is not allowed;
 -- TRIAGE-SHOULD-SMALL-CLAIMS (info) when the law says small claims 应当 apply.
-local common = require "lib.common"
+local common = require "courtrules.common"
 
 local NONE = {}
 

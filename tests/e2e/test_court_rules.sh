@@ -2,7 +2,8 @@
 # End to end: the national court-level rules (on_court) -- leader_caseload,
 # staffing, interference_reports -- on a small province 浙 built to sit on
 # each threshold and one step past it, through `courtrules eval` with the
-# shipped rules; then a narrower set overriding some of their params.
+# shipped rules (and plugins/, which they require); then a narrower set
+# overriding some of their params.
 #
 #   浙     高级  staffing 2026: central 200, quota 75 (37.50%), quota_filled missing
 #   浙01   中级  2026: central 100, quota 39 (exactly 39%), admin 50 (not 基层)
@@ -133,18 +134,18 @@ open_alerts() {
 }
 
 # ---- as of a quarter's last day: that quarter ----
-cr --rules "$SRC/rules" eval --as-of 2026-03-31 --calendar "$CAL"; expect_status 0 "eval as of 2026-03-31"
+cr --rules "$SRC/rules" eval --as-of 2026-03-31 --plugins "$SRC/plugins" --calendar "$CAL"; expect_status 0 "eval as of 2026-03-31"
 expect_eq "$(cval 浙0102 leader_caseload quarter)/$(cval 浙0102 leader_caseload to)" "2026Q1/2026-03-31" \
     "as of a quarter's last day, that quarter is assessed"
 
 # ---- as of 2026-04-07: the March report is due on the 7th (not yet late) ----
-cr --rules "$SRC/rules" eval --as-of 2026-04-07 --calendar "$CAL"; expect_status 0 "eval as of 2026-04-07"
+cr --rules "$SRC/rules" eval --as-of 2026-04-07 --plugins "$SRC/plugins" --calendar "$CAL"; expect_status 0 "eval as of 2026-04-07"
 expect_eq "$(month 浙0105 2026-03)" "未到期" "the 5th falls in the Qingming holiday: the report is due on the 7th"
 expect_eq "$(open_alerts INTERFERENCE-NO-REPORT)" "浙0102:浙0102:2025-09,浙:浙:2025-06" \
     "before the due date, no alert for the month just ended"
 
 # ---- as of 2026-04-10 ----
-cr --rules "$SRC/rules" eval --as-of 2026-04-10 --calendar "$CAL"; expect_status 0 "eval as of 2026-04-10"
+cr --rules "$SRC/rules" eval --as-of 2026-04-10 --plugins "$SRC/plugins" --calendar "$CAL"; expect_status 0 "eval as of 2026-04-10"
 expect_eq "$(sql "$DB" 'SELECT count(*) FROM failures')" "0" "no rule failed"
 expect_eq "$(sql "$DB" "SELECT count(*) FROM court_evaluations")" "5" "every court has court-level results"
 
@@ -235,7 +236,7 @@ JSON
 cp "$DB" "$T/c2.db"
 DB="$T/c2.db"
 export COURTRULES_DB="$DB"
-cr --rules "$R2" eval --as-of 2026-04-10 --calendar "$CAL"
+cr --rules "$R2" eval --as-of 2026-04-10 --plugins "$SRC/plugins" --calendar "$CAL"
 expect_status 0 "eval with the overriding set"
 expect_eq "$(cval 浙 staffing basic_courts.average_quota_percent)" "36.67" "pooled average of the basic courts (110 / 300)"
 expect_eq "$(open_alerts STAFF-HIGH-COURT-RATIO)" "浙" "37.50% above the pooled 36.67%: alert"

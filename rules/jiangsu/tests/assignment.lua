@@ -1,14 +1,40 @@
 -- 江苏's own assignment rule (it replaces the national one for 苏 courts).
--- ctx.query is not available under `courtrules test`, so the 填平 comparison
--- itself is exercised by evaluation against a database, not here.
+-- The 填平 comparison reads ctx.query: the first case gives it data; the
+-- others have none, so there a 填平 check is skipped.
+local function person(id, name, division)
+  return { type = "person", id = id, court = "苏0102", name = name, roles = { "员额法官" }, in_quota = true,
+           division = division }
+end
+
+-- An open case of 苏0102 presided by judge (the case under test is not stored).
+local function open_case(seq, judge)
+  return { type = "case", case_no = string.format("(2026)苏0102民初%d号", seq), filing_date = "2026-01-05",
+           status = "在办", presiding = judge, judges = { judge } }
+end
+
 return {
   rule = "assignment", as_of = "2026-03-31",
   cases = {
-    { name = "填平 designation: checked against caseloads, skipped without ctx.query",
+    -- P-苏0102-0001 presides 4 stored cases open on 2026-03-02 (3 once this
+    -- one is left out); the other two 民一庭 quota judges 1 each (average
+    -- 1.0); 民二庭's judge is not a peer.
+    { name = "填平 designation to a judge above the division's average: checked against caseloads",
+      data = {
+        { type = "court", code = "苏01", name = "南京市中级人民法院", level = "中级" },
+        { type = "court", code = "苏0102", name = "南京市玄武区人民法院", level = "基层", parent = "苏01" },
+        person("P-苏0102-0001", "甲法官", "民一庭"), person("P-苏0102-0002", "乙法官", "民一庭"),
+        person("P-苏0102-0003", "丙法官", "民一庭"), person("P-苏0102-0004", "丁法官", "民二庭"),
+        open_case(11, "P-苏0102-0001"), open_case(12, "P-苏0102-0001"), open_case(13, "P-苏0102-0001"),
+        open_case(14, "P-苏0102-0001"), open_case(15, "P-苏0102-0002"), open_case(16, "P-苏0102-0003"),
+        open_case(17, "P-苏0102-0004"), open_case(18, "P-苏0102-0004"),
+      },
       case = { case_no = "(2026)苏0102民初1号", filing_date = "2026-03-02", status = "在办", presiding = "P-苏0102-0001",
                events = { { event = "designated_assignment", at = "2026-03-02", reason = "填平分案" } } },
-      expect = { result = { mode = "指定", reasons = { "2026-03-02 指定分案，理由：填平分案" } }, alerts = {},
-                 log_contains = "填平 check skipped" } },
+      expect = { result = { mode = "指定", reasons = { "2026-03-02 指定分案，理由：填平分案" },
+                            fill = { load = 3, average = "1.0", peers = 2 } },
+                 alerts = { { code = "JS-ASSIGN-FILL-UNJUSTIFIED", severity = "warning",
+                              message_contains = "承办法官当日在办案件 3 件，高于同部门员额法官平均 1.0 件" } },
+                 log_contains = "填平: P-苏0102-0001 had 3 open cases on 2026-03-02; 2 peers, 2 in all" } },
     { name = "填平 designation without a presiding judge",
       case = { case_no = "(2026)苏0102民初8号", filing_date = "2026-03-02", status = "在办",
                events = { { event = "designated_assignment", at = "2026-03-02", reason = "填平" } } },

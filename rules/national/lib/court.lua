@@ -1,6 +1,8 @@
 -- Helpers for the court-level rules (on_court): staffing years, exact-court
 -- counts over ctx.query's prefix filters, quarters and months, exact ratios.
 -- Loaded with `require "lib.court"`.
+local common = require "courtrules.common"
+
 local M = {}
 
 -- The staffing entry for `year`, else the latest year before it; nil if none.
@@ -111,13 +113,6 @@ function M.percent(num, den)
   return M.decimal(num * 100, den)
 end
 
-function M.contains(list, value)
-  for _, v in ipairs(list or {}) do
-    if v == value then
-      return true
-    end
-  end
-  return false
-end
+M.contains = common.contains
 
 return M

@@ -1,5 +1,6 @@
--- Helpers shared by the national rules: exact money, lists, events, courts.
--- Loaded with `require "lib.common"`; the sandbox hands it out read-only.
+-- Helpers shared by the national rules and the provincial rule sets: exact
+-- money, lists, events, courts. Loaded with `require "courtrules.common"`
+-- (plugins/README.md); the sandbox hands it out read-only.
 local M = {}
 
 -- An amount as integer fen, without floating point: "123.45", "123.4", "123"

@@ -1,0 +1,125 @@
+-- 分案留痕 checks (法发〔2020〕26号 第7条) over a case's assignment events,
+-- shared by the national assignment rule and the provincial rules that
+-- replace it. Loaded with `require "courtrules.assignment"`.
+--
+-- Random assignment is the rule and designated assignment the exception,
+-- traced with its reason; a change of the trial organization after
+-- assignment is decided by the president or division chief, the reason
+-- marked on the platform and the parties notified. Found: a
+-- designated_assignment without a reason (a reason of blanks is none); a
+-- reassigned event without a reason; a reassignment neither marked
+-- data.parties_notified = true nor followed by a parties_notified event,
+-- once params reassignment_notify_within_days have passed (or the case is
+-- closed). ctx.as_of is read only for a pending case with such an
+-- unnotified reassignment.
+local common = require "courtrules.common"
+
+local M = {}
+
+local NONE = {}
+local BASIS = "法发〔2020〕26号 第7条"
+
+-- Walks case.events. Returns the rule's result table (mode 随机 / 指定 /
+-- 未见分案记录, assigned_on, reassignments, reasons: each reason given) and
+-- what was found: { designated_without =, reassigned_without =,
+-- not_notified = }, lists of days.
+--   opts.notes: also note in the reasons, as the national rule does, each
+--     reassignment still within the notice period and each finding;
+--   opts.on_designated(e, day, result): the rule's own check of a designated
+--     assignment with a reason, called in event order after its reason is
+--     noted.
+function M.scan(case, ctx, opts)
+  opts = opts or NONE
+  local p = ctx.params
+  local events = case.events
+  local result = { mode = "未见分案记录", reasons = {}, reassignments = 0 }
+  local reasons = result.reasons
+  local found = { designated_without = {}, reassigned_without = {}, not_notified = {} }
+  local closed = case.status == "已结"
+  local as_of -- read only when a pending case has an unnotified reassignment
+
+  for i, e in ipairs(events) do
+    local kind, day = e.event, common.day(e.at)
+    if (kind == "assigned" or kind == "designated_assignment") and result.mode == "未见分案记录" then
+      result.mode = kind == "assigned" and "随机" or "指定"
+      result.assigned_on = day
+    end
+    if kind == "designated_assignment" then
+      if common.has_text(e.reason) then
+        reasons[#reasons + 1] = string.format("%s 指定分案，理由：%s", day, e.reason)
+        if opts.on_designated then
+          opts.on_designated(e, day, result)
+        end
+      else
+        found.designated_without[#found.designated_without + 1] = day
+      end
+    elseif kind == "reassigned" then
+      result.reassignments = result.reassignments + 1
+      if common.has_text(e.reason) then
+        reasons[#reasons + 1] = string.format("%s 变更承办，理由：%s", day, e.reason)
+      else
+        found.reassigned_without[#found.reassigned_without + 1] = day
+      end
+      local notified = e.data and e.data.parties_notified == true
+      for j = i + 1, #events do
+        if notified then
+          break
+        end
+        notified = events[j].event == "parties_notified"
+      end
+      if not notified then
+        local waited
+        if closed then
+          waited = math.huge
+        else
+          as_of = as_of or ctx.as_of
+          waited = ctx.date.days_between(day, as_of)
+        end
+        if waited > p.reassignment_notify_within_days then
+          found.not_notified[#found.not_notified + 1] = day
+        elseif opts.notes then
+          reasons[#reasons + 1] = string.format("%s 变更承办，尚在%d日告知期限内", day, p.reassignment_notify_within_days)
+        end
+      end
+    end
+  end
+  if opts.notes then
+    for _, day in ipairs(found.designated_without) do
+      reasons[#reasons + 1] = day .. " 指定分案未载明理由"
+    end
+    for _, day in ipairs(found.reassigned_without) do
+      reasons[#reasons + 1] = day .. " 变更承办未载明理由"
+    end
+    for _, day in ipairs(found.not_notified) do
+      reasons[#reasons + 1] = day .. " 变更承办未见通知当事人"
+    end
+  end
+  return result, found
+end
+
+-- The three alerts for what M.scan found, in this order, each listing its
+-- days (data.dates).
+local ALERTS = {
+  { found = "designated_without", code = "ASSIGN-DESIGNATED-NO-REASON",
+    message = "本案于 %s 指定分案，未载明指定理由；指定分案是例外，应当在办案平台全程留痕" },
+  { found = "reassigned_without", code = "ASSIGN-REASSIGN-NO-REASON",
+    message = "本案于 %s 变更审判组织人员，未在办案平台标注原因" },
+  { found = "not_notified", code = "ASSIGN-NOT-NOTIFIED",
+    message = "本案于 %s 变更审判组织人员，未见及时通知当事人的记录" },
+}
+
+function M.alerts(ctx, found)
+  for _, a in ipairs(ALERTS) do
+    local days = found[a.found]
+    if #days > 0 then
+      ctx.alert{
+        code = a.code,
+        message = string.format(a.message, table.concat(days, "、")),
+        basis = BASIS,
+        data = { dates = days },
+      }
+    end
+  end
+end
+
+return M
