@@ -17,8 +17,9 @@ static const char rules_help[] =
     "       courtrules [--db PATH] rules release SET/RULE [--note TEXT]\n"
     "\n"
     "list     every rule set under --rules: name, scope, SHA-256, its rules with\n"
-    "         their versions, scripts that failed to load, and (with a database)\n"
-    "         each rule's consecutive failures and quarantine\n"
+    "         their versions, scripts that failed to load (then the exit status\n"
+    "         is 1), and (with a database) each rule's consecutive failures and\n"
+    "         quarantine\n"
     "release  lift the quarantine of a rule after its script was fixed: it runs\n"
     "         again at the next evaluation, its RULE-QUARANTINED alert is resolved,\n"
     "         and the release is recorded in the audit trail\n";
@@ -101,6 +102,9 @@ static int rules_list(int argc, char **argv, const cli_common *common)
         return cli_fail(st, &err);
     json_t *report = json_pack("{s:s, s:o}", "rules_fingerprint", rs->fingerprint, "sets",
                                sets_json(rs));
+    size_t not_loaded = 0;
+    for (size_t k = 0; k < rs->n; k++)
+        not_loaded += rs->sets[k].n_failures;
     rules_free(rs);
     /* Health, if there is a database to read it from. */
     cr_db *db = NULL;
@@ -118,7 +122,7 @@ static int rules_list(int argc, char **argv, const cli_common *common)
         print_list(report);
     }
     json_decref(report);
-    return 0;
+    return not_loaded ? 1 : 0; /* a script that does not load is a failure to fix */
 }
 
 static int rules_release(int argc, char **argv, const cli_common *common)

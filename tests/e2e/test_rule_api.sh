@@ -180,6 +180,8 @@ printf 'return { name = "backlog", on_court = function(court, ctx)\n' >"$R/jm/ba
 cr --rules "$R" eval --as-of 2024-06-30 --calendar "$SRC/data/calendar/cn.json"
 expect_status 0 "eval with a script that does not load"
 expect_in "$T/out" "rule scripts not loaded: 1" "the summary reports the script that did not load"
+cr --rules "$R" rules list; expect_status 1 "rules list exits 1 while a script does not load"
+expect_in "$T/out" "NOT LOADED jm/backlog.lua" "rules list names the script that does not load"
 expect_eq "$(sql "$DB" "SELECT status FROM alerts WHERE code = 'COURT-BACKLOG'")" "open" \
     "a rule that did not load keeps its open alerts"
 rm "$R/jm/backlog.lua"
