@@ -12,7 +12,7 @@
  * are kept. Self-contained: libc and libm only.
  *
  * The distributions are documented in bench/README.md; where a number below
- * comes from /work/shared/domain.md the comment says so.
+ * comes from the project's domain notes (domain.md) the comment says so.
  */
 #include <math.h>
 #include <stddef.h>
