@@ -41,55 +41,11 @@ for exe in "$CR" "$GEN" "$BARE"; do
     fi
 done
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/courtrules-bench.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
-trap 'exit 130' INT TERM
+. "$(dirname "$0")/lib.sh"
 DB=$TMP/eval.db
-FAILED=0
-
-uptime_s() { awk '{ print $1 }' /proc/uptime; }
-
-# measure NAME CMD...: runs CMD with output in $TMP/NAME.out and .err; sets
-# SECS (wall clock), PEAK_KB (peak RSS) and STATUS. Peak RSS comes from GNU
-# time (Debian package `time`); without it, from polling VmHWM in /proc,
-# which can miss the last tenth of a second.
-measure() {
-    name=$1
-    shift
-    t0=$(uptime_s)
-    if /usr/bin/time -v true >/dev/null 2>&1; then
-        /usr/bin/time -v -o "$TMP/$name.time" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
-        STATUS=$?
-        PEAK_KB=$(awk -F': *' '/Maximum resident set size/ { print $2 }' "$TMP/$name.time")
-    else
-        "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
-        pid=$!
-        PEAK_KB=0
-        while [ -r "/proc/$pid/status" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; do
-            hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
-            if [ -n "$hwm" ] && [ "$hwm" -gt "$PEAK_KB" ]; then PEAK_KB=$hwm; fi
-            sleep 0.1
-        done
-        wait "$pid"
-        STATUS=$?
-    fi
-    t1=$(uptime_s)
-    SECS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
-    PEAK_KB=${PEAK_KB:-0}
-}
-
-# rate COUNT SECONDS
-rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }'; }
-mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
 # evaluated NAME: the case count of an "evaluated N cases ..." line.
 evaluated() { awk '/^evaluated [0-9]+ cases/ { print $2; exit }' "$TMP/$1.out"; }
-
-show_failure() {
-    echo "FAILED: $1 exited with status $STATUS"
-    sed 's/^/    | /' "$TMP/$2.err" "$TMP/$2.out" | tail -20
-    FAILED=1
-}
 
 # goal OK_CONDITION TEXT_OK TEXT_MISSED: awk condition over no input.
 goal() {
