@@ -158,6 +158,11 @@ static int load_rules(bare *b, const char *dir)
     }
     closedir(d);
     qsort(names, n, sizeof names[0], by_name);
+    /* `require` finds modules in the rule set's folder, as in the sandbox. */
+    lua_getglobal(L, "package");
+    lua_pushfstring(L, "%s/?.lua", dir);
+    lua_setfield(L, -2, "path");
+    lua_pop(L, 1);
     for (size_t i = 0; i < n && rc == 0; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);

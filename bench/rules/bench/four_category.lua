@@ -2,26 +2,7 @@
 -- 标的额预标识，提示报告院庭长、再确认和提交专业法官会议。
 local NONE = {}
 
--- "123.45", "123.4", "123" or a JSON integer (yuan) -> fen, without floating point.
-local function to_fen(v)
-  if math.type(v) == "integer" then
-    return v * 100
-  end
-  if type(v) ~= "string" then
-    return nil
-  end
-  local yuan, cents = v:match("^(%d+)%.?(%d?%d?)$")
-  if not yuan or #yuan > 15 then
-    return nil
-  end
-  local fen = tonumber(yuan) * 100
-  if #cents == 1 then
-    fen = fen + tonumber(cents) * 10
-  elseif #cents == 2 then
-    fen = fen + tonumber(cents)
-  end
-  return fen
-end
+local to_fen = require("lib.money").to_fen
 
 return {
   name = "four_category",

@@ -3,25 +3,7 @@
 -- 繁简分流。
 local NONE = {}
 
-local function to_fen(v)
-  if math.type(v) == "integer" then
-    return v * 100
-  end
-  if type(v) ~= "string" then
-    return nil
-  end
-  local yuan, cents = v:match("^(%d+)%.?(%d?%d?)$")
-  if not yuan or #yuan > 15 then
-    return nil
-  end
-  local fen = tonumber(yuan) * 100
-  if #cents == 1 then
-    fen = fen + tonumber(cents) * 10
-  elseif #cents == 2 then
-    fen = fen + tonumber(cents)
-  end
-  return fen
-end
+local to_fen = require("lib.money").to_fen
 
 local EXCLUDING_FLAGS = {
   { "defendant_whereabouts_unknown", "起诉时被告下落不明" },

@@ -3,25 +3,7 @@
 -- 取参数 small_claims 中的标准，金额一律以分为单位比较，不用浮点数。
 local NONE = {}
 
-local function to_fen(v)
-  if math.type(v) == "integer" then
-    return v * 100
-  end
-  if type(v) ~= "string" then
-    return nil
-  end
-  local yuan, cents = v:match("^(%d+)%.?(%d?%d?)$")
-  if not yuan or #yuan > 15 then
-    return nil
-  end
-  local fen = tonumber(yuan) * 100
-  if #cents == 1 then
-    fen = fen + tonumber(cents) * 10
-  elseif #cents == 2 then
-    fen = fen + tonumber(cents)
-  end
-  return fen
-end
+local to_fen = require("lib.money").to_fen
 
 local function yuan(fen)
   return string.format("%d.%02d", fen // 100, fen % 100)
