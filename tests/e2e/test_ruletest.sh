@@ -265,7 +265,7 @@ LUA
     expect_in "$T/out" "accessing undefined field 'dump' of global 'string'" "lint: string.dump is absent"
     expect_in "$T/out" "unused variable 'unused'" "lint: luacheck's own checks"
 else
-    echo "note: luacheck is not installed (Debian package lua-check): lint checks skipped"
+    fail "lint: luacheck is not installed (Debian package lua-check; scripts/deps.sh installs it)"
 fi
 
 finish
