@@ -396,7 +396,6 @@ static cr_status load_set(rule_set *set, const char *rules_dir, const char *dirn
                           lua_CFunction open_api, void *api_ud, cr_err *err)
 {
     snprintf(set->dir, sizeof set->dir, "%s/%s", rules_dir, dirname);
-    set->params_ref = LUA_NOREF;
     /* Hooks run once per case: a tighter default budget than the sandbox's,
      * so a runaway rule costs tens of milliseconds, not seconds. */
     sandbox_limits limits = sandbox_limits_default();
@@ -416,6 +415,9 @@ static cr_status load_set(rule_set *set, const char *rules_dir, const char *dirn
         cr_err_prefix(err, "%s", set->dir);
         st = CR_FAIL;
     }
+    /* The params must convert to Lua data (no null in an array …): checked
+     * here so a bad manifest fails at load, naming the file; the tables rules
+     * see are built per court from the cascade (rules_params_for_court). */
     if (st == CR_OK) {
         lua_State *L = sandbox_state(set->sb);
         json_t *params = json_object_get(set->manifest, "params");
@@ -425,7 +427,7 @@ static cr_status load_set(rule_set *set, const char *rules_dir, const char *dirn
         st = sandbox_call(set->sb, 1, 1, err);
         json_decref(empty);
         if (st == CR_OK)
-            set->params_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+            lua_pop(L, 1);
         else
             cr_err_prefix(err, "%s: params", set->dir);
     }

@@ -49,7 +49,6 @@ typedef struct rule_set {
     char dir[1024];
     json_t *manifest; /* ruleset.json as read */
     sandbox *sb;
-    int params_ref;   /* read-only params table */
     rule *rules;
     size_t n_rules;
     char (*disable)[RULE_NAME_MAX];
