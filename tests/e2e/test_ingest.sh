@@ -175,5 +175,20 @@ cr --db "$T/sample.db" ingest "$SRC/examples/sample.jsonl"; expect_status 0 "exa
 cr --db "$T/sample.db" ingest "$SRC/examples/sample.jsonl"; expect_status 0 "sample loads again"
 expect_in "$T/out" "0 new         0 updated" "second load changes nothing"
 
+# A progress line on a terminal (script(1) gives the command a pty), none
+# when stderr is not a terminal.
+if [ -n "${COURTRULES_GEN:-}" ] && [ -x "$COURTRULES_GEN" ] && command -v script >/dev/null; then
+    "$COURTRULES_GEN" --seed 5 --cases 20000 --out "$T/big.jsonl"
+    cr --db "$T/big.db" init
+    script -qec "'$COURTRULES' --db '$T/big.db' ingest '$T/big.jsonl'" /dev/null >"$T/tty" 2>&1
+    expect_in "$T/tty" "ingest $T/big.jsonl: " "a progress line on a terminal"
+    expect_in "$T/tty" "records (" "the progress line shows the rate"
+    cr --db "$T/big.db" ingest "$T/big.jsonl"
+    if grep -q "records (" "$T/err"; then fail "no progress line when stderr is not a terminal"
+    else ok "no progress line when stderr is not a terminal"; fi
+else
+    fail "progress test needs the generator (COURTRULES_GEN) and script(1)"
+fi
+
 expect_eq "$(sql "$DB" 'PRAGMA integrity_check')" "ok" "integrity check"
 finish
