@@ -82,5 +82,9 @@ int cmd_alerts(int argc, char **argv, const cli_common *common);
 int cmd_explain(int argc, char **argv, const cli_common *common);
 int cmd_test(int argc, char **argv, const cli_common *common);
 int cmd_lint(int argc, char **argv, const cli_common *common);
+int cmd_webhook(int argc, char **argv, const cli_common *common);
+int cmd_deliver(int argc, char **argv, const cli_common *common);
+int cmd_deliveries(int argc, char **argv, const cli_common *common);
+int cmd_redeliver(int argc, char **argv, const cli_common *common);
 
 #endif

@@ -11,6 +11,7 @@
 struct db_records_stmts; /* db_records.c */
 struct db_audit_stmts;   /* db_audit.c */
 struct db_eval_stmts;    /* db_eval.c */
+struct db_webhook_stmts; /* db_webhook.c */
 
 struct cr_db {
     sqlite3 *sql;
@@ -19,6 +20,7 @@ struct cr_db {
     struct db_records_stmts *records;
     struct db_audit_stmts *audit;
     struct db_eval_stmts *eval;
+    struct db_webhook_stmts *webhook;
 };
 
 cr_status db_exec(cr_db *db, const char *sql, cr_err *err);
@@ -43,5 +45,6 @@ char *db_other_parentheses(const char *case_no);
 void db_records_finalize(cr_db *db);
 void db_audit_finalize(cr_db *db);
 void db_eval_finalize(cr_db *db);
+void db_webhook_finalize(cr_db *db);
 
 #endif

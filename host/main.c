@@ -16,6 +16,10 @@ static const cli_command commands[] = {
     {"test", cmd_test, "run rule-set tests (table-driven), print N passed, N failed"},
     {"lint", cmd_lint, "check rule scripts with luacheck"},
     {"stats", cmd_stats, "what the database holds, by court, kind and status"},
+    {"webhook", cmd_webhook, "manage webhook endpoints: add, list, remove, test, rotate"},
+    {"deliver", cmd_deliver, "send due webhook messages (one pass, or --follow)"},
+    {"deliveries", cmd_deliveries, "every delivery attempt: time, status, latency, error"},
+    {"redeliver", cmd_redeliver, "send one alert again, or every failed message since a time"},
     {"audit", cmd_audit, "verify or list the hash-chained audit trail"},
 };
 
