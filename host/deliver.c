@@ -482,9 +482,10 @@ static cr_status finish(deliverer *d, transfer *t, CURLcode code)
     case WEBHOOK_DELIVERED: s->delivered++; break;
     case WEBHOOK_REJECTED: s->rejected++; break;
     case WEBHOOK_GONE:
-        s->disabled++;
-        if (e)
+        if (e && e->w.enabled) {
+            s->disabled++;
             e->w.enabled = 0; /* stop sending to it in this pass */
+        }
         break;
     case WEBHOOK_RETRY:
         if (x->a.next_attempt_ms < 0)
