@@ -90,6 +90,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, *args):
         pass
 
+    def handle(self):
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client went away (killed, or gave up on a hang)
+
     def setup(self):
         super().setup()
         # headers and body go out as two writes: without this, Nagle and the
