@@ -235,17 +235,20 @@ static const char *const migrations[] = {
     "  alert_id INTEGER NOT NULL REFERENCES alerts(id),"
     "  event TEXT NOT NULL CHECK (event IN ('firing', 'resolved', 'repeat')),"
     "  created_ms INTEGER NOT NULL,"
-    "  message_id TEXT"
+    "  message INTEGER" /* messages.id once sent in one; -1 cancelled */
     ");"
-    "CREATE INDEX outbox_pending ON outbox(webhook_id, id) WHERE message_id IS NULL;"
+    "CREATE INDEX outbox_pending ON outbox(webhook_id, id) WHERE message IS NULL;"
     "CREATE INDEX outbox_alert ON outbox(alert_id, webhook_id, created_ms);"
-    "CREATE INDEX outbox_message ON outbox(message_id) WHERE message_id IS NOT NULL;"
+    "CREATE INDEX outbox_message ON outbox(message) WHERE message IS NOT NULL;"
+    /* A message's state changes with every attempt; its body never does,
+     * so it lives apart and an attempt rewrites a small row. msg_id is the
+     * webhook-id receivers see. */
     "CREATE TABLE messages("
-    "  id TEXT PRIMARY KEY,"
+    "  id INTEGER PRIMARY KEY,"
+    "  msg_id TEXT NOT NULL,"
     "  webhook_id INTEGER NOT NULL REFERENCES webhooks(id),"
     "  created_ms INTEGER NOT NULL,"
     "  alerts INTEGER NOT NULL,"
-    "  body TEXT NOT NULL,"
     "  state TEXT NOT NULL CHECK (state IN"
     "    ('pending', 'delivered', 'rejected', 'dead', 'cancelled')),"
     "  attempts INTEGER NOT NULL DEFAULT 0,"
@@ -253,12 +256,16 @@ static const char *const migrations[] = {
     "  last_status INTEGER,"
     "  last_error TEXT,"
     "  finished_ms INTEGER"
-    ") WITHOUT ROWID;"
+    ");"
+    "CREATE TABLE message_bodies("
+    "  message INTEGER PRIMARY KEY REFERENCES messages(id),"
+    "  body TEXT NOT NULL"
+    ");"
     "CREATE INDEX messages_due ON messages(webhook_id, next_attempt_ms) WHERE state = 'pending';"
-    "CREATE INDEX messages_state ON messages(state, finished_ms);"
+    "CREATE INDEX messages_finished ON messages(finished_ms) WHERE state IN ('rejected', 'dead');"
     "CREATE TABLE delivery_attempts("
     "  id INTEGER PRIMARY KEY,"
-    "  message_id TEXT NOT NULL REFERENCES messages(id),"
+    "  message INTEGER NOT NULL REFERENCES messages(id),"
     "  webhook_id INTEGER NOT NULL,"
     "  attempt INTEGER NOT NULL,"
     "  at TEXT NOT NULL,"
@@ -269,7 +276,7 @@ static const char *const migrations[] = {
     "  response TEXT,"
     "  next_attempt_ms INTEGER"
     ");"
-    "CREATE INDEX delivery_attempts_message ON delivery_attempts(message_id, attempt);"
+    "CREATE INDEX delivery_attempts_message ON delivery_attempts(message, attempt);"
     "CREATE TRIGGER alerts_outbox_created AFTER INSERT ON alerts BEGIN"
     "  INSERT INTO outbox(webhook_id, alert_id, event, created_ms)"
     "  SELECT w.id, NEW.id, 'firing',"
@@ -550,6 +557,11 @@ cr_status db_commit(cr_db *db, cr_err *err)
     else
         db_rollback(db);
     return st;
+}
+
+cr_status db_set_synchronous(cr_db *db, int full, cr_err *err)
+{
+    return db_exec(db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err);
 }
 
 void db_rollback(cr_db *db)

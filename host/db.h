@@ -48,6 +48,12 @@ cr_status db_begin(cr_db *db, cr_err *err);
 cr_status db_commit(cr_db *db, cr_err *err);
 void db_rollback(cr_db *db);
 
+/* PRAGMA synchronous: full (1) waits for the disk at every commit, normal
+ * (0) only at checkpoints (in WAL mode a process crash loses nothing, a
+ * power failure the last commits). Opened connections are full; outside a
+ * transaction only. */
+cr_status db_set_synchronous(cr_db *db, int full, cr_err *err);
+
 /* Runs PRAGMA integrity_check; CR_OK when it answers "ok". */
 cr_status db_integrity_check(cr_db *db, cr_err *err);
 

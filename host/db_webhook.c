@@ -28,6 +28,7 @@
 enum {
     S_PENDING,
     S_PUT_MESSAGE,
+    S_PUT_BODY,
     S_LINK_OUTBOX,
     S_DUE,
     S_PUT_ATTEMPT,
@@ -37,20 +38,25 @@ enum {
 };
 
 static const char *const stmt_sql[S_COUNT] = {
+    /* the payload's alert objects, made by SQLite as JSON text */
     [S_PENDING] =
-        "SELECT o.id, o.event, o.created_ms, a.id, a.code, a.severity, a.court, a.case_no,"
-        " a.message, a.basis, a.rule_set, a.rule, a.rule_version, a.rule_set_sha, a.status,"
-        " a.as_of, a.created_at, a.last_seen_at, a.resolved_at, a.data"
+        "SELECT o.id, o.created_ms, json_object('event', o.event, 'id', a.id, 'code', a.code,"
+        " 'severity', a.severity, 'court', a.court, 'case_no', a.case_no, 'message', a.message,"
+        " 'basis', a.basis, 'rule_set', a.rule_set, 'rule', a.rule, 'rule_version',"
+        " a.rule_version, 'rule_set_sha', a.rule_set_sha, 'status', a.status, 'as_of', a.as_of,"
+        " 'created_at', a.created_at, 'last_seen_at', a.last_seen_at, 'resolved_at',"
+        " a.resolved_at, 'data', json(a.data))"
         " FROM outbox o JOIN alerts a ON a.id = o.alert_id"
-        " WHERE o.webhook_id = ?1 AND o.message_id IS NULL ORDER BY o.id LIMIT ?2",
-    [S_PUT_MESSAGE] = "INSERT INTO messages(id, webhook_id, created_ms, alerts, body, state,"
-                      " next_attempt_ms) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?3)",
-    [S_LINK_OUTBOX] = "UPDATE outbox SET message_id = ?1"
-                      " WHERE id IN (SELECT value FROM json_each(?2)) AND message_id IS NULL",
-    [S_DUE] = "SELECT id, body, attempts, next_attempt_ms FROM messages"
-              " WHERE webhook_id = ?1 AND state = 'pending' AND next_attempt_ms <= ?2"
-              " ORDER BY next_attempt_ms, id LIMIT ?3",
-    [S_PUT_ATTEMPT] = "INSERT INTO delivery_attempts(message_id, webhook_id, attempt, at,"
+        " WHERE o.webhook_id = ?1 AND o.message IS NULL ORDER BY o.id LIMIT ?2",
+    [S_PUT_MESSAGE] = "INSERT INTO messages(msg_id, webhook_id, created_ms, alerts, state,"
+                      " next_attempt_ms) VALUES (?1, ?2, ?3, ?4, 'pending', ?3)",
+    [S_PUT_BODY] = "INSERT INTO message_bodies(message, body) VALUES (?1, ?2)",
+    [S_LINK_OUTBOX] = "UPDATE outbox SET message = ?1 WHERE id = ?2 AND message IS NULL",
+    [S_DUE] = "SELECT m.id, m.msg_id, b.body, m.attempts, m.next_attempt_ms FROM messages m"
+              " JOIN message_bodies b ON b.message = m.id"
+              " WHERE m.webhook_id = ?1 AND m.state = 'pending' AND m.next_attempt_ms <= ?2"
+              " ORDER BY m.next_attempt_ms, m.id LIMIT ?3",
+    [S_PUT_ATTEMPT] = "INSERT INTO delivery_attempts(message, webhook_id, attempt, at,"
                       " http_status, latency_ms, outcome, error, response, next_attempt_ms)"
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [S_MESSAGE_STATE] = "UPDATE messages SET state = ?2, attempts = ?3, next_attempt_ms = ?4,"
@@ -282,8 +288,8 @@ cr_status db_webhook_remove(cr_db *db, int64_t id, int64_t *cancelled, cr_err *e
                        params, 2, cancelled, "removing webhook", err);
     if (result == CR_OK)
         result = exec_ints(db,
-                           "UPDATE outbox SET message_id = 'cancelled'"
-                           " WHERE webhook_id = ?1 AND message_id IS NULL",
+                           "UPDATE outbox SET message = -1"
+                           " WHERE webhook_id = ?1 AND message IS NULL",
                            params, 1, cancelled, "removing webhook", err);
     return result;
 }
@@ -347,47 +353,46 @@ static void set_text(json_t *obj, const char *key, sqlite3_stmt *st, int col)
     json_object_set_new(obj, key, s ? json_string(s) : json_null());
 }
 
-cr_status db_webhook_pending(cr_db *db, int64_t webhook_id, int limit, json_t **alerts,
-                             int64_t *oldest_ms, cr_err *err)
+void db_webhook_free_texts(char **texts, int n)
 {
-    static const char *const keys[] = {
-        "code",     "severity",     "court",  "case_no", "message",    "basis",
-        "rule_set", "rule",         "rule_version", "rule_set_sha", "status", "as_of",
-        "created_at", "last_seen_at", "resolved_at"};
+    for (int i = 0; i < n; i++)
+        free(texts[i]);
+}
+
+cr_status db_webhook_pending(cr_db *db, int64_t webhook_id, int limit, char **alerts,
+                             int64_t *outbox_ids, int *n, int64_t *oldest_ms, cr_err *err)
+{
     sqlite3_stmt *st = stmt(db, S_PENDING, err);
     if (!st)
         return CR_FAIL;
     sqlite3_bind_int64(st, 1, webhook_id);
     sqlite3_bind_int(st, 2, limit);
-    *alerts = json_array();
+    *n = 0;
     *oldest_ms = 0;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        json_t *a = json_object();
-        json_object_set_new(a, "outbox_id", json_integer(sqlite3_column_int64(st, 0)));
-        set_text(a, "event", st, 1);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < limit) {
+        outbox_ids[*n] = sqlite3_column_int64(st, 0);
         if (!*oldest_ms)
-            *oldest_ms = sqlite3_column_int64(st, 2);
-        json_object_set_new(a, "id", json_integer(sqlite3_column_int64(st, 3)));
-        for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-            set_text(a, keys[k], st, 4 + (int)k);
-        const char *data = (const char *)sqlite3_column_text(st, 19);
-        json_t *parsed = data ? json_loads(data, 0, NULL) : NULL;
-        json_object_set_new(a, "data", parsed ? parsed : json_null());
-        json_array_append_new(*alerts, a);
+            *oldest_ms = sqlite3_column_int64(st, 1);
+        if (!(alerts[*n] = strdup((const char *)sqlite3_column_text(st, 2)))) {
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        (*n)++;
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        json_decref(*alerts);
-        *alerts = NULL;
-        return db_sqlerr(db, err, "pending outbox rows");
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        db_webhook_free_texts(alerts, *n);
+        *n = 0;
+        return rc == SQLITE_NOMEM ? cr_errf(err, CR_FAIL, "out of memory")
+                                  : db_sqlerr(db, err, "pending outbox rows");
     }
     return CR_OK;
 }
 
 cr_status db_webhook_put_message(cr_db *db, int64_t webhook_id, const char *msg_id,
-                                 const char *body, json_t *outbox_ids, int64_t now_ms,
-                                 cr_err *err)
+                                 const char *body, const int64_t *outbox_ids, int n_ids,
+                                 int64_t now_ms, cr_err *err)
 {
     sqlite3_stmt *st = stmt(db, S_PUT_MESSAGE, err);
     if (!st)
@@ -395,20 +400,21 @@ cr_status db_webhook_put_message(cr_db *db, int64_t webhook_id, const char *msg_
     db_bind_text(st, 1, msg_id);
     sqlite3_bind_int64(st, 2, webhook_id);
     sqlite3_bind_int64(st, 3, now_ms);
-    sqlite3_bind_int64(st, 4, (int64_t)json_array_size(outbox_ids));
-    db_bind_text(st, 5, body);
+    sqlite3_bind_int(st, 4, n_ids);
     cr_status result = db_step_done(db, st, "storing webhook message", err);
-    if (result != CR_OK)
-        return result;
-    char *ids = json_dumps(outbox_ids, JSON_COMPACT);
-    if (!(st = stmt(db, S_LINK_OUTBOX, err))) {
-        free(ids);
-        return CR_FAIL;
+    if (result != CR_OK || !(st = stmt(db, S_PUT_BODY, err)))
+        return result != CR_OK ? result : CR_FAIL;
+    int64_t message = sqlite3_last_insert_rowid(db->sql);
+    sqlite3_bind_int64(st, 1, message);
+    db_bind_text(st, 2, body);
+    result = db_step_done(db, st, "storing webhook message", err);
+    for (int i = 0; i < n_ids && result == CR_OK; i++) {
+        if (!(st = stmt(db, S_LINK_OUTBOX, err)))
+            return CR_FAIL;
+        sqlite3_bind_int64(st, 1, message);
+        sqlite3_bind_int64(st, 2, outbox_ids[i]);
+        result = db_step_done(db, st, "linking outbox rows", err);
     }
-    db_bind_text(st, 1, msg_id);
-    db_bind_text(st, 2, ids);
-    result = db_step_done(db, st, "linking outbox rows", err);
-    free(ids);
     return result;
 }
 
@@ -437,10 +443,11 @@ cr_status db_webhook_due(cr_db *db, int64_t webhook_id, int64_t now_ms, int cap,
     sqlite3_bind_int(st, 3, cap);
     int rc, k = 0;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < cap) {
-        copy_col(st, 0, m[k].id, sizeof m[k].id);
-        m[k].body = strdup((const char *)sqlite3_column_text(st, 1));
-        m[k].attempts = sqlite3_column_int(st, 2);
-        m[k].next_attempt_ms = sqlite3_column_int64(st, 3);
+        m[k].row = sqlite3_column_int64(st, 0);
+        copy_col(st, 1, m[k].id, sizeof m[k].id);
+        m[k].body = strdup((const char *)sqlite3_column_text(st, 2));
+        m[k].attempts = sqlite3_column_int(st, 3);
+        m[k].next_attempt_ms = sqlite3_column_int64(st, 4);
         k++;
     }
     sqlite3_reset(st);
@@ -496,7 +503,7 @@ cr_status db_webhook_put_attempt(cr_db *db, const db_attempt *a, cr_err *err)
     sqlite3_stmt *st = stmt(db, S_PUT_ATTEMPT, err);
     if (!st)
         return CR_FAIL;
-    db_bind_text(st, 1, a->message_id);
+    sqlite3_bind_int64(st, 1, a->message);
     sqlite3_bind_int64(st, 2, a->webhook_id);
     sqlite3_bind_int(st, 3, a->attempt);
     db_bind_text(st, 4, at);
@@ -511,7 +518,7 @@ cr_status db_webhook_put_attempt(cr_db *db, const db_attempt *a, cr_err *err)
     cr_status result = db_step_done(db, st, "recording delivery attempt", err);
     if (result != CR_OK || !(st = stmt(db, S_MESSAGE_STATE, err)))
         return result != CR_OK ? result : CR_FAIL;
-    db_bind_text(st, 1, a->message_id);
+    sqlite3_bind_int64(st, 1, a->message);
     db_bind_text(st, 2, state);
     sqlite3_bind_int(st, 3, a->attempt);
     sqlite3_bind_int64(st, 4, next);
@@ -535,14 +542,14 @@ cr_status db_webhook_attempts(cr_db *db, const db_delivery_filter *f, json_t **o
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(
             db->sql,
-            "SELECT d.id, d.at, w.name, d.message_id, d.attempt, d.http_status, d.latency_ms,"
+            "SELECT d.id, d.at, w.name, m.msg_id, d.attempt, d.http_status, d.latency_ms,"
             " d.outcome, d.error, d.response, m.state, m.alerts,"
-            " (SELECT json_group_array(o.alert_id) FROM outbox o WHERE o.message_id = d.message_id)"
+            " (SELECT json_group_array(o.alert_id) FROM outbox o WHERE o.message = d.message)"
             " FROM delivery_attempts d JOIN webhooks w ON w.id = d.webhook_id"
-            " JOIN messages m ON m.id = d.message_id"
+            " JOIN messages m ON m.id = d.message"
             " WHERE (?1 IS NULL OR w.name = ?1)"
             " AND (?2 = 0 OR EXISTS (SELECT 1 FROM outbox o"
-            "      WHERE o.message_id = d.message_id AND o.alert_id = ?2))"
+            "      WHERE o.message = d.message AND o.alert_id = ?2))"
             " AND (?3 IS NULL OR d.outcome = ?3) AND (?4 IS NULL OR d.at >= ?4)"
             " ORDER BY d.id DESC LIMIT ?5",
             -1, &st, NULL) != SQLITE_OK)
@@ -586,7 +593,7 @@ cr_status db_webhook_summary(cr_db *db, json_t **out, cr_err *err)
     if (sqlite3_prepare_v2(
             db->sql,
             "SELECT w.name, w.enabled, w.disabled_reason,"
-            " (SELECT count(*) FROM outbox o WHERE o.webhook_id = w.id AND o.message_id IS NULL),"
+            " (SELECT count(*) FROM outbox o WHERE o.webhook_id = w.id AND o.message IS NULL),"
             " sum(m.state = 'pending'), sum(m.state = 'delivered'), sum(m.state = 'rejected'),"
             " sum(m.state = 'dead'), min(CASE m.state WHEN 'pending' THEN m.next_attempt_ms END)"
             " FROM webhooks w LEFT JOIN messages m ON m.webhook_id = w.id"
@@ -639,7 +646,7 @@ cr_status db_webhook_redeliver_alert(cr_db *db, int64_t alert_id, int64_t now_ms
         db,
         "UPDATE messages SET state = 'pending', attempts = 0, next_attempt_ms = ?2,"
         " finished_ms = NULL WHERE state <> 'cancelled'"
-        " AND id IN (SELECT message_id FROM outbox WHERE alert_id = ?1)"
+        " AND id IN (SELECT message FROM outbox WHERE alert_id = ?1)"
         " AND webhook_id IN (SELECT id FROM webhooks WHERE removed_at IS NULL)",
         params, 2, n, "redelivering alert", err);
     if (result != CR_OK || *n > 0)
@@ -652,7 +659,7 @@ cr_status db_webhook_redeliver_alert(cr_db *db, int64_t alert_id, int64_t now_ms
                      " ELSE 'firing' END, ?2 FROM webhooks w JOIN alerts a ON a.id = ?1"
                      " AND" MATCHES("a")
                      " WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id"
-                     "   AND o.webhook_id = w.id AND o.message_id IS NULL)",
+                     "   AND o.webhook_id = w.id AND o.message IS NULL)",
                      params, 2, n, "redelivering alert", err);
 }
 

@@ -73,21 +73,23 @@ cr_status db_webhook_rotate(cr_db *db, int64_t id, const char *new_secret, cr_er
 cr_status db_webhook_enqueue_repeats(cr_db *db, int64_t now_ms, int64_t *added, cr_err *err);
 
 /*
- * Up to limit pending outbox rows of an endpoint, oldest first, as a JSON
- * array of alert objects (the payload fields plus "event" and "outbox_id"),
- * and the creation time of the oldest (0 when none).
+ * Up to limit pending outbox rows of an endpoint, oldest first: each alert
+ * as JSON object text (the payload fields plus "event") in alerts[i]
+ * (malloc'd; db_webhook_free_texts), its outbox row id in outbox_ids[i];
+ * *n of them, and the creation time of the oldest (0 when none).
  */
-cr_status db_webhook_pending(cr_db *db, int64_t webhook_id, int limit, json_t **alerts,
-                             int64_t *oldest_ms, cr_err *err);
+cr_status db_webhook_pending(cr_db *db, int64_t webhook_id, int limit, char **alerts,
+                             int64_t *outbox_ids, int *n, int64_t *oldest_ms, cr_err *err);
+void db_webhook_free_texts(char **texts, int n);
 
-/* Stores a message made of the given outbox rows (their ids, a JSON array),
- * due now. */
+/* Stores a message (due now) made of the outbox rows outbox_ids[0..n_ids-1]. */
 cr_status db_webhook_put_message(cr_db *db, int64_t webhook_id, const char *msg_id,
-                                 const char *body, json_t *outbox_ids, int64_t now_ms,
-                                 cr_err *err);
+                                 const char *body, const int64_t *outbox_ids, int n_ids,
+                                 int64_t now_ms, cr_err *err);
 
 typedef struct db_message {
-    char id[WEBHOOK_MSG_ID_LEN + 1];
+    int64_t row;                     /* messages.id */
+    char id[WEBHOOK_MSG_ID_LEN + 1]; /* the webhook-id */
     char *body; /* malloc'd */
     int attempts;
     int64_t next_attempt_ms;
@@ -104,7 +106,7 @@ void db_webhook_free_messages(db_message *m, int n);
 cr_status db_webhook_next_due(cr_db *db, int64_t *next_ms, int64_t *pending, cr_err *err);
 
 typedef struct db_attempt {
-    const char *message_id;
+    int64_t message; /* messages.id */
     int64_t webhook_id;
     int attempt;           /* 1 = first */
     long http_status;      /* 0 = no response */

@@ -17,10 +17,12 @@
 
 #define GROUP_MAX_ALERTS 100   /* alerts in one grouped message */
 #define PREPARE_MAX_ROWS 2000  /* outbox rows made into messages per endpoint per pass */
-#define FLUSH_EVERY 256        /* attempts recorded per transaction, at most */
-#define FLUSH_AFTER_MS 50      /* ... or after this long */
+#define PENDING_BATCH 500      /* outbox rows read at a time */
+#define FLUSH_EVERY 1024       /* attempts recorded per transaction, at most */
+#define FLUSH_AFTER_MS 100     /* ... or after this long */
 #define REPEAT_CHECK_MS 30000  /* how often open alerts are checked for repeats */
 #define RESPONSE_EXCERPT 256
+#define QUEUE_BATCH 1024     /* due messages fetched per endpoint at a time */
 
 typedef struct endpoint {
     db_webhook w;
@@ -30,6 +32,8 @@ typedef struct endpoint {
     double tokens;
     int64_t refilled_ms;
     int broken; /* its format failed this pass: skip it */
+    db_message *queue; /* due messages fetched, not yet started */
+    int queue_n, queue_pos;
 } endpoint;
 
 typedef struct transfer {
@@ -39,6 +43,7 @@ typedef struct transfer {
     int64_t webhook_id;
     webhook_format *format; /* owned by the deliverer */
     int64_t timeout_ms;
+    int64_t message; /* messages.id */
     char msg_id[WEBHOOK_MSG_ID_LEN + 1];
     int attempt;
     int64_t started_ms;
@@ -49,7 +54,6 @@ typedef struct transfer {
 
 /* A finished attempt waiting to be committed. */
 typedef struct done_attempt {
-    char msg_id[WEBHOOK_MSG_ID_LEN + 1];
     char error[256];
     char response[RESPONSE_EXCERPT + 1];
     int has_error, has_response;
@@ -70,6 +74,7 @@ typedef struct deliverer {
     done_attempt *done;
     int n_done, cap_done;
     int64_t last_flush_ms, last_repeat_ms;
+    int outbox_left; /* the last prepare stopped at its limit */
 } deliverer;
 
 static int64_t now_ms(void)
@@ -141,6 +146,10 @@ static cr_status load_endpoints(deliverer *d, cr_err *err)
         }
     }
     free(ws);
+    /* queued messages may have changed meanwhile (another process removed
+     * the endpoint, redelivered, ...): fetch them afresh */
+    for (int j = 0; j < d->n_eps; j++)
+        db_webhook_free_messages(d->eps[j].queue, d->eps[j].queue_n);
     free(d->eps);
     d->eps = eps;
     d->n_eps = n;
@@ -157,25 +166,17 @@ static endpoint *endpoint_by_id(deliverer *d, int64_t id)
 
 /* ---- outbox -> messages ------------------------------------------------ */
 
-static cr_status make_message(deliverer *d, endpoint *e, json_t *alerts, size_t from,
-                              size_t count, int64_t now, cr_err *err)
+static cr_status make_message(deliverer *d, endpoint *e, char *const *alerts,
+                              const int64_t *ids, int count, int64_t now, cr_err *err)
 {
-    json_t *part = json_array(), *ids = json_array();
-    for (size_t i = from; i < from + count; i++) {
-        json_t *a = json_array_get(alerts, i);
-        json_array_append(part, a);
-        json_array_append(ids, json_object_get(a, "outbox_id"));
-    }
     char *body = NULL;
     char msg_id[WEBHOOK_MSG_ID_LEN + 1];
-    cr_status st = webhook_format_render(e->format, e->w.name, part, now, &body, err);
+    cr_status st = webhook_format_render(e->format, e->w.name, alerts, count, now, &body, err);
     if (st == CR_OK)
         st = webhook_message_id(msg_id, err);
     if (st == CR_OK)
-        st = db_webhook_put_message(d->db, e->w.id, msg_id, body, ids, now, err);
+        st = db_webhook_put_message(d->db, e->w.id, msg_id, body, ids, count, now, err);
     free(body);
-    json_decref(part);
-    json_decref(ids);
     return st;
 }
 
@@ -184,27 +185,33 @@ static cr_status make_message(deliverer *d, endpoint *e, json_t *alerts, size_t 
 static cr_status prepare_endpoint(deliverer *d, endpoint *e, int64_t now, cr_err *err)
 {
     int made = 0;
-    while (made < PREPARE_MAX_ROWS) {
-        json_t *alerts;
-        int64_t oldest;
-        cr_status st = db_webhook_pending(d->db, e->w.id, 500, &alerts, &oldest, err);
-        if (st != CR_OK)
-            return st;
-        size_t n = json_array_size(alerts);
-        if (n == 0 || (e->w.group_window_ms > 0 && oldest + e->w.group_window_ms > now)) {
-            json_decref(alerts);
+    char *alerts[PENDING_BATCH];
+    int64_t ids[PENDING_BATCH];
+    for (;;) {
+        if (made >= PREPARE_MAX_ROWS) {
+            d->outbox_left = 1;
             return CR_OK;
         }
-        size_t step = e->w.group_window_ms > 0 ? GROUP_MAX_ALERTS : 1;
-        for (size_t i = 0; i < n && st == CR_OK; i += step) {
-            size_t count = n - i < step ? n - i : step;
+        int n;
+        int64_t oldest;
+        cr_status st = db_webhook_pending(d->db, e->w.id, PENDING_BATCH, alerts, ids, &n,
+                                          &oldest, err);
+        if (st != CR_OK)
+            return st;
+        if (n == 0 || (e->w.group_window_ms > 0 && oldest + e->w.group_window_ms > now)) {
+            db_webhook_free_texts(alerts, n);
+            return CR_OK;
+        }
+        int step = e->w.group_window_ms > 0 ? GROUP_MAX_ALERTS : 1;
+        for (int i = 0; i < n && st == CR_OK; i += step) {
+            int count = n - i < step ? n - i : step;
             cr_err ferr;
-            st = make_message(d, e, alerts, i, count, now, &ferr);
+            st = make_message(d, e, alerts + i, ids + i, count, now, &ferr);
             if (st != CR_OK && strstr(ferr.msg, "webhook format")) {
                 fprintf(stderr, "courtrules deliver: webhook '%s': %s\n", e->w.name, ferr.msg);
                 e->broken = 1;
                 d->sum->format_failures++;
-                json_decref(alerts);
+                db_webhook_free_texts(alerts, n);
                 return CR_OK;
             }
             if (st != CR_OK) {
@@ -212,13 +219,12 @@ static cr_status prepare_endpoint(deliverer *d, endpoint *e, int64_t now, cr_err
                 break;
             }
             d->sum->messages++;
-            made += (int)count;
+            made += count;
         }
-        json_decref(alerts);
-        if (st != CR_OK || n < 500)
+        db_webhook_free_texts(alerts, n);
+        if (st != CR_OK || n < PENDING_BATCH)
             return st;
     }
-    return CR_OK;
 }
 
 static cr_status prepare(deliverer *d, cr_err *err)
@@ -227,6 +233,7 @@ static cr_status prepare(deliverer *d, cr_err *err)
     cr_status st = db_begin(d->db, err);
     if (st != CR_OK)
         return st;
+    d->outbox_left = 0;
     if (now - d->last_repeat_ms >= REPEAT_CHECK_MS) {
         int64_t added = 0;
         st = db_webhook_enqueue_repeats(d->db, now, &added, err);
@@ -296,8 +303,8 @@ static CURL *make_easy(transfer *t, int64_t timeout_ms)
 }
 
 /* Signs and builds one attempt of a message; NULL with err on failure. */
-static transfer *new_transfer(endpoint *e, const char *msg_id, const char *body, int attempt,
-                              cr_err *err)
+static transfer *new_transfer(endpoint *e, int64_t message, const char *msg_id,
+                              const char *body, int attempt, cr_err *err)
 {
     transfer *t = calloc(1, sizeof *t);
     if (!t) {
@@ -305,6 +312,7 @@ static transfer *new_transfer(endpoint *e, const char *msg_id, const char *body,
         return NULL;
     }
     t->webhook_id = e->w.id;
+    t->message = message;
     t->format = e->format;
     t->timeout_ms = e->w.timeout_ms;
     snprintf(t->msg_id, sizeof t->msg_id, "%s", msg_id);
@@ -334,15 +342,13 @@ static void refill(endpoint *e, int64_t now)
     e->refilled_ms = now;
 }
 
-static int is_in_flight(deliverer *d, const char *msg_id)
+static cr_status flush(deliverer *d, cr_err *err);
+
+static int is_in_flight(deliverer *d, int64_t message)
 {
     /* transfers are few (max_connections): a scan is cheaper than a map */
     for (int i = 0; i < d->max_active; i++)
-        if (d->active[i] && strcmp(d->active[i]->msg_id, msg_id) == 0)
-            return 1;
-    /* finished but not yet recorded: still 'pending' in the database */
-    for (int i = 0; i < d->n_done; i++)
-        if (strcmp(d->done[i].msg_id, msg_id) == 0)
+        if (d->active[i] && d->active[i]->message == message)
             return 1;
     return 0;
 }
@@ -350,7 +356,7 @@ static int is_in_flight(deliverer *d, const char *msg_id)
 static cr_status start(deliverer *d, endpoint *e, const db_message *m, cr_err *err)
 {
     cr_err terr = {{0}};
-    transfer *t = new_transfer(e, m->id, m->body, m->attempts + 1, &terr);
+    transfer *t = new_transfer(e, m->row, m->id, m->body, m->attempts + 1, &terr);
     if (!t) {
         /* a signing script that fails is a format failure of this endpoint */
         fprintf(stderr, "courtrules deliver: webhook '%s': %s\n", e->w.name, terr.msg);
@@ -371,6 +377,21 @@ static cr_status start(deliverer *d, endpoint *e, const db_message *m, cr_err *e
     return CR_OK;
 }
 
+/* Refills an endpoint's queue with due messages. Attempts waiting to be
+ * recorded are flushed first, so that the only due messages that are not
+ * really due are the ones in flight (skipped when started). */
+static cr_status refill_queue(deliverer *d, endpoint *e, int64_t now, cr_err *err)
+{
+    db_webhook_free_messages(e->queue, e->queue_n);
+    e->queue = NULL;
+    e->queue_n = e->queue_pos = 0;
+    cr_status st = flush(d, err);
+    if (st != CR_OK)
+        return st;
+    return db_webhook_due(d->db, e->w.id, now, QUEUE_BATCH + e->in_flight, &e->queue,
+                          &e->queue_n, err);
+}
+
 static cr_status dispatch(deliverer *d, int *started, cr_err *err)
 {
     int64_t now = now_ms();
@@ -385,28 +406,28 @@ static cr_status dispatch(deliverer *d, int *started, cr_err *err)
             room = d->max_active - d->in_flight;
         if (e->w.rate_per_s > 0 && room > (int)e->tokens)
             room = (int)e->tokens;
-        if (room <= 0)
-            continue;
-        db_message *msgs;
-        int n;
-        /* the ones in flight or awaiting their record are still pending in
-         * the database: ask for that many more */
-        cr_status st =
-            db_webhook_due(d->db, e->w.id, now, room + e->in_flight + d->n_done, &msgs, &n, err);
-        if (st != CR_OK)
-            return st;
-        for (int k = 0; k < n && room > 0 && st == CR_OK && !e->broken; k++) {
-            if (is_in_flight(d, msgs[k].id))
+        int refilled = 0;
+        while (room > 0 && !e->broken) {
+            if (e->queue_pos == e->queue_n) {
+                if (refilled)
+                    break; /* nothing more is due */
+                cr_status st = refill_queue(d, e, now, err);
+                if (st != CR_OK)
+                    return st;
+                refilled = 1;
                 continue;
-            st = start(d, e, &msgs[k], err);
+            }
+            const db_message *m = &e->queue[e->queue_pos++];
+            if (is_in_flight(d, m->row))
+                continue;
+            cr_status st = start(d, e, m, err);
+            if (st != CR_OK)
+                return st;
             room--;
             (*started)++;
             if (e->w.rate_per_s > 0)
                 e->tokens -= 1;
         }
-        db_webhook_free_messages(msgs, n);
-        if (st != CR_OK)
-            return st;
     }
     return CR_OK;
 }
@@ -417,10 +438,16 @@ static cr_status flush(deliverer *d, cr_err *err)
 {
     if (d->n_done == 0)
         return CR_OK;
-    cr_status st = db_begin(d->db, err);
+    /* Attempt records need not survive a power failure: losing them only
+     * sends their messages again, with the same webhook-id. So they are
+     * committed without waiting for the disk (WAL, synchronous=NORMAL: a
+     * process crash loses nothing, a power cut the last few); messages, made
+     * in prepare(), keep synchronous=FULL. */
+    cr_status st = db_set_synchronous(d->db, 0, err);
+    if (st == CR_OK)
+        st = db_begin(d->db, err);
     for (int i = 0; i < d->n_done && st == CR_OK; i++) {
         done_attempt *x = &d->done[i];
-        x->a.message_id = x->msg_id;
         x->a.error = x->has_error ? x->error : NULL;
         x->a.response = x->has_response ? x->response : NULL;
         st = db_webhook_put_attempt(d->db, &x->a, err);
@@ -429,6 +456,8 @@ static cr_status flush(deliverer *d, cr_err *err)
         st = db_commit(d->db, err);
     else
         db_rollback(d->db);
+    cr_err ignored;
+    db_set_synchronous(d->db, 1, &ignored);
     d->n_done = 0;
     d->last_flush_ms = now_ms();
     return st;
@@ -461,7 +490,7 @@ static cr_status finish(deliverer *d, transfer *t, CURLcode code)
         x->has_response = 1;
         memcpy(x->response, t->response, t->response_len + 1);
     }
-    snprintf(x->msg_id, sizeof x->msg_id, "%s", t->msg_id);
+    x->a.message = t->message;
     int64_t now = now_ms();
     endpoint *e = endpoint_by_id(d, t->webhook_id);
     x->a.webhook_id = t->webhook_id;
@@ -544,6 +573,8 @@ static void free_deliverer(deliverer *d)
     for (int i = 0; i < d->n_formats; i++)
         webhook_format_free(d->formats[i]);
     free(d->formats);
+    for (int j = 0; j < d->n_eps; j++)
+        db_webhook_free_messages(d->eps[j].queue, d->eps[j].queue_n);
     free(d->eps);
     free(d->done);
 }
@@ -587,12 +618,18 @@ cr_status deliver_run(cr_db *db, const deliver_options *opt, deliver_summary *su
             break;
         int running;
         curl_multi_perform(d.multi, &running);
+        int64_t attempts_before = sum->attempts;
         if ((st = collect(&d, 0, err)) != CR_OK)
             break;
+        int progressed = started > 0 || sum->attempts != attempts_before;
         if (d.in_flight == 0 && !stopping(opt)) {
             /* everything sent has come back: is anything else due now? */
             if ((st = flush(&d, err)) != CR_OK || (st = dispatch(&d, &started, err)) != CR_OK)
                 break;
+            if (started == 0 && d.outbox_left) {
+                next_prepare = 0; /* more outbox rows to make messages of */
+                continue;
+            }
             if (started == 0 && !opt->follow)
                 break; /* nothing in flight and nothing due: the pass is over */
             if (started)
@@ -600,6 +637,8 @@ cr_status deliver_run(cr_db *db, const deliver_options *opt, deliver_summary *su
         }
         if (stopping(opt) && d.in_flight == 0)
             break;
+        if (progressed)
+            continue; /* start the next ones at once; wait only when idle */
         curl_multi_poll(d.multi, NULL, 0, d.in_flight ? 20 : (int)(poll_ms < 100 ? poll_ms : 100),
                         NULL);
     }
@@ -633,16 +672,18 @@ cr_status deliver_test(const db_webhook *w, const char *plugins_dir, deliver_res
         "status", "open", "as_of", now_text, "created_at", now_text, "last_seen_at", now_text);
     char *body = NULL;
     int64_t now = now_ms();
-    st = alerts ? webhook_format_render(e.format, w->name, alerts, now, &body, err)
-                : cr_errf(err, CR_FAIL, "out of memory");
+    char *alert_text = alerts ? json_dumps(json_array_get(alerts, 0), JSON_COMPACT) : NULL;
     json_decref(alerts);
+    st = alert_text ? webhook_format_render(e.format, w->name, &alert_text, 1, now, &body, err)
+                    : cr_errf(err, CR_FAIL, "out of memory");
+    free(alert_text);
     if (st == CR_OK)
         st = webhook_message_id(res->msg_id, err);
     transfer *t = NULL;
     if (st == CR_OK) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
         cr_err terr = {{0}};
-        t = new_transfer(&e, res->msg_id, body, 1, &terr);
+        t = new_transfer(&e, 0, res->msg_id, body, 1, &terr);
         if (!t)
             st = cr_errf(err, CR_FAIL, "%s", terr.msg);
     }

@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +120,16 @@ void webhook_hmac_sha256(const unsigned char *key, size_t key_len, const void *d
     HMAC(EVP_sha256(), key, (int)key_len, data, len, out, &out_len);
 }
 
+/* The HMAC implementation, fetched once: a fetch searches the providers
+ * and costs more than the MAC of a small message. */
+static EVP_MAC *hmac_impl;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static void fetch_hmac(void)
+{
+    hmac_impl = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
 /* HMAC of "id.timestamp.body" under key, base64 into out (45 bytes). */
 static void sign_one(const unsigned char *key, size_t key_len, const char *msg_id,
                      int64_t timestamp, const char *body, size_t body_len, char out[45])
@@ -127,8 +138,8 @@ static void sign_one(const unsigned char *key, size_t key_len, const char *msg_i
     int n = snprintf(prefix, sizeof prefix, "%s.%lld.", msg_id, (long long)timestamp);
     unsigned char mac[32];
     size_t mac_len = 0;
-    EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+    pthread_once(&hmac_once, fetch_hmac);
+    EVP_MAC_CTX *ctx = hmac_impl ? EVP_MAC_CTX_new(hmac_impl) : NULL;
     OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
                            OSSL_PARAM_construct_end()};
     int ok = ctx && EVP_MAC_init(ctx, key, key_len, params) &&
@@ -136,7 +147,6 @@ static void sign_one(const unsigned char *key, size_t key_len, const char *msg_i
              EVP_MAC_update(ctx, (const unsigned char *)body, body_len) &&
              EVP_MAC_final(ctx, mac, &mac_len, sizeof mac);
     EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(hmac);
     if (!ok) /* only when libcrypto cannot allocate: a signature no one accepts */
         memset(mac, 0, sizeof mac);
     webhook_base64_encode(mac, sizeof mac, out);

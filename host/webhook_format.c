@@ -12,6 +12,7 @@
 #include <lauxlib.h>
 
 #include "luajson.h"
+#include "luajson_text.h"
 #include "sandbox.h"
 #include "webhook.h"
 
@@ -28,14 +29,13 @@ static int fmt_json(lua_State *L)
 {
     luaL_checkany(L, 1);
     cr_err err;
-    json_t *v = luajson_to_json(L, 1, NULL, &err);
-    if (!v)
-        return luaL_error(L, "webhook.json: %s", err.msg);
-    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    json_decref(v);
+    size_t len;
+    char *text = luajson_encode(L, 1, NULL, &len, &err);
     if (!text)
-        return luaL_error(L, "webhook.json: out of memory");
-    lua_pushstring(L, text);
+        return luaL_error(L, "webhook.json: %s", err.msg);
+    /* a memory error here (the format at its cap) would leak text: the
+     * string is copied first thing, before anything else can allocate */
+    lua_pushlstring(L, text, len);
     free(text);
     return 1;
 }
@@ -216,23 +216,6 @@ void webhook_format_free(webhook_format *f)
     free(f);
 }
 
-/* Calls module function `fn` with one argument made from arg (not
- * consumed); leaves its one result on the stack. */
-static cr_status call_with(webhook_format *f, const char *fn, json_t *arg, cr_err *err)
-{
-    lua_State *L = sandbox_state(f->sb);
-    push_field(f, fn);
-    cr_status st = luajson_push(L, arg, NULL, err);
-    if (st != CR_OK) {
-        lua_pop(L, 1);
-        return st;
-    }
-    st = sandbox_call(f->sb, 1, 1, err);
-    if (st != CR_OK)
-        cr_err_prefix(err, "webhook format '%s': %s", f->name, fn);
-    return st;
-}
-
 static void iso_time(int64_t ms, char out[32])
 {
     time_t t = (time_t)(ms / 1000) + 8 * 3600; /* Asia/Shanghai, no DST */
@@ -241,41 +224,62 @@ static void iso_time(int64_t ms, char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
 }
 
-cr_status webhook_format_render(webhook_format *f, const char *webhook_name, json_t *alerts,
-                                int64_t now_ms, char **body, cr_err *err)
+cr_status webhook_format_render(webhook_format *f, const char *webhook_name,
+                                char *const *alerts, int n, int64_t now_ms, char **body,
+                                cr_err *err)
 {
     *body = NULL;
     char now[32];
     iso_time(now_ms, now);
-    json_t *shown = json_array();
-    size_t i;
-    json_t *a;
-    json_array_foreach(alerts, i, a)
-    {
-        json_t *copy = json_copy(a);
-        json_object_del(copy, "outbox_id");
-        json_array_append_new(shown, copy);
+    /* the batch as JSON text, parsed straight into Lua tables */
+    json_t *name = json_string(webhook_name);
+    char *name_text = name ? json_dumps(name, JSON_ENCODE_ANY) : NULL;
+    json_decref(name);
+    size_t len = 96 + (name_text ? strlen(name_text) : 0); /* the fixed text is 66 bytes */
+    for (int i = 0; i < n; i++)
+        len += strlen(alerts[i]) + 1;
+    char *text = name_text ? malloc(len) : NULL;
+    if (!text) {
+        free(name_text);
+        return cr_errf(err, CR_FAIL, "out of memory");
     }
-    json_t *batch = json_pack("{s:s, s:s, s:o}", "webhook", webhook_name, "created_at", now,
-                              "alerts", shown);
-    cr_status st = call_with(f, "render", batch, err);
-    json_decref(batch);
-    if (st != CR_OK)
-        return st;
+    size_t used = (size_t)sprintf(text, "{\"webhook\":%s,\"created_at\":\"%s\",\"alerts\":[",
+                                  name_text, now);
+    free(name_text);
+    for (int i = 0; i < n; i++) {
+        size_t k = strlen(alerts[i]);
+        if (i)
+            text[used++] = ',';
+        memcpy(text + used, alerts[i], k);
+        used += k;
+    }
+    memcpy(text + used, "]}", 3);
+    used += 2;
+
     lua_State *L = sandbox_state(f->sb);
+    push_field(f, "render");
+    cr_status st = luajson_push_text(L, text, used, LUAJSON_TEXT_PLAIN, NULL, err);
+    free(text);
+    if (st != CR_OK) {
+        lua_pop(L, 1);
+        return st;
+    }
+    st = sandbox_call(f->sb, 1, 1, err);
+    if (st != CR_OK) {
+        cr_err_prefix(err, "webhook format '%s': render", f->name);
+        return st;
+    }
     if (lua_type(L, -1) != LUA_TSTRING) {
         cr_errf(err, CR_FAIL, "webhook format '%s': render returned %s, not a string", f->name,
                 luaL_typename(L, -1));
         lua_pop(L, 1);
         return CR_FAIL;
     }
-    size_t len;
-    const char *s = lua_tolstring(L, -1, &len);
-    *body = malloc(len + 1);
-    if (*body) {
-        memcpy(*body, s, len);
-        (*body)[len] = '\0';
-    }
+    size_t body_len;
+    const char *s = lua_tolstring(L, -1, &body_len);
+    *body = malloc(body_len + 1);
+    if (*body)
+        memcpy(*body, s, body_len + 1);
     lua_pop(L, 1);
     return *body ? CR_OK : cr_errf(err, CR_FAIL, "out of memory");
 }
@@ -295,61 +299,109 @@ static int has_line_break(const char *s)
     return strpbrk(s, "\r\n") != NULL;
 }
 
+/* What sign_driver works on: the inputs and, on return, the request. */
+typedef struct sign_job {
+    webhook_format *f;
+    const char *msg_id, *url, *body;
+    const char *const *secrets;
+    int64_t now_ms;
+    webhook_request *out;
+} sign_job;
+
+/* Copies the string field `key` of the table at idx into *out (malloc'd). */
+static void take_string(lua_State *L, int idx, const char *key, char **out)
+{
+    lua_getfield(L, idx, key); /* the result is the script's own plain table */
+    if (lua_type(L, -1) != LUA_TSTRING)
+        luaL_error(L, "sign must return {url = string, body = string, headers = {name = value}}"
+                      " (%s is %s)",
+                   key, luaL_typename(L, -1));
+    size_t len;
+    const char *s = lua_tolstring(L, -1, &len);
+    if (!(*out = malloc(len + 1)))
+        luaL_error(L, "out of memory");
+    memcpy(*out, s, len + 1);
+    lua_pop(L, 1);
+}
+
+/* Runs in protected mode under the budget (sandbox_call): builds req,
+ * calls the format's sign(req), and copies the request it returns. The
+ * body is handed over and back as a Lua string: no JSON conversion. */
+static int sign_driver(lua_State *L)
+{
+    sign_job *job = lua_touserdata(L, 1);
+    webhook_request *out = job->out;
+    push_field(job->f, "sign");
+    lua_createtable(L, 0, 6);
+    lua_pushstring(L, job->msg_id);
+    lua_setfield(L, -2, "id");
+    lua_pushinteger(L, job->now_ms / 1000);
+    lua_setfield(L, -2, "timestamp");
+    lua_pushinteger(L, job->now_ms);
+    lua_setfield(L, -2, "timestamp_ms");
+    lua_pushstring(L, job->url);
+    lua_setfield(L, -2, "url");
+    lua_pushstring(L, job->body);
+    lua_setfield(L, -2, "body");
+    lua_createtable(L, 2, 0);
+    for (int i = 0, n = 0; i < 2; i++)
+        if (job->secrets[i] && *job->secrets[i]) {
+            lua_pushstring(L, job->secrets[i]);
+            lua_rawseti(L, -2, ++n);
+        }
+    lua_setfield(L, -2, "secrets");
+    lua_call(L, 1, 1);
+    if (!lua_istable(L, -1) || lua_getmetatable(L, -1))
+        return luaL_error(L, "sign must return a plain table {url = ..., body = ..., headers = ...}");
+    int res = lua_gettop(L);
+    take_string(L, res, "url", &out->url);
+    take_string(L, res, "body", &out->body);
+    if (has_line_break(out->url))
+        return luaL_error(L, "sign returned a url with a line break");
+    lua_getfield(L, res, "headers");
+    if (lua_isnil(L, -1))
+        return 0;
+    if (!lua_istable(L, -1))
+        return luaL_error(L, "sign: headers must be a table {name = value}");
+    int headers = lua_gettop(L), count = 0;
+    lua_pushnil(L);
+    while (lua_next(L, headers)) {
+        count++;
+        lua_pop(L, 1);
+    }
+    if (!(out->headers = calloc((size_t)count + 1, sizeof *out->headers)))
+        return luaL_error(L, "out of memory");
+    lua_pushnil(L);
+    while (lua_next(L, headers)) {
+        if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
+            return luaL_error(L, "sign: every header name and value must be a string");
+        const char *name = lua_tostring(L, -2), *value = lua_tostring(L, -1);
+        if (has_line_break(name) || has_line_break(value) || strchr(name, ':') || !*name)
+            return luaL_error(L, "sign: header '%s' has a line break or a ':' in its name", name);
+        size_t len = strlen(name) + strlen(value) + 3;
+        char *line = malloc(len);
+        if (!line)
+            return luaL_error(L, "out of memory");
+        snprintf(line, len, "%s: %s", name, value);
+        out->headers[out->n_headers++] = line;
+        lua_pop(L, 1);
+    }
+    return 0;
+}
+
 cr_status webhook_format_sign(webhook_format *f, const char *msg_id, int64_t now_ms,
                               const char *url, const char *body, const char *const secrets[2],
                               webhook_request *out, cr_err *err)
 {
     memset(out, 0, sizeof *out);
-    json_t *list = json_array();
-    for (int i = 0; i < 2; i++)
-        if (secrets[i] && *secrets[i])
-            json_array_append_new(list, json_string(secrets[i]));
-    json_t *req = json_pack("{s:s, s:I, s:I, s:s, s:s, s:o}", "id", msg_id, "timestamp",
-                            (json_int_t)(now_ms / 1000), "timestamp_ms", (json_int_t)now_ms,
-                            "url", url, "body", body, "secrets", list);
-    cr_status st = req ? call_with(f, "sign", req, err)
-                       : cr_errf(err, CR_FAIL, "webhook format '%s': body is not UTF-8", f->name);
-    json_decref(req);
-    if (st != CR_OK)
-        return st;
+    sign_job job = {f, msg_id, url, body, secrets, now_ms, out};
     lua_State *L = sandbox_state(f->sb);
-    json_t *res = luajson_to_json(L, -1, NULL, err);
-    lua_pop(L, 1);
-    if (!res) {
+    lua_pushcfunction(L, sign_driver); /* a light C function: allocates nothing */
+    lua_pushlightuserdata(L, &job);
+    cr_status st = sandbox_call(f->sb, 1, 0, err);
+    if (st != CR_OK) {
         cr_err_prefix(err, "webhook format '%s': sign", f->name);
-        return CR_FAIL;
+        webhook_request_free(out);
     }
-    const char *new_url = json_string_value(json_object_get(res, "url"));
-    const char *new_body = json_string_value(json_object_get(res, "body"));
-    json_t *headers = json_object_get(res, "headers");
-    if (!new_url || !new_body || (headers && !json_is_object(headers)) ||
-        has_line_break(new_url)) {
-        json_decref(res);
-        return cr_errf(err, CR_FAIL,
-                       "webhook format '%s': sign must return {url = string, body = string, "
-                       "headers = {name = value}} without line breaks in the url",
-                       f->name);
-    }
-    out->url = strdup(new_url);
-    out->body = strdup(new_body);
-    out->headers = calloc(json_object_size(headers) + 1, sizeof *out->headers);
-    const char *name;
-    json_t *value;
-    json_object_foreach(headers, name, value)
-    {
-        const char *v = json_string_value(value);
-        if (!v || has_line_break(name) || has_line_break(v) || strchr(name, ':')) {
-            json_decref(res);
-            webhook_request_free(out);
-            return cr_errf(err, CR_FAIL,
-                           "webhook format '%s': header '%s' must be a string without line "
-                           "breaks",
-                           f->name, name);
-        }
-        size_t len = strlen(name) + strlen(v) + 3;
-        out->headers[out->n_headers] = malloc(len);
-        snprintf(out->headers[out->n_headers++], len, "%s: %s", name, v);
-    }
-    json_decref(res);
-    return CR_OK;
+    return st;
 }

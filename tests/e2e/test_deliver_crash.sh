@@ -58,7 +58,7 @@ expect_eq "$kills" 6 "the delivering process was killed six times mid-work"
 
 cr --rules "$SRC/rules" deliver; expect_status 0 "a final pass after the crashes"
 expect_eq "$(sql "$DB" "SELECT count(*) FROM messages WHERE state = 'delivered'")" "$N" "every message is recorded as delivered"
-expect_eq "$(sql "$DB" "SELECT count(*) FROM outbox WHERE message_id IS NULL")" 0 "nothing is left in the outbox"
+expect_eq "$(sql "$DB" "SELECT count(*) FROM outbox WHERE message IS NULL")" 0 "nothing is left in the outbox"
 
 python3 - "$T/log" "$N" >"$T/check" <<'EOF'
 import json, sys
