@@ -22,6 +22,13 @@ stds.courtrules = {
   },
 }
 std = "courtrules"
+
+-- Webhook formats also see the read-only `webhook` table (docs/webhooks.md).
+files["plugins/webhook"] = {
+  read_globals = {
+    webhook = { fields = { "json", "hmac_sha256", "base64", "urlencode", "secret_key" } },
+  },
+}
 max_line_length = 120
 
 -- `luacheck .` at the repository root checks these; `courtrules lint PATH`
