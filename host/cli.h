@@ -82,5 +82,6 @@ int cmd_alerts(int argc, char **argv, const cli_common *common);
 int cmd_explain(int argc, char **argv, const cli_common *common);
 int cmd_test(int argc, char **argv, const cli_common *common);
 int cmd_lint(int argc, char **argv, const cli_common *common);
+int cmd_schedule(int argc, char **argv, const cli_common *common);
 
 #endif

@@ -17,6 +17,7 @@ static const cli_command commands[] = {
     {"lint", cmd_lint, "check rule scripts with luacheck"},
     {"stats", cmd_stats, "what the database holds, by court, kind and status"},
     {"audit", cmd_audit, "verify or list the hash-chained audit trail"},
+    {"schedule", cmd_schedule, "schedules rules declare: next fire times; run the due ones"},
 };
 
 static void usage(FILE *out)
