@@ -89,8 +89,7 @@ static int parse_args(int argc, char **argv, schedule_args *a)
 }
 
 /* The schedule's state row from rows (db_sched_list), or NULL. */
-static json_t *state_of(json_t *rows, const rule_set *set, const rule *r,
-                        const rule_schedule *sc)
+static json_t *state_of(json_t *rows, const rule_set *set, const rule *r, const rule_schedule *sc)
 {
     size_t i;
     json_t *row;
@@ -135,17 +134,17 @@ static json_t *list_json(const rule_sets *rs, json_t *rows, const calendar *cal,
                     sched_format_time(tz, t, text, sizeof text);
                     json_array_append_new(next, json_string(text));
                 }
-                json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:o}",
-                                      "rule_set", set->name, "rule", ru->name, "schedule",
-                                      sc->name, "file", ru->file, "cron", sc->cron, "tz", sc->tz,
-                                      "workdays_only", sc->workdays_only, "catch_up",
-                                      sc->catch_up, "next", next);
+                json_t *e = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:o}", "rule_set",
+                                      set->name, "rule", ru->name, "schedule", sc->name, "file",
+                                      ru->file, "cron", sc->cron, "tz", sc->tz, "workdays_only",
+                                      sc->workdays_only, "catch_up", sc->catch_up, "next", next);
                 json_t *st = state_of(rows, set, ru, sc);
-                json_object_set_new(e, "last_fire", time_json(tz, json_object_get(st, "last_fire")));
+                json_object_set_new(e, "last_fire",
+                                    time_json(tz, json_object_get(st, "last_fire")));
                 json_object_set_new(e, "running_since",
                                     time_json(tz, json_object_get(st, "running_since")));
                 static const char *const copied[] = {"last_status", "last_reason", "last_run_id",
-                                                     "runs", "failures", "missed"};
+                                                     "runs",        "failures",    "missed"};
                 for (size_t i = 0; i < sizeof copied / sizeof copied[0]; i++) {
                     json_t *v = json_object_get(st, copied[i]);
                     json_object_set_new(e, copied[i], v ? json_incref(v) : json_null());
@@ -220,9 +219,9 @@ int cmd_schedule(int argc, char **argv, const cli_common *common)
     char plugins_buf[4096], calendar_buf[4096];
     a.plugins = cli_find_beside_rules(a.plugins, common->rules_dir, "plugins", 1, plugins_buf,
                                       sizeof plugins_buf);
-    a.calendar_path = cli_find_beside_rules(a.calendar_path, common->rules_dir,
-                                            "data/calendar/cn.json", 0, calendar_buf,
-                                            sizeof calendar_buf);
+    a.calendar_path =
+        cli_find_beside_rules(a.calendar_path, common->rules_dir, "data/calendar/cn.json", 0,
+                              calendar_buf, sizeof calendar_buf);
     cr_err err;
     calendar *cal = NULL;
     if (a.calendar_path && calendar_load(a.calendar_path, &cal, &err) != CR_OK)
@@ -268,20 +267,19 @@ int cmd_schedule(int argc, char **argv, const cli_common *common)
         }
         json_decref(rows);
     } else {
-        sched_run_options opt = {.now = a.now, .grace = a.grace, .cal = cal,
-                                 .actor = audit_cli_actor()};
+        sched_run_options opt = {
+            .now = a.now, .grace = a.grace, .cal = cal, .actor = audit_cli_actor()};
         sched_run_summary sum;
         st = sched_run_due(db, rs, &opt, &sum, &err);
         if (st != CR_OK) {
             status = cli_fail(st, &err);
         } else if (common->json) {
-            json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:O}", "schedules",
-                                  (json_int_t)sum.schedules, "runs", (json_int_t)sum.runs,
-                                  "failed_runs", (json_int_t)sum.failed_runs, "skipped_running",
-                                  (json_int_t)sum.skipped_running, "missed",
-                                  (json_int_t)sum.missed, "alerts_created",
-                                  (json_int_t)sum.alerts_created, "alerts_resolved",
-                                  (json_int_t)sum.alerts_resolved, "events", sum.events);
+            json_t *j = json_pack(
+                "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:O}", "schedules", (json_int_t)sum.schedules,
+                "runs", (json_int_t)sum.runs, "failed_runs", (json_int_t)sum.failed_runs,
+                "skipped_running", (json_int_t)sum.skipped_running, "missed",
+                (json_int_t)sum.missed, "alerts_created", (json_int_t)sum.alerts_created,
+                "alerts_resolved", (json_int_t)sum.alerts_resolved, "events", sum.events);
             char *text = json_dumps(j, JSON_INDENT(2));
             printf("%s\n", text);
             free(text);

@@ -47,10 +47,11 @@ cr_status db_sched_get(cr_db *db, const db_sched_key *k, db_sched_state *out, cr
 {
     memset(out, 0, sizeof *out);
     out->seen_from = out->last_fire = out->running_since = -1;
-    sqlite3_stmt *st = prepare(db,
-                               "SELECT seen_from, last_fire, running_since, last_status"
-                               " FROM schedules WHERE rule_set = ?1 AND rule = ?2 AND schedule = ?3",
-                               k, err);
+    sqlite3_stmt *st =
+        prepare(db,
+                "SELECT seen_from, last_fire, running_since, last_status"
+                " FROM schedules WHERE rule_set = ?1 AND rule = ?2 AND schedule = ?3",
+                k, err);
     if (!st)
         return CR_FAIL;
     int rc = sqlite3_step(st);
@@ -69,10 +70,11 @@ cr_status db_sched_get(cr_db *db, const db_sched_key *k, db_sched_state *out, cr
 cr_status db_sched_init(cr_db *db, const db_sched_key *k, const char *cron, const char *tz,
                         int64_t seen_from, cr_err *err)
 {
-    sqlite3_stmt *st = prepare(db,
-                               "INSERT INTO schedules(rule_set, rule, schedule, cron, tz, seen_from)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
-                               k, err);
+    sqlite3_stmt *st =
+        prepare(db,
+                "INSERT INTO schedules(rule_set, rule, schedule, cron, tz, seen_from)"
+                " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+                k, err);
     if (!st)
         return CR_FAIL;
     db_bind_text(st, 4, cron);
@@ -93,17 +95,16 @@ cr_status db_sched_set_running(cr_db *db, const db_sched_key *k, int64_t since, 
     return finish(db, st, "marking schedule running", err);
 }
 
-cr_status db_sched_record(cr_db *db, const db_sched_key *k, const db_sched_outcome *o,
-                          cr_err *err)
+cr_status db_sched_record(cr_db *db, const db_sched_key *k, const db_sched_outcome *o, cr_err *err)
 {
-    sqlite3_stmt *st = prepare(
-        db,
-        "UPDATE schedules SET last_fire = ?4, last_status = ?5, last_reason = ?6,"
-        " last_run_id = coalesce(?7, last_run_id), last_finished_at = ?8,"
-        " runs = runs + ?9, failures = failures + (?9 AND ?5 = 'failed'),"
-        " missed = missed + ?10, cron = coalesce(?11, cron), tz = coalesce(?12, tz)"
-        " WHERE rule_set = ?1 AND rule = ?2 AND schedule = ?3",
-        k, err);
+    sqlite3_stmt *st =
+        prepare(db,
+                "UPDATE schedules SET last_fire = ?4, last_status = ?5, last_reason = ?6,"
+                " last_run_id = coalesce(?7, last_run_id), last_finished_at = ?8,"
+                " runs = runs + ?9, failures = failures + (?9 AND ?5 = 'failed'),"
+                " missed = missed + ?10, cron = coalesce(?11, cron), tz = coalesce(?12, tz)"
+                " WHERE rule_set = ?1 AND rule = ?2 AND schedule = ?3",
+                k, err);
     if (!st)
         return CR_FAIL;
     char now[26];

@@ -46,8 +46,7 @@ typedef struct db_sched_outcome {
     int64_t missed;
     const char *cron, *tz;
 } db_sched_outcome;
-cr_status db_sched_record(cr_db *db, const db_sched_key *k, const db_sched_outcome *o,
-                          cr_err *err);
+cr_status db_sched_record(cr_db *db, const db_sched_key *k, const db_sched_outcome *o, cr_err *err);
 
 /* Resolves the open or acked alerts of court whose dedup key starts with
  * key_prefix ("set/rule@schedule:") and that run_id did not raise. */

@@ -55,8 +55,9 @@ static int read_entry(lua_State *L, size_t index, rule_schedule *sc, char *why, 
         while (key && *k && strcmp(*k, key) != 0)
             k++;
         if (!key || !*k) {
-            snprintf(why, whylen, "%s: unknown field (fields: name, cron, tz, workdays_only, "
-                                  "catch_up, run)",
+            snprintf(why, whylen,
+                     "%s: unknown field (fields: name, cron, tz, workdays_only, "
+                     "catch_up, run)",
                      key ? key : "a non-string key");
             lua_pop(L, 2);
             return -1;
@@ -88,9 +89,10 @@ static int read_entry(lua_State *L, size_t index, rule_schedule *sc, char *why, 
     const char *tz = opt_string(L, "tz", &bad);
     cr_tz *zone = NULL;
     if (bad || tz_load(tz ? tz : TZ_DEFAULT, &zone, &err) != CR_OK) {
-        snprintf(why, whylen, "tz: %.300s", bad ? "must be a tz database name such as "
-                                              "\"Asia/Shanghai\""
-                                            : err.msg);
+        snprintf(why, whylen, "tz: %.300s",
+                 bad ? "must be a tz database name such as "
+                       "\"Asia/Shanghai\""
+                     : err.msg);
         return -1;
     }
     snprintf(sc->tz, sizeof sc->tz, "%s", tz_name(zone));
@@ -146,8 +148,9 @@ int rules_read_schedules(lua_State *L, int t, rule *r, char *why, size_t whylen)
     }
     size_t n = lua_istable(L, -1) ? lua_rawlen(L, -1) : 0;
     if (n == 0 || n > MAX_SCHEDULES) {
-        snprintf(why, whylen, "schedules: must be a list of 1 to %d tables { cron = ..., run = "
-                              "function(court, ctx) ... end }",
+        snprintf(why, whylen,
+                 "schedules: must be a list of 1 to %d tables { cron = ..., run = "
+                 "function(court, ctx) ... end }",
                  MAX_SCHEDULES);
         lua_settop(L, top);
         return -1;

@@ -26,8 +26,9 @@ static const char *const dow_names[] = {"sun", "mon", "tue", "wed", "thu", "fri"
 enum { F_MIN, F_HOUR, F_DOM, F_MON, F_DOW, N_FIELDS };
 
 static const field_spec fields[N_FIELDS] = {
-    {"minute", 0, 59, NULL},       {"hour", 0, 23, NULL},        {"day-of-month", 1, 31, NULL},
-    {"month", 1, 12, month_names}, {"day-of-week", 0, 7, dow_names},
+    {"minute", 0, 59, NULL},          {"hour", 0, 23, NULL},
+    {"day-of-month", 1, 31, NULL},    {"month", 1, 12, month_names},
+    {"day-of-week", 0, 7, dow_names},
 };
 
 static const struct {
@@ -204,10 +205,9 @@ cr_status sched_parse(const char *expr, sched_cron *out, cr_err *err)
             for (int d = 1; d <= date_days_in_month(y, m); d++)
                 if (sched_day_matches(out, y, m, d))
                     return CR_OK;
-    return cr_errf(err, CR_INVALID,
-                   "'%s': never fires: no date has day-of-month '%s' in month '%s'%s", expr,
-                   tok[F_DOM], tok[F_MON],
-                   out->flags & SCHED_DOW_STAR ? "" : " on day-of-week given");
+    return cr_errf(
+        err, CR_INVALID, "'%s': never fires: no date has day-of-month '%s' in month '%s'%s", expr,
+        tok[F_DOM], tok[F_MON], out->flags & SCHED_DOW_STAR ? "" : " on day-of-week given");
 }
 
 /* ---- local time <-> UTC ---- */
@@ -223,8 +223,7 @@ static int64_t floor_div(int64_t a, int64_t b)
  * < t[1]), 0 in a skipped one (then *gap_end is the instant the clock
  * jumped, and *before the reading with the offset before the jump).
  */
-static int local_to_utc(const cr_tz *tz, int64_t L, int64_t t[2], int64_t *gap_end,
-                        int64_t *before)
+static int local_to_utc(const cr_tz *tz, int64_t L, int64_t t[2], int64_t *gap_end, int64_t *before)
 {
     int32_t o1 = tz_offset(tz, L - 2 * 86400), o2 = tz_offset(tz, L + 2 * 86400);
     int n = 0;
@@ -330,9 +329,9 @@ void sched_policy_format(const sched_policy *p, char *out, size_t len)
         snprintf(out, len, "%s", p->kind == SCHED_CATCH_UP_SKIP ? "skip" : "once");
 }
 
-void sched_plan_due(const sched_cron *c, const cr_tz *tz, int workdays_only,
-                    const calendar *cal, int64_t last_fire, int64_t now, int64_t grace,
-                    sched_policy policy, int64_t *run, size_t cap, sched_plan *plan)
+void sched_plan_due(const sched_cron *c, const cr_tz *tz, int workdays_only, const calendar *cal,
+                    int64_t last_fire, int64_t now, int64_t grace, sched_policy policy,
+                    int64_t *run, size_t cap, sched_plan *plan)
 {
     memset(plan, 0, sizeof *plan);
     plan->latest = -1;
@@ -372,9 +371,9 @@ void sched_format_time(const cr_tz *tz, int64_t t, char *out, size_t len)
     int64_t day = floor_div(local, 86400), sec = local - day * 86400;
     cr_date d = date_from_days((int32_t)day);
     int aoff = off < 0 ? -off : off;
-    snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", d.y, d.m, d.d,
-             (int)(sec / 3600), (int)(sec / 60 % 60), (int)(sec % 60), off < 0 ? '-' : '+',
-             aoff / 3600, aoff / 60 % 60);
+    snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", d.y, d.m, d.d, (int)(sec / 3600),
+             (int)(sec / 60 % 60), (int)(sec % 60), off < 0 ? '-' : '+', aoff / 3600,
+             aoff / 60 % 60);
 }
 
 int sched_parse_time(const cr_tz *tz, const char *s, int64_t *out, char *why, size_t whylen)

@@ -7,7 +7,8 @@
  * 0-59, hour 0-23, day of month 1-31, month 1-12 or jan-dec, day of week 0-7
  * or sun-sat (0 and 7 are Sunday); each a list of values, ranges a-b, and
  * steps: '*' or a range followed by /n (and v/n, meaning v-max/n as cronie
- * and robfig/cron accept, max being sat for days of the week); names are case-insensitive and may end ranges; @yearly
+ * and robfig/cron accept, max being sat for days of the week); names are case-insensitive and may
+ * end ranges; @yearly
  * (@annually), @monthly, @weekly, @daily (@midnight), @hourly.
  *
  * When both day of month and day of week are restricted, a day matching
@@ -35,10 +36,10 @@
 #define SCHED_EXPR_MAX 128
 
 enum {
-    SCHED_DOM_STAR = 1,  /* the day-of-month field starts with '*' */
-    SCHED_DOW_STAR = 2,  /* the day-of-week field starts with '*' */
-    SCHED_MIN_STAR = 4,  /* the minute field starts with '*' */
-    SCHED_HOUR_STAR = 8  /* the hour field starts with '*' */
+    SCHED_DOM_STAR = 1, /* the day-of-month field starts with '*' */
+    SCHED_DOW_STAR = 2, /* the day-of-week field starts with '*' */
+    SCHED_MIN_STAR = 4, /* the minute field starts with '*' */
+    SCHED_HOUR_STAR = 8 /* the hour field starts with '*' */
 };
 
 /* A parsed expression: one bit per allowed value. */
@@ -93,9 +94,9 @@ cr_status sched_policy_parse(const char *text, sched_policy *out, cr_err *err);
 void sched_policy_format(const sched_policy *p, char *out, size_t len);
 
 typedef struct sched_plan {
-    int64_t latest;  /* the latest fire time in (last_fire, now], or -1 if none */
-    int64_t missed;  /* fire times in (last_fire, now] not run (dropped or collapsed) */
-    size_t n_run;    /* fire times to run now, oldest first, in run[] */
+    int64_t latest; /* the latest fire time in (last_fire, now], or -1 if none */
+    int64_t missed; /* fire times in (last_fire, now] not run (dropped or collapsed) */
+    size_t n_run;   /* fire times to run now, oldest first, in run[] */
 } sched_plan;
 
 /*
@@ -110,9 +111,9 @@ typedef struct sched_plan {
  * fire time is considered twice. A schedule never run before passes
  * last_fire = the time it was first seen (nothing before it is due).
  */
-void sched_plan_due(const sched_cron *c, const cr_tz *tz, int workdays_only,
-                    const calendar *cal, int64_t last_fire, int64_t now, int64_t grace,
-                    sched_policy policy, int64_t *run, size_t cap, sched_plan *plan);
+void sched_plan_due(const sched_cron *c, const cr_tz *tz, int workdays_only, const calendar *cal,
+                    int64_t last_fire, int64_t now, int64_t grace, sched_policy policy,
+                    int64_t *run, size_t cap, sched_plan *plan);
 
 /* Formats a UTC instant as local time in tz: "2026-03-02T07:30:00+08:00"
  * (out: at least 26 bytes). */

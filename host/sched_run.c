@@ -45,9 +45,9 @@ static void add_event(pass *p, const job *j, const char *fire, const char *statu
                       json_int_t courts, json_int_t failed, const char *reason, int64_t run_id,
                       json_int_t created)
 {
-    json_t *e = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:I, s:I}", "rule_set", j->set->name,
-                          "rule", j->rule->name, "schedule", j->sc->name, "fire", fire,
-                          "status", status, "courts", courts, "failed", failed);
+    json_t *e = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:I, s:I}", "rule_set", j->set->name, "rule",
+                          j->rule->name, "schedule", j->sc->name, "fire", fire, "status", status,
+                          "courts", courts, "failed", failed);
     if (!e)
         return;
     if (reason)
@@ -71,8 +71,7 @@ static int applies(const rule_sets *rs, unsigned s, unsigned r, const char *cour
 }
 
 static cr_status store_alerts(pass *p, const job *j, int64_t run_id, const char *as_of,
-                              const work_case *c, const effect *e, json_int_t *created,
-                              cr_err *err)
+                              const work_case *c, const effect *e, json_int_t *created, cr_err *err)
 {
     size_t i;
     json_t *a;
@@ -114,8 +113,8 @@ static cr_status store_alerts(pass *p, const job *j, int64_t run_id, const char 
 /* Runs fire time `fire` on every court the rule applies to and stores the
  * outcome, the new last fire time (new_last) and missed in one transaction;
  * clears the running mark if last. */
-static cr_status run_fire(pass *p, job *j, int64_t fire, int64_t new_last, int64_t missed,
-                          int last, cr_err *err)
+static cr_status run_fire(pass *p, job *j, int64_t fire, int64_t new_last, int64_t missed, int last,
+                          cr_err *err)
 {
     char fire_text[40], as_of[11];
     sched_format_time(j->tz, fire, fire_text, sizeof fire_text);
@@ -188,14 +187,14 @@ static cr_status run_fire(pass *p, job *j, int64_t fire, int64_t new_last, int64
             if (!failed++)
                 snprintf(first_failure, sizeof first_failure, "court %s: %.600s", c->court,
                          e->reason ? e->reason : "unknown");
-            st = db_eval_put_failure(p->db, run_id, j->set->name, j->rule->name, NULL,
-                                     e->fail_kind, reason, err);
+            st = db_eval_put_failure(p->db, run_id, j->set->name, j->rule->name, NULL, e->fail_kind,
+                                     reason, err);
         }
     }
     char reason[900];
     if (failed)
-        snprintf(reason, sizeof reason, "%lld of %zu courts failed; first: %s",
-                 (long long)failed, n_done, first_failure);
+        snprintf(reason, sizeof reason, "%lld of %zu courts failed; first: %s", (long long)failed,
+                 n_done, first_failure);
     db_sched_outcome o = {.last_fire = new_last,
                           .status = failed ? "failed" : "ok",
                           .reason = failed ? reason : NULL,
@@ -209,11 +208,11 @@ static cr_status run_fire(pass *p, job *j, int64_t fire, int64_t new_last, int64
     if (st == CR_OK && last)
         st = db_sched_set_running(p->db, &j->key, -1, err);
     if (st == CR_OK) {
-        json_t *summary = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o}", "schedule",
-                                    subject, "cron", j->sc->cron, "tz", j->sc->tz, "fire",
-                                    fire_text, "courts", (json_int_t)n_done, "failed", failed,
-                                    "alerts_created", created, "alerts_resolved",
-                                    (json_int_t)resolved, "results", results);
+        json_t *summary =
+            json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:o}", "schedule", subject, "cron",
+                      j->sc->cron, "tz", j->sc->tz, "fire", fire_text, "courts", (json_int_t)n_done,
+                      "failed", failed, "alerts_created", created, "alerts_resolved",
+                      (json_int_t)resolved, "results", results);
         results = NULL; /* stolen by the pack */
         char *text = summary ? json_dumps(summary, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         json_decref(summary);
@@ -284,8 +283,7 @@ static cr_status run_schedule(pass *p, job *j, cr_err *err)
         p->sum->skipped_running++;
         char since[40];
         sched_format_time(j->tz, state.running_since, since, sizeof since);
-        add_event(p, j, since, "running", 0, 0, "another run of this schedule is under way", -1,
-                  0);
+        add_event(p, j, since, "running", 0, 0, "another run of this schedule is under way", -1, 0);
         return db_commit(p->db, err);
     }
     sched_policy policy;
@@ -298,8 +296,8 @@ static cr_status run_schedule(pass *p, job *j, cr_err *err)
     if (plan.latest < 0)
         return db_commit(p->db, err);
     char why[512];
-    int quarantined = db_eval_is_quarantined(p->db, j->set->name, j->rule->name, why, sizeof why,
-                                             err);
+    int quarantined =
+        db_eval_is_quarantined(p->db, j->set->name, j->rule->name, why, sizeof why, err);
     if (quarantined < 0)
         st = CR_FAIL;
     else if (quarantined)
@@ -318,8 +316,7 @@ static cr_status run_schedule(pass *p, job *j, cr_err *err)
         return st;
     for (size_t i = 0; i < plan.n_run && st == CR_OK; i++) {
         int last = i + 1 == plan.n_run;
-        st = run_fire(p, j, due[i], last ? plan.latest : due[i], last ? plan.missed : 0, last,
-                      err);
+        st = run_fire(p, j, due[i], last ? plan.latest : due[i], last ? plan.missed : 0, last, err);
     }
     if (st != CR_OK) { /* leave no mark behind: the next pass retries */
         cr_err ignored;

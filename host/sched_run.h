@@ -24,16 +24,16 @@
 #include "err.h"
 #include "rules.h"
 
-#define SCHED_DEFAULT_GRACE 120         /* seconds a fire time stays "on time" */
-#define SCHED_DEFAULT_LEASE (6 * 3600)  /* a running mark older than this is stale */
+#define SCHED_DEFAULT_GRACE 120        /* seconds a fire time stays "on time" */
+#define SCHED_DEFAULT_LEASE (6 * 3600) /* a running mark older than this is stale */
 
 typedef struct sched_run_options {
-    int64_t now;          /* the pass's clock, UTC seconds (the daemon: time(NULL)) */
-    int64_t grace;        /* on-time window for catch_up "skip"; 0 = SCHED_DEFAULT_GRACE */
-    int64_t lease;        /* a run marked running longer than this is presumed dead
-                             (its process crashed) and taken over; 0 = SCHED_DEFAULT_LEASE */
-    const calendar *cal;  /* workdays_only and ctx.date; NULL = Monday to Friday */
-    const char *actor;    /* for the audit trail; NULL = audit_cli_actor() */
+    int64_t now;         /* the pass's clock, UTC seconds (the daemon: time(NULL)) */
+    int64_t grace;       /* on-time window for catch_up "skip"; 0 = SCHED_DEFAULT_GRACE */
+    int64_t lease;       /* a run marked running longer than this is presumed dead
+                            (its process crashed) and taken over; 0 = SCHED_DEFAULT_LEASE */
+    const calendar *cal; /* workdays_only and ctx.date; NULL = Monday to Friday */
+    const char *actor;   /* for the audit trail; NULL = audit_cli_actor() */
 } sched_run_options;
 
 typedef struct sched_run_summary {

@@ -160,8 +160,7 @@ static int32_t rule_offset(const posix_rule *r, int64_t t)
 {
     if (!r->has_dst)
         return r->std_off;
-    int y = date_from_days((int32_t)((t + r->std_off) / 86400 - ((t + r->std_off) % 86400 < 0)))
-                .y;
+    int y = date_from_days((int32_t)((t + r->std_off) / 86400 - ((t + r->std_off) % 86400 < 0))).y;
     /* Start is given in standard time, end in daylight time. */
     int64_t start = rule_day(&r->start, y) + r->start.time - r->std_off;
     int64_t end = rule_day(&r->end, y) + r->end.time - r->dst_off;
@@ -195,8 +194,8 @@ static int parse_tzif(cr_tz *tz, const unsigned char *b, size_t len)
             return -1;
         uint32_t isut = be32(h + 20), isstd = be32(h + 24), leap = be32(h + 28),
                  timecnt = be32(h + 32), typecnt = be32(h + 36), charcnt = be32(h + 40);
-        if (typecnt == 0 || typecnt > 256 || timecnt > 100000 || leap > 10000 ||
-            charcnt > 10000 || isut > 256 || isstd > 256)
+        if (typecnt == 0 || typecnt > 256 || timecnt > 100000 || leap > 10000 || charcnt > 10000 ||
+            isut > 256 || isstd > 256)
             return -1;
         size_t data = (size_t)timecnt * tsize + timecnt + (size_t)typecnt * 6 + charcnt +
                       (size_t)leap * (tsize + 4) + isstd + isut;
@@ -225,8 +224,8 @@ static int parse_tzif(cr_tz *tz, const unsigned char *b, size_t len)
         tz->n_times = timecnt;
         tz->n_types = typecnt;
         if (tsize == 8) { /* the footer: "\n<POSIX TZ>\n" */
-            const unsigned char *f = p + (size_t)typecnt * 6 + charcnt + (size_t)leap * 12 +
-                                     isstd + isut;
+            const unsigned char *f =
+                p + (size_t)typecnt * 6 + charcnt + (size_t)leap * 12 + isstd + isut;
             size_t rest = len - (size_t)(f - b);
             char footer[128];
             if (rest >= 2 && f[0] == '\n' && rest - 1 < sizeof footer) {

@@ -66,8 +66,8 @@ static sched_cron cron(const char *expr)
 }
 
 /* next(expr, after) in zone tz is want (local time with offset), or "" for none. */
-static void check_next_in(const char *tzname, const char *expr, const char *after,
-                          const char *want, int workdays, const calendar *cal)
+static void check_next_in(const char *tzname, const char *expr, const char *after, const char *want,
+                          int workdays, const calendar *cal)
 {
     cr_tz *tz = zone(tzname);
     sched_cron c = cron(expr);
@@ -198,8 +198,8 @@ static void test_dst_new_york(void **state)
     check_next_in(ny, "30 2 11 Mar *", "2012-03-11T00:00-05:00", "2012-03-11T03:00:00-04:00", 0,
                   NULL);
     /* A wildcard job has no run for the skipped times. */
-    check_next_in(ny, "*/30 * 11 Mar *", "2012-03-11T01:45-05:00", "2012-03-11T03:00:00-04:00",
-                  0, NULL);
+    check_next_in(ny, "*/30 * 11 Mar *", "2012-03-11T01:45-05:00", "2012-03-11T03:00:00-04:00", 0,
+                  NULL);
     check_next_in(ny, "30 * 11 Mar *", "2012-03-11T01:45-05:00", "2012-03-11T03:30:00-04:00", 0,
                   NULL);
     /* Same in both: 02:30 on 2012-11-04 is after the repeated hour. */
@@ -213,14 +213,13 @@ static void test_dst_new_york(void **state)
     check_next_in(ny, "30 1 04 Nov *", "2012-11-04T00:00-04:00", "2012-11-04T01:30:00-04:00", 0,
                   NULL);
     /* A wildcard job runs in both passes, in time order. */
-    check_next_in(ny, "*/30 * 4 Nov *", "2012-11-04T01:45-04:00", "2012-11-04T01:00:00-05:00",
-                  0, NULL);
-    check_next_in(ny, "*/30 * 4 Nov *", "2012-11-04T01:30-05:00", "2012-11-04T02:00:00-05:00",
-                  0, NULL);
+    check_next_in(ny, "*/30 * 4 Nov *", "2012-11-04T01:45-04:00", "2012-11-04T01:00:00-05:00", 0,
+                  NULL);
+    check_next_in(ny, "*/30 * 4 Nov *", "2012-11-04T01:30-05:00", "2012-11-04T02:00:00-05:00", 0,
+                  NULL);
     /* Far past the file's last explicit transition: the footer's rule
      * (EST5EDT,M3.2.0,M11.1.0). 2061-03-13 is the second Sunday of March. */
-    check_next_in(ny, "0 12 * * *", "2061-03-12T13:00-05:00", "2061-03-13T12:00:00-04:00", 0,
-                  NULL);
+    check_next_in(ny, "0 12 * * *", "2061-03-12T13:00-05:00", "2061-03-13T12:00:00-04:00", 0, NULL);
 }
 
 static void test_southern_dst(void **state)
@@ -240,8 +239,7 @@ static void test_shanghai(void **state)
 {
     (void)state;
     const char *sh = TZ_DEFAULT;
-    check_next_in(sh, "30 7 * * *", "2026-03-02T07:30+08:00", "2026-03-03T07:30:00+08:00", 0,
-                  NULL);
+    check_next_in(sh, "30 7 * * *", "2026-03-02T07:30+08:00", "2026-03-03T07:30:00+08:00", 0, NULL);
     /* Strictly after: the fire time itself is not "next". */
     check_next_in(sh, "30 7 * * *", "2026-03-02T07:29:59", "2026-03-02T07:30:00+08:00", 0, NULL);
     /* 07:30 Beijing is 23:30 UTC the day before. */
@@ -254,8 +252,7 @@ static void test_shanghai(void **state)
     assert_string_equal(text, "2026-03-01T23:30:00+00:00");
     tz_free(tz);
     /* Quarterly: first day of each quarter. */
-    check_next_in(sh, "0 8 1 1,4,7,10 *", "2026-04-01T08:00", "2026-07-01T08:00:00+08:00", 0,
-                  NULL);
+    check_next_in(sh, "0 8 1 1,4,7,10 *", "2026-04-01T08:00", "2026-07-01T08:00:00+08:00", 0, NULL);
     check_next_in(sh, "0 8 1 */3 *", "2026-04-01T08:00", "2026-07-01T08:00:00+08:00", 0, NULL);
 }
 
@@ -307,8 +304,8 @@ static void test_names_and_steps(void **state)
     assert_int_equal(a.doms, 1u << 1 | 1u << 11 | 1u << 21 | 1u << 31);
     assert_int_equal(a.months, 1 << 1 | 1 << 5 | 1 << 9);
     a = cron("1,2,5-6,58-59 * * * *");
-    assert_true(a.minutes == (1ull << 1 | 1ull << 2 | 1ull << 5 | 1ull << 6 | 1ull << 58 |
-                              1ull << 59));
+    assert_true(a.minutes ==
+                (1ull << 1 | 1ull << 2 | 1ull << 5 | 1ull << 6 | 1ull << 58 | 1ull << 59));
     assert_int_equal(cron("@yearly").months, 1 << 1);
     assert_memory_equal(&a, &a, sizeof a);
     sched_cron y = cron("@annually"), z = cron("0 0 1 1 *");
@@ -401,8 +398,7 @@ static void test_catch_up_on_time(void **state)
     /* Polled 20 s after the fire time: every policy runs it. */
     const char *policies[] = {"skip", "once", "all:3"};
     for (int i = 0; i < 3; i++) {
-        plan("30 7 * * *", policies[i], "2026-03-02T07:30", "2026-03-03T07:30:20", 60, &p, run,
-             8);
+        plan("30 7 * * *", policies[i], "2026-03-02T07:30", "2026-03-03T07:30:20", 60, &p, run, 8);
         assert_int_equal(p.n_run, 1);
         assert_int_equal(p.missed, 0);
         assert_time(run[0], "2026-03-03T07:30:00+08:00");
