@@ -22,6 +22,7 @@ stds.courtrules = {
   },
 }
 std = "courtrules"
+max_line_length = 120
 
 -- Webhook formats also see the read-only `webhook` table (docs/webhooks.md).
 files["plugins/webhook"] = {
@@ -29,7 +30,6 @@ files["plugins/webhook"] = {
     webhook = { fields = { "json", "hmac_sha256", "base64", "urlencode", "secret_key" } },
   },
 }
-max_line_length = 120
 
 -- `luacheck .` at the repository root checks these; `courtrules lint PATH`
 -- checks PATH with the config above.

@@ -86,5 +86,6 @@ int cmd_webhook(int argc, char **argv, const cli_common *common);
 int cmd_deliver(int argc, char **argv, const cli_common *common);
 int cmd_deliveries(int argc, char **argv, const cli_common *common);
 int cmd_redeliver(int argc, char **argv, const cli_common *common);
+int cmd_schedule(int argc, char **argv, const cli_common *common);
 
 #endif

@@ -303,6 +303,29 @@ static const char *const migrations[] = {
     "    AND EXISTS (SELECT 1 FROM webhook_codes c"
     "                WHERE c.webhook_id = w.id AND NEW.code GLOB c.pattern);"
     "END;",
+
+    /* 6: schedules declared by rules (sched_run.c): per schedule, the
+     * latest fire time handled, the last outcome, and the "running" mark
+     * that keeps two runs of one schedule from overlapping. Times are UTC
+     * seconds since 1970 (datetime(x, 'unixepoch') reads them). */
+    "CREATE TABLE schedules("
+    "  rule_set TEXT NOT NULL,"
+    "  rule TEXT NOT NULL,"
+    "  schedule TEXT NOT NULL,"
+    "  cron TEXT NOT NULL,"
+    "  tz TEXT NOT NULL,"
+    "  seen_from INTEGER NOT NULL,"   /* fire times before it are never due */
+    "  last_fire INTEGER,"            /* the latest fire time run, collapsed or skipped */
+    "  last_status TEXT CHECK (last_status IN ('ok', 'failed', 'skipped', 'quarantined')),"
+    "  last_reason TEXT,"
+    "  last_run_id INTEGER,"
+    "  last_finished_at TEXT,"
+    "  running_since INTEGER,"        /* set while a run is under way */
+    "  runs INTEGER NOT NULL DEFAULT 0,"
+    "  failures INTEGER NOT NULL DEFAULT 0,"
+    "  missed INTEGER NOT NULL DEFAULT 0," /* fire times dropped or collapsed by catch-up */
+    "  PRIMARY KEY (rule_set, rule, schedule)"
+    ") WITHOUT ROWID;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -132,7 +132,11 @@ static const char *const stmt_sql[S_COUNT] = {
         "UPDATE alerts SET status = 'resolved', resolved_at = ?4"
         " WHERE case_no IS NULL AND court = ?1 AND code <> 'RULE-QUARANTINED'"
         " AND status IN ('open', 'acked') AND run_id <> ?2"
-        " AND rule_set || '/' || rule NOT IN (SELECT value FROM json_each(?3))",
+        " AND rule_set || '/' || rule NOT IN (SELECT value FROM json_each(?3))"
+        /* A schedule's alerts ("set/rule@schedule:…") follow that schedule's
+         * runs (db_sched_resolve_stale), not evaluations. */
+        " AND substr(dedup_key, 1, length(rule_set) + length(rule) + 2)"
+        "     <> rule_set || '/' || rule || '@'",
 };
 
 struct db_eval_stmts {

@@ -230,10 +230,10 @@ static char *result_text(const char *value, size_t value_len, const json_t *log)
     return text;
 }
 
-/* One rule's hook (on_case, or on_court for a court) on the table at
- * case_idx, with the ctx at ctx_ref. */
+/* One rule's hook (on_case, or on_court for a court; or hook_ref given, a
+ * schedule's run) on the table at case_idx, with the ctx at ctx_ref. */
 static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int case_idx,
-                     int ctx_ref)
+                     int ctx_ref, int hook_ref)
 {
     rule_set *set = &w->rs->sets[s];
     const rule *ru = &set->rules[r];
@@ -241,7 +241,7 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
         add_effect(c, s, r, EFFECT_QUARANTINED);
         return;
     }
-    int hook = c->case_no ? ru->on_case_ref : ru->on_court_ref;
+    int hook = hook_ref != LUA_NOREF ? hook_ref : c->case_no ? ru->on_case_ref : ru->on_court_ref;
     if (hook == LUA_NOREF)
         return;
     effect *e = add_effect(c, s, r, EFFECT_OK);
@@ -440,9 +440,35 @@ void eval_worker_case(eval_worker *w, work_case *c)
         }
         int case_idx = lua_gettop(L);
         for (; i < n && refs[i].set == s; i++)
-            run_rule(w, c, s, refs[i].rule, case_idx, ctx_ref);
+            run_rule(w, c, s, refs[i].rule, case_idx, ctx_ref, LUA_NOREF);
         lua_settop(L, case_idx - 1);
     }
     c->date_dependent = w->call.used_as_of;
     encode_results(w, c);
+}
+
+void eval_worker_call(eval_worker *w, work_case *c, unsigned s, unsigned r, int fn_ref)
+{
+    rule_set *set = &w->rs->sets[s];
+    lua_State *L = sandbox_state(set->sb);
+    unsigned covering[MAX_COVERING];
+    size_t n_covering = rules_covering(w->rs, c->court, covering, MAX_COVERING);
+    cr_err err;
+    int ctx_ref = ctx_for(w, s, c->court, covering, n_covering, &err);
+    cr_status st = CR_FAIL;
+    if (ctx_ref != LUA_NOREF) {
+        lua_pushcfunction(L, build_case);
+        lua_pushlightuserdata(L, c->doc);
+        lua_pushlightuserdata(L, c->events);
+        st = sandbox_call(set->sb, 2, 1, &err);
+    }
+    if (st != CR_OK) {
+        effect *e = add_effect(c, s, r, EFFECT_OK);
+        if (e)
+            fail(e, "case", err.msg);
+        return;
+    }
+    int case_idx = lua_gettop(L);
+    run_rule(w, c, s, r, case_idx, ctx_ref, fn_ref);
+    lua_settop(L, case_idx - 1);
 }

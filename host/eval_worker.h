@@ -79,6 +79,13 @@ void eval_worker_free(eval_worker *w);
  * whatever goes wrong becomes a failure effect (out of memory included). */
 void eval_worker_case(eval_worker *w, work_case *c);
 
+/* Calls one function of rule r of set s -- fn_ref, a registry reference in
+ * the set's state (a schedule's run) -- on the court c (doc: the court
+ * record, case_no NULL) with the court's ctx, as on_court is called;
+ * appends its one effect (none if the rule is quarantined in flags: then
+ * EFFECT_QUARANTINED). Never fails, like eval_worker_case. */
+void eval_worker_call(eval_worker *w, work_case *c, unsigned s, unsigned r, int fn_ref);
+
 void work_case_clear(work_case *c);
 
 #endif

@@ -21,6 +21,7 @@ static const cli_command commands[] = {
     {"deliveries", cmd_deliveries, "every delivery attempt: time, status, latency, error"},
     {"redeliver", cmd_redeliver, "send one alert again, or every failed message since a time"},
     {"audit", cmd_audit, "verify or list the hash-chained audit trail"},
+    {"schedule", cmd_schedule, "schedules rules declare: next fire times; run the due ones"},
 };
 
 static void usage(FILE *out)

@@ -13,6 +13,7 @@
 
 #include "casenum.h"
 #include "luaapi.h"
+#include "rules_internal.h"
 
 #define MANIFEST "ruleset.json"
 
@@ -365,6 +366,11 @@ static void load_script(rule_set *set, const char *rel, const char *display)
         else
             lua_pop(L, 1);
     }
+    /* Schedules (docs/schedules.md): checked now, so a bad cron expression
+     * is a load failure naming the entry and field, not a silent no-op. */
+    rule scheduled = {0};
+    if (!why[0])
+        rules_read_schedules(L, t, &scheduled, why, sizeof why);
     if (why[0]) {
         for (int h = 0; h < 2; h++)
             luaL_unref(L, LUA_REGISTRYINDEX, refs[h]);
@@ -376,6 +382,7 @@ static void load_script(rule_set *set, const char *rel, const char *display)
     if (!r) {
         for (int h = 0; h < 2; h++)
             luaL_unref(L, LUA_REGISTRYINDEX, refs[h]);
+        rules_free_schedules(L, &scheduled);
         lua_settop(L, t - 1);
         add_failure(set, display, SANDBOX_MEMORY, "out of memory");
         return;
@@ -388,6 +395,8 @@ static void load_script(rule_set *set, const char *rel, const char *display)
     snprintf(r->file, sizeof r->file, "%s", display);
     r->on_case_ref = refs[0];
     r->on_court_ref = refs[1];
+    r->schedules = scheduled.schedules;
+    r->n_schedules = scheduled.n_schedules;
     lua_settop(L, t - 1);
 }
 
@@ -461,6 +470,8 @@ static int cmp_sets(const void *a, const void *b)
 
 static void free_set(rule_set *set)
 {
+    for (size_t r = 0; r < set->n_rules; r++)
+        rules_free_schedules(NULL, &set->rules[r]); /* the references go with the state */
     sandbox_free(set->sb);
     json_decref(set->manifest);
     free(set->rules);

@@ -27,12 +27,26 @@
 #define RULES_DEFAULT_INSTRUCTIONS 10000000u /* per hook call, unless "limits" says */
 #define RULES_DEFAULT_WALL_MS 1000u
 
+/* A schedule a rule declares (docs/schedules.md): run(court, ctx) per court
+ * of the set's scope at each fire time of cron in tz. Validated at load:
+ * cron parses, tz loads, catch_up is a policy (sched.h). */
+typedef struct rule_schedule {
+    char name[RULE_NAME_MAX]; /* unique within the rule; default "schedule<N>" */
+    char cron[128];
+    char tz[64];        /* default Asia/Shanghai */
+    int workdays_only;  /* only on working days of the holiday calendar */
+    char catch_up[16];  /* "skip", "once" (default) or "all:N" */
+    int run_ref;        /* registry reference to run */
+} rule_schedule;
+
 typedef struct rule {
     char name[RULE_NAME_MAX];
     char version[32];
     char file[256];  /* path relative to the rules directory, for messages */
     int on_case_ref;  /* registry reference to on_case, LUA_NOREF if none */
     int on_court_ref; /* registry reference to on_court, LUA_NOREF if none */
+    rule_schedule *schedules; /* from the rule's `schedules` field (owned) */
+    size_t n_schedules;
 } rule;
 
 /* A script that did not load: recorded, the rest of its set still runs. */

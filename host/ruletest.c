@@ -291,6 +291,21 @@ static void run_rule(runner *run, const ruletest_entry *t, const char *court, co
         return;
     }
     int hook = t->court_code ? ru->on_court_ref : ru->on_case_ref;
+    if (t->schedule) { /* a schedule's run(court, ctx), called as on_court is */
+        hook = LUA_NOREF;
+        for (size_t k = 0; k < ru->n_schedules; k++)
+            if (strcmp(ru->schedules[k].name, t->schedule) == 0)
+                hook = ru->schedules[k].run_ref;
+        if (hook == LUA_NOREF) {
+            ruletest_text_addf(why, "rule '%s' (%s) has no schedule '%s'", ru->name, ru->file,
+                               t->schedule);
+            for (size_t k = 0; k < ru->n_schedules; k++)
+                ruletest_text_addf(why, "%s%s", k ? ", " : " (schedules: ",
+                                   ru->schedules[k].name);
+            ruletest_text_addf(why, "%s", ru->n_schedules ? ")" : "");
+            return;
+        }
+    }
     if (hook == LUA_NOREF && t->court_code) {
         ruletest_text_addf(why,
                            "rule '%s' (%s) has no on_court hook: a court-level test "

@@ -47,6 +47,10 @@
  * the data as eval reads it; a court not in the data fails the test. A rule
  * without on_court in a court-level test, or without on_case in a case
  * test, fails the test.
+ *
+ * A court-level test may also give schedule = "name": the rule's schedule
+ * of that name has its run(court, ctx) called instead of on_court, as
+ * `courtrules schedule run-due` calls it (as_of standing for the fire date).
  */
 #ifndef COURTRULES_RULETEST_H
 #define COURTRULES_RULETEST_H

@@ -43,6 +43,7 @@ typedef struct ruletest_entry {
     const rule_set *owner;                   /* the set whose tests/ holds it */
     const char *name, *rule, *as_of, *court; /* court NULL: the case's */
     const char *court_code;                  /* a court-level test (on_court), else NULL */
+    const char *schedule;                    /* with court_code: that schedule's run, not on_court */
     const json_t *case_spec;                 /* borrowed from the file's value; NULL for a
                                                 court-level test */
     const json_t *expect;                    /* object or NULL */

@@ -275,7 +275,7 @@ void ruletest_check_outcome(const ruletest_entry *t, const json_t *value, const 
     const char *error = json_string_value(json_object_get(t->expect, "error"));
     if (error) {
         ruletest_text_addf(diff, "expected an error containing '%s', but %s returned ", error,
-                           t->court_code ? "on_court" : "on_case");
+                           t->schedule ? "the schedule's run" : t->court_code ? "on_court" : "on_case");
         text_value(diff, value);
         return;
     }
@@ -315,7 +315,7 @@ void ruletest_check_failure(const ruletest_entry *t, ruletest_text *why)
         *why = msg;
     } else {
         ruletest_text msg = {0};
-        ruletest_text_addf(&msg, "%s failed %s", t->court_code ? "on_court" : "on_case",
+        ruletest_text_addf(&msg, "%s failed %s", t->schedule ? "the schedule's run" : t->court_code ? "on_court" : "on_case",
                            why->s ? why->s : "");
         free(why->s);
         *why = msg;

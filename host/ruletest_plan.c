@@ -68,8 +68,8 @@ static cr_status opt_string(const json_t *obj, const char *key, const char **out
 
 static const char *const file_keys[] = {"rule", "as_of",       "court", "cases",
                                         "data", "description", NULL};
-static const char *const case_keys[] = {"name", "rule",       "as_of",  "court", "case",
-                                        "data", "court_code", "expect", NULL};
+static const char *const case_keys[] = {"name", "rule",       "as_of",  "court",    "case",
+                                        "data", "court_code", "expect", "schedule", NULL};
 static const char *const expect_keys[] = {"result",       "alerts",         "error",
                                           "log_contains", "not_applicable", NULL};
 static const char *const alert_keys[] = {"code",  "severity",  "message", "message_contains",
@@ -137,6 +137,13 @@ static cr_status court_test(const json_t *c, ruletest_entry *e, const char *file
 {
     char why[128];
     cr_status st = opt_string(c, "court_code", &e->court_code, file, where, err);
+    if (st == CR_OK)
+        st = opt_string(c, "schedule", &e->schedule, file, where, err);
+    if (st == CR_OK && e->schedule && !e->court_code)
+        return cr_errf(err, CR_INVALID,
+                       "%s: %sschedule: a schedule's run is called per court; give court_code "
+                       "too",
+                       file, where);
     if (st != CR_OK || !e->court_code)
         return st;
     if (court_code_check(e->court_code, why, sizeof why) != 0)

@@ -37,9 +37,43 @@ local function twelve_months(case, ctx, result, as_of, paused)
   end
 end
 
+-- The daily scan (schedule daily_scan, working days at 07:30): per court,
+-- the pending cases (在办, 中止) of the court itself and those pending past
+-- long_pending_months -- the TL-12M count, the same threshold as
+-- twelve_months -- as one TL-DAILY-SCAN report when there are any. The
+-- per-case alerts (TL-OVERDUE, TL-NEAR, TL-EXTENSION-DUE) need each case's
+-- events and come from `courtrules eval --changed`, which re-evaluates every
+-- case whose rules read the as-of date.
+local function daily_scan(court, ctx)
+  local q, p = ctx.query, ctx.params
+  local filed_to = ctx.date.add_days(ctx.date.add_months(ctx.as_of, -p.long_pending_months), -1)
+  local result = { pending = 0, long_pending = 0 }
+  for _, status in ipairs({ "在办", "中止" }) do
+    result.pending = result.pending + q.count_cases{ court = court.code, exact = true, status = status }
+    result.long_pending = result.long_pending
+      + q.count_cases{ court = court.code, exact = true, status = status, filed_to = filed_to }
+  end
+  if result.long_pending > 0 then
+    ctx.alert{
+      code = "TL-DAILY-SCAN",
+      severity = "warning",
+      dedup_key = string.format("TL-DAILY-SCAN:%s:%s", court.code, ctx.as_of),
+      message = string.format("%s 审限日报（%s）：未结案件 %d 件，其中立案逾%d个月未结 %d 件（%s 以前立案），请院庭长督办",
+        court.name, ctx.as_of, result.pending, p.long_pending_months, result.long_pending,
+        ctx.date.add_days(filed_to, 1)),
+      basis = "法发〔2020〕26号 第12条；审判质量管理指标“超12个月未结案件比”",
+      data = result,
+    }
+  end
+  return result
+end
+
 return {
   name = "time_limits",
-  version = "2026.1",
+  version = "2026.2",
+  schedules = {
+    { name = "daily_scan", cron = "30 7 * * *", workdays_only = true, catch_up = "once", run = daily_scan },
+  },
   on_case = function(case, ctx)
     local result, t = time_limits.compute(case, ctx,
       { extension_decide_days_before = ctx.params.extension_decide_days_before })

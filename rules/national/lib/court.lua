@@ -115,4 +115,14 @@ end
 
 M.contains = common.contains
 
+-- For schedules that report what a rule's on_court finds: a ctx whose
+-- ctx.alert collects the alerts into `found` instead of raising them, so a
+-- scheduled report reuses the rule's logic and raises one summary alert of
+-- its own (the rule's own alerts stay with evaluations).
+function M.collecting(ctx)
+  local found = {}
+  local proxy = setmetatable({ alert = function(a) found[#found + 1] = a end }, { __index = ctx })
+  return proxy, found
+end
+
 return M
