@@ -82,5 +82,7 @@ int cmd_alerts(int argc, char **argv, const cli_common *common);
 int cmd_explain(int argc, char **argv, const cli_common *common);
 int cmd_test(int argc, char **argv, const cli_common *common);
 int cmd_lint(int argc, char **argv, const cli_common *common);
+int cmd_token(int argc, char **argv, const cli_common *common);
+int cmd_serve(int argc, char **argv, const cli_common *common);
 
 #endif

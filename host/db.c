@@ -195,6 +195,19 @@ static const char *const migrations[] = {
     "CREATE INDEX cases_changed ON cases(case_no, changed_batch, court);"
     "CREATE INDEX evaluations_state ON evaluations(case_no, evaluated_batch,"
     " rules_fingerprint, date_dependent, as_of);",
+
+    /* 5: API bearer tokens for `serve`: only their SHA-256 is stored; each
+     * is limited to a court-code prefix ("*" = every court) and one role. */
+    "CREATE TABLE api_tokens("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL UNIQUE,"
+    "  court TEXT NOT NULL,"
+    "  role TEXT NOT NULL CHECK(role IN ('reader','filer','operator','admin')),"
+    "  created_at TEXT NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  revoked_at TEXT"
+    ");",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

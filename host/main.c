@@ -17,6 +17,8 @@ static const cli_command commands[] = {
     {"lint", cmd_lint, "check rule scripts with luacheck"},
     {"stats", cmd_stats, "what the database holds, by court, kind and status"},
     {"audit", cmd_audit, "verify or list the hash-chained audit trail"},
+    {"token", cmd_token, "create, list or revoke bearer tokens for the HTTP API"},
+    {"serve", cmd_serve, "daemon: HTTP API and background jobs"},
 };
 
 static void usage(FILE *out)
