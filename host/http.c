@@ -36,6 +36,8 @@ typedef struct request {
     char *body;
     size_t len, cap;
     int status; /* set once a response is queued */
+    int too_large;    /* the body went over max_body: it is discarded, then 413 */
+    size_t discarded; /* bytes discarded since */
     double started;
     char method[16];
     char path[512];
@@ -162,12 +164,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (r->len + n > s->max_body) {
+        if (r->too_large || r->len + n > s->max_body) {
+            /* libmicrohttpd answers only once the body is read, so an
+             * oversize chunked body is read and dropped, not stored; a
+             * client that keeps sending far past the cap is cut off. */
             free(r->body);
             r->body = NULL;
-            http_reply_error(&reply, 413, "request body is over the limit of %zu bytes",
-                             s->max_body);
-            return send_reply(c, r, &reply, NULL);
+            r->len = r->cap = 0;
+            r->too_large = 1;
+            r->discarded += n;
+            return r->discarded > 4 * s->max_body + (1u << 20) ? MHD_NO : MHD_YES;
         }
         if (r->len + n + 1 > r->cap) {
             size_t cap = r->cap ? r->cap : 4096;
@@ -183,6 +189,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->len += n;
         r->body[r->len] = 0;
         return MHD_YES;
+    }
+    if (r->too_large) {
+        http_reply_error(&reply, 413, "request body is over the limit of %zu bytes", s->max_body);
+        return send_reply(c, r, &reply, NULL);
     }
     http_call call = {.route = &r->route,
                       .token = r->has_token ? &r->token : NULL,
@@ -207,7 +217,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     int status = r->status ? r->status : 0; /* 0: the client left before an answer */
     metrics_request(r->route.id, status, seconds);
     json_t *fields = json_pack("{s:s, s:s, s:i, s:f}", "method", r->method, "path", r->path,
-                               "status", status, "ms", seconds * 1000.0);
+                               "status", status, "ms", (double)(long long)(seconds * 1e6) / 1000.0);
     if (r->has_token)
         json_object_set_new(fields, "token", json_integer(r->token.id));
     if (why != MHD_REQUEST_TERMINATED_COMPLETED_OK)
