@@ -18,8 +18,9 @@ jq_sql() {
 start_serve() {
     log=$1 db=$2 rules=$3
     shift 3
+    : >"$log"
     "$COURTRULES" --db "$db" --rules "$rules" serve --listen 127.0.0.1:0 --workers 2 "$@" \
-        2>"$log" &
+        2>>"$log" &
     SERVE_PID=$!
     n=0
     until grep -q '"event":"listening"' "$log"; do
