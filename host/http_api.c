@@ -287,16 +287,16 @@ static void alert_action(engine *e, const http_call *call, http_reply *reply)
         st = alert_action_apply(db, id, action, actor, note, code, court, &err);
     engine_release(e, s);
     json_decref(found);
-    json_decref(body);
     if (st != CR_OK) {
         http_api_fail(reply, missing ? 404 : 409, &err, st);
-        return;
+    } else {
+        reply->status = 200;
+        reply->json = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?}", "id", (json_int_t)id, "code",
+                                code, "court", court, "status",
+                                strcmp(action, "ack") == 0 ? "acked" : "resolved", "actor",
+                                actor, "note", note);
     }
-    reply->status = 200;
-    reply->json = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?}", "id", (json_int_t)id, "code", code,
-                            "court", court, "status",
-                            strcmp(action, "ack") == 0 ? "acked" : "resolved", "actor", actor,
-                            "note", note);
+    json_decref(body); /* note points into it */
 }
 
 void http_api_reload(engine *e, const char *actor, http_reply *reply)
