@@ -56,8 +56,8 @@ printf '  GET  /healthz   %10.0f req/s   p99 %8.2f ms  %s\n' "$H_RPS" "$H_P99" "
 printf '  POST /v1/triage %10.0f req/s   p99 %8.2f ms  %s  (persist:false)\n' "$T_RPS" "$T_P99" "$T_ERR"
 awk -v hr="$H_RPS" -v tr="$T_RPS" -v hp="$H_P99" -v tp="$T_P99" 'BEGIN {
     r = tr / hr; l = (hp > 0) ? tp / hp : 0
-    printf "  throughput triage/healthz %.2f (goal >= 0.40)%s\n", r, r >= 0.40 ? "" : "   GOAL MISSED"
-    printf "  p99 triage/healthz        %.2f (goal <= 3.00)%s\n", l, l <= 3.0 ? "" : "   GOAL MISSED"
+    printf "  throughput triage/healthz %.2f (goal >= 0.40)%s\n", r, (r >= 0.40 ? "" : "   GOAL MISSED")
+    printf "  p99 triage/healthz        %.2f (goal <= 3.00)%s\n", l, (l <= 3.0 ? "" : "   GOAL MISSED")
 }'
 if [ -n "$T_ERR" ]; then echo "  GOAL MISSED: triage had errors: $T_ERR"; fi
 kill -TERM $PID
