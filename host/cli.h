@@ -87,5 +87,7 @@ int cmd_deliver(int argc, char **argv, const cli_common *common);
 int cmd_deliveries(int argc, char **argv, const cli_common *common);
 int cmd_redeliver(int argc, char **argv, const cli_common *common);
 int cmd_schedule(int argc, char **argv, const cli_common *common);
+int cmd_token(int argc, char **argv, const cli_common *common);
+int cmd_serve(int argc, char **argv, const cli_common *common);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "casenum.h"
+#include "alert_action.h"
 #include "audit.h"
 #include "cli.h"
 #include "dates.h"
@@ -115,26 +116,8 @@ static int alert_action(int argc, char **argv, const cli_common *common)
     if (!db)
         return exit_status;
     cr_err err;
-    char code[64] = "", court[32] = "", subject[32];
-    cr_status st = db_begin(db, &err);
-    if (st == CR_OK)
-        st = db_eval_alert_set_status(db, id, status, code, court, &err);
-    if (st == CR_OK) {
-        json_t *detail = json_pack("{s:I, s:s, s:s, s:s, s:s?}", "alert", (json_int_t)id, "code",
-                                   code, "court", court, "status", status, "note", note);
-        char *text = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-        json_decref(detail);
-        snprintf(subject, sizeof subject, "alert %lld", id);
-        st = text ? audit_append(db, audit_cli_actor(),
-                                 strcmp(action, "ack") == 0 ? "alert.ack" : "alert.resolve",
-                                 subject, text, NULL, &err)
-                  : cr_errf(&err, CR_FAIL, "out of memory");
-        free(text);
-    }
-    if (st == CR_OK)
-        st = db_commit(db, &err);
-    else
-        db_rollback(db);
+    char code[64] = "", court[32] = "";
+    cr_status st = alert_action_apply(db, id, action, audit_cli_actor(), note, code, court, &err);
     db_close(db);
     if (st != CR_OK)
         return cli_fail(st, &err);

@@ -326,6 +326,19 @@ static const char *const migrations[] = {
     "  missed INTEGER NOT NULL DEFAULT 0," /* fire times dropped or collapsed by catch-up */
     "  PRIMARY KEY (rule_set, rule, schedule)"
     ") WITHOUT ROWID;",
+
+    /* 7: API bearer tokens for `serve`: only their SHA-256 is stored; each
+     * is limited to a court-code prefix ("*" = every court) and one role. */
+    "CREATE TABLE api_tokens("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  sha256 TEXT NOT NULL UNIQUE,"
+    "  court TEXT NOT NULL,"
+    "  role TEXT NOT NULL CHECK(role IN ('reader','filer','operator','admin')),"
+    "  created_at TEXT NOT NULL,"
+    "  created_by TEXT NOT NULL,"
+    "  revoked_at TEXT"
+    ");",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

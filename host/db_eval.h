@@ -173,6 +173,8 @@ typedef struct db_alert_filter {
     const char *since;        /* created_at >= since ("YYYY-MM-DD…"); NULL = all */
     const char *case_no;      /* NULL = all */
     int64_t limit;            /* 0 = no limit */
+    int64_t before_id;        /* > 0: only alerts with a smaller id (the next page) */
+    int64_t id;               /* > 0: only this alert */
 } db_alert_filter;
 
 /* Alerts matching filter, newest first, as a JSON array of objects with every
@@ -182,6 +184,9 @@ typedef struct db_alert_filter {
  * court_prefix and a code ending in '*' match by prefix; case_no with ASCII
  * or full-width parentheses. Caller decrefs. */
 cr_status db_eval_alerts(cr_db *db, const db_alert_filter *filter, json_t **out, cr_err *err);
+
+/* How many alerts are open and acked (for the daemon's metrics). */
+cr_status db_eval_alert_counts(cr_db *db, int64_t *open, int64_t *acked, cr_err *err);
 
 /* Everything stored about a case's evaluation:
  *   {"case": doc, "events": [event docs in time order],

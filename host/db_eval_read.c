@@ -111,6 +111,8 @@ static const char alerts_sql[] =
     " AND (?4 IS NULL OR status = ?4)"
     " AND (?5 IS NULL OR created_at >= ?5)"
     " AND (?6 IS NULL OR case_no IN (?6, ?8))"
+    " AND (?9 IS NULL OR id < ?9)"
+    " AND (?10 IS NULL OR id = ?10)"
     " ORDER BY id DESC LIMIT ?7";
 
 cr_status db_eval_alerts(cr_db *db, const db_alert_filter *filter, json_t **out, cr_err *err)
@@ -140,6 +142,10 @@ cr_status db_eval_alerts(cr_db *db, const db_alert_filter *filter, json_t **out,
             sqlite3_bind_text(st, 8, other, -1, free);
     }
     sqlite3_bind_int64(st, 7, filter->limit > 0 ? filter->limit : -1);
+    if (filter->before_id > 0)
+        sqlite3_bind_int64(st, 9, filter->before_id);
+    if (filter->id > 0)
+        sqlite3_bind_int64(st, 10, filter->id);
     json_t *alerts = json_array();
     cr_status result = rows_into(db, st, alert_columns, N_ALERT_COLUMNS, alerts, err);
     sqlite3_finalize(st);
@@ -338,4 +344,23 @@ cr_status db_eval_rule_health_list(cr_db *db, json_t **out, cr_err *err)
     }
     *out = rows;
     return CR_OK;
+}
+
+cr_status db_eval_alert_counts(cr_db *db, int64_t *open, int64_t *acked, cr_err *err)
+{
+    sqlite3_stmt *st;
+    *open = *acked = 0;
+    if (sqlite3_prepare_v2(db->sql,
+                           "SELECT count(*) FILTER (WHERE status = 'open'),"
+                           " count(*) FILTER (WHERE status = 'acked') FROM alerts"
+                           " WHERE status IN ('open', 'acked')",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "counting alerts: prepare");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        *open = sqlite3_column_int64(st, 0);
+        *acked = sqlite3_column_int64(st, 1);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? CR_OK : db_sqlerr(db, err, "counting alerts");
 }

@@ -57,4 +57,21 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
 
 json_t *eval_summary_json(const eval_summary *sum);
 
+struct eval_worker;
+struct work_case;
+
+/*
+ * Evaluates one case with a worker the caller keeps across calls (see
+ * eval_worker.h; initialised for opt->as_of on one copy of the rule sets)
+ * and stores it as eval_run stores each case: a run of its own, the
+ * quarantines in force, results, alerts, failures, stale alerts resolved,
+ * the run's summary and audit entry, committed together after the run row.
+ * wc holds the case as db_case_iter_next read it (case_no, court, doc,
+ * events, changed_batch); on return it also holds the effects, for the
+ * caller to report. CR_FAIL on a storage failure (nothing of the case is
+ * stored then).
+ */
+cr_status eval_one(cr_db *db, struct eval_worker *w, struct work_case *wc,
+                   const eval_options *opt, eval_summary *sum, cr_err *err);
+
 #endif

@@ -22,6 +22,8 @@ static const cli_command commands[] = {
     {"redeliver", cmd_redeliver, "send one alert again, or every failed message since a time"},
     {"audit", cmd_audit, "verify or list the hash-chained audit trail"},
     {"schedule", cmd_schedule, "schedules rules declare: next fire times; run the due ones"},
+    {"token", cmd_token, "create, list or revoke bearer tokens for the HTTP API"},
+    {"serve", cmd_serve, "daemon: HTTP API and background jobs"},
 };
 
 static void usage(FILE *out)

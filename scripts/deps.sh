@@ -6,7 +6,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config liblua5.4-dev libsqlite3-dev sqlite3 \
 libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev libssl-dev libcmocka-dev \
-lua-check curl python3 tzdata"
+lua-check curl python3 tzdata wrk"
 
 missing=""
 for p in $PKGS; do

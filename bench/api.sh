@@ -1,0 +1,64 @@
+#!/bin/sh
+# bench/api.sh BUILD_DIR [SECONDS] -- the HTTP API under load with wrk:
+# POST /v1/triage (persist:false) against GET /healthz as the baseline, both
+# at 200 concurrent connections against one daemon, in the same run.
+# Goals: triage throughput >= 40% of healthz's; triage p99 <= 3x healthz p99.
+set -u
+BUILD=${1:?usage: bench/api.sh BUILD_DIR [SECONDS]}
+SECS=${2:-10}
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(dirname "$HERE")
+. "$HERE/lib.sh"
+CR="$BUILD/courtrules"
+command -v wrk >/dev/null || { echo "api.sh: wrk is not installed (Debian package wrk)" >&2; exit 1; }
+
+DB="$TMP/api.db"
+"$CR" --db "$DB" init >/dev/null || exit 1
+"$CR" --db "$DB" ingest "$SRC/examples/sample-su.jsonl" >/dev/null || exit 1
+COURTRULES_TOKEN=$("$CR" --db "$DB" token create --court 苏 --role filer 2>/dev/null) || exit 1
+export COURTRULES_TOKEN
+WORKERS=$(nproc 2>/dev/null || echo 2)
+"$CR" --db "$DB" --rules "$SRC/rules" serve --listen 127.0.0.1:0 --workers "$WORKERS" \
+    --max-connections 1024 --per-ip 1024 2>"$TMP/serve.log" &
+PID=$!
+trap 'kill $PID 2>/dev/null; rm -rf "$TMP"' EXIT
+n=0
+until grep -q '"event":"listening"' "$TMP/serve.log"; do
+    kill -0 $PID 2>/dev/null || { cat "$TMP/serve.log"; exit 1; }
+    n=$((n + 1)); [ $n -gt 600 ] && exit 1
+    sleep 0.05
+done
+URL="http://127.0.0.1:$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$TMP/serve.log")"
+# One triage first: a failing call would make the figures meaningless.
+code=$(curl -s -o "$TMP/one.json" -w '%{http_code}' -H "Authorization: Bearer $COURTRULES_TOKEN" \
+    -d '{"persist":false,"case":{"case_no":"(2025)苏01民初1号","court":"苏01","kind":"民事","filing_date":"2025-06-02","status":"在办"}}' \
+    "$URL/v1/triage")
+[ "$code" = 200 ] || { echo "api.sh: triage answered $code: $(cat "$TMP/one.json")" >&2; exit 1; }
+
+# run NAME ARGS...: wrk at 200 connections; sets RPS and P99 (ms), ERRORS.
+run() {
+    name=$1
+    shift
+    wrk -t 2 -c 200 -d "${SECS}s" --latency "$@" >"$TMP/$name.wrk" 2>&1 || { cat "$TMP/$name.wrk"; exit 1; }
+    RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$TMP/$name.wrk")
+    P99=$(awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+        f = u == "us" ? 0.001 : u == "ms" ? 1 : u == "s" ? 1000 : u == "m" ? 60000 : 1;
+        printf "%.2f", v * f }' "$TMP/$name.wrk")
+    ERRORS=$(awk '/Non-2xx or 3xx responses:/ { print $NF } /Socket errors/ { print }' "$TMP/$name.wrk")
+}
+run healthz "$URL/healthz"
+H_RPS=$RPS H_P99=$P99 H_ERR=$ERRORS
+run triage -s "$HERE/api_triage.lua" "$URL/v1/triage"
+T_RPS=$RPS T_P99=$P99 T_ERR=$ERRORS
+
+echo "api: ${SECS}s each, 200 connections, $WORKERS worker threads, wrk -t 2 on the same machine"
+printf '  GET  /healthz   %10.0f req/s   p99 %8.2f ms  %s\n' "$H_RPS" "$H_P99" "$H_ERR"
+printf '  POST /v1/triage %10.0f req/s   p99 %8.2f ms  %s  (persist:false)\n' "$T_RPS" "$T_P99" "$T_ERR"
+awk -v hr="$H_RPS" -v tr="$T_RPS" -v hp="$H_P99" -v tp="$T_P99" 'BEGIN {
+    r = tr / hr; l = (hp > 0) ? tp / hp : 0
+    printf "  throughput triage/healthz %.2f (goal >= 0.40)%s\n", r, (r >= 0.40 ? "" : "   GOAL MISSED")
+    printf "  p99 triage/healthz        %.2f (goal <= 3.00)%s\n", l, (l <= 3.0 ? "" : "   GOAL MISSED")
+}'
+if [ -n "$T_ERR" ]; then echo "  GOAL MISSED: triage had errors: $T_ERR"; fi
+kill -TERM $PID
+wait $PID

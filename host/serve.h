@@ -1,0 +1,42 @@
+/*
+ * serve.h -- `courtrules serve`: one process running the HTTP API and the
+ * background jobs on one database, until SIGTERM.
+ */
+#ifndef COURTRULES_SERVE_H
+#define COURTRULES_SERVE_H
+
+#include "calendar.h"
+#include "daemon.h"
+#include "engine.h"
+#include "err.h"
+#include "http.h"
+
+typedef struct serve_config {
+    const char *db_path;
+    const char *rules_dir;
+    const char *plugins_dir; /* may be NULL */
+    const calendar *cal;     /* may be NULL */
+    int workers;             /* evaluation slots = HTTP threads */
+    http_config http;        /* listen, limits; threads is set from workers */
+} serve_config;
+
+/*
+ * The background jobs the daemon runs. This is where the scheduler's tick
+ * and the webhook delivery pass are added, one daemon_add_job() each, e.g.
+ *   daemon_add_job(jobs, "deliver", 1000, deliver_pass_job, ctx, err);
+ * Each job gets its own connection; its pass must commit what it did
+ * before returning (SIGTERM waits for a running pass, then exits).
+ */
+cr_status serve_register_jobs(daemon_jobs *jobs, engine *e, cr_err *err);
+
+/*
+ * Runs the daemon: takes the database's daemon lock (a second daemon is
+ * refused with CR_INVALID naming the first), loads the rules, listens,
+ * starts the jobs, and serves until SIGTERM or SIGINT, reloading the rule
+ * sets on SIGHUP. On SIGTERM it stops accepting, lets requests in progress
+ * finish and answer, stops the jobs after their running pass, and returns
+ * CR_OK. Logs go to stderr as JSON lines.
+ */
+cr_status serve_run(const serve_config *cfg, cr_err *err);
+
+#endif
