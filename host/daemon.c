@@ -33,6 +33,7 @@ struct daemon_jobs {
     pthread_mutex_t lock;
     pthread_cond_t wake; /* stop was asked */
     int stopping;
+    volatile sig_atomic_t stop_flag; /* the same, for passes that poll it */
     job *jobs;
 };
 
@@ -112,12 +113,18 @@ cr_status daemon_add_job(daemon_jobs *d, const char *name, unsigned period_ms, d
     return CR_OK;
 }
 
+volatile sig_atomic_t *daemon_jobs_stop_flag(daemon_jobs *d)
+{
+    return &d->stop_flag;
+}
+
 void daemon_jobs_stop(daemon_jobs *d)
 {
     if (!d)
         return;
     pthread_mutex_lock(&d->lock);
     d->stopping = 1;
+    d->stop_flag = 1;
     pthread_cond_broadcast(&d->wake);
     job *j = d->jobs;
     d->jobs = NULL;

@@ -12,6 +12,8 @@
 #ifndef COURTRULES_DAEMON_H
 #define COURTRULES_DAEMON_H
 
+#include <signal.h>
+
 #include "db.h"
 #include "err.h"
 
@@ -28,6 +30,10 @@ daemon_jobs *daemon_jobs_new(const char *db_path);
  * each pass ends. CR_FAIL if the connection or thread cannot be made. */
 cr_status daemon_add_job(daemon_jobs *d, const char *name, unsigned period_ms, daemon_job_fn fn,
                          void *ud, cr_err *err);
+
+/* Becomes non-zero when the jobs are asked to stop: a pass that runs long
+ * (webhook delivery follows the outbox until then) polls it. */
+volatile sig_atomic_t *daemon_jobs_stop_flag(daemon_jobs *d);
 
 /* Asks every job to stop, waits for running passes to finish, closes the
  * connections and frees d. NULL is a no-op. */

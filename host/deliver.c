@@ -459,6 +459,8 @@ static cr_status flush(deliverer *d, cr_err *err)
     cr_err ignored;
     db_set_synchronous(d->db, 1, &ignored);
     d->n_done = 0;
+    if (st == CR_OK && d->opt->on_flush)
+        d->opt->on_flush(d->opt->on_flush_ud, d->sum);
     d->last_flush_ms = now_ms();
     return st;
 }

@@ -12,26 +12,6 @@
 #include "log.h"
 #include "metrics.h"
 
-/* Job: the open and acked alert counts for /metrics (a gauge a scrape
- * reads without touching the database). */
-static cr_status alert_gauges_job(cr_db *db, void *ud, cr_err *err)
-{
-    (void)ud;
-    int64_t open = 0, acked = 0;
-    cr_status st = db_eval_alert_counts(db, &open, &acked, err);
-    if (st == CR_OK) {
-        metrics_set(GAUGE_ALERTS_OPEN, open);
-        metrics_set(GAUGE_ALERTS_ACKED, acked);
-    }
-    return st;
-}
-
-cr_status serve_register_jobs(daemon_jobs *jobs, engine *e, cr_err *err)
-{
-    (void)e;
-    return daemon_add_job(jobs, "alert_gauges", 15000, alert_gauges_job, NULL, err);
-}
-
 static void reload_on_signal(engine *e)
 {
     http_reply reply = {0};
@@ -68,7 +48,7 @@ cr_status serve_run(const serve_config *cfg, cr_err *err)
     if (st == CR_OK && !(jobs = daemon_jobs_new(cfg->db_path)))
         st = cr_errf(err, CR_FAIL, "out of memory");
     if (st == CR_OK)
-        st = serve_register_jobs(jobs, e, err);
+        st = serve_register_jobs(jobs, e, cfg, err);
     if (st == CR_OK) {
         json_t *status = engine_status(e);
         log_event("info", "listening",
@@ -89,6 +69,7 @@ cr_status serve_run(const serve_config *cfg, cr_err *err)
     }
     http_stop(http);        /* requests in progress answer first */
     daemon_jobs_stop(jobs); /* running passes finish and commit */
+    serve_jobs_free();
     engine_close(e);
     daemon_unlock(cfg->db_path, lock);
     if (st == CR_OK)

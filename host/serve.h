@@ -21,13 +21,19 @@ typedef struct serve_config {
 } serve_config;
 
 /*
- * The background jobs the daemon runs. This is where the scheduler's tick
- * and the webhook delivery pass are added, one daemon_add_job() each, e.g.
- *   daemon_add_job(jobs, "deliver", 1000, deliver_pass_job, ctx, err);
- * Each job gets its own connection; its pass must commit what it did
- * before returning (SIGTERM waits for a running pass, then exits).
+ * The background jobs the daemon runs (serve_jobs.c), each on its own
+ * thread and connection, committing what it did before a pass returns:
+ *   alert_gauges  every 15 s: open/acked alert counts for /metrics;
+ *   deliver       webhook delivery, following the outbox until SIGTERM
+ *                 (then it finishes the requests in flight);
+ *   scheduler     every 30 s: the schedules rules declare (sched_run_due),
+ *                 on its own copy of the rule sets, reloaded when the
+ *                 engine's rules change.
  */
-cr_status serve_register_jobs(daemon_jobs *jobs, engine *e, cr_err *err);
+cr_status serve_register_jobs(daemon_jobs *jobs, engine *e, const serve_config *cfg,
+                              cr_err *err);
+/* Frees what the jobs kept (the scheduler's rule sets), after they stopped. */
+void serve_jobs_free(void);
 
 /*
  * Runs the daemon: takes the database's daemon lock (a second daemon is

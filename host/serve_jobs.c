@@ -1,0 +1,158 @@
+/*
+ * serve_jobs.c -- the daemon's background jobs (see serve.h): alert gauges,
+ * webhook delivery and the scheduler.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db_eval.h"
+#include "deliver.h"
+#include "eval.h"
+#include "log.h"
+#include "metrics.h"
+#include "rules.h"
+#include "sched_run.h"
+#include "serve.h"
+
+/* Job: the open and acked alert counts for /metrics (a gauge a scrape
+ * reads without touching the database). */
+static cr_status alert_gauges_job(cr_db *db, void *ud, cr_err *err)
+{
+    (void)ud;
+    int64_t open = 0, acked = 0;
+    cr_status st = db_eval_alert_counts(db, &open, &acked, err);
+    if (st == CR_OK) {
+        metrics_set(GAUGE_ALERTS_OPEN, open);
+        metrics_set(GAUGE_ALERTS_ACKED, acked);
+    }
+    return st;
+}
+
+/* ---- webhook delivery --------------------------------------------------- */
+
+typedef struct deliver_job {
+    const char *plugins_dir;
+    volatile sig_atomic_t *stop;
+    deliver_summary counted; /* what the metrics have of this pass */
+    time_t logged;           /* when the last log line was written */
+} deliver_job;
+
+static void log_deliveries(const deliver_summary *sum)
+{
+    log_event("info", "deliver",
+              json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "messages", (json_int_t)sum->messages,
+                        "attempts", (json_int_t)sum->attempts, "delivered",
+                        (json_int_t)sum->delivered, "retried", (json_int_t)sum->retried,
+                        "rejected", (json_int_t)sum->rejected, "dead", (json_int_t)sum->dead,
+                        "format_failures", (json_int_t)sum->format_failures));
+}
+
+/* After each committed batch: metrics now, a log line every 10 s at most. */
+static void deliver_flushed(void *ud, const deliver_summary *sum)
+{
+    deliver_job *j = ud;
+    metrics_add(METRIC_DELIVERIES, sum->delivered - j->counted.delivered);
+    metrics_add(METRIC_DELIVERY_FAILURES,
+                (sum->attempts - sum->delivered) - (j->counted.attempts - j->counted.delivered));
+    j->counted = *sum;
+    time_t now = time(NULL);
+    if (now - j->logged >= 10) {
+        log_deliveries(sum);
+        j->logged = now;
+    }
+}
+
+/* Follows the outbox until the daemon stops; a storage failure ends the
+ * pass (logged by the job runner) and the next pass starts after the
+ * period. */
+static cr_status deliver_job_pass(cr_db *db, void *ud, cr_err *err)
+{
+    deliver_job *j = ud;
+    deliver_options opt = {.plugins_dir = j->plugins_dir,
+                           .follow = 1,
+                           .stop = j->stop,
+                           .on_flush = deliver_flushed,
+                           .on_flush_ud = j};
+    deliver_summary sum;
+    memset(&j->counted, 0, sizeof j->counted);
+    j->logged = 0;
+    cr_status st = deliver_run(db, &opt, &sum, err);
+    if (sum.attempts || sum.messages)
+        log_deliveries(&sum);
+    return st;
+}
+
+/* ---- the scheduler -------------------------------------------------------- */
+
+typedef struct sched_job {
+    engine *e;
+    const serve_config *cfg;
+    rule_sets *rs;         /* this thread's copy */
+    char fingerprint[128]; /* of the engine generation rs was loaded for */
+} sched_job;
+
+/* Loads a fresh copy of the rule sets when the engine swapped in new ones
+ * (a gated reload), so schedules run the rules requests run. */
+static cr_status sched_rules(sched_job *j, cr_err *err)
+{
+    json_t *status = engine_status(j->e);
+    const char *fp = json_string_value(json_object_get(status, "fingerprint"));
+    char current[128];
+    snprintf(current, sizeof current, "%s", fp ? fp : "");
+    json_decref(status);
+    if (j->rs && strcmp(current, j->fingerprint) == 0)
+        return CR_OK;
+    rule_sets *rs;
+    cr_status st = rules_load(j->cfg->rules_dir, j->cfg->plugins_dir, eval_open_api, NULL, &rs,
+                              err);
+    if (st != CR_OK)
+        return st;
+    rules_free(j->rs);
+    j->rs = rs;
+    snprintf(j->fingerprint, sizeof j->fingerprint, "%s", current);
+    return CR_OK;
+}
+
+static cr_status sched_job_pass(cr_db *db, void *ud, cr_err *err)
+{
+    sched_job *j = ud;
+    cr_status st = sched_rules(j, err);
+    if (st != CR_OK)
+        return st;
+    sched_run_options opt = {.now = (int64_t)time(NULL),
+                             .grace = SCHED_DEFAULT_GRACE,
+                             .cal = j->cfg->cal,
+                             .actor = "daemon:scheduler"};
+    sched_run_summary sum = {0};
+    st = sched_run_due(db, j->rs, &opt, &sum, err);
+    size_t i;
+    json_t *ev;
+    json_array_foreach(sum.events, i, ev) log_event("info", "schedule", json_incref(ev));
+    json_decref(sum.events);
+    return st;
+}
+
+/* ---- registration ----------------------------------------------------------- */
+
+static deliver_job the_deliver_job;
+static sched_job the_sched_job;
+
+cr_status serve_register_jobs(daemon_jobs *jobs, engine *e, const serve_config *cfg, cr_err *err)
+{
+    the_deliver_job = (deliver_job){.plugins_dir = cfg->plugins_dir,
+                                    .stop = daemon_jobs_stop_flag(jobs)};
+    the_sched_job = (sched_job){.e = e, .cfg = cfg};
+    cr_status st = daemon_add_job(jobs, "alert_gauges", 15000, alert_gauges_job, NULL, err);
+    if (st == CR_OK)
+        st = daemon_add_job(jobs, "deliver", 1000, deliver_job_pass, &the_deliver_job, err);
+    if (st == CR_OK)
+        st = daemon_add_job(jobs, "scheduler", 30000, sched_job_pass, &the_sched_job, err);
+    return st;
+}
+
+void serve_jobs_free(void)
+{
+    rules_free(the_sched_job.rs);
+    the_sched_job.rs = NULL;
+}
