@@ -667,11 +667,12 @@ cr_status deliver_test(const db_webhook *w, const char *plugins_dir, deliver_res
     db_now(now_text);
     const char *court = *w->court_prefix ? w->court_prefix : "最高法";
     json_t *alerts = json_pack(
-        "[{s:s, s:I, s:s, s:s, s:s, s:n, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}]", "event",
+        "[{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}]", "event",
         "firing", "id", (json_int_t)0, "code", "TEST", "severity", "info", "court", court,
-        "case_no", "message", "courtrules 测试消息：此端点配置正确即可收到本条。", "basis",
-        "无（测试）", "rule_set", "courtrules", "rule", "webhook-test", "rule_version", "0",
-        "status", "open", "as_of", now_text, "created_at", now_text, "last_seen_at", now_text);
+        "message", "courtrules 测试消息：此端点配置正确即可收到本条。", "basis", "无（测试）",
+        "rule_set", "courtrules", "rule", "webhook-test", "rule_version", "0", "rule_set_sha",
+        "-", "status", "open", "as_of", now_text, "created_at", now_text, "last_seen_at",
+        now_text);
     char *body = NULL;
     int64_t now = now_ms();
     char *alert_text = alerts ? json_dumps(json_array_get(alerts, 0), JSON_COMPACT) : NULL;

@@ -132,6 +132,32 @@ expect_eq "$(logq 'sum(len(alerts(r)) for r in rs if r["path"] == "/ok/grouped")
 expect_eq "$(logq 'max(len(alerts(r)) for r in rs if r["path"] == "/ok/grouped") > 1')" True "grouping: several alerts share a message"
 expect_eq "$(logq 'all(json.loads(r["body"])["type"] == "alert.group" for r in rs if r["path"] == "/ok/grouped" and len(alerts(r)) > 1)')" True "a grouped message is typed alert.group"
 
+# every standard payload has what docs/schemas/webhook-payload.schema.json requires
+python3 - "$T/log" "$SRC/docs/schemas/webhook-payload.schema.json" >"$T/schema" <<'EOF'
+import json, sys
+schema = json.load(open(sys.argv[2], encoding="utf-8"))
+alert = schema["$defs"]["alert"]
+bad = []
+for line in open(sys.argv[1], encoding="utf-8"):
+    r = json.loads(line)
+    if not r["path"].startswith("/ok") or any(k in r["path"] for k in ("dingtalk", "feishu", "wecom")):
+        continue
+    doc = json.loads(r["body"])
+    bad += [k for k in schema["required"] if k not in doc]
+    if doc["type"] not in schema["properties"]["type"]["enum"]:
+        bad.append("type " + doc["type"])
+    if doc["data"]["count"] != len(doc["data"]["alerts"]):
+        bad.append("count")
+    for a in doc["data"]["alerts"]:
+        bad += [k for k in alert["required"] if k not in a]
+        bad += [k for k, v in a.items() if k not in alert["properties"]]
+        for k in ("event", "severity", "status"):
+            if a[k] not in alert["properties"][k]["enum"]:
+                bad.append(k + " " + a[k])
+print("schema problems:", sorted(set(bad)))
+EOF
+expect_in "$T/schema" "schema problems: []" "every standard payload matches the documented JSON Schema"
+
 # ---- robot formats ------------------------------------------------------------
 expect_eq "$(logq 'all(r["dingtalk_ok"] for r in rs if r["path"] == "/ok/dingtalk") and any(r["path"] == "/ok/dingtalk" for r in rs)')" True "钉钉: every request carries a valid timestamp and sign"
 expect_eq "$(logq 'all(r["feishu_ok"] for r in rs if r["path"] == "/ok/feishu") and any(r["path"] == "/ok/feishu" for r in rs)')" True "飞书: every body carries a valid timestamp and sign"
