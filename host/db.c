@@ -201,6 +201,9 @@ static const char *const migrations[] = {
      * creates, resolves or reopens it, whichever command does it; delivery
      * turns outbox rows into messages (grouped or one each) and sends them
      * after commit. Times used for scheduling are Unix milliseconds. */
+    /* message ids are derived from this database's own random id and the
+     * outbox rows they carry (deliver.c) */
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('webhook_instance', lower(hex(randomblob(16))));"
     "CREATE TABLE webhooks("
     "  id INTEGER PRIMARY KEY,"
     "  name TEXT NOT NULL,"

@@ -104,6 +104,22 @@ static void copy_col(sqlite3_stmt *st, int col, char *out, size_t cap)
     snprintf(out, cap, "%s", s ? s : "");
 }
 
+cr_status db_webhook_instance(cr_db *db, char out[33], cr_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql, "SELECT value FROM meta WHERE key = 'webhook_instance'", -1,
+                           &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "webhook instance id");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        copy_col(st, 0, out, 33);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return rc == SQLITE_DONE ? cr_errf(err, CR_FAIL, "the database has no webhook instance id")
+                                 : db_sqlerr(db, err, "webhook instance id");
+    return CR_OK;
+}
+
 static void read_webhook(sqlite3_stmt *st, db_webhook *w)
 {
     memset(w, 0, sizeof *w);

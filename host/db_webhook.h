@@ -147,6 +147,9 @@ cr_status db_webhook_redeliver_alert(cr_db *db, int64_t alert_id, int64_t now_ms
 cr_status db_webhook_redeliver_failed(cr_db *db, int64_t since_ms, int64_t now_ms, int64_t *n,
                                       cr_err *err);
 
+/* This database's random id for deriving message ids (32 hex digits). */
+cr_status db_webhook_instance(cr_db *db, char out[33], cr_err *err);
+
 /* Unix milliseconds now. */
 int64_t db_now_ms(void);
 

@@ -16,7 +16,8 @@
 #include "webhook_format.h"
 
 #define GROUP_MAX_ALERTS 100   /* alerts in one grouped message */
-#define PREPARE_MAX_ROWS 2000  /* outbox rows made into messages per endpoint per pass */
+#define PREPARE_MAX_ROWS 256   /* outbox rows made into messages per endpoint per prepare:
+                                  small, so sending goes on between chunks */
 #define PENDING_BATCH 500      /* outbox rows read at a time */
 #define FLUSH_EVERY 1024       /* attempts recorded per transaction, at most */
 #define FLUSH_AFTER_MS 100     /* ... or after this long */
@@ -75,6 +76,7 @@ typedef struct deliverer {
     int n_done, cap_done;
     int64_t last_flush_ms, last_repeat_ms;
     int outbox_left; /* the last prepare stopped at its limit */
+    char instance[33]; /* the database's id, for message ids */
 } deliverer;
 
 static int64_t now_ms(void)
@@ -172,8 +174,7 @@ static cr_status make_message(deliverer *d, endpoint *e, char *const *alerts,
     char *body = NULL;
     char msg_id[WEBHOOK_MSG_ID_LEN + 1];
     cr_status st = webhook_format_render(e->format, e->w.name, alerts, count, now, &body, err);
-    if (st == CR_OK)
-        st = webhook_message_id(msg_id, err);
+    webhook_message_id_for(d->instance, e->w.id, ids, count, msg_id);
     if (st == CR_OK)
         st = db_webhook_put_message(d->db, e->w.id, msg_id, body, ids, count, now, err);
     free(body);
@@ -227,6 +228,9 @@ static cr_status prepare_endpoint(deliverer *d, endpoint *e, int64_t now, cr_err
     }
 }
 
+/* Makes messages. Committed without waiting for the disk like attempts
+ * (see flush): a message lost to a power cut is made again from the same
+ * outbox rows, with the same id (webhook_message_id_for). */
 static cr_status prepare(deliverer *d, cr_err *err)
 {
     int64_t now = now_ms();
@@ -439,13 +443,11 @@ static cr_status flush(deliverer *d, cr_err *err)
     if (d->n_done == 0)
         return CR_OK;
     /* Attempt records need not survive a power failure: losing them only
-     * sends their messages again, with the same webhook-id. So they are
-     * committed without waiting for the disk (WAL, synchronous=NORMAL: a
-     * process crash loses nothing, a power cut the last few); messages, made
-     * in prepare(), keep synchronous=FULL. */
-    cr_status st = db_set_synchronous(d->db, 0, err);
-    if (st == CR_OK)
-        st = db_begin(d->db, err);
+     * sends their messages again, with the same webhook-id. So the delivery
+     * connection commits without waiting for the disk (WAL with
+     * synchronous=NORMAL: a process crash loses nothing, a power cut the
+     * last commits). */
+    cr_status st = db_begin(d->db, err);
     for (int i = 0; i < d->n_done && st == CR_OK; i++) {
         done_attempt *x = &d->done[i];
         x->a.error = x->has_error ? x->error : NULL;
@@ -456,8 +458,6 @@ static cr_status flush(deliverer *d, cr_err *err)
         st = db_commit(d->db, err);
     else
         db_rollback(d->db);
-    cr_err ignored;
-    db_set_synchronous(d->db, 1, &ignored);
     d->n_done = 0;
     if (st == CR_OK && d->opt->on_flush)
         d->opt->on_flush(d->opt->on_flush_ud, d->sum);
@@ -602,7 +602,13 @@ cr_status deliver_run(cr_db *db, const deliver_options *opt, deliver_summary *su
     }
     curl_multi_setopt(d.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)d.max_active);
 
-    cr_status st = CR_OK;
+    cr_status st = db_webhook_instance(db, d.instance, err);
+    if (st == CR_OK)
+        st = db_set_synchronous(db, 0, err); /* see flush() and prepare() */
+    if (st != CR_OK) {
+        free_deliverer(&d);
+        return st;
+    }
     int64_t next_prepare = 0;
     d.last_flush_ms = now_ms();
     for (;;) {
@@ -624,6 +630,12 @@ cr_status deliver_run(cr_db *db, const deliver_options *opt, deliver_summary *su
         if ((st = collect(&d, 0, err)) != CR_OK)
             break;
         int progressed = started > 0 || sum->attempts != attempts_before;
+        /* the requests just started travel while the next chunk is made */
+        if (d.outbox_left && !stopping(opt)) {
+            if ((st = prepare(&d, err)) != CR_OK)
+                break;
+            progressed = 1;
+        }
         if (d.in_flight == 0 && !stopping(opt)) {
             /* everything sent has come back: is anything else due now? */
             if ((st = flush(&d, err)) != CR_OK || (st = dispatch(&d, &started, err)) != CR_OK)
@@ -651,6 +663,8 @@ cr_status deliver_run(cr_db *db, const deliver_options *opt, deliver_summary *su
     }
     if (st == CR_OK)
         st = db_webhook_next_due(db, &sum->next_due_ms, &sum->pending, err);
+    cr_err ignored;
+    db_set_synchronous(db, 1, &ignored); /* the connection may serve others next */
     free_deliverer(&d);
     return st;
 }

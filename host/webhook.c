@@ -90,12 +90,10 @@ cr_status webhook_secret_key(const char *secret, unsigned char *key, size_t key_
     return CR_OK;
 }
 
-cr_status webhook_message_id(char out[WEBHOOK_MSG_ID_LEN + 1], cr_err *err)
+/* "msg_" + 26 Crockford base-32 characters of bytes[0..16]. */
+static void message_id_of(const unsigned char bytes[17], char out[WEBHOOK_MSG_ID_LEN + 1])
 {
-    static const char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz"; /* Crockford base-32 */
-    unsigned char bytes[17];
-    if (RAND_bytes(bytes, sizeof bytes) != 1)
-        return cr_errf(err, CR_FAIL, "no random bytes for a webhook message id");
+    static const char alphabet[] = "0123456789abcdefghjkmnpqrstvwxyz";
     memcpy(out, "msg_", 4);
     /* 26 characters of 5 bits each = 130 bits drawn from 136 random bits. */
     unsigned acc = 0;
@@ -110,7 +108,37 @@ cr_status webhook_message_id(char out[WEBHOOK_MSG_ID_LEN + 1], cr_err *err)
         bits -= 5;
     }
     out[30] = '\0';
+}
+
+cr_status webhook_message_id(char out[WEBHOOK_MSG_ID_LEN + 1], cr_err *err)
+{
+    unsigned char bytes[17];
+    if (RAND_bytes(bytes, sizeof bytes) != 1)
+        return cr_errf(err, CR_FAIL, "no random bytes for a webhook message id");
+    message_id_of(bytes, out);
     return CR_OK;
+}
+
+void webhook_message_id_for(const char *instance, int64_t webhook_id, const int64_t *ids, int n,
+                            char out[WEBHOOK_MSG_ID_LEN + 1])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    char num[32];
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+             EVP_DigestUpdate(ctx, instance, strlen(instance));
+    int len = snprintf(num, sizeof num, "/%lld", (long long)webhook_id);
+    ok = ok && EVP_DigestUpdate(ctx, num, (size_t)len);
+    for (int i = 0; i < n && ok; i++) {
+        len = snprintf(num, sizeof num, "/%lld", (long long)ids[i]);
+        ok = EVP_DigestUpdate(ctx, num, (size_t)len);
+    }
+    ok = ok && EVP_DigestFinal_ex(ctx, md, &md_len);
+    EVP_MD_CTX_free(ctx);
+    if (!ok) /* libcrypto out of memory: a random id is still unique */
+        RAND_bytes(md, 17);
+    message_id_of(md, out);
 }
 
 void webhook_hmac_sha256(const unsigned char *key, size_t key_len, const void *data, size_t len,

@@ -46,6 +46,13 @@ cr_status webhook_secret_key(const char *secret, unsigned char *key, size_t key_
 /* A fresh message id "msg_" + 26 base-32 characters (128 random bits). */
 cr_status webhook_message_id(char out[WEBHOOK_MSG_ID_LEN + 1], cr_err *err);
 
+/* The id of the message that carries outbox rows ids[0..n-1] of endpoint
+ * webhook_id in the database whose instance id is `instance`: "msg_" + 26
+ * base-32 characters of their SHA-256. Made again from the same rows (after
+ * a power cut lost the message), it is the same id. */
+void webhook_message_id_for(const char *instance, int64_t webhook_id, const int64_t *ids, int n,
+                            char out[WEBHOOK_MSG_ID_LEN + 1]);
+
 /* HMAC-SHA256 of data under key into out[32]. */
 void webhook_hmac_sha256(const unsigned char *key, size_t key_len, const void *data, size_t len,
                          unsigned char out[32]);
