@@ -27,7 +27,8 @@ max_line_length = 120
 -- Webhook formats also see the read-only `webhook` table (docs/webhooks.md).
 files["plugins/webhook"] = {
   read_globals = {
-    webhook = { fields = { "json", "hmac_sha256", "base64", "urlencode", "secret_key" } },
+    webhook = { fields = { "json", "hmac_sha256", "base64", "urlencode", "secret_key",
+      "standard_signature" } },
   },
 }
 

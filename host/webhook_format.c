@@ -103,7 +103,34 @@ static int fmt_secret_key(lua_State *L)
     return 1;
 }
 
+/* webhook.standard_signature(secrets, id, timestamp, body) -> the
+ * webhook-signature value: "v1,<sig>" per secret, space-separated (what
+ * standard.lua would compute with hmac_sha256 and base64, in one call). */
+static int fmt_standard_signature(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    const char *id = luaL_checkstring(L, 2);
+    lua_Integer ts = luaL_checkinteger(L, 3);
+    size_t len;
+    const char *body = luaL_checklstring(L, 4, &len);
+    const char *secrets[2] = {NULL, NULL};
+    for (int i = 0; i < 2; i++) {
+        lua_rawgeti(L, 1, i + 1); /* stays on the stack: the string lives */
+        if (lua_type(L, -1) == LUA_TSTRING)
+            secrets[i] = lua_tostring(L, -1);
+    }
+    if (!secrets[0])
+        return luaL_argerror(L, 1, "no secret");
+    char sig[WEBHOOK_SIGNATURE_MAX];
+    cr_err err;
+    if (webhook_sign(secrets, id, (int64_t)ts, body, len, sig, &err) != CR_OK)
+        return luaL_error(L, "webhook.standard_signature: %s", err.msg);
+    lua_pushstring(L, sig);
+    return 1;
+}
+
 static const luaL_Reg format_api[] = {
+    {"standard_signature", fmt_standard_signature},
     {"json", fmt_json},
     {"hmac_sha256", fmt_hmac_sha256},
     {"base64", fmt_base64},

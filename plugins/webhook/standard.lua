@@ -16,7 +16,8 @@
 --     previous?}}.
 --
 -- The global `webhook` offers json(value), hmac_sha256(key, data),
--- base64(bytes), urlencode(text) and secret_key(secret).
+-- base64(bytes), urlencode(text), secret_key(secret) and
+-- standard_signature(secrets, id, timestamp, body).
 local M = {}
 
 function M.render(batch)
@@ -34,20 +35,19 @@ end
 
 -- webhook-signature: "v1,<base64 HMAC-SHA256(key, id.timestamp.body)>" for
 -- each valid secret, separated by spaces (two during a rotation).
+-- webhook.standard_signature computes exactly that in one call; with the
+-- primitives it reads:
+--   local key = webhook.secret_key(secret)
+--   "v1," .. webhook.base64(webhook.hmac_sha256(key, id .. "." .. ts .. "." .. body))
 function M.sign(req)
-  local signed = req.id .. "." .. req.timestamp .. "." .. req.body
-  local signatures = {}
-  for i, secret in ipairs(req.secrets) do
-    local mac = webhook.hmac_sha256(webhook.secret_key(secret), signed)
-    signatures[i] = "v1," .. webhook.base64(mac)
-  end
   local headers = {
     ["content-type"] = "application/json",
     ["webhook-id"] = req.id,
     ["webhook-timestamp"] = tostring(req.timestamp),
   }
-  if #signatures > 0 then
-    headers["webhook-signature"] = table.concat(signatures, " ")
+  if #req.secrets > 0 then
+    headers["webhook-signature"] =
+      webhook.standard_signature(req.secrets, req.id, req.timestamp, req.body)
   end
   return { url = req.url, body = req.body, headers = headers }
 end
