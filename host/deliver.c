@@ -1,6 +1,8 @@
 /*
  * deliver.c -- the delivery loop: outbox -> messages -> HTTP -> attempts.
- * See deliver.h. One thread, one cr_db, one curl multi handle.
+ * See deliver.h. This thread owns the database connection: it makes
+ * messages, hands due ones to the sender thread (deliver_send.c: signing
+ * and libcurl) and records what comes back.
  */
 #include "deliver.h"
 
@@ -9,9 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <openssl/rand.h>
 
+#include "deliver_send.h"
 #include "webhook.h"
 #include "webhook_format.h"
 
@@ -22,7 +24,6 @@
 #define FLUSH_EVERY 1024       /* attempts recorded per transaction, at most */
 #define FLUSH_AFTER_MS 100     /* ... or after this long */
 #define REPEAT_CHECK_MS 30000  /* how often open alerts are checked for repeats */
-#define RESPONSE_EXCERPT 256
 #define QUEUE_BATCH 1024     /* due messages fetched per endpoint at a time */
 
 typedef struct endpoint {
@@ -37,26 +38,10 @@ typedef struct endpoint {
     int queue_n, queue_pos;
 } endpoint;
 
-typedef struct transfer {
-    CURL *easy;
-    struct curl_slist *headers;
-    webhook_request req;
-    int64_t webhook_id;
-    webhook_format *format; /* owned by the deliverer */
-    int64_t timeout_ms;
-    int64_t message; /* messages.id */
-    char msg_id[WEBHOOK_MSG_ID_LEN + 1];
-    int attempt;
-    int64_t started_ms;
-    char response[RESPONSE_EXCERPT + 1];
-    size_t response_len;
-    char curl_error[CURL_ERROR_SIZE];
-} transfer;
-
 /* A finished attempt waiting to be committed. */
 typedef struct done_attempt {
     char error[256];
-    char response[RESPONSE_EXCERPT + 1];
+    char response[DELIVER_RESPONSE_EXCERPT + 1];
     int has_error, has_response;
     db_attempt a;
 } done_attempt;
@@ -65,12 +50,12 @@ typedef struct deliverer {
     cr_db *db;
     const deliver_options *opt;
     deliver_summary *sum;
-    CURLM *multi;
+    deliver_sender *sender;
     endpoint *eps;
     int n_eps;
     webhook_format **formats; /* one per distinct format name, owned */
     int n_formats;
-    transfer **active; /* max_connections slots; NULL = free */
+    int64_t *active; /* messages.id of the attempts in flight; 0 = free slot */
     int max_active, in_flight;
     done_attempt *done;
     int n_done, cap_done;
@@ -256,85 +241,6 @@ static cr_status prepare(deliverer *d, cr_err *err)
 
 /* ---- sending ------------------------------------------------------------ */
 
-static size_t keep_excerpt(char *data, size_t size, size_t nmemb, void *ud)
-{
-    transfer *t = ud;
-    size_t n = size * nmemb;
-    size_t room = RESPONSE_EXCERPT - t->response_len;
-    size_t take = n < room ? n : room;
-    memcpy(t->response + t->response_len, data, take);
-    t->response_len += take;
-    t->response[t->response_len] = '\0';
-    return n;
-}
-
-static void free_transfer(transfer *t)
-{
-    if (!t)
-        return;
-    if (t->easy)
-        curl_easy_cleanup(t->easy);
-    curl_slist_free_all(t->headers);
-    webhook_request_free(&t->req);
-    free(t);
-}
-
-/* Sets up the easy handle for a signed request. */
-static CURL *make_easy(transfer *t, int64_t timeout_ms)
-{
-    CURL *easy = curl_easy_init();
-    if (!easy)
-        return NULL;
-    for (int i = 0; i < t->req.n_headers; i++)
-        t->headers = curl_slist_append(t->headers, t->req.headers[i]);
-    t->headers = curl_slist_append(t->headers, "Expect:");
-    curl_easy_setopt(easy, CURLOPT_URL, t->req.url);
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, t->req.body);
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(t->req.body));
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, t->headers);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long)(timeout_ms < 10000 ? timeout_ms
-                                                                                : 10000));
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, "courtrules/" COURTRULES_VERSION);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, keep_excerpt);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->curl_error);
-    curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
-    return easy;
-}
-
-/* Signs and builds one attempt of a message; NULL with err on failure. */
-static transfer *new_transfer(endpoint *e, int64_t message, const char *msg_id,
-                              const char *body, int attempt, cr_err *err)
-{
-    transfer *t = calloc(1, sizeof *t);
-    if (!t) {
-        cr_errf(err, CR_FAIL, "out of memory");
-        return NULL;
-    }
-    t->webhook_id = e->w.id;
-    t->message = message;
-    t->format = e->format;
-    t->timeout_ms = e->w.timeout_ms;
-    snprintf(t->msg_id, sizeof t->msg_id, "%s", msg_id);
-    t->attempt = attempt;
-    t->started_ms = now_ms();
-    const char *secrets[2] = {*e->w.secret ? e->w.secret : NULL,
-                              *e->w.secret_previous ? e->w.secret_previous : NULL};
-    if (webhook_format_sign(e->format, msg_id, t->started_ms, e->w.url, body, secrets, &t->req,
-                            err) != CR_OK ||
-        !(t->easy = make_easy(t, e->w.timeout_ms))) {
-        if (!*err->msg)
-            cr_errf(err, CR_FAIL, "cannot set up a transfer");
-        free_transfer(t);
-        return NULL;
-    }
-    return t;
-}
-
 static void refill(endpoint *e, int64_t now)
 {
     if (e->w.rate_per_s <= 0)
@@ -350,34 +256,37 @@ static cr_status flush(deliverer *d, cr_err *err);
 
 static int is_in_flight(deliverer *d, int64_t message)
 {
-    /* transfers are few (max_connections): a scan is cheaper than a map */
+    /* attempts in flight are few (max_connections): a scan beats a map */
     for (int i = 0; i < d->max_active; i++)
-        if (d->active[i] && d->active[i]->message == message)
+        if (d->active[i] == message)
             return 1;
     return 0;
 }
 
-static cr_status start(deliverer *d, endpoint *e, const db_message *m, cr_err *err)
+/* Hands one attempt of m to the sender; m's body moves into the job. */
+static cr_status start(deliverer *d, endpoint *e, db_message *m, cr_err *err)
 {
-    cr_err terr = {{0}};
-    transfer *t = new_transfer(e, m->row, m->id, m->body, m->attempts + 1, &terr);
-    if (!t) {
-        /* a signing script that fails is a format failure of this endpoint */
-        fprintf(stderr, "courtrules deliver: webhook '%s': %s\n", e->w.name, terr.msg);
-        e->broken = 1;
-        d->sum->format_failures++;
-        return CR_OK;
-    }
+    deliver_job *job = calloc(1, sizeof *job);
+    if (!job)
+        return cr_errf(err, CR_FAIL, "out of memory");
+    job->message = m->row;
+    job->webhook_id = e->w.id;
+    memcpy(job->msg_id, m->id, sizeof job->msg_id);
+    job->attempt = m->attempts + 1;
+    job->body = m->body;
+    m->body = NULL;
+    snprintf(job->format, sizeof job->format, "%s", e->w.format);
+    snprintf(job->url, sizeof job->url, "%s", e->w.url);
+    snprintf(job->secrets[0], sizeof job->secrets[0], "%s", e->w.secret);
+    snprintf(job->secrets[1], sizeof job->secrets[1], "%s", e->w.secret_previous);
+    job->timeout_ms = e->w.timeout_ms;
     int slot = 0;
     while (d->active[slot])
         slot++;
-    if (curl_multi_add_handle(d->multi, t->easy) != CURLM_OK) {
-        free_transfer(t);
-        return cr_errf(err, CR_FAIL, "libcurl refused a transfer");
-    }
-    d->active[slot] = t;
+    d->active[slot] = m->row;
     e->in_flight++;
     d->in_flight++;
+    deliver_sender_post(d->sender, job);
     return CR_OK;
 }
 
@@ -421,7 +330,7 @@ static cr_status dispatch(deliverer *d, int *started, cr_err *err)
                 refilled = 1;
                 continue;
             }
-            const db_message *m = &e->queue[e->queue_pos++];
+            db_message *m = &e->queue[e->queue_pos++];
             if (is_in_flight(d, m->row))
                 continue;
             cr_status st = start(d, e, m, err);
@@ -433,6 +342,8 @@ static cr_status dispatch(deliverer *d, int *started, cr_err *err)
                 e->tokens -= 1;
         }
     }
+    if (*started)
+        deliver_sender_kick(d->sender);
     return CR_OK;
 }
 
@@ -465,9 +376,27 @@ static cr_status flush(deliverer *d, cr_err *err)
     return st;
 }
 
-/* Turns a finished transfer into a done_attempt and frees it. */
-static cr_status finish(deliverer *d, transfer *t, CURLcode code)
+/* Turns a finished attempt into a record waiting to be committed. */
+static cr_status finish(deliverer *d, const deliver_done *r)
 {
+    endpoint *e = endpoint_by_id(d, r->webhook_id);
+    if (e)
+        e->in_flight--;
+    d->in_flight--;
+    for (int i = 0; i < d->max_active; i++)
+        if (d->active[i] == r->message) {
+            d->active[i] = 0;
+            break;
+        }
+    if (r->format_failed) { /* nothing was sent: the message stays due */
+        fprintf(stderr, "courtrules deliver: webhook '%s': %s\n", e ? e->w.name : "(removed)",
+                r->error);
+        if (e && !e->broken) {
+            e->broken = 1;
+            d->sum->format_failures++;
+        }
+        return CR_OK;
+    }
     if (d->n_done == d->cap_done) {
         int cap = d->cap_done ? d->cap_done * 2 : 64;
         done_attempt *grown = realloc(d->done, (size_t)cap * sizeof *grown);
@@ -477,33 +406,22 @@ static cr_status finish(deliverer *d, transfer *t, CURLcode code)
         d->cap_done = cap;
     }
     done_attempt *x = &d->done[d->n_done++];
-    memset(x, 0, sizeof *x);
-    long status = 0;
-    curl_off_t retry_after = 0;
-    if (code == CURLE_OK) {
-        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &retry_after);
-    } else {
-        x->has_error = 1;
-        snprintf(x->error, sizeof x->error, "%s", *t->curl_error ? t->curl_error
-                                                                  : curl_easy_strerror(code));
-    }
-    if (t->response_len) {
-        x->has_response = 1;
-        memcpy(x->response, t->response, t->response_len + 1);
-    }
-    x->a.message = t->message;
+    memset(&x->a, 0, sizeof x->a);
+    x->has_error = *r->error != 0;
+    x->has_response = *r->response != 0;
+    memcpy(x->error, r->error, sizeof x->error);
+    memcpy(x->response, r->response, sizeof x->response);
     int64_t now = now_ms();
-    endpoint *e = endpoint_by_id(d, t->webhook_id);
-    x->a.webhook_id = t->webhook_id;
-    x->a.attempt = t->attempt;
-    x->a.http_status = status;
-    x->a.latency_ms = now - t->started_ms;
-    x->a.outcome = webhook_classify(status);
+    x->a.message = r->message;
+    x->a.webhook_id = r->webhook_id;
+    x->a.attempt = r->attempt;
+    x->a.http_status = r->http_status;
+    x->a.latency_ms = r->latency_ms;
+    x->a.outcome = webhook_classify(r->http_status);
     x->a.now_ms = now;
     x->a.next_attempt_ms = -1;
     if (x->a.outcome == WEBHOOK_RETRY && e) {
-        int64_t delay = webhook_next_delay(&e->schedule, t->attempt, (int64_t)retry_after * 1000,
+        int64_t delay = webhook_next_delay(&e->schedule, r->attempt, r->retry_after_ms,
                                            random32());
         x->a.next_attempt_ms = delay < 0 ? -1 : now + delay;
     }
@@ -527,35 +445,22 @@ static cr_status finish(deliverer *d, transfer *t, CURLcode code)
     }
     if (d->opt->verbose)
         fprintf(stderr, "deliver: %s %s attempt %d: %ld %s (%lld ms)%s%s\n",
-                e ? e->w.name : "(removed)",
-                t->msg_id, t->attempt, status, webhook_outcome_name(x->a.outcome),
-                (long long)x->a.latency_ms, x->has_error ? " " : "",
-                x->has_error ? x->error : "");
-    if (e)
-        e->in_flight--;
-    d->in_flight--;
-    for (int i = 0; i < d->max_active; i++)
-        if (d->active[i] == t)
-            d->active[i] = NULL;
-    curl_multi_remove_handle(d->multi, t->easy);
-    free_transfer(t);
+                e ? e->w.name : "(removed)", r->msg_id, r->attempt, r->http_status,
+                webhook_outcome_name(x->a.outcome), (long long)r->latency_ms,
+                x->has_error ? " " : "", r->error);
     return CR_OK;
 }
 
-/* Collects finished transfers; flushes their records when enough are
+/* Collects finished attempts; flushes their records when enough are
  * waiting or enough time passed (or `force`). */
 static cr_status collect(deliverer *d, int force, cr_err *err)
 {
-    CURLMsg *msg;
-    int left;
-    while ((msg = curl_multi_info_read(d->multi, &left))) {
-        if (msg->msg != CURLMSG_DONE)
-            continue;
-        transfer *t;
-        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-        if (finish(d, t, msg->data.result) != CR_OK)
-            return cr_errf(err, CR_FAIL, "out of memory recording deliveries");
-    }
+    deliver_done batch[64];
+    int n;
+    while ((n = deliver_sender_take(d->sender, batch, 64)) > 0)
+        for (int i = 0; i < n; i++)
+            if (finish(d, &batch[i]) != CR_OK)
+                return cr_errf(err, CR_FAIL, "out of memory recording deliveries");
     if (d->n_done > 0 &&
         (force || d->n_done >= FLUSH_EVERY || now_ms() - d->last_flush_ms >= FLUSH_AFTER_MS))
         return flush(d, err);
@@ -564,14 +469,8 @@ static cr_status collect(deliverer *d, int force, cr_err *err)
 
 static void free_deliverer(deliverer *d)
 {
-    for (int i = 0; i < d->max_active; i++)
-        if (d->active[i]) {
-            curl_multi_remove_handle(d->multi, d->active[i]->easy);
-            free_transfer(d->active[i]);
-        }
+    deliver_sender_stop(d->sender); /* after the loop waited for every attempt */
     free(d->active);
-    if (d->multi)
-        curl_multi_cleanup(d->multi);
     for (int i = 0; i < d->n_formats; i++)
         webhook_format_free(d->formats[i]);
     free(d->formats);
@@ -593,16 +492,15 @@ cr_status deliver_run(cr_db *db, const deliver_options *opt, deliver_summary *su
     deliverer d = {.db = db, .opt = opt, .sum = sum};
     d.max_active = opt->max_connections > 0 ? opt->max_connections : 64;
     int64_t poll_ms = opt->poll_ms > 0 ? opt->poll_ms : 200;
-    curl_global_init(CURL_GLOBAL_DEFAULT);
     d.active = calloc((size_t)d.max_active, sizeof *d.active);
-    d.multi = curl_multi_init();
-    if (!d.active || !d.multi) {
-        free_deliverer(&d);
+    if (!d.active)
         return cr_errf(err, CR_FAIL, "out of memory starting delivery");
+    cr_status st = deliver_sender_start(opt->plugins_dir, d.max_active, &d.sender, err);
+    if (st != CR_OK) {
+        free(d.active);
+        return st;
     }
-    curl_multi_setopt(d.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)d.max_active);
-
-    cr_status st = db_webhook_instance(db, d.instance, err);
+    st = db_webhook_instance(db, d.instance, err);
     if (st == CR_OK)
         st = db_set_synchronous(db, 0, err); /* see flush() and prepare() */
     if (st != CR_OK) {
@@ -624,8 +522,6 @@ cr_status deliver_run(cr_db *db, const deliver_options *opt, deliver_summary *su
         int started = 0;
         if (!stopping(opt) && (st = dispatch(&d, &started, err)) != CR_OK)
             break;
-        int running;
-        curl_multi_perform(d.multi, &running);
         int64_t attempts_before = sum->attempts;
         if ((st = collect(&d, 0, err)) != CR_OK)
             break;
@@ -653,8 +549,14 @@ cr_status deliver_run(cr_db *db, const deliver_options *opt, deliver_summary *su
             break;
         if (progressed)
             continue; /* start the next ones at once; wait only when idle */
-        curl_multi_poll(d.multi, NULL, 0, d.in_flight ? 20 : (int)(poll_ms < 100 ? poll_ms : 100),
-                        NULL);
+        deliver_sender_wait(d.sender, d.in_flight ? 20 : (int)(poll_ms < 100 ? poll_ms : 100));
+    }
+    /* a storage failure ends the loop with attempts in flight: their
+     * results are dropped and the messages, still pending, go again */
+    while (st == CR_OK && d.in_flight > 0) {
+        deliver_sender_wait(d.sender, 100);
+        if ((st = collect(&d, 0, err)) != CR_OK)
+            break;
     }
     cr_err ferr;
     if (flush(&d, &ferr) != CR_OK && st == CR_OK) {
@@ -673,49 +575,45 @@ cr_status deliver_test(const db_webhook *w, const char *plugins_dir, deliver_res
                        cr_err *err)
 {
     memset(res, 0, sizeof *res);
-    endpoint e = {.w = *w};
-    cr_status st = webhook_format_load(plugins_dir, w->format, &e.format, err);
+    webhook_format *format;
+    cr_status st = webhook_format_load(plugins_dir, w->format, &format, err);
     if (st != CR_OK)
         return st;
     char now_text[26];
     db_now(now_text);
     const char *court = *w->court_prefix ? w->court_prefix : "最高法";
-    json_t *alerts = json_pack(
-        "[{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}]", "event",
+    json_t *alert = json_pack(
+        "{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "event",
         "firing", "id", (json_int_t)0, "code", "TEST", "severity", "info", "court", court,
         "message", "courtrules 测试消息：此端点配置正确即可收到本条。", "basis", "无（测试）",
         "rule_set", "courtrules", "rule", "webhook-test", "rule_version", "0", "rule_set_sha",
         "-", "status", "open", "as_of", now_text, "created_at", now_text, "last_seen_at",
         now_text);
-    char *body = NULL;
-    int64_t now = now_ms();
-    char *alert_text = alerts ? json_dumps(json_array_get(alerts, 0), JSON_COMPACT) : NULL;
-    json_decref(alerts);
-    st = alert_text ? webhook_format_render(e.format, w->name, &alert_text, 1, now, &body, err)
+    char *alert_text = alert ? json_dumps(alert, JSON_COMPACT) : NULL;
+    json_decref(alert);
+    deliver_job job = {.webhook_id = w->id, .attempt = 1, .timeout_ms = w->timeout_ms};
+    st = alert_text ? webhook_format_render(format, w->name, &alert_text, 1, now_ms(), &job.body,
+                                            err)
                     : cr_errf(err, CR_FAIL, "out of memory");
     free(alert_text);
+    webhook_format_free(format);
     if (st == CR_OK)
-        st = webhook_message_id(res->msg_id, err);
-    transfer *t = NULL;
+        st = webhook_message_id(job.msg_id, err);
     if (st == CR_OK) {
-        curl_global_init(CURL_GLOBAL_DEFAULT);
-        cr_err terr = {{0}};
-        t = new_transfer(&e, 0, res->msg_id, body, 1, &terr);
-        if (!t)
-            st = cr_errf(err, CR_FAIL, "%s", terr.msg);
+        snprintf(job.format, sizeof job.format, "%s", w->format);
+        snprintf(job.url, sizeof job.url, "%s", w->url);
+        snprintf(job.secrets[0], sizeof job.secrets[0], "%s", w->secret);
+        snprintf(job.secrets[1], sizeof job.secrets[1], "%s", w->secret_previous);
+        deliver_done done;
+        st = deliver_send_one(plugins_dir, &job, &done, err);
+        if (st == CR_OK) {
+            memcpy(res->msg_id, job.msg_id, sizeof res->msg_id);
+            res->http_status = done.http_status;
+            res->latency_ms = done.latency_ms;
+            snprintf(res->error, sizeof res->error, "%s", done.error);
+            snprintf(res->response, sizeof res->response, "%s", done.response);
+        }
     }
-    if (st == CR_OK) {
-        CURLcode code = curl_easy_perform(t->easy);
-        res->latency_ms = now_ms() - t->started_ms;
-        if (code == CURLE_OK)
-            curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &res->http_status);
-        else
-            snprintf(res->error, sizeof res->error, "%s",
-                     *t->curl_error ? t->curl_error : curl_easy_strerror(code));
-        snprintf(res->response, sizeof res->response, "%s", t->response);
-    }
-    free_transfer(t);
-    free(body);
-    webhook_format_free(e.format);
+    free(job.body);
     return st;
 }
