@@ -61,6 +61,7 @@ typedef struct deliverer {
     int n_done, cap_done;
     int64_t last_flush_ms, last_repeat_ms;
     int outbox_left; /* the last prepare stopped at its limit */
+    int held;        /* due messages wait for an endpoint's rate limit */
     char instance[33]; /* the database's id, for message ids */
 } deliverer;
 
@@ -309,6 +310,7 @@ static cr_status dispatch(deliverer *d, int *started, cr_err *err)
 {
     int64_t now = now_ms();
     *started = 0;
+    d->held = 0;
     for (int i = 0; i < d->n_eps; i++) {
         endpoint *e = &d->eps[i];
         if (!e->w.enabled || e->broken)
@@ -317,8 +319,11 @@ static cr_status dispatch(deliverer *d, int *started, cr_err *err)
         int room = e->w.max_in_flight - e->in_flight;
         if (room > d->max_active - d->in_flight)
             room = d->max_active - d->in_flight;
-        if (e->w.rate_per_s > 0 && room > (int)e->tokens)
+        int rate_bound = e->w.rate_per_s > 0 && room > (int)e->tokens;
+        if (rate_bound)
             room = (int)e->tokens;
+        if (rate_bound && room <= 0 && (e->queue_pos < e->queue_n || e->in_flight == 0))
+            d->held = 1; /* the queue (or a refill) has due messages: wait for tokens */
         int refilled = 0;
         while (room > 0 && !e->broken) {
             if (e->queue_pos == e->queue_n) {
@@ -540,7 +545,7 @@ cr_status deliver_run(cr_db *db, const deliver_options *opt, deliver_summary *su
                 next_prepare = 0; /* more outbox rows to make messages of */
                 continue;
             }
-            if (started == 0 && !opt->follow)
+            if (started == 0 && !opt->follow && !d.held)
                 break; /* nothing in flight and nothing due: the pass is over */
             if (started)
                 continue;

@@ -4,8 +4,9 @@
 It verifies every request with its own implementation of the Standard
 Webhooks scheme (Python's hmac/hashlib/base64, nothing shared with
 courtrules) and appends one JSON line per request to LOG:
-  {"path", "id", "timestamp", "verified", "status", "body", "dingtalk_ok",
-   "feishu_ok"}
+  {"path", "id", "timestamp", "arrived" (time.time()), "concurrent" (requests
+   to the same path being handled when it arrived, itself included),
+   "verified", "status", "body", "dingtalk_ok", "feishu_ok"}
 
 Behaviour by path (the first segment; the rest is ignored):
   /ok            200
@@ -38,6 +39,7 @@ PORT_FILE, LOG = sys.argv[1], sys.argv[2]
 SECRETS = sys.argv[3:]
 LOCK = threading.Lock()
 TRIES = {}
+ACTIVE = {}  # path -> requests being answered now
 
 
 def key_of(secret):
@@ -114,6 +116,9 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             TRIES[msg_id] = TRIES.get(msg_id, 0) + 1
             tries = TRIES[msg_id]
+            ACTIVE[url.path] = ACTIVE.get(url.path, 0) + 1
+            concurrent = ACTIVE[url.path]
+        arrived = time.time()
         if kind == "reject":
             status = 400
         elif kind == "fail":
@@ -129,8 +134,11 @@ class Handler(BaseHTTPRequestHandler):
             status = 500
         elif kind == "slow":
             time.sleep(int(os.environ.get("SLOW_MS", "20")) / 1000.0)
+        with LOCK:
+            ACTIVE[url.path] -= 1
         record = {
             "path": url.path, "id": msg_id, "timestamp": ts,
+            "arrived": arrived, "concurrent": concurrent,
             "verified": verify(msg_id, ts, body, self.headers.get("webhook-signature")),
             "dingtalk_ok": dingtalk_ok(url.query), "feishu_ok": feishu_ok(body),
             "status": status, "body": body.decode("utf-8", "replace"),

@@ -60,6 +60,8 @@ add gone --url "$URL/gone" --secret "$S1" --codes '4C-PREFLAG' --max-in-flight 1
 add hang --url "$URL/hang" --secret "$S1" --codes STAFF-HIGH-COURT-RATIO --timeout 300ms --retry-schedule 100ms
 add close --url "$URL/close" --secret "$S1" --codes STAFF-HIGH-COURT-RATIO --retry-schedule 100ms
 add flaky --url "$URL/flaky" --secret "$S1" --codes '4C-PREFLAG' --retry-schedule 100ms,100ms,100ms
+add limited --url "$URL/slow/limited" --secret "$S1" --codes 'ASSIGN-DESIGNATED-NO-REASON,STAFF-QUOTA-OVER-CAP' --rate 4
+add narrow --url "$URL/slow/narrow" --secret "$S1" --codes 'INTERFERENCE-*' --max-in-flight 2
 add grouped --url "$URL/ok/grouped" --secret "$S1" --codes 'ASSIGN-*' --group-window 3s --no-resolved
 add dingtalk --url "$URL/ok/dingtalk?access_token=TOPSECRETTOKEN" --format dingtalk --secret "$S1" --codes 4C-PREFLAG
 add feishu --url "$URL/ok/feishu" --format feishu --secret "$S1" --codes 4C-PREFLAG
@@ -158,6 +160,15 @@ print("schema problems:", sorted(set(bad)))
 EOF
 expect_in "$T/schema" "schema problems: []" "every standard payload matches the documented JSON Schema"
 
+# ---- concurrency cap and rate limit ----
+expect_eq "$(logq 'max(r["concurrent"] for r in rs if r["path"] == "/slow/narrow")')" 2 "--max-in-flight 2: at most two requests at once (and two were reached)"
+LIMITED=$(sql "$DB" "SELECT count(*) FROM alerts WHERE code IN ('ASSIGN-DESIGNATED-NO-REASON', 'STAFF-QUOTA-OVER-CAP')")
+# --rate 4 (burst 4): N requests cannot be spread over less than (N - 4) / 4 s
+SPREAD=$(logq 'round(max(r["arrived"] for r in rs if r["path"] == "/slow/limited") - min(r["arrived"] for r in rs if r["path"] == "/slow/limited"), 2)')
+awk -v s="$SPREAD" -v n="$LIMITED" 'BEGIN { exit !(s >= (n - 4) / 4 - 0.1) }' \
+    && ok "--rate 4: $LIMITED requests spread over ${SPREAD}s (at least $(( (LIMITED - 4) / 4 ))s)" \
+    || fail "--rate 4: $LIMITED requests came within ${SPREAD}s"
+
 # ---- robot formats ------------------------------------------------------------
 expect_eq "$(logq 'all(r["dingtalk_ok"] for r in rs if r["path"] == "/ok/dingtalk") and any(r["path"] == "/ok/dingtalk" for r in rs)')" True "钉钉: every request carries a valid timestamp and sign"
 expect_eq "$(logq 'all(r["feishu_ok"] for r in rs if r["path"] == "/ok/feishu") and any(r["path"] == "/ok/feishu" for r in rs)')" True "飞书: every body carries a valid timestamp and sign"
@@ -165,7 +176,7 @@ expect_eq "$(logq 'all(json.loads(r["body"])["msgtype"] == "markdown" and "预�
 expect_eq "$(logq 'any("依据" in r["body"] for r in rs if r["path"] == "/ok/dingtalk")')" True "robot messages show the legal basis"
 
 # ---- resolved notifications, repeats, redelivery ---------------------------------
-ID=$(sql "$DB" "SELECT id FROM alerts WHERE code GLOB 'ASSIGN-*' ORDER BY id LIMIT 1")
+ID=$(sql "$DB" "SELECT id FROM alerts WHERE code = 'ASSIGN-TEAM-NOT-ROTATED' ORDER BY id LIMIT 1")
 cr alerts resolve "$ID" --note "handled"; expect_status 0 "resolve an alert by hand"
 expect_eq "$(sql "$DB" "SELECT count(*) FROM outbox WHERE alert_id = $ID AND event = 'resolved'")" 1 "resolving writes a 'resolved' outbox row (not for --no-resolved endpoints)"
 cr --rules "$RULES" deliver
