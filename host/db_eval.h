@@ -1,7 +1,8 @@
 /*
  * db_eval.h -- storage of evaluation: runs, one results row per case, alerts,
  * failures and rule health (quarantine). Part of the storage module; the
- * tables are created by schema migration 2 in db.c.
+ * tables are created by schema migration 2 in db.c (evaluations rebuilt as a
+ * rowid table by migration 5).
  *
  * Evaluation writes happen inside db_begin()/db_commit(): a case counts as
  * evaluated only once its results and alerts are committed.
