@@ -85,10 +85,18 @@ static const char *const stmt_sql[S_COUNT] = {
                      " AND (?2 IS NULL OR (k.court >= ?2 AND k.court < ?2 || char(0x10FFFF)))"
                      " AND k.case_no > ?5 ORDER BY k.case_no LIMIT ?6)"
                      " ORDER BY c.case_no",
+    /* An upsert, not INSERT OR REPLACE: a re-evaluated case's row is
+     * updated where it is, keeping its rowid and its primary-key index
+     * entry, where a replace deletes it and appends a new row (twice the
+     * pages written when `eval --changed` re-evaluates scattered cases). */
     [S_PUT_EVALUATION] =
-        "INSERT OR REPLACE INTO evaluations(case_no, run_id, as_of, rules_fingerprint,"
+        "INSERT INTO evaluations(case_no, run_id, as_of, rules_fingerprint,"
         " evaluated_batch, evaluated_at, date_dependent, results)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(case_no) DO UPDATE SET"
+        " run_id = excluded.run_id, as_of = excluded.as_of,"
+        " rules_fingerprint = excluded.rules_fingerprint,"
+        " evaluated_batch = excluded.evaluated_batch, evaluated_at = excluded.evaluated_at,"
+        " date_dependent = excluded.date_dependent, results = excluded.results",
     [S_ALERT_LOOKUP] = "SELECT id, status FROM alerts WHERE dedup_key = ?1",
     [S_ALERT_INSERT] = "INSERT INTO alerts(dedup_key, rule_set, rule, rule_version, rule_set_sha,"
                        " code, severity, court, case_no, message, basis, data, as_of, created_at,"
