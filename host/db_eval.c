@@ -25,10 +25,12 @@
  * b-tree first. */
 #define COURT_PREFIX_MATCHES "(?2 IS NULL OR (+c.court >= ?2 AND +c.court < ?2 || char(0x10FFFF)))"
 
-/* Cases are read a page at a time (keyset pagination on case_no), so no
- * read transaction stays open for a whole evaluation: a long-lived reader
- * would stop checkpoints from resetting the WAL, which then grows with every
- * result written (gigabytes for a million cases). */
+/* Cases are read a page at a time (keyset pagination on case_no), each
+ * page copied out at once and its statement reset, so a read transaction
+ * lasts as long as reading one page and no longer: a reader that holds one
+ * (even page by page, while its consumer is busy) stops the WAL from
+ * restarting after a checkpoint, and it then grows with every result
+ * written (hundreds of MB per 100k cases), slowing every page lookup. */
 #define PAGE " AND c.case_no > ?5 ORDER BY c.case_no LIMIT ?6"
 #define PAGE_ROWS 1000
 
@@ -147,14 +149,24 @@ struct db_eval_stmts {
     sqlite3_stmt *stmt[S_COUNT];
 };
 
+/* A row of the current page: offsets into the page's text. */
+typedef struct case_row {
+    size_t case_no, court, doc, events;
+    int64_t changed_batch;
+} case_row;
+
 struct db_case_iter {
     cr_db *db;
     sqlite3_stmt *stmt;
     sqlite3_stmt **home; /* the cache slot it was borrowed from, or NULL (own statement) */
-    int done;
+    int done;  /* the statement has no more pages */
     int paged; /* ALL and CHANGED: ?5 = last case_no read, ?6 = page size */
-    int rows_in_page;
-    char last[256]; /* the last case_no returned */
+    char last[256]; /* the last case_no read */
+    /* The current page, copied out of the statement: */
+    case_row *rows;
+    size_t n_rows, next_row, cap_rows;
+    char *text; /* every row's strings, NUL-terminated, end to end */
+    size_t text_len, text_cap;
 };
 
 void db_eval_finalize(cr_db *db)
@@ -314,46 +326,101 @@ cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg,
     return CR_OK;
 }
 
-cr_status db_case_iter_next(db_case_iter *it, int *has_row, const char **case_no,
-                            const char **court, const char **doc, const char **events_json,
-                            int64_t *changed_batch, cr_err *err)
+/* Appends s and its NUL to the page's text; its offset in *at. */
+static int page_add(db_case_iter *it, const char *s, size_t len, size_t *at)
 {
-    *has_row = 0;
-    if (it->done)
-        return CR_OK;
-    int rc = sqlite3_step(it->stmt);
-    if (rc == SQLITE_DONE && it->paged && it->rows_in_page == PAGE_ROWS) {
-        /* A full page: the next one starts after the last case read. */
-        sqlite3_reset(it->stmt); /* ends this page's read transaction */
-        sqlite3_bind_text(it->stmt, 5, it->last, -1, SQLITE_TRANSIENT);
-        it->rows_in_page = 0;
-        rc = sqlite3_step(it->stmt);
+    if (it->text_cap - it->text_len < len + 1) {
+        size_t cap = it->text_cap ? it->text_cap : (size_t)1 << 20;
+        while (cap - it->text_len < len + 1)
+            cap *= 2;
+        char *grown = realloc(it->text, cap);
+        if (!grown)
+            return 0;
+        it->text = grown;
+        it->text_cap = cap;
     }
-    if (rc == SQLITE_DONE) {
-        it->done = 1;
-        sqlite3_reset(it->stmt); /* ends the read transaction */
-        return CR_OK;
+    memcpy(it->text + it->text_len, s, len);
+    it->text[it->text_len + len] = '\0';
+    *at = it->text_len;
+    it->text_len += len + 1;
+    return 1;
+}
+
+/* Reads the next page (everything, when not paged) into it->rows and resets
+ * the statement, which ends its read transaction. */
+static cr_status read_page(db_case_iter *it, cr_err *err)
+{
+    it->n_rows = it->next_row = 0;
+    it->text_len = 0;
+    int rc;
+    while ((rc = sqlite3_step(it->stmt)) == SQLITE_ROW) {
+        if (it->n_rows == it->cap_rows) {
+            size_t cap = it->cap_rows ? it->cap_rows * 2 : 64;
+            case_row *grown = realloc(it->rows, cap * sizeof *grown);
+            if (!grown)
+                goto oom;
+            it->rows = grown;
+            it->cap_rows = cap;
+        }
+        case_row *r = &it->rows[it->n_rows];
+        size_t *at[4] = {&r->case_no, &r->court, &r->doc, &r->events}; /* columns 0-3 */
+        for (int i = 0; i < 4; i++) {
+            const char *v = (const char *)sqlite3_column_text(it->stmt, i);
+            size_t len = v ? (size_t)sqlite3_column_bytes(it->stmt, i) : 0;
+            if (!v)
+                v = i == 3 ? "[]" : ""; /* no events */
+            if (!page_add(it, v, v[0] && !len ? strlen(v) : len, at[i]))
+                goto oom;
+        }
+        r->changed_batch = sqlite3_column_int64(it->stmt, 4);
+        it->n_rows++;
     }
-    if (rc != SQLITE_ROW) {
+    if (rc != SQLITE_DONE) {
         it->done = 1;
         cr_status st = db_sqlerr(it->db, err, "reading cases");
         sqlite3_reset(it->stmt);
         return st;
     }
-    *has_row = 1;
-    *case_no = (const char *)sqlite3_column_text(it->stmt, 0);
-    *court = (const char *)sqlite3_column_text(it->stmt, 1);
-    *doc = (const char *)sqlite3_column_text(it->stmt, 2);
-    const char *events = (const char *)sqlite3_column_text(it->stmt, 3);
-    *events_json = events ? events : "[]";
-    *changed_batch = sqlite3_column_int64(it->stmt, 4);
-    if (it->paged) {
-        it->rows_in_page++;
-        if (snprintf(it->last, sizeof it->last, "%s", *case_no) >= (int)sizeof it->last) {
+    sqlite3_reset(it->stmt); /* ends the read transaction */
+    /* A short page is the last one; a full one may have a next. */
+    if (!it->paged || it->n_rows < PAGE_ROWS) {
+        it->done = 1;
+    } else {
+        const char *last = it->text + it->rows[it->n_rows - 1].case_no;
+        if (snprintf(it->last, sizeof it->last, "%s", last) >= (int)sizeof it->last) {
             it->done = 1; /* cannot page past a key longer than the buffer */
-            return cr_errf(err, CR_FAIL, "case number too long to page: %.80s…", *case_no);
+            return cr_errf(err, CR_FAIL, "case number too long to page: %.80s…", last);
         }
+        sqlite3_bind_text(it->stmt, 5, it->last, -1, SQLITE_TRANSIENT);
     }
+    return CR_OK;
+oom:
+    it->done = 1;
+    sqlite3_reset(it->stmt);
+    return cr_errf(err, CR_FAIL, "out of memory reading cases");
+}
+
+cr_status db_case_iter_next(db_case_iter *it, int *has_row, const char **case_no,
+                            const char **court, const char **doc, const char **events_json,
+                            int64_t *changed_batch, cr_err *err)
+{
+    *has_row = 0;
+    if (it->next_row == it->n_rows) {
+        if (it->done)
+            return CR_OK;
+        cr_status st = read_page(it, err);
+        if (st != CR_OK)
+            return st;
+        if (it->n_rows == 0)
+            return CR_OK;
+    }
+    const case_row *r = &it->rows[it->next_row++];
+    *has_row = 1;
+    *case_no = it->text + r->case_no;
+    *court = it->text + r->court;
+    *doc = it->text + r->doc;
+    *events_json = it->text + r->events;
+    *changed_batch = r->changed_batch;
     return CR_OK;
 }
 
@@ -367,6 +434,8 @@ void db_case_iter_close(db_case_iter *it)
         *it->home = it->stmt; /* back into the cache */
     else
         sqlite3_finalize(it->stmt);
+    free(it->rows);
+    free(it->text);
     free(it);
 }
 

@@ -43,7 +43,9 @@ enum db_case_select {
                         NULL: not this criterion) */
 };
 
-/* Iterates cases in case_no order, streaming (one row in memory at a time).
+/* Iterates cases in case_no order, a page of rows in memory at a time (each
+ * page read in a read transaction of its own, closed before the first row
+ * is returned, so an iterator never keeps the WAL from restarting).
  * court_prefix (may be NULL) keeps cases whose court code starts with it.
  * The iterator may stay open across the caller's writes and transactions on
  * the same cr_db; close it before db_close(). */
