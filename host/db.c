@@ -241,10 +241,18 @@ void *db_handle(cr_db *db)
 
 void db_now(char out[26])
 {
+    /* Formatted once per second per thread: the evaluator stamps every
+     * case it stores, and gmtime_r + strftime cost more than the copy. */
+    static _Thread_local time_t last = (time_t)-1;
+    static _Thread_local char text[26];
     time_t t = time(NULL) + 8 * 3600; /* Asia/Shanghai has no DST */
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 26, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+    if (t != last) {
+        struct tm tm;
+        gmtime_r(&t, &tm);
+        strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+        last = t;
+    }
+    memcpy(out, text, sizeof text);
 }
 
 cr_status db_sqlerr(cr_db *db, cr_err *err, const char *what)
