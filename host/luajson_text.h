@@ -73,7 +73,7 @@ char *luajson_encode(lua_State *L, int idx, const luajson_limits *limits, size_t
 typedef struct luajson_buffer {
     char *text; /* NUL-terminated once anything was appended (NULL before) */
     size_t len, cap;
-    char *spare;   /* scratch: pieces being put in key order */
+    char *spare; /* scratch: pieces being put in key order */
     size_t spare_cap;
     void *members; /* scratch: the members of the open tables */
     size_t cap_members;
