@@ -11,8 +11,8 @@
 # share of the full run against the goals. A figure that misses its goal
 # prints a "GOAL MISSED" line and does not fail the script; a command that
 # fails does (exit 1). Needs about 1 GB of temporary space per million cases
-# for the input plus up to 11 GB for the database and its write-ahead log
-# while eval runs (TMPDIR decides where).
+# for the input plus up to about 6 GB for the database and its write-ahead
+# log while eval runs (TMPDIR decides where).
 set -u
 
 BUILD=${1:?usage: bench/eval.sh BUILD_DIR [N]}

@@ -2,12 +2,12 @@
  * db_eval.c -- SQL for evaluation: runs, results, alerts, failures, rule
  * health and evaluations (see db_eval.h; tables from migration 2 in db.c).
  *
- * Reading back (alerts, explain, rule health) is in db_eval_read.c.
+ * Reading back (alerts, explain, rule health) is in db_eval_read.c, reading
+ * the cases to evaluate in db_eval_cases.c.
  *
  * Statements used once per case or per rule call are prepared once and
- * cached in db->eval. A case iterator borrows its cached SELECT for as long
- * as it is open (a second iterator of the same kind prepares its own), so it
- * may stay open across the caller's writes and transactions.
+ * cached in db->eval; the case selections' slots are lent to case iterators
+ * (db_eval_case_slot).
  */
 #include "db_eval.h"
 #include "db_internal.h"
@@ -16,36 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A court or code prefix p matches s when p <= s < p || U+10FFFF: in
- * binary (UTF-8 byte) order the strings that start with p, and no others,
- * lie in that range. LIKE is avoided: its wildcards and ASCII-only case
- * folding do not belong in a match on CJK court codes. The unary + keeps the
- * planner off the court index and on the case_no one, so cases stream in
- * case_no order instead of being sorted (events and all) in a temporary
- * b-tree first. */
-#define COURT_PREFIX_MATCHES "(?2 IS NULL OR (+c.court >= ?2 AND +c.court < ?2 || char(0x10FFFF)))"
-
-/* Cases are read a page at a time (keyset pagination on case_no), so no
- * read transaction stays open for a whole evaluation: a long-lived reader
- * would stop checkpoints from resetting the WAL, which then grows with every
- * result written (gigabytes for a million cases). */
-#define PAGE " AND c.case_no > ?5 ORDER BY c.case_no LIMIT ?6"
-#define PAGE_ROWS 1000
-
-/* The events of case c, as a JSON array text in time order. The ORDER BY of
- * the inner subquery is honoured because SQLite does not flatten an ordered
- * subquery into an aggregate (tests/unit/test_db_eval.c checks it). */
-#define CASE_COLUMNS                                                                               \
-    "SELECT c.case_no, c.court, c.doc,"                                                            \
-    " (SELECT '[' || coalesce(group_concat(doc, ','), '') || ']' FROM"                             \
-    "   (SELECT e.doc FROM events e WHERE e.case_no = c.case_no ORDER BY e.at, e.id)),"            \
-    " c.changed_batch FROM cases c "
-
 enum eval_stmt {
     S_RUN_OPEN,
     S_RUN_CLOSE,
     S_RULE_SET,
-    S_CASES_ALL, /* the three case selections (enum db_case_select) */
+    S_CASES_ALL, /* the three case selections (enum db_case_select): their SQL
+                    and statements belong to db_eval_cases.c */
     S_CASES_ONE,
     S_CASES_CHANGED,
     S_PUT_EVALUATION,
@@ -70,25 +46,18 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_RUN_CLOSE] = "UPDATE eval_runs SET finished_at = ?2, summary = ?3 WHERE id = ?1",
     [S_RULE_SET] = "INSERT INTO rule_sets(sha256, name, scope, manifest, first_seen_at)"
                    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(sha256) DO NOTHING",
-    [S_CASES_ALL] = CASE_COLUMNS "WHERE " COURT_PREFIX_MATCHES PAGE,
-    [S_CASES_ONE] =
-        CASE_COLUMNS "WHERE c.case_no IN (?1, ?3) AND " COURT_PREFIX_MATCHES " ORDER BY c.case_no",
-    /* The page of case numbers is chosen from the covering indexes alone;
-     * only the chosen cases' documents are read. */
-    [S_CASES_CHANGED] =
-        CASE_COLUMNS "WHERE c.case_no IN (SELECT k.case_no FROM cases k INDEXED BY cases_changed"
-                     " LEFT JOIN evaluations v INDEXED BY evaluations_state"
-                     " ON v.case_no = k.case_no"
-                     " WHERE (v.case_no IS NULL OR v.evaluated_batch < k.changed_batch"
-                     " OR (?1 IS NOT NULL AND v.rules_fingerprint <> ?1)"
-                     " OR (?4 IS NOT NULL AND v.date_dependent AND v.as_of <> ?4))"
-                     " AND (?2 IS NULL OR (k.court >= ?2 AND k.court < ?2 || char(0x10FFFF)))"
-                     " AND k.case_no > ?5 ORDER BY k.case_no LIMIT ?6)"
-                     " ORDER BY c.case_no",
+    /* An upsert, not INSERT OR REPLACE: a re-evaluated case's row is
+     * updated where it is, keeping its rowid and its primary-key index
+     * entry, where a replace deletes it and appends a new row (twice the
+     * pages written when `eval --changed` re-evaluates scattered cases). */
     [S_PUT_EVALUATION] =
-        "INSERT OR REPLACE INTO evaluations(case_no, run_id, as_of, rules_fingerprint,"
+        "INSERT INTO evaluations(case_no, run_id, as_of, rules_fingerprint,"
         " evaluated_batch, evaluated_at, date_dependent, results)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(case_no) DO UPDATE SET"
+        " run_id = excluded.run_id, as_of = excluded.as_of,"
+        " rules_fingerprint = excluded.rules_fingerprint,"
+        " evaluated_batch = excluded.evaluated_batch, evaluated_at = excluded.evaluated_at,"
+        " date_dependent = excluded.date_dependent, results = excluded.results",
     [S_ALERT_LOOKUP] = "SELECT id, status FROM alerts WHERE dedup_key = ?1",
     [S_ALERT_INSERT] = "INSERT INTO alerts(dedup_key, rule_set, rule, rule_version, rule_set_sha,"
                        " code, severity, court, case_no, message, basis, data, as_of, created_at,"
@@ -143,16 +112,6 @@ struct db_eval_stmts {
     sqlite3_stmt *stmt[S_COUNT];
 };
 
-struct db_case_iter {
-    cr_db *db;
-    sqlite3_stmt *stmt;
-    sqlite3_stmt **home; /* the cache slot it was borrowed from, or NULL (own statement) */
-    int done;
-    int paged; /* ALL and CHANGED: ?5 = last case_no read, ?6 = page size */
-    int rows_in_page;
-    char last[256]; /* the last case_no returned */
-};
-
 void db_eval_finalize(cr_db *db)
 {
     if (!db || !db->eval)
@@ -170,6 +129,15 @@ static sqlite3_stmt **stmt_slot(cr_db *db, enum eval_stmt id, cr_err *err)
         return NULL;
     }
     return &db->eval->stmt[id];
+}
+
+sqlite3_stmt **db_eval_case_slot(cr_db *db, int select, cr_err *err)
+{
+    return stmt_slot(db,
+                     select == DB_CASES_ONE       ? S_CASES_ONE
+                     : select == DB_CASES_CHANGED ? S_CASES_CHANGED
+                                                  : S_CASES_ALL,
+                     err);
 }
 
 /* The cached statement id, reset and with its bindings cleared; NULL with
@@ -232,138 +200,6 @@ cr_status db_eval_rule_set(cr_db *db, const char *sha256, const char *name, cons
     if (is_new)
         *is_new = result == CR_OK && sqlite3_changes(db->sql) > 0;
     return result;
-}
-
-/* ---- reading cases ---- */
-
-char *db_other_parentheses(const char *case_no)
-{
-    static const char fw_open[] = "\xef\xbc\x88", fw_close[] = "\xef\xbc\x89"; /* （ ） */
-    size_t len = strlen(case_no);
-    char *out = malloc(len * 3 + 1);
-    if (!out)
-        return NULL;
-    size_t o = 0;
-    int swapped = 0;
-    for (size_t i = 0; i < len;) {
-        const char *p = case_no + i;
-        if (*p == '(' || *p == ')') {
-            memcpy(out + o, *p == '(' ? fw_open : fw_close, 3);
-            o += 3, i += 1, swapped = 1;
-        } else if (strncmp(p, fw_open, 3) == 0 || strncmp(p, fw_close, 3) == 0) {
-            out[o++] = p[2] == fw_open[2] ? '(' : ')';
-            i += 3, swapped = 1;
-        } else {
-            out[o++] = case_no[i++];
-        }
-    }
-    out[o] = '\0';
-    if (!swapped) {
-        free(out);
-        return NULL;
-    }
-    return out;
-}
-
-cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg, const char *as_of,
-                            const char *court_prefix, db_case_iter **out, cr_err *err)
-{
-    *out = NULL;
-    enum eval_stmt id = sel == DB_CASES_ONE       ? S_CASES_ONE
-                        : sel == DB_CASES_CHANGED ? S_CASES_CHANGED
-                                                  : S_CASES_ALL;
-    if (sel == DB_CASES_ONE && (!arg || !*arg))
-        return cr_errf(err, CR_INVALID, "no case number given");
-    sqlite3_stmt **slot = stmt_slot(db, id, err);
-    db_case_iter *it = slot ? calloc(1, sizeof *it) : NULL;
-    if (!it)
-        return slot ? cr_errf(err, CR_FAIL, "out of memory") : CR_FAIL;
-    it->db = db;
-    if (*slot) { /* borrow the cached statement */
-        it->stmt = *slot;
-        it->home = slot;
-        *slot = NULL;
-    } else if (sqlite3_prepare_v3(db->sql, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &it->stmt,
-                                  NULL) != SQLITE_OK) {
-        free(it);
-        return db_sqlerr(db, err, "reading cases: prepare");
-    } else {
-        it->home = slot; /* becomes the cached one when closed, if the slot is free */
-    }
-    if (sel != DB_CASES_ALL && arg)
-        sqlite3_bind_text(it->stmt, 1, arg, -1, SQLITE_TRANSIENT);
-    if (court_prefix && *court_prefix)
-        sqlite3_bind_text(it->stmt, 2, court_prefix, -1, SQLITE_TRANSIENT);
-    if (sel == DB_CASES_CHANGED && as_of)
-        sqlite3_bind_text(it->stmt, 4, as_of, -1, SQLITE_TRANSIENT);
-    if (sel != DB_CASES_ONE) {
-        it->paged = 1;
-        sqlite3_bind_text(it->stmt, 5, "", -1, SQLITE_STATIC);
-        sqlite3_bind_int(it->stmt, 6, PAGE_ROWS);
-    }
-    if (sel == DB_CASES_ONE) {
-        char *other = db_other_parentheses(arg);
-        if (other)
-            sqlite3_bind_text(it->stmt, 3, other, -1, free);
-    }
-    *out = it;
-    return CR_OK;
-}
-
-cr_status db_case_iter_next(db_case_iter *it, int *has_row, const char **case_no,
-                            const char **court, const char **doc, const char **events_json,
-                            int64_t *changed_batch, cr_err *err)
-{
-    *has_row = 0;
-    if (it->done)
-        return CR_OK;
-    int rc = sqlite3_step(it->stmt);
-    if (rc == SQLITE_DONE && it->paged && it->rows_in_page == PAGE_ROWS) {
-        /* A full page: the next one starts after the last case read. */
-        sqlite3_reset(it->stmt); /* ends this page's read transaction */
-        sqlite3_bind_text(it->stmt, 5, it->last, -1, SQLITE_TRANSIENT);
-        it->rows_in_page = 0;
-        rc = sqlite3_step(it->stmt);
-    }
-    if (rc == SQLITE_DONE) {
-        it->done = 1;
-        sqlite3_reset(it->stmt); /* ends the read transaction */
-        return CR_OK;
-    }
-    if (rc != SQLITE_ROW) {
-        it->done = 1;
-        cr_status st = db_sqlerr(it->db, err, "reading cases");
-        sqlite3_reset(it->stmt);
-        return st;
-    }
-    *has_row = 1;
-    *case_no = (const char *)sqlite3_column_text(it->stmt, 0);
-    *court = (const char *)sqlite3_column_text(it->stmt, 1);
-    *doc = (const char *)sqlite3_column_text(it->stmt, 2);
-    const char *events = (const char *)sqlite3_column_text(it->stmt, 3);
-    *events_json = events ? events : "[]";
-    *changed_batch = sqlite3_column_int64(it->stmt, 4);
-    if (it->paged) {
-        it->rows_in_page++;
-        if (snprintf(it->last, sizeof it->last, "%s", *case_no) >= (int)sizeof it->last) {
-            it->done = 1; /* cannot page past a key longer than the buffer */
-            return cr_errf(err, CR_FAIL, "case number too long to page: %.80s…", *case_no);
-        }
-    }
-    return CR_OK;
-}
-
-void db_case_iter_close(db_case_iter *it)
-{
-    if (!it)
-        return;
-    sqlite3_reset(it->stmt);
-    sqlite3_clear_bindings(it->stmt);
-    if (it->home && !*it->home && it->db->eval)
-        *it->home = it->stmt; /* back into the cache */
-    else
-        sqlite3_finalize(it->stmt);
-    free(it);
 }
 
 /* ---- writing results ---- */

@@ -1,7 +1,8 @@
 /*
  * db_eval.h -- storage of evaluation: runs, one results row per case, alerts,
  * failures and rule health (quarantine). Part of the storage module; the
- * tables are created by schema migration 2 in db.c.
+ * tables are created by schema migration 2 in db.c (evaluations rebuilt as a
+ * rowid table by migration 5).
  *
  * Evaluation writes happen inside db_begin()/db_commit(): a case counts as
  * evaluated only once its results and alerts are committed.
@@ -42,7 +43,9 @@ enum db_case_select {
                         NULL: not this criterion) */
 };
 
-/* Iterates cases in case_no order, streaming (one row in memory at a time).
+/* Iterates cases in case_no order, a page of rows in memory at a time (each
+ * page read in a read transaction of its own, closed before the first row
+ * is returned, so an iterator never keeps the WAL from restarting).
  * court_prefix (may be NULL) keeps cases whose court code starts with it.
  * The iterator may stay open across the caller's writes and transactions on
  * the same cr_db; close it before db_close(). */

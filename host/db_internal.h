@@ -41,6 +41,11 @@ cr_status db_sqlerr(cr_db *db, cr_err *err, const char *what);
  * to swap, or no memory). */
 char *db_other_parentheses(const char *case_no);
 
+/* The db->eval cache slot of a case selection's statement (an enum
+ * db_case_select), which db_eval_cases.c's iterators borrow; NULL with err
+ * set if out of memory. */
+sqlite3_stmt **db_eval_case_slot(cr_db *db, int select, cr_err *err);
+
 /* Each file finalizes its own prepared statements on close. */
 void db_records_finalize(cr_db *db);
 void db_audit_finalize(cr_db *db);

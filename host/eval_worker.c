@@ -147,6 +147,7 @@ cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
 void eval_worker_free(eval_worker *w)
 {
     luaapi_call_free(&w->call);
+    luajson_buffer_free(&w->values);
     for (size_t s = 0; w->ctx && s < w->rs->n; s++)
         free(w->ctx[s].entries);
     free(w->ctx);
@@ -160,7 +161,7 @@ void eval_worker_free(eval_worker *w)
 void work_case_clear(work_case *c)
 {
     for (size_t i = 0; i < c->n_effects; i++) {
-        free(c->effects[i].result_json);
+        free(c->effects[i].log_json);
         free(c->effects[i].reason);
         json_decref(c->effects[i].alerts);
     }
@@ -199,37 +200,6 @@ static void fail(effect *e, const char *kind, const char *reason)
     e->reason = strdup(reason);
 }
 
-/* {"value":<value>,"log":<log>}: the text json_pack("{s:o, s:O}") and
- * json_dumps(JSON_COMPACT) made. NULL if out of memory. */
-static char *result_text(const char *value, size_t value_len, const json_t *log)
-{
-    /* Most calls log nothing: then the result is {"value":…} alone. */
-    if (!json_array_size(log)) {
-        char *text = malloc(value_len + sizeof "{\"value\":}");
-        if (text) {
-            memcpy(text, "{\"value\":", 9);
-            memcpy(text + 9, value, value_len);
-            memcpy(text + 9 + value_len, "}", 2);
-        }
-        return text;
-    }
-    char *log_text = json_dumps(log, JSON_COMPACT);
-    char *text = NULL;
-    if (log_text) {
-        size_t log_len = strlen(log_text);
-        if ((text = malloc(value_len + log_len + sizeof "{\"value\":,\"log\":}"))) {
-            char *p = text;
-            memcpy(p, "{\"value\":", 9);
-            memcpy(p += 9, value, value_len);
-            memcpy(p += value_len, ",\"log\":", 7);
-            memcpy(p += 7, log_text, log_len);
-            memcpy(p + log_len, "}", 2);
-        }
-    }
-    free(log_text);
-    return text;
-}
-
 /* One rule's hook (on_case, or on_court for a court; or hook_ref given, a
  * schedule's run) on the table at case_idx, with the ctx at ctx_ref. */
 static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int case_idx,
@@ -255,12 +225,12 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
     lua_rawgeti(L, LUA_REGISTRYINDEX, ctx_ref);
     cr_err err;
     cr_status st = sandbox_call(set->sb, 2, 1, &err);
-    char *value = NULL;
-    size_t value_len = 0;
+    cr_status encoded = CR_OK;
+    e->value_at = w->values.len;
     if (st == CR_OK) {
-        value = luajson_encode(L, -1, NULL, &value_len, &err);
+        encoded = luajson_encode_append(L, -1, NULL, &w->values, &err);
         lua_pop(L, 1);
-        if (!value)
+        if (encoded != CR_OK)
             cr_err_prefix(&err, "result");
     }
     e->duration_us = (int64_t)((now_seconds() - t0) * 1e6);
@@ -269,13 +239,13 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
         fail(e, why != SANDBOX_OK ? sandbox_reason_name(why) : "error", err.msg);
         return;
     }
-    if (!value) {
+    if (encoded != CR_OK) {
         fail(e, "result", err.msg);
         return;
     }
-    e->result_json = result_text(value, value_len, w->call.log);
-    free(value);
-    if (!e->result_json) {
+    e->value_len = w->values.len - e->value_at;
+    /* Most calls log nothing: then the result is {"value":…} alone. */
+    if (json_array_size(w->call.log) && !(e->log_json = json_dumps(w->call.log, JSON_COMPACT))) {
         fail(e, "memory", "out of memory storing the result");
         return;
     }
@@ -295,7 +265,7 @@ static void sb_add(strbuf *b, const char *s, size_t n)
     if (b->oom)
         return;
     if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 1024;
+        size_t cap = b->cap ? b->cap : 2048; /* a bench case's results: about 1.9 KB */
         while (cap < b->len + n + 1)
             cap *= 2;
         char *p = realloc(b->s, cap);
@@ -314,6 +284,18 @@ static void sb_add(strbuf *b, const char *s, size_t n)
 static void sb_str(strbuf *b, const char *s)
 {
     sb_add(b, s, strlen(s));
+}
+
+static void sb_int(strbuf *b, int64_t v)
+{
+    char buf[24], *end = buf + sizeof buf, *p = end;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    sb_add(b, p, (size_t)(end - p));
 }
 
 /* A JSON string literal; s is valid UTF-8 (names, versions and reasons come
@@ -350,13 +332,11 @@ static void encode_results(eval_worker *w, work_case *c)
 {
     strbuf res = {0}, kept = {0};
     sb_add(&res, "[", 1);
-    sb_add(&kept, "[", 1);
     int n_kept = 0;
     for (size_t i = 0; i < c->n_effects; i++) {
         const effect *e = &c->effects[i];
         const rule_set *set = &w->rs->sets[e->set];
         const rule *r = &set->rules[e->rule];
-        char num[32];
         if (i)
             sb_add(&res, ",", 1);
         sb_str(&res, "{\"rule_set\":");
@@ -370,7 +350,17 @@ static void encode_results(eval_worker *w, work_case *c)
         sb_str(&res, ",\"status\":\"");
         sb_str(&res, status_names[e->kind]);
         sb_str(&res, "\",\"result\":");
-        sb_str(&res, e->kind == EFFECT_OK && e->result_json ? e->result_json : "null");
+        if (e->kind == EFFECT_OK) { /* {"value":…} or {"value":…,"log":…} */
+            sb_str(&res, "{\"value\":");
+            sb_add(&res, w->values.text + e->value_at, e->value_len);
+            if (e->log_json) {
+                sb_str(&res, ",\"log\":");
+                sb_str(&res, e->log_json);
+            }
+            sb_add(&res, "}", 1);
+        } else {
+            sb_str(&res, "null");
+        }
         const char *reason = e->kind == EFFECT_FAILED        ? e->reason
                              : e->kind == EFFECT_QUARANTINED ? "rule is quarantined after "
                                                                "repeated failures"
@@ -379,11 +369,11 @@ static void encode_results(eval_worker *w, work_case *c)
             sb_str(&res, ",\"reason\":");
             sb_json_string(&res, reason);
         }
-        snprintf(num, sizeof num, ",\"duration_us\":%lld}", (long long)e->duration_us);
-        sb_str(&res, num);
+        sb_str(&res, ",\"duration_us\":");
+        sb_int(&res, e->duration_us);
+        sb_add(&res, "}", 1);
         if (e->kind != EFFECT_OK) {
-            if (n_kept++)
-                sb_add(&kept, ",", 1);
+            sb_add(&kept, n_kept++ ? "," : "[", 1);
             sb_add(&kept, "\"", 1);
             sb_str(&kept, set->name);
             sb_add(&kept, "/", 1);
@@ -392,7 +382,10 @@ static void encode_results(eval_worker *w, work_case *c)
         }
     }
     sb_add(&res, "]", 1);
-    sb_add(&kept, "]", 1);
+    if (n_kept)
+        sb_add(&kept, "]", 1);
+    else if (!(kept.s = strdup("[]")))
+        kept.oom = 1;
     c->results_json = res.oom ? (free(res.s), NULL) : res.s;
     c->kept_rules_json = kept.oom ? (free(kept.s), NULL) : kept.s;
 }
@@ -413,6 +406,7 @@ void eval_worker_case(eval_worker *w, work_case *c)
     size_t n_covering = rules_covering(w->rs, c->court, covering, MAX_COVERING);
     size_t i = 0;
     w->call.used_as_of = 0;
+    w->values.len = 0; /* the buffer is reused case after case */
     while (i < n) {
         /* One case table per rule set, shared by that set's rules. */
         unsigned s = refs[i].set;
@@ -449,6 +443,7 @@ void eval_worker_case(eval_worker *w, work_case *c)
 
 void eval_worker_call(eval_worker *w, work_case *c, unsigned s, unsigned r, int fn_ref)
 {
+    w->values.len = 0; /* one call, one case: results_json holds it afterwards */
     rule_set *set = &w->rs->sets[s];
     lua_State *L = sandbox_state(set->sb);
     unsigned covering[MAX_COVERING];
@@ -471,4 +466,5 @@ void eval_worker_call(eval_worker *w, work_case *c, unsigned s, unsigned r, int 
     int case_idx = lua_gettop(L);
     run_rule(w, c, s, r, case_idx, ctx_ref, fn_ref);
     lua_settop(L, case_idx - 1);
+    encode_results(w, c);
 }

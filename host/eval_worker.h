@@ -15,10 +15,11 @@
 
 #include "calendar.h"
 #include "luaapi.h"
+#include "luajson_text.h"
 #include "rules.h"
 
 typedef enum effect_kind {
-    EFFECT_OK,         /* result_json and alerts are set */
+    EFFECT_OK,         /* value_len (and maybe log_json, alerts) are set */
     EFFECT_FAILED,     /* fail_kind and reason are set */
     EFFECT_QUARANTINED /* the rule was skipped */
 } effect_kind;
@@ -26,7 +27,12 @@ typedef enum effect_kind {
 typedef struct effect {
     unsigned set, rule;
     effect_kind kind;
-    char *result_json;     /* {"value": …, "log": […]} (owned) */
+    /* The result's JSON text: bytes [value_at, value_at + value_len) of the
+     * worker's buffer while the worker runs the case (eval_worker_case
+     * copies them into results_json), and the log array's text (owned; NULL
+     * when the rule logged nothing). */
+    size_t value_at, value_len;
+    char *log_json;
     json_t *alerts;        /* array of alert objects from ctx.alert (owned) */
     const char *fail_kind; /* static: "error", "instructions", "memory", "result", "case" … */
     char *reason;          /* owned */
@@ -65,6 +71,7 @@ typedef struct eval_worker {
     const calendar *cal;        /* may be NULL */
     cr_db *query_db;            /* this worker's query-only connection */
     luaapi_query_scope *scopes; /* per set: what its ctx.query may reach */
+    luajson_buffer values;      /* the current case's result values, end to end */
 } eval_worker;
 
 /* Builds each set's ctx; db_path (may be NULL: no ctx.query) is opened
@@ -83,7 +90,8 @@ void eval_worker_case(eval_worker *w, work_case *c);
  * the set's state (a schedule's run) -- on the court c (doc: the court
  * record, case_no NULL) with the court's ctx, as on_court is called;
  * appends its one effect (none if the rule is quarantined in flags: then
- * EFFECT_QUARANTINED). Never fails, like eval_worker_case. */
+ * EFFECT_QUARANTINED) and encodes c->results_json as eval_worker_case
+ * does (one element). Never fails, like eval_worker_case. */
 void eval_worker_call(eval_worker *w, work_case *c, unsigned s, unsigned r, int fn_ref);
 
 void work_case_clear(work_case *c);

@@ -431,24 +431,75 @@ static int encode_value(encode_ctx *ctx, int idx, int depth)
     return ok || out_of_memory(ctx, depth);
 }
 
+/* Encodes the value at idx after ctx->len bytes of ctx->out; the stack is
+ * left as it was. 1 on success (ctx->out NUL-terminated), 0 with ctx->err
+ * filled. */
+static int encode_run(encode_ctx *ctx, lua_State *L, int idx, const luajson_limits *limits,
+                      cr_err *err)
+{
+    int top = lua_gettop(L), ok;
+    ctx->L = L;
+    ctx->limits = luajson_limits_or_default(limits);
+    ctx->err = err;
+    ctx->values = ctx->bytes = 0;
+    ctx->n_members = 0;
+    ctx->decimal_point = 0;
+    ok = encode_value(ctx, lua_absindex(L, idx), 0) && out_add(ctx, "", 0);
+    lua_settop(L, top);
+    if (ok)
+        ctx->out[ctx->len] = '\0'; /* out_add keeps a byte free */
+    return ok;
+}
+
 char *luajson_encode(lua_State *L, int idx, const luajson_limits *limits, size_t *len, cr_err *err)
 {
     encode_ctx ctx;
-    int top = lua_gettop(L), ok;
     memset(&ctx, 0, offsetof(encode_ctx, key_slot));
-    ctx.L = L;
-    ctx.limits = luajson_limits_or_default(limits);
-    ctx.err = err;
-    ok = encode_value(&ctx, lua_absindex(L, idx), 0) && out_add(&ctx, "", 0);
-    lua_settop(L, top);
+    int ok = encode_run(&ctx, L, idx, limits, err);
     free(ctx.spare);
     free(ctx.members);
     if (!ok) {
         free(ctx.out);
         return NULL;
     }
-    ctx.out[ctx.len] = '\0'; /* out_add keeps a byte free */
     if (len)
         *len = ctx.len;
     return ctx.out;
+}
+
+cr_status luajson_encode_append(lua_State *L, int idx, const luajson_limits *limits,
+                                luajson_buffer *buf, cr_err *err)
+{
+    encode_ctx ctx;
+    memset(&ctx, 0, offsetof(encode_ctx, key_slot));
+    ctx.out = buf->text;
+    ctx.len = buf->len;
+    ctx.cap = buf->cap;
+    ctx.spare = buf->spare;
+    ctx.spare_cap = buf->spare_cap;
+    ctx.members = buf->members;
+    ctx.cap_members = buf->cap_members;
+    int ok = encode_run(&ctx, L, idx, limits, err);
+    /* The buffers stay with buf, grown or not; only the text's end moves. */
+    buf->text = ctx.out;
+    buf->cap = ctx.cap;
+    buf->spare = ctx.spare;
+    buf->spare_cap = ctx.spare_cap;
+    buf->members = ctx.members;
+    buf->cap_members = ctx.cap_members;
+    if (!ok) {
+        if (buf->text)
+            buf->text[buf->len] = '\0';
+        return CR_INVALID;
+    }
+    buf->len = ctx.len;
+    return CR_OK;
+}
+
+void luajson_buffer_free(luajson_buffer *buf)
+{
+    free(buf->text);
+    free(buf->spare);
+    free(buf->members);
+    memset(buf, 0, sizeof *buf);
 }

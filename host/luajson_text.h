@@ -67,4 +67,29 @@ cr_status luajson_push_text(lua_State *L, const char *text, size_t len, int froz
  */
 char *luajson_encode(lua_State *L, int idx, const luajson_limits *limits, size_t *len, cr_err *err);
 
+/* A text buffer luajson_encode_append writes into, with the encoder's
+ * scratch space, kept between calls so encoding many small values costs no
+ * allocation once the buffers have grown. {0} is an empty buffer. */
+typedef struct luajson_buffer {
+    char *text; /* NUL-terminated once anything was appended (NULL before) */
+    size_t len, cap;
+    char *spare; /* scratch: pieces being put in key order */
+    size_t spare_cap;
+    void *members; /* scratch: the members of the open tables */
+    size_t cap_members;
+} luajson_buffer;
+
+/*
+ * Appends what luajson_encode returns for the value at idx to buf->text
+ * (buf->len grows by its length). On failure (CR_INVALID for what
+ * luajson_encode refuses, the same message in err; CR_FAIL is not used:
+ * running out of memory is reported as luajson_encode reports it) buf->len
+ * is unchanged and the text ends there again. The stack is left as it was.
+ */
+cr_status luajson_encode_append(lua_State *L, int idx, const luajson_limits *limits,
+                                luajson_buffer *buf, cr_err *err);
+
+/* Frees buf's memory and leaves it empty ({0}). */
+void luajson_buffer_free(luajson_buffer *buf);
+
 #endif

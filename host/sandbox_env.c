@@ -108,37 +108,6 @@ static int readonly_newindex(lua_State *L)
     return luaL_error(L, "attempt to modify a read-only table");
 }
 
-static int readonly_len(lua_State *L)
-{
-    lua_len(L, lua_upvalueindex(1));
-    return 1;
-}
-
-static int readonly_next(lua_State *L)
-{
-    luaL_checktype(L, 1, LUA_TTABLE);
-    lua_settop(L, 2);
-    if (lua_next(L, 1))
-        return 2;
-    lua_pushnil(L);
-    return 1;
-}
-
-/* __pairs: iterate the real table (through its own __pairs, if any). */
-static int readonly_pairs(lua_State *L)
-{
-    lua_pushvalue(L, lua_upvalueindex(1));
-    if (luaL_getmetafield(L, -1, "__pairs") != LUA_TNIL) {
-        lua_insert(L, -2);
-        lua_call(L, 1, 3);
-        return 3;
-    }
-    lua_pushcfunction(L, readonly_next);
-    lua_insert(L, -2);
-    lua_pushnil(L);
-    return 3;
-}
-
 /* True if the value at idx is a view made by sandbox_push_readonly. Looks at
  * the real metatable, which no script can forge a readonly_newindex into. */
 static int is_readonly(lua_State *L, int idx)
@@ -164,6 +133,51 @@ int sandbox_readonly_target(lua_State *L, int idx)
     return 1;
 }
 
+/* The metamethods below find the table a view shows in the view's own
+ * metatable rather than in upvalues: a view then costs two tables and no
+ * closures, and there is one per table of every case evaluated. */
+
+/* __len(view): the length of what it shows. */
+static int readonly_len(lua_State *L)
+{
+    if (!sandbox_readonly_target(L, 1))
+        return luaL_error(L, "attempt to get the length of a read-only view's target");
+    lua_len(L, -1);
+    return 1;
+}
+
+/* The iterator __pairs returns, with the view (not what it shows) as its
+ * state: the shown table must never reach a script, which could write to
+ * it (attack: `local _, t = pairs(string); t.upper = evil`). Given any other
+ * table it is `next`. */
+static int readonly_next(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 2);
+    if (sandbox_readonly_target(L, 1))
+        lua_replace(L, 1);
+    if (lua_next(L, 1))
+        return 2;
+    lua_pushnil(L);
+    return 1;
+}
+
+/* __pairs(view): iterate the real table (through its own __pairs, if any). */
+static int readonly_pairs(lua_State *L)
+{
+    if (!sandbox_readonly_target(L, 1))
+        return luaL_error(L, "attempt to iterate a read-only view's target");
+    if (luaL_getmetafield(L, -1, "__pairs") != LUA_TNIL) {
+        lua_insert(L, -2);
+        lua_call(L, 1, 3);
+        return 3;
+    }
+    lua_pushcfunction(L, readonly_next);
+    lua_pushvalue(L, 1);
+    lua_pushnil(L);
+    return 3;
+}
+
 void sandbox_push_readonly(lua_State *L, int idx)
 {
     idx = lua_absindex(L, idx);
@@ -178,11 +192,9 @@ void sandbox_push_readonly(lua_State *L, int idx)
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, readonly_newindex);
     lua_setfield(L, -2, "__newindex");
-    lua_pushvalue(L, idx);
-    lua_pushcclosure(L, readonly_len, 1);
+    lua_pushcfunction(L, readonly_len);
     lua_setfield(L, -2, "__len");
-    lua_pushvalue(L, idx);
-    lua_pushcclosure(L, readonly_pairs, 1);
+    lua_pushcfunction(L, readonly_pairs);
     lua_setfield(L, -2, "__pairs");
     lua_pushliteral(L, READONLY_TAG); /* locks the metatable */
     lua_setfield(L, -2, "__metatable");

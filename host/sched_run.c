@@ -175,11 +175,13 @@ static cr_status run_fire(pass *p, job *j, int64_t fire, int64_t new_last, int64
             if (st == CR_OK)
                 st = db_sched_resolve_stale(p->db, run_id, c->court, j->key_prefix, &n, err);
             resolved += n;
+            /* results_json: [{rule_set, rule, ..., result: {value, log?}}] */
             json_error_t jerr;
-            json_t *value = e->result_json ? json_loads(e->result_json, 0, &jerr) : NULL;
-            json_object_set_new(results, c->court,
-                                value ? json_incref(json_object_get(value, "value")) : json_null());
-            json_decref(value);
+            json_t *all = c->results_json ? json_loads(c->results_json, 0, &jerr) : NULL;
+            json_t *value = json_object_get(json_object_get(json_array_get(all, 0), "result"),
+                                            "value");
+            json_object_set_new(results, c->court, value ? json_incref(value) : json_null());
+            json_decref(all);
         } else if (e->kind == EFFECT_FAILED) {
             char reason[1200];
             snprintf(reason, sizeof reason, "schedule %s at %s, court %s: %s", j->sc->name,

@@ -145,6 +145,77 @@ static void transactions_roll_back(void **state)
     db_close(db);
 }
 
+/* Migration 8 rebuilds evaluations as a rowid table: a file at version 7,
+ * with its WITHOUT ROWID table and a stored evaluation, keeps the row. */
+static void evaluations_survive_rowid_migration(void **state)
+{
+    cr_db *db;
+    cr_err err;
+    assert_int_equal(db_open(path, DB_OPEN_CREATE, &db, &err), CR_OK);
+    assert_int_equal(db_migrate(db, NULL, NULL, &err), CR_OK);
+    db_close(db);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+    const char *as_version_7 =
+        "PRAGMA foreign_keys=OFF;"
+        "DROP TABLE evaluations;"
+        "CREATE TABLE evaluations(case_no TEXT PRIMARY KEY REFERENCES cases(case_no),"
+        " run_id INTEGER NOT NULL REFERENCES eval_runs(id), as_of TEXT NOT NULL,"
+        " rules_fingerprint TEXT NOT NULL, evaluated_batch INTEGER NOT NULL,"
+        " evaluated_at TEXT NOT NULL, date_dependent INTEGER NOT NULL,"
+        " results TEXT NOT NULL) WITHOUT ROWID;"
+        "CREATE INDEX evaluations_state ON evaluations(case_no, evaluated_batch,"
+        " rules_fingerprint, date_dependent, as_of);"
+        "INSERT INTO batches(id, source, started_at) VALUES (1, 't', 'now');"
+        "INSERT INTO courts(code, name, level, doc, batch_id) VALUES ('粤0703', 'c', 'basic',"
+        " '{}', 1);"
+        "INSERT INTO cases(case_no, court, year, type_code, seq, kind, filing_date,"
+        " party_count, status, doc, batch_id, changed_batch) VALUES ('(2024)粤0703民初1号',"
+        " '粤0703', 2024, '民初', 1, 'civil', '2024-01-02', 2, '在办', '{}', 1, 1);"
+        "INSERT INTO eval_runs(id, as_of, scope, started_at) VALUES (7, '2026-03-31', 'all',"
+        " 'now');"
+        "INSERT INTO evaluations VALUES ('(2024)粤0703民初1号', 7, '2026-03-31', 'fp', 3,"
+        " '2026-03-31T08:00:00+08:00', 1, '[{\"rule\":\"r\"}]');"
+        "PRAGMA user_version=7;";
+    char *why = NULL;
+    int rc = sqlite3_exec(h, as_version_7, NULL, NULL, &why);
+    if (rc != SQLITE_OK)
+        fail_msg("making a version-7 file: %s", why ? why : "?");
+    sqlite3_close(h);
+
+    int from, to;
+    assert_int_equal(db_open(path, DB_OPEN_CREATE, &db, &err), CR_OK);
+    if (db_migrate(db, &from, &to, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(from, 7);
+    assert_int_equal(to, db_schema_version());
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db_handle(db),
+                                        "SELECT rowid > 0, case_no || '|' || run_id || '|' ||"
+                                        " as_of || '|' || rules_fingerprint || '|' ||"
+                                        " evaluated_batch || '|' || evaluated_at || '|' ||"
+                                        " date_dependent || '|' || results FROM evaluations",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1); /* a rowid table now */
+    assert_string_equal((const char *)sqlite3_column_text(st, 1),
+                        "(2024)粤0703民初1号|7|2026-03-31|fp|3|2026-03-31T08:00:00+08:00|1|"
+                        "[{\"rule\":\"r\"}]");
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    assert_int_equal(sqlite3_prepare_v2(db_handle(db),
+                                        "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+                                        " AND name = 'evaluations_state'",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    sqlite3_finalize(st);
+    assert_int_equal(db_integrity_check(db, &err), CR_OK);
+    db_close(db);
+}
+
 static void not_a_database_is_reported(void **state)
 {
     FILE *f = fopen(path, "w");
@@ -165,6 +236,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(pragmas_are_set, setup, teardown),
         cmocka_unit_test_setup_teardown(transactions_roll_back, setup, teardown),
         cmocka_unit_test_setup_teardown(not_a_database_is_reported, setup, teardown),
+        cmocka_unit_test_setup_teardown(evaluations_survive_rowid_migration, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

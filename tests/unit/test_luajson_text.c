@@ -116,6 +116,39 @@ static char *reference_encode(lua_State *L, int idx, const luajson_limits *limit
     return text;
 }
 
+/* One buffer for every luajson_encode_append check, so its scratch space is
+ * reused from value to value as the evaluator reuses it from rule to rule. */
+static luajson_buffer append_buffer;
+
+/* luajson_encode_append writes luajson_encode's text (expected, NULL if it
+ * refused) after what the buffer holds, or refuses and leaves it as it was. */
+static void assert_append_same(lua_State *L, int idx, const luajson_limits *limits,
+                               const char *expected, const char *what)
+{
+    static const char prefix[] = "\"before\"";
+    cr_err err = {{0}};
+    int top = lua_gettop(L);
+    append_buffer.len = 0;
+    lua_pushliteral(L, "before");
+    assert_int_equal(luajson_encode_append(L, -1, NULL, &append_buffer, &err), CR_OK);
+    lua_pop(L, 1);
+    cr_status st = luajson_encode_append(L, idx, limits, &append_buffer, &err);
+    assert_int_equal(lua_gettop(L), top);
+    if ((st == CR_OK) != (expected != NULL) ||
+        (expected && strcmp(append_buffer.text + sizeof prefix - 1, expected) != 0)) {
+        print_error("%s:\n  luajson_encode_append: %s\n  luajson_encode:        %s\n", what,
+                    st == CR_OK ? append_buffer.text + sizeof prefix - 1 : err.msg,
+                    expected ? expected : "(refused)");
+        fail();
+    }
+    assert_memory_equal(append_buffer.text, prefix, sizeof prefix - 1);
+    if (expected)
+        assert_int_equal(append_buffer.len, sizeof prefix - 1 + strlen(expected));
+    else
+        assert_int_equal(append_buffer.len, sizeof prefix - 1);
+    assert_int_equal(append_buffer.text[append_buffer.len], '\0');
+}
+
 /* luajson_encode and the reference agree on the value at idx: the same
  * bytes, or the same refusal. Returns the text (caller frees) or NULL. */
 static char *assert_encode_same(lua_State *L, int idx, const luajson_limits *limits,
@@ -136,6 +169,7 @@ static char *assert_encode_same(lua_State *L, int idx, const luajson_limits *lim
     if (mine)
         assert_int_equal(len, strlen(mine));
     free(ref);
+    assert_append_same(L, idx, limits, mine, what);
     return mine;
 }
 
@@ -1086,5 +1120,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_encode_sample_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_result_text_as_json_pack, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    luajson_buffer_free(&append_buffer);
+    return failed;
 }

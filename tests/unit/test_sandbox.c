@@ -366,6 +366,12 @@ static void test_write_global(void **state)
     run_attack("write_global", SANDBOX_ERROR, "attempt to modify a read-only table");
 }
 
+static void test_pairs_exposes_target(void **state)
+{
+    (void)state;
+    run_attack("pairs_exposes_target", SANDBOX_ERROR, "attempt to modify a read-only table");
+}
+
 static void test_write_global_at_load(void **state)
 {
     (void)state;
@@ -933,6 +939,7 @@ int main(void)
         cmocka_unit_test(test_enumerate_globals),
         cmocka_unit_test(test_write_global),
         cmocka_unit_test(test_write_global_at_load),
+        cmocka_unit_test(test_pairs_exposes_target),
         cmocka_unit_test(test_setmetatable_globals),
         cmocka_unit_test(test_string_metatable_index),
         cmocka_unit_test(test_string_method_override),

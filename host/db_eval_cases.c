@@ -1,0 +1,266 @@
+/*
+ * db_eval_cases.c -- reading the cases to evaluate (see db_eval.h:
+ * db_case_iter), a page at a time.
+ *
+ * A case iterator borrows its selection's cached SELECT from db->eval
+ * (db_eval_case_slot) for as long as it is open (a second iterator of the
+ * same kind prepares its own), so it may stay open across the caller's
+ * writes and transactions.
+ */
+#include "db_eval.h"
+#include "db_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A court or code prefix p matches s when p <= s < p || U+10FFFF: in
+ * binary (UTF-8 byte) order the strings that start with p, and no others,
+ * lie in that range. LIKE is avoided: its wildcards and ASCII-only case
+ * folding do not belong in a match on CJK court codes. The unary + keeps the
+ * planner off the court index and on the case_no one, so cases stream in
+ * case_no order instead of being sorted (events and all) in a temporary
+ * b-tree first. */
+#define COURT_PREFIX_MATCHES "(?2 IS NULL OR (+c.court >= ?2 AND +c.court < ?2 || char(0x10FFFF)))"
+
+/* Cases are read a page at a time (keyset pagination on case_no), each
+ * page copied out at once and its statement reset, so a read transaction
+ * lasts as long as reading one page and no longer: a reader that holds one
+ * (even page by page, while its consumer is busy) stops the WAL from
+ * restarting after a checkpoint, and it then grows with every result
+ * written (hundreds of MB per 100k cases), slowing every page lookup. */
+#define PAGE " AND c.case_no > ?5 ORDER BY c.case_no LIMIT ?6"
+#define PAGE_ROWS 1000
+
+/* The events of case c, as a JSON array text in time order. The ORDER BY of
+ * the inner subquery is honoured because SQLite does not flatten an ordered
+ * subquery into an aggregate (tests/unit/test_db_eval.c checks it). */
+#define CASE_COLUMNS                                                                               \
+    "SELECT c.case_no, c.court, c.doc,"                                                            \
+    " (SELECT '[' || coalesce(group_concat(doc, ','), '') || ']' FROM"                             \
+    "   (SELECT e.doc FROM events e WHERE e.case_no = c.case_no ORDER BY e.at, e.id)),"            \
+    " c.changed_batch FROM cases c "
+
+/* The three selections of enum db_case_select. */
+static const char sql_cases_all[] = CASE_COLUMNS "WHERE " COURT_PREFIX_MATCHES PAGE;
+static const char sql_cases_one[] =
+    CASE_COLUMNS "WHERE c.case_no IN (?1, ?3) AND " COURT_PREFIX_MATCHES " ORDER BY c.case_no";
+/* The page of case numbers is chosen from the covering indexes alone; only
+ * the chosen cases' documents are read. */
+static const char sql_cases_changed[] =
+    CASE_COLUMNS "WHERE c.case_no IN (SELECT k.case_no FROM cases k INDEXED BY cases_changed"
+                 " LEFT JOIN evaluations v INDEXED BY evaluations_state"
+                 " ON v.case_no = k.case_no"
+                 " WHERE (v.case_no IS NULL OR v.evaluated_batch < k.changed_batch"
+                 " OR (?1 IS NOT NULL AND v.rules_fingerprint <> ?1)"
+                 " OR (?4 IS NOT NULL AND v.date_dependent AND v.as_of <> ?4))"
+                 " AND (?2 IS NULL OR (k.court >= ?2 AND k.court < ?2 || char(0x10FFFF)))"
+                 " AND k.case_no > ?5 ORDER BY k.case_no LIMIT ?6)"
+                 " ORDER BY c.case_no";
+
+/* A row of the current page: offsets into the page's text. */
+typedef struct case_row {
+    size_t case_no, court, doc, events;
+    int64_t changed_batch;
+} case_row;
+
+struct db_case_iter {
+    cr_db *db;
+    sqlite3_stmt *stmt;
+    sqlite3_stmt **home; /* the cache slot it was borrowed from, or NULL (own statement) */
+    int done;            /* the statement has no more pages */
+    int paged;           /* ALL and CHANGED: ?5 = last case_no read, ?6 = page size */
+    char last[256];      /* the last case_no read */
+    /* The current page, copied out of the statement: */
+    case_row *rows;
+    size_t n_rows, next_row, cap_rows;
+    char *text; /* every row's strings, NUL-terminated, end to end */
+    size_t text_len, text_cap;
+};
+
+char *db_other_parentheses(const char *case_no)
+{
+    static const char fw_open[] = "\xef\xbc\x88", fw_close[] = "\xef\xbc\x89"; /* （ ） */
+    size_t len = strlen(case_no);
+    char *out = malloc(len * 3 + 1);
+    if (!out)
+        return NULL;
+    size_t o = 0;
+    int swapped = 0;
+    for (size_t i = 0; i < len;) {
+        const char *p = case_no + i;
+        if (*p == '(' || *p == ')') {
+            memcpy(out + o, *p == '(' ? fw_open : fw_close, 3);
+            o += 3, i += 1, swapped = 1;
+        } else if (strncmp(p, fw_open, 3) == 0 || strncmp(p, fw_close, 3) == 0) {
+            out[o++] = p[2] == fw_open[2] ? '(' : ')';
+            i += 3, swapped = 1;
+        } else {
+            out[o++] = case_no[i++];
+        }
+    }
+    out[o] = '\0';
+    if (!swapped) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg, const char *as_of,
+                            const char *court_prefix, db_case_iter **out, cr_err *err)
+{
+    *out = NULL;
+    const char *sql = sel == DB_CASES_ONE       ? sql_cases_one
+                      : sel == DB_CASES_CHANGED ? sql_cases_changed
+                                                : sql_cases_all;
+    if (sel == DB_CASES_ONE && (!arg || !*arg))
+        return cr_errf(err, CR_INVALID, "no case number given");
+    sqlite3_stmt **slot = db_eval_case_slot(db, sel, err);
+    db_case_iter *it = slot ? calloc(1, sizeof *it) : NULL;
+    if (!it)
+        return slot ? cr_errf(err, CR_FAIL, "out of memory") : CR_FAIL;
+    it->db = db;
+    if (*slot) { /* borrow the cached statement */
+        it->stmt = *slot;
+        it->home = slot;
+        *slot = NULL;
+    } else if (sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, &it->stmt, NULL) !=
+               SQLITE_OK) {
+        free(it);
+        return db_sqlerr(db, err, "reading cases: prepare");
+    } else {
+        it->home = slot; /* becomes the cached one when closed, if the slot is free */
+    }
+    if (sel != DB_CASES_ALL && arg)
+        sqlite3_bind_text(it->stmt, 1, arg, -1, SQLITE_TRANSIENT);
+    if (court_prefix && *court_prefix)
+        sqlite3_bind_text(it->stmt, 2, court_prefix, -1, SQLITE_TRANSIENT);
+    if (sel == DB_CASES_CHANGED && as_of)
+        sqlite3_bind_text(it->stmt, 4, as_of, -1, SQLITE_TRANSIENT);
+    if (sel != DB_CASES_ONE) {
+        it->paged = 1;
+        sqlite3_bind_text(it->stmt, 5, "", -1, SQLITE_STATIC);
+        sqlite3_bind_int(it->stmt, 6, PAGE_ROWS);
+    }
+    if (sel == DB_CASES_ONE) {
+        char *other = db_other_parentheses(arg);
+        if (other)
+            sqlite3_bind_text(it->stmt, 3, other, -1, free);
+    }
+    *out = it;
+    return CR_OK;
+}
+
+/* Appends s and its NUL to the page's text; its offset in *at. */
+static int page_add(db_case_iter *it, const char *s, size_t len, size_t *at)
+{
+    if (it->text_cap - it->text_len < len + 1) {
+        size_t cap = it->text_cap ? it->text_cap : (size_t)1 << 20;
+        while (cap - it->text_len < len + 1)
+            cap *= 2;
+        char *grown = realloc(it->text, cap);
+        if (!grown)
+            return 0;
+        it->text = grown;
+        it->text_cap = cap;
+    }
+    memcpy(it->text + it->text_len, s, len);
+    it->text[it->text_len + len] = '\0';
+    *at = it->text_len;
+    it->text_len += len + 1;
+    return 1;
+}
+
+/* Reads the next page (everything, when not paged) into it->rows and resets
+ * the statement, which ends its read transaction. */
+static cr_status read_page(db_case_iter *it, cr_err *err)
+{
+    it->n_rows = it->next_row = 0;
+    it->text_len = 0;
+    int rc;
+    while ((rc = sqlite3_step(it->stmt)) == SQLITE_ROW) {
+        if (it->n_rows == it->cap_rows) {
+            size_t cap = it->cap_rows ? it->cap_rows * 2 : 64;
+            case_row *grown = realloc(it->rows, cap * sizeof *grown);
+            if (!grown)
+                goto oom;
+            it->rows = grown;
+            it->cap_rows = cap;
+        }
+        case_row *r = &it->rows[it->n_rows];
+        size_t *at[4] = {&r->case_no, &r->court, &r->doc, &r->events}; /* columns 0-3 */
+        for (int i = 0; i < 4; i++) {
+            const char *v = (const char *)sqlite3_column_text(it->stmt, i);
+            size_t len = v ? (size_t)sqlite3_column_bytes(it->stmt, i) : 0;
+            if (!v)
+                v = i == 3 ? "[]" : ""; /* no events */
+            if (!page_add(it, v, v[0] && !len ? strlen(v) : len, at[i]))
+                goto oom;
+        }
+        r->changed_batch = sqlite3_column_int64(it->stmt, 4);
+        it->n_rows++;
+    }
+    if (rc != SQLITE_DONE) {
+        it->done = 1;
+        cr_status st = db_sqlerr(it->db, err, "reading cases");
+        sqlite3_reset(it->stmt);
+        return st;
+    }
+    sqlite3_reset(it->stmt); /* ends the read transaction */
+    /* A short page is the last one; a full one may have a next. */
+    if (!it->paged || it->n_rows < PAGE_ROWS) {
+        it->done = 1;
+    } else {
+        const char *last = it->text + it->rows[it->n_rows - 1].case_no;
+        if (snprintf(it->last, sizeof it->last, "%s", last) >= (int)sizeof it->last) {
+            it->done = 1; /* cannot page past a key longer than the buffer */
+            return cr_errf(err, CR_FAIL, "case number too long to page: %.80s…", last);
+        }
+        sqlite3_bind_text(it->stmt, 5, it->last, -1, SQLITE_TRANSIENT);
+    }
+    return CR_OK;
+oom:
+    it->done = 1;
+    sqlite3_reset(it->stmt);
+    return cr_errf(err, CR_FAIL, "out of memory reading cases");
+}
+
+cr_status db_case_iter_next(db_case_iter *it, int *has_row, const char **case_no,
+                            const char **court, const char **doc, const char **events_json,
+                            int64_t *changed_batch, cr_err *err)
+{
+    *has_row = 0;
+    if (it->next_row == it->n_rows) {
+        if (it->done)
+            return CR_OK;
+        cr_status st = read_page(it, err);
+        if (st != CR_OK)
+            return st;
+        if (it->n_rows == 0)
+            return CR_OK;
+    }
+    const case_row *r = &it->rows[it->next_row++];
+    *has_row = 1;
+    *case_no = it->text + r->case_no;
+    *court = it->text + r->court;
+    *doc = it->text + r->doc;
+    *events_json = it->text + r->events;
+    *changed_batch = r->changed_batch;
+    return CR_OK;
+}
+
+void db_case_iter_close(db_case_iter *it)
+{
+    if (!it)
+        return;
+    sqlite3_reset(it->stmt);
+    sqlite3_clear_bindings(it->stmt);
+    if (it->home && !*it->home && it->db->eval)
+        *it->home = it->stmt; /* back into the cache */
+    else
+        sqlite3_finalize(it->stmt);
+    free(it->rows);
+    free(it->text);
+    free(it);
+}
