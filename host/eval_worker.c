@@ -29,7 +29,7 @@ static double now_seconds(void)
 typedef struct ctx_entry {
     unsigned covering[MAX_COVERING];
     size_t n;
-    int ref;
+    int ref, params_ref; /* registry references in the set's state */
 } ctx_entry;
 
 struct ctx_cache {
@@ -49,7 +49,8 @@ static int build_ctx(lua_State *L)
     int params_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     luaapi_push_ctx(L, as_of, params_ref, lua_touserdata(L, 3), lua_touserdata(L, 4),
                     lua_touserdata(L, 5));
-    return 1;
+    lua_pushinteger(L, params_ref); /* released with the ctx (eval_worker_free) */
+    return 2;
 }
 
 /* The registry reference of set s's ctx for a court covered by the given
@@ -81,7 +82,7 @@ static int ctx_for(eval_worker *w, unsigned s, const char *court, const unsigned
     lua_pushlightuserdata(L, &w->call);
     lua_pushlightuserdata(L, (void *)w->cal);
     lua_pushlightuserdata(L, &w->scopes[s]);
-    cr_status st = params ? sandbox_call(set->sb, 5, 1, err)
+    cr_status st = params ? sandbox_call(set->sb, 5, 2, err)
                           : (lua_pop(L, 6), cr_errf(err, CR_FAIL, "out of memory"));
     json_decref(params);
     if (st != CR_OK) {
@@ -91,6 +92,8 @@ static int ctx_for(eval_worker *w, unsigned s, const char *court, const unsigned
     ctx_entry *e = &cache->entries[cache->n++];
     memcpy(e->covering, covering, n * sizeof *covering);
     e->n = n;
+    e->params_ref = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
     e->ref = luaL_ref(L, LUA_REGISTRYINDEX);
     return e->ref;
 }
@@ -148,8 +151,18 @@ void eval_worker_free(eval_worker *w)
 {
     luaapi_call_free(&w->call);
     luajson_buffer_free(&w->values);
-    for (size_t s = 0; w->ctx && s < w->rs->n; s++)
+    /* A worker made again on the same rule sets (the daemon, schedules)
+     * must not leave its ctx tables behind in the states: they count
+     * against the sets' memory caps. luaL_unref only rewrites existing
+     * registry slots, so it cannot raise outside a protected call. */
+    for (size_t s = 0; w->ctx && s < w->rs->n; s++) {
+        lua_State *L = w->ctx[s].n ? sandbox_state(w->rs->sets[s].sb) : NULL;
+        for (size_t i = 0; i < w->ctx[s].n; i++) {
+            luaL_unref(L, LUA_REGISTRYINDEX, w->ctx[s].entries[i].ref);
+            luaL_unref(L, LUA_REGISTRYINDEX, w->ctx[s].entries[i].params_ref);
+        }
         free(w->ctx[s].entries);
+    }
     free(w->ctx);
     free(w->scopes);
     db_close(w->query_db);
