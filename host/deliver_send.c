@@ -331,9 +331,11 @@ int deliver_sender_take(deliver_sender *s, deliver_done *out, int max)
 {
     pthread_mutex_lock(&s->lock);
     int n = s->done_n < max ? s->done_n : max;
-    memcpy(out, s->done, (size_t)n * sizeof *out);
-    memmove(s->done, s->done + n, (size_t)(s->done_n - n) * sizeof *s->done);
-    s->done_n -= n;
+    if (n > 0) { /* s->done may still be NULL: memcpy must not see it */
+        memcpy(out, s->done, (size_t)n * sizeof *out);
+        memmove(s->done, s->done + n, (size_t)(s->done_n - n) * sizeof *s->done);
+        s->done_n -= n;
+    }
     pthread_mutex_unlock(&s->lock);
     return n;
 }
