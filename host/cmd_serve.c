@@ -7,6 +7,7 @@
 
 #include "calendar.h"
 #include "cli.h"
+#include "sched.h"
 #include "serve.h"
 
 static const char SERVE_USAGE[] =
@@ -27,7 +28,10 @@ static const char SERVE_USAGE[] =
     "  --timeout SECONDS      close a connection idle this long (default 30)\n"
     "  --plugins DIR          Lua modules rules may require (default ./plugins, else\n"
     "                         plugins/ beside the rules folder)\n"
-    "  --calendar FILE        holidays (default as for `eval`)\n";
+    "  --calendar FILE        holidays (default as for `eval`)\n"
+    "  --daily-eval CRON|off  when to evaluate the changed and date-dependent cases again\n"
+    "                         (the daily time-limit scan), on working days, Asia/Shanghai;\n"
+    "                         default \"30 7 * * *\"; a missed scan runs once at start\n";
 
 static int number(const char *v, long lo, long hi, long *out)
 {
@@ -42,7 +46,8 @@ static int number(const char *v, long lo, long hi, long *out)
 int cmd_serve(int argc, char **argv, const cli_common *common)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    serve_config cfg = {.db_path = common->db_path,
+    serve_config cfg = {.daily_eval = "30 7 * * *",
+                        .db_path = common->db_path,
                         .rules_dir = common->rules_dir,
                         .workers = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus,
                         .http = {.max_body = 8u << 20,
@@ -73,6 +78,16 @@ int cmd_serve(int argc, char **argv, const cli_common *common)
             if (m < 0)
                 return cli_usage_error("serve", "--plugins needs a directory");
             cfg.plugins_dir = v;
+            continue;
+        }
+        if ((m = cli_option_value(argc, argv, &i, "--daily-eval", &v)) != 0) {
+            sched_cron cron;
+            cr_err cerr;
+            if (m < 0)
+                return cli_usage_error("serve", "--daily-eval needs a cron expression or off");
+            if (strcmp(v, "off") != 0 && sched_parse(v, &cron, &cerr) != CR_OK)
+                return cli_usage_error("serve", "--daily-eval '%s': %s", v, cerr.msg);
+            cfg.daily_eval = strcmp(v, "off") == 0 ? NULL : v;
             continue;
         }
         if ((m = cli_option_value(argc, argv, &i, "--calendar", &v)) != 0) {

@@ -631,6 +631,37 @@ cr_status db_commit(cr_db *db, cr_err *err)
     return st;
 }
 
+cr_status db_meta_get(cr_db *db, const char *key, char *buf, size_t size, int *found,
+                      cr_err *err)
+{
+    sqlite3_stmt *st;
+    *found = 0;
+    if (sqlite3_prepare_v2(db->sql, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) !=
+        SQLITE_OK)
+        return db_sqlerr(db, err, "meta");
+    db_bind_text(st, 1, key);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(st, 0));
+        *found = 1;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CR_OK : db_sqlerr(db, err, "meta");
+}
+
+cr_status db_meta_set(cr_db *db, const char *key, const char *value, cr_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", -1,
+                           &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "meta");
+    db_bind_text(st, 1, key);
+    db_bind_text(st, 2, value);
+    cr_status result = db_step_done(db, st, "meta", err);
+    sqlite3_finalize(st);
+    return result;
+}
+
 cr_status db_set_synchronous(cr_db *db, int full, cr_err *err)
 {
     return db_exec(db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err);

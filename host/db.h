@@ -54,6 +54,12 @@ void db_rollback(cr_db *db);
  * transaction only. */
 cr_status db_set_synchronous(cr_db *db, int full, cr_err *err);
 
+/* meta[key]: *found is 0 when absent. value is copied into buf (size). */
+cr_status db_meta_get(cr_db *db, const char *key, char *buf, size_t size, int *found,
+                      cr_err *err);
+/* Sets meta[key] = value (inserted or replaced). */
+cr_status db_meta_set(cr_db *db, const char *key, const char *value, cr_err *err);
+
 /* Runs PRAGMA integrity_check; CR_OK when it answers "ok". */
 cr_status db_integrity_check(cr_db *db, cr_err *err);
 

@@ -18,6 +18,9 @@ typedef struct serve_config {
     const calendar *cal;     /* may be NULL */
     int workers;             /* evaluation slots = HTTP threads */
     http_config http;        /* listen, limits; threads is set from workers */
+    const char *daily_eval;  /* cron (Asia/Shanghai, working days) of the daily
+                                evaluation of changed and date-dependent cases;
+                                NULL: off */
 } serve_config;
 
 /*
@@ -28,7 +31,12 @@ typedef struct serve_config {
  *                 (then it finishes the requests in flight);
  *   scheduler     every 30 s: the schedules rules declare (sched_run_due),
  *                 on its own copy of the rule sets, reloaded when the
- *                 engine's rules change.
+ *                 engine's rules change;
+ *   daily_eval    every 30 s, checks cfg->daily_eval (default 07:30 on
+ *                 working days): at a fire time, `eval --changed` as of that
+ *                 day -- the daily time-limit scan: every case whose rules
+ *                 read the date is evaluated again. The last fire time is
+ *                 kept in meta; after downtime a missed scan runs once.
  */
 cr_status serve_register_jobs(daemon_jobs *jobs, engine *e, const serve_config *cfg,
                               cr_err *err);

@@ -12,7 +12,9 @@
 #include "log.h"
 #include "metrics.h"
 #include "rules.h"
+#include "sched.h"
 #include "sched_run.h"
+#include "tz.h"
 #include "serve.h"
 
 /* Job: the open and acked alert counts for /metrics (a gauge a scrape
@@ -133,10 +135,93 @@ static cr_status sched_job_pass(cr_db *db, void *ud, cr_err *err)
     return st;
 }
 
+/* ---- the daily evaluation (the time-limit scan) ------------------------------ */
+
+#define DAILY_META "daily_eval_last_fire" /* UTC seconds of the last fire time handled */
+#define DAILY_WORKERS 2
+
+typedef struct daily_job {
+    engine *e;
+    const serve_config *cfg;
+    sched_cron cron;
+    cr_tz *tz;
+} daily_job;
+
+/* Runs `eval --changed` as of the fire time's date with rules loaded from
+ * the rules folder -- only if they are the rules the engine serves (a
+ * folder edited but not reloaded is not used unchecked). */
+static cr_status daily_eval_run(cr_db *db, daily_job *j, int64_t fire, cr_err *err)
+{
+    char when[32], as_of[11];
+    sched_format_time(j->tz, fire, when, sizeof when);
+    snprintf(as_of, sizeof as_of, "%.10s", when);
+    rule_sets *rs[DAILY_WORKERS] = {0};
+    cr_status st = CR_OK;
+    for (int w = 0; w < DAILY_WORKERS && st == CR_OK; w++)
+        st = rules_load(j->cfg->rules_dir, j->cfg->plugins_dir, eval_open_api, NULL, &rs[w], err);
+    if (st == CR_OK) {
+        json_t *status = engine_status(j->e);
+        const char *serving = json_string_value(json_object_get(status, "fingerprint"));
+        if (!serving || strcmp(serving, rs[0]->fingerprint) != 0)
+            st = cr_errf(err, CR_FAIL,
+                         "daily evaluation as of %s not run: the rules folder differs from the "
+                         "rules being served (%.12s…); reload them (SIGHUP or POST "
+                         "/v1/rules/reload) so their tests gate them first",
+                         as_of, serving ? serving : "?");
+        json_decref(status);
+    }
+    eval_summary sum = {0};
+    if (st == CR_OK) {
+        eval_options opt = {.as_of = as_of,
+                            .select = DB_CASES_CHANGED,
+                            .workers = DAILY_WORKERS,
+                            .actor = "daemon:daily-eval",
+                            .cal = j->cfg->cal};
+        st = eval_run(db, rs, DAILY_WORKERS, &opt, &sum, err);
+    }
+    for (int w = 0; w < DAILY_WORKERS; w++)
+        rules_free(rs[w]);
+    if (st == CR_OK)
+        log_event("info", "daily_eval",
+                  json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:f}", "fire", when, "as_of", as_of,
+                            "cases", (json_int_t)sum.cases, "alerts_created",
+                            (json_int_t)sum.alerts_created, "alerts_resolved",
+                            (json_int_t)sum.alerts_resolved, "failures",
+                            (json_int_t)sum.failures, "seconds", sum.seconds));
+    return st;
+}
+
+static cr_status daily_eval_pass(cr_db *db, void *ud, cr_err *err)
+{
+    daily_job *j = ud;
+    int64_t now = (int64_t)time(NULL);
+    char text[32];
+    int found;
+    cr_status st = db_meta_get(db, DAILY_META, text, sizeof text, &found, err);
+    if (st != CR_OK)
+        return st;
+    if (!found) { /* first start: nothing before now is due */
+        snprintf(text, sizeof text, "%lld", (long long)now);
+        return db_meta_set(db, DAILY_META, text, err);
+    }
+    int64_t run[1];
+    sched_plan plan;
+    sched_policy once = {SCHED_CATCH_UP_ONCE, 1};
+    sched_plan_due(&j->cron, j->tz, 1, j->cfg->cal, strtoll(text, NULL, 10), now,
+                   SCHED_DEFAULT_GRACE, once, run, 1, &plan);
+    if (plan.n_run > 0 && (st = daily_eval_run(db, j, run[0], err)) != CR_OK)
+        return st; /* the fire time stays due: tried again next pass */
+    if (plan.latest < 0)
+        return CR_OK;
+    snprintf(text, sizeof text, "%lld", (long long)plan.latest);
+    return db_meta_set(db, DAILY_META, text, err);
+}
+
 /* ---- registration ----------------------------------------------------------- */
 
 static deliver_job the_deliver_job;
 static sched_job the_sched_job;
+static daily_job the_daily_job;
 
 cr_status serve_register_jobs(daemon_jobs *jobs, engine *e, const serve_config *cfg, cr_err *err)
 {
@@ -148,6 +233,14 @@ cr_status serve_register_jobs(daemon_jobs *jobs, engine *e, const serve_config *
         st = daemon_add_job(jobs, "deliver", 1000, deliver_job_pass, &the_deliver_job, err);
     if (st == CR_OK)
         st = daemon_add_job(jobs, "scheduler", 30000, sched_job_pass, &the_sched_job, err);
+    if (st == CR_OK && cfg->daily_eval) {
+        the_daily_job = (daily_job){.e = e, .cfg = cfg};
+        st = sched_parse(cfg->daily_eval, &the_daily_job.cron, err);
+        if (st == CR_OK)
+            st = tz_load("Asia/Shanghai", &the_daily_job.tz, err);
+        if (st == CR_OK)
+            st = daemon_add_job(jobs, "daily_eval", 30000, daily_eval_pass, &the_daily_job, err);
+    }
     return st;
 }
 
@@ -155,4 +248,6 @@ void serve_jobs_free(void)
 {
     rules_free(the_sched_job.rs);
     the_sched_job.rs = NULL;
+    tz_free(the_daily_job.tz);
+    the_daily_job.tz = NULL;
 }

@@ -85,5 +85,32 @@ until grep -q '"hang"\|/hang' "$T/log" 2>/dev/null || [ $n -gt 200 ]; do sleep 0
 stop_serve
 expect_status 0 "SIGTERM with a request in flight: exit 0"
 expect_eq "$(sql "$DB" "SELECT count(*) > 0 FROM delivery_attempts d JOIN webhooks w ON w.id = d.webhook_id WHERE w.name = 'hang'")" 1 "the request in flight was recorded before the exit"
+
+# the daily evaluation (time-limit scan): after a simulated week of
+# downtime the missed 07:30 scan runs once at start, as of its own date
+expect_eq "$(sql "$DB" "SELECT count(*) FROM meta WHERE key = 'daily_eval_last_fire'")" 1 "the daily evaluation recorded its start"
+WEEK_AGO=$(( $(date +%s) - 8 * 86400 ))
+sql "$DB" "UPDATE meta SET value = '$WEEK_AGO' WHERE key = 'daily_eval_last_fire'"
+RUNS=$(sql "$DB" "SELECT count(*) FROM audit WHERE action = 'eval.run' AND actor = 'daemon:daily-eval'")
+start_serve "$T/serve3.log" "$DB" "$RULES" --daily-eval "30 7 * * *" || fail "the daemon starts again"
+n=0
+until [ "$(sql "$DB" "SELECT count(*) FROM audit WHERE action = 'eval.run' AND actor = 'daemon:daily-eval'")" -gt "$RUNS" ] || [ $n -gt 1200 ]; do
+    sleep 0.05
+    n=$((n + 1))
+done
+expect_eq "$(sql "$DB" "SELECT count(*) FROM audit WHERE action = 'eval.run' AND actor = 'daemon:daily-eval'")" "$((RUNS + 1))" "the missed daily scan ran once"
+n=0
+until grep -q '"event":"daily_eval"' "$T/serve3.log" || [ $n -gt 200 ]; do sleep 0.05; n=$((n + 1)); done
+grep -q '"event":"daily_eval"' "$T/serve3.log" && ok "and was logged" || fail "no daily_eval log line"
+[ "$(sql "$DB" "SELECT value FROM meta WHERE key = 'daily_eval_last_fire'")" -gt "$WEEK_AGO" ] \
+    && ok "the last fire time moved on" || fail "the last fire time did not move"
+AS_OF=$(sed -n 's/.*"event":"daily_eval".*"as_of":"\([0-9-]*\)".*/\1/p' "$T/serve3.log" | head -1)
+expect_eq "$(sql "$DB" "SELECT count(*) > 0 FROM eval_runs WHERE as_of = '$AS_OF'")" 1 "it evaluated as of the fire time's date ($AS_OF)"
+stop_serve
+expect_status 0 "SIGTERM"
+"$COURTRULES" --db "$DB" serve --listen 127.0.0.1:0 --daily-eval '61 7 * * *' >/dev/null 2>"$T/err"
+RC=$?
+expect_status 2 "a bad --daily-eval is refused"
+expect_in "$T/err" "minute" "naming the field"
 expect_eq "$(sql "$DB" 'PRAGMA integrity_check')" ok "integrity_check at the end"
 finish
