@@ -55,6 +55,7 @@ add ok --url "$URL/ok" --secret "$S1" --max-in-flight 8
 add warn4c --url "$URL/ok/warn4c" --secret "$S1" --codes '4C-*' --min-severity warning --court 粤01
 add reject --url "$URL/reject" --secret "$S1" --codes STAFF-HIGH-COURT-RATIO
 add fail --url "$URL/fail" --secret "$S1" --codes STAFF-HIGH-COURT-RATIO --retry-schedule 100ms,100ms
+add later --url "$URL/fail/later" --secret "$S1" --codes STAFF-HIGH-COURT-RATIO --retry-schedule 1h
 add busy --url "$URL/busy" --secret "$S1" --codes STAFF-HIGH-COURT-RATIO --retry-schedule 100ms
 add gone --url "$URL/gone" --secret "$S1" --codes '4C-PREFLAG' --max-in-flight 1
 add hang --url "$URL/hang" --secret "$S1" --codes STAFF-HIGH-COURT-RATIO --timeout 300ms --retry-schedule 100ms
@@ -106,8 +107,8 @@ expect_eq "$(sql "$DB" "SELECT outcome FROM delivery_attempts d JOIN webhooks w 
 expect_eq "$(sql "$DB" "SELECT state FROM messages m JOIN webhooks w ON w.id = m.webhook_id WHERE w.name = 'reject'")" rejected "the rejected message is finished"
 expect_eq "$(sql "$DB" "SELECT enabled FROM webhooks WHERE name = 'gone'")" 0 "410: the endpoint is disabled"
 expect_eq "$(sql "$DB" "SELECT count(*) FROM delivery_attempts d JOIN webhooks w ON w.id = d.webhook_id WHERE w.name = 'gone'")" 1 "410: no further attempts to a disabled endpoint"
-expect_in "$T/out" "waiting, next attempt at" "the summary says what is left waiting (the 429 retry)"
-BUSY_WAIT=$(sql "$DB" "SELECT next_attempt_ms - CAST((julianday(substr(at,1,19)) - 2440587.5) * 86400000 + 0.5 AS INTEGER) + 8*3600000 FROM delivery_attempts d JOIN webhooks w ON w.id = d.webhook_id WHERE w.name = 'busy'")
+expect_in "$T/out" "waiting, next attempt at" "the summary says what is left waiting (a retry an hour away)"
+BUSY_WAIT=$(sql "$DB" "SELECT next_attempt_ms - CAST((julianday(substr(at,1,19)) - 2440587.5) * 86400000 + 0.5 AS INTEGER) + 8*3600000 FROM delivery_attempts d JOIN webhooks w ON w.id = d.webhook_id WHERE w.name = 'busy' ORDER BY d.id LIMIT 1")
 [ "$BUSY_WAIT" -ge 1500 ] && ok "429: Retry-After (2 s) outweighs the 100 ms schedule ($BUSY_WAIT ms)" || fail "429: next attempt after $BUSY_WAIT ms, Retry-After was 2 s"
 cr deliveries --webhook hang; expect_status 0 "deliveries --webhook"
 expect_in "$T/out" "timed out" "a hang past the timeout is recorded as a timeout"
