@@ -25,6 +25,9 @@
 #define FLUSH_AFTER_MS 100     /* ... or after this long */
 #define REPEAT_CHECK_MS 30000  /* how often open alerts are checked for repeats */
 #define QUEUE_BATCH 1024     /* due messages fetched per endpoint at a time */
+#define PIPELINE 4           /* attempts handed to the sender per request slot: the sender
+                                keeps each endpoint's cap and has work while this thread
+                                makes messages */
 
 typedef struct endpoint {
     db_webhook w;
@@ -281,6 +284,7 @@ static cr_status start(deliverer *d, endpoint *e, db_message *m, cr_err *err)
     snprintf(job->secrets[0], sizeof job->secrets[0], "%s", e->w.secret);
     snprintf(job->secrets[1], sizeof job->secrets[1], "%s", e->w.secret_previous);
     job->timeout_ms = e->w.timeout_ms;
+    job->max_in_flight = e->w.max_in_flight;
     int slot = 0;
     while (d->active[slot])
         slot++;
@@ -316,7 +320,7 @@ static cr_status dispatch(deliverer *d, int *started, cr_err *err)
         if (!e->w.enabled || e->broken)
             continue;
         refill(e, now);
-        int room = e->w.max_in_flight - e->in_flight;
+        int room = e->w.max_in_flight * PIPELINE - e->in_flight;
         if (room > d->max_active - d->in_flight)
             room = d->max_active - d->in_flight;
         int rate_bound = e->w.rate_per_s > 0 && room > (int)e->tokens;
@@ -393,6 +397,8 @@ static cr_status finish(deliverer *d, const deliver_done *r)
             d->active[i] = 0;
             break;
         }
+    if (r->skipped) /* its endpoint answered 410 meanwhile: not sent, still due */
+        return CR_OK;
     if (r->format_failed) { /* nothing was sent: the message stays due */
         fprintf(stderr, "courtrules deliver: webhook '%s': %s\n", e ? e->w.name : "(removed)",
                 r->error);
@@ -495,12 +501,13 @@ cr_status deliver_run(cr_db *db, const deliver_options *opt, deliver_summary *su
     memset(sum, 0, sizeof *sum);
     sum->next_due_ms = INT64_MAX;
     deliverer d = {.db = db, .opt = opt, .sum = sum};
-    d.max_active = opt->max_connections > 0 ? opt->max_connections : 64;
+    int connections = opt->max_connections > 0 ? opt->max_connections : 64;
+    d.max_active = connections * PIPELINE;
     int64_t poll_ms = opt->poll_ms > 0 ? opt->poll_ms : 200;
     d.active = calloc((size_t)d.max_active, sizeof *d.active);
     if (!d.active)
         return cr_errf(err, CR_FAIL, "out of memory starting delivery");
-    cr_status st = deliver_sender_start(opt->plugins_dir, d.max_active, &d.sender, err);
+    cr_status st = deliver_sender_start(opt->plugins_dir, connections, &d.sender, err);
     if (st != CR_OK) {
         free(d.active);
         return st;

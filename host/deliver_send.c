@@ -33,6 +33,17 @@ typedef struct formats {
     int n;
 } formats;
 
+/* Requests on the wire per endpoint (the sender thread's own). */
+typedef struct endpoint_count {
+    int64_t webhook_id;
+    int active;
+    int64_t gone_until; /* answered 410: its jobs are skipped until then (mono ms) */
+} endpoint_count;
+
+/* After a 410 the caller disables the endpoint when it reads the result;
+ * jobs it posted before that are dropped for this long. */
+#define GONE_HOLD_MS 2000
+
 struct deliver_sender {
     pthread_t thread;
     pthread_mutex_t lock;
@@ -40,13 +51,18 @@ struct deliver_sender {
     CURLM *multi;
     formats fmt;
     int max_connections;
+    /* the sender thread's own: jobs waiting for a free slot, counts */
+    deliver_job **waiting;
+    int waiting_n, waiting_cap, active;
+    endpoint_count *counts;
+    int n_counts;
     /* guarded by lock: */
     deliver_job **inbox;
     int inbox_n, inbox_cap;
     deliver_done *done;
     int done_n, done_cap;
     int quit;
-    int waiting; /* the caller sleeps in deliver_sender_wait */
+    int caller_waiting; /* the caller sleeps in deliver_sender_wait */
 };
 
 static int64_t mono_ms(void)
@@ -213,12 +229,47 @@ static void push_done(deliver_sender *s, const deliver_done *d)
         s->done_cap = cap;
     }
     s->done[s->done_n++] = *d;
-    if (s->waiting) /* a wake-up costs a context switch: only when asleep */
+    if (s->caller_waiting) /* a wake-up costs a context switch: only when asleep */
         pthread_cond_signal(&s->done_ready);
     pthread_mutex_unlock(&s->lock);
 }
 
-/* Starts the jobs posted since the last look. */
+static endpoint_count *count_of(deliver_sender *s, int64_t webhook_id)
+{
+    for (int i = 0; i < s->n_counts; i++)
+        if (s->counts[i].webhook_id == webhook_id)
+            return &s->counts[i];
+    endpoint_count *grown = realloc(s->counts, (size_t)(s->n_counts + 1) * sizeof *grown);
+    if (!grown)
+        return NULL;
+    s->counts = grown;
+    s->counts[s->n_counts] = (endpoint_count){webhook_id, 0, 0};
+    return &s->counts[s->n_counts++];
+}
+
+/* Signs and starts one job; a job that cannot start is reported at once. */
+static void start_job(deliver_sender *s, deliver_job *job, endpoint_count *c)
+{
+    cr_err err = {{0}};
+    transfer *t = new_transfer(&s->fmt, job, &err);
+    if (t && curl_multi_add_handle(s->multi, t->easy) == CURLM_OK) {
+        c->active++;
+        s->active++;
+        return;
+    }
+    deliver_done d;
+    fill_done(&d, job);
+    d.format_failed = t == NULL;
+    snprintf(d.error, sizeof d.error, "%.250s", t ? "libcurl refused the transfer" : err.msg);
+    free_transfer(t);
+    if (!t)
+        free_job(job);
+    push_done(s, &d);
+}
+
+/* Moves the jobs posted since the last look to the waiting list, then
+ * starts waiting jobs, oldest first, while their endpoint and the total
+ * have room. */
 static void start_posted(deliver_sender *s)
 {
     pthread_mutex_lock(&s->lock);
@@ -227,21 +278,45 @@ static void start_posted(deliver_sender *s)
     s->inbox = NULL;
     s->inbox_n = s->inbox_cap = 0;
     pthread_mutex_unlock(&s->lock);
-    for (int i = 0; i < n; i++) {
-        cr_err err = {{0}};
-        transfer *t = new_transfer(&s->fmt, jobs[i], &err);
-        if (t && curl_multi_add_handle(s->multi, t->easy) == CURLM_OK)
-            continue;
-        deliver_done d;
-        fill_done(&d, jobs[i]);
-        d.format_failed = t == NULL;
-        snprintf(d.error, sizeof d.error, "%.250s", t ? "libcurl refused the transfer" : err.msg);
-        free_transfer(t);
-        if (!t)
-            free_job(jobs[i]);
-        push_done(s, &d);
+    if (s->waiting_n + n > s->waiting_cap) {
+        int cap = (s->waiting_n + n) * 2;
+        deliver_job **grown = realloc(s->waiting, (size_t)cap * sizeof *grown);
+        if (!grown) { /* report them: their messages stay due and go again */
+            for (int i = 0; i < n; i++) {
+                deliver_done d;
+                fill_done(&d, jobs[i]);
+                snprintf(d.error, sizeof d.error, "out of memory");
+                free_job(jobs[i]);
+                push_done(s, &d);
+            }
+            free(jobs);
+            return;
+        }
+        s->waiting = grown;
+        s->waiting_cap = cap;
     }
+    memcpy(s->waiting + s->waiting_n, jobs, (size_t)n * sizeof *jobs);
+    s->waiting_n += n;
     free(jobs);
+    int kept = 0;
+    int64_t now = mono_ms();
+    for (int i = 0; i < s->waiting_n; i++) {
+        deliver_job *job = s->waiting[i];
+        endpoint_count *c = count_of(s, job->webhook_id);
+        if (c && c->gone_until > now) {
+            deliver_done d;
+            fill_done(&d, job);
+            d.skipped = 1;
+            free_job(job);
+            push_done(s, &d);
+        } else if (c && s->active < s->max_connections &&
+                   c->active < (job->max_in_flight > 0 ? job->max_in_flight : 1)) {
+            start_job(s, job, c);
+        } else {
+            s->waiting[kept++] = job;
+        }
+    }
+    s->waiting_n = kept;
 }
 
 static void *sender_main(void *arg)
@@ -260,14 +335,22 @@ static void *sender_main(void *arg)
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
             deliver_done d;
             result_of(t, msg->data.result, &d);
+            endpoint_count *c = count_of(s, t->job->webhook_id);
+            if (c)
+                c->active--;
+            if (c && d.http_status == 410)
+                c->gone_until = mono_ms() + GONE_HOLD_MS;
+            s->active--;
             curl_multi_remove_handle(s->multi, t->easy);
             free_transfer(t);
             push_done(s, &d);
         }
+        if (s->waiting_n)
+            start_posted(s); /* slots were freed */
         pthread_mutex_lock(&s->lock);
         int quit = s->quit && s->inbox_n == 0;
         pthread_mutex_unlock(&s->lock);
-        if (quit && running == 0)
+        if (quit && running == 0 && s->waiting_n == 0)
             break;
         curl_multi_poll(s->multi, NULL, 0, 100, NULL); /* woken by post and stop */
     }
@@ -351,10 +434,10 @@ void deliver_sender_wait(deliver_sender *s, int timeout_ms)
         until.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&s->lock);
-    s->waiting = 1;
+    s->caller_waiting = 1;
     if (s->done_n == 0)
         pthread_cond_timedwait(&s->done_ready, &s->lock, &until);
-    s->waiting = 0;
+    s->caller_waiting = 0;
     pthread_mutex_unlock(&s->lock);
 }
 
@@ -369,6 +452,8 @@ void deliver_sender_stop(deliver_sender *s)
     pthread_join(s->thread, NULL);
     curl_multi_cleanup(s->multi);
     formats_free(&s->fmt);
+    free(s->waiting);
+    free(s->counts);
     free(s->inbox);
     free(s->done);
     pthread_mutex_destroy(&s->lock);

@@ -26,15 +26,17 @@ typedef struct deliver_job {
     char url[1024];
     char secrets[2][WEBHOOK_SECRET_MAX]; /* "" when absent */
     int64_t timeout_ms;
+    int max_in_flight;  /* the endpoint's cap on requests at once (>= 1) */
 } deliver_job;
 
 /* What an attempt got. format_failed: the format's sign() failed, nothing
- * was sent (error says why). */
+ * was sent (error says why). skipped: not sent because its endpoint just
+ * answered 410 (the message stays due). */
 typedef struct deliver_done {
     int64_t message, webhook_id;
     char msg_id[WEBHOOK_MSG_ID_LEN + 1];
     int attempt;
-    int format_failed;
+    int format_failed, skipped;
     long http_status;    /* 0 = no response */
     int64_t retry_after_ms; /* the receiver's Retry-After, 0 if none */
     int64_t latency_ms;
@@ -44,7 +46,9 @@ typedef struct deliver_done {
 
 typedef struct deliver_sender deliver_sender;
 
-/* Starts the sender thread: at most max_connections transfers at once. */
+/* Starts the sender thread: at most max_connections transfers at once, and
+ * at most each job's max_in_flight for its endpoint; jobs beyond those wait
+ * in the sender, in the order posted, so the caller can post ahead. */
 cr_status deliver_sender_start(const char *plugins_dir, int max_connections,
                                deliver_sender **out, cr_err *err);
 
