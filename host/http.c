@@ -23,6 +23,7 @@
 struct http_server {
     struct MHD_Daemon *mhd;
     engine *engine;
+    token_cache *tokens;
     size_t max_body;
     atomic_int in_flight; /* requests begun and not yet completed */
     unsigned port;
@@ -116,7 +117,7 @@ static int begin_request(http_server *s, struct MHD_Connection *c, request *r, h
     if (r->route.perm) {
         const char *auth =
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-        if (!http_api_authenticate(s->engine, auth, &r->token, reply))
+        if (!http_api_authenticate(s->engine, s->tokens, auth, &r->token, reply))
             return 1;
         r->has_token = 1;
         int perms = token_role_perms(r->token.role);
@@ -278,6 +279,10 @@ cr_status http_start(const http_config *cfg, engine *e, http_server **out, cr_er
         return cr_errf(err, CR_FAIL, "out of memory");
     s->engine = e;
     s->max_body = cfg->max_body;
+    if (cfg->token_cache_ms && !(s->tokens = token_cache_new(cfg->token_cache_ms))) {
+        free(s);
+        return cr_errf(err, CR_FAIL, "out of memory");
+    }
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
                      (v6 ? MHD_USE_IPv6 : 0);
     s->mhd = MHD_start_daemon(
@@ -288,6 +293,7 @@ cr_status http_start(const http_config *cfg, engine *e, http_server **out, cr_er
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
         on_completed, s, MHD_OPTION_END);
     if (!s->mhd) {
+        token_cache_free(s->tokens);
         free(s);
         return cr_errf(err, CR_FAIL, "cannot listen on %s (address in use, or not allowed?)",
                        cfg->listen);
@@ -316,5 +322,6 @@ void http_stop(http_server *s)
     while (atomic_load(&s->in_flight) > 0)
         nanosleep(&tick, NULL);
     MHD_stop_daemon(s->mhd);
+    token_cache_free(s->tokens);
     free(s);
 }
