@@ -209,9 +209,11 @@ static void posted_free(posted_case *pc)
 
 /* Validates obj as a case record (its "type" may be left out) and events
  * (may be NULL) as its events, and checks the court. where names the
- * case in messages ("case", "cases[2]"). 0, or -1 with reply set. */
+ * case in messages ("case", "cases[2]"). With lines, pc->lines is also
+ * made for ingest (persist); without, nothing is printed only to be parsed
+ * again. 0, or -1 with reply set. */
 static int post_case(const http_call *call, json_t *obj, json_t *events, const char *where,
-                     posted_case *pc, http_reply *reply)
+                     int lines, posted_case *pc, http_reply *reply)
 {
     memset(pc, 0, sizeof *pc);
     if (!json_is_object(obj)) {
@@ -222,15 +224,16 @@ static int post_case(const http_call *call, json_t *obj, json_t *events, const c
         http_reply_error(reply, 400, "events: must be an array of event records");
         return -1;
     }
-    json_t *c = json_copy(obj);
-    if (!json_object_get(c, "type"))
+    /* A deep copy: normalizing rewrites nested members (parties) in place. */
+    json_t *c = json_deep_copy(obj);
+    if (c && !json_object_get(c, "type"))
         json_object_set_new(c, "type", json_string("case"));
     size_t len = 0;
     cr_err err;
-    cr_status st = add_line(&pc->lines, &len, c) == 0 ? CR_OK : CR_FAIL;
-    json_decref(c);
+    cr_status st = c && (!lines || add_line(&pc->lines, &len, c) == 0) ? CR_OK : CR_FAIL;
     if (st == CR_OK)
-        st = record_parse(pc->lines, len - 1, NULL, &pc->rec, &err);
+        st = record_parse_json(json_incref(c), NULL, &pc->rec, &err);
+    json_decref(c);
     if (st == CR_OK) {
         pc->parsed = 1;
         if (pc->rec.type != REC_CASE)
@@ -251,19 +254,18 @@ static int post_case(const http_call *call, json_t *obj, json_t *events, const c
     json_t *ev;
     json_array_foreach(events, i, ev)
     {
-        json_t *copy = json_is_object(ev) ? json_copy(ev) : json_incref(ev);
+        json_t *copy = json_is_object(ev) ? json_deep_copy(ev) : json_incref(ev);
         if (json_is_object(copy)) {
             if (!json_object_get(copy, "type"))
                 json_object_set_new(copy, "type", json_string("event"));
             if (!json_object_get(copy, "case_no"))
                 json_object_set_new(copy, "case_no", json_string(pc->rec.key));
         }
-        size_t before = len;
-        st = add_line(&pc->lines, &len, copy) == 0 ? CR_OK : CR_FAIL;
-        json_decref(copy);
+        st = copy && (!lines || add_line(&pc->lines, &len, copy) == 0) ? CR_OK : CR_FAIL;
         record erec;
         if (st == CR_OK)
-            st = record_parse(pc->lines + before, len - before - 1, NULL, &erec, &err);
+            st = record_parse_json(json_incref(copy), NULL, &erec, &err);
+        json_decref(copy);
         if (st == CR_OK) {
             if (erec.type != REC_EVENT || !erec.u.event.case_no ||
                 strcmp(erec.u.event.case_no, pc->rec.key) != 0)
@@ -414,7 +416,7 @@ void http_api_triage(engine *e, const http_call *call, http_reply *reply)
         http_reply_error(reply, 400, "the body must be an object {\"case\": {...}}");
     if (persist >= 0 && http_api_as_of(body, as_of, reply) == 0 &&
         post_case(call, json_object_get(body, "case"), json_object_get(body, "events"), "case",
-                  &pc, reply) == 0) {
+                  persist, &pc, reply) == 0) {
         engine_answer answer;
         engine_slot *s = engine_acquire(e);
         int rc = evaluate_posted(s, call, &pc, persist, as_of, &answer, reply);
@@ -514,7 +516,7 @@ void http_api_evaluate(engine *e, const http_call *call, http_reply *reply)
         json_t *item = json_array_get(cases, i);
         json_t *rec = json_object_get(item, "case") ? json_object_get(item, "case") : item;
         json_t *events = json_object_get(item, "case") ? json_object_get(item, "events") : NULL;
-        ok = post_case(call, rec, events, where, &pcs[i], reply) == 0;
+        ok = post_case(call, rec, events, where, persist, &pcs[i], reply) == 0;
     }
     evaluations list_out = {0};
     if (ok) {
