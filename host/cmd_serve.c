@@ -26,6 +26,9 @@ static const char SERVE_USAGE[] =
     "  --max-connections N    open connections in total (default 512)\n"
     "  --per-ip N             open connections from one address (default 256)\n"
     "  --timeout SECONDS      close a connection idle this long (default 30)\n"
+    "  --token-cache MS       trust a token found valid for this long before checking\n"
+    "                         the database again; a revoked token is refused at most\n"
+    "                         this much later (default 1000; 0: check every request)\n"
     "  --plugins DIR          Lua modules rules may require (default ./plugins, else\n"
     "                         plugins/ beside the rules folder)\n"
     "  --calendar FILE        holidays (default as for `eval`)\n"
@@ -53,14 +56,15 @@ int cmd_serve(int argc, char **argv, const cli_common *common)
                         .http = {.max_body = 8u << 20,
                                  .max_connections = 512,
                                  .per_ip = 256,
-                                 .timeout_s = 30}};
+                                 .timeout_s = 30,
+                                 .token_cache_ms = 1000}};
     const char *calendar_path = getenv("COURTRULES_CALENDAR");
     static const struct {
         const char *name;
         long lo, hi;
     } numeric[] = {{"--workers", 1, 64},         {"--max-body", 1024, 1L << 30},
                    {"--max-connections", 1, 65536}, {"--per-ip", 1, 65536},
-                   {"--timeout", 1, 3600}};
+                   {"--timeout", 1, 3600},          {"--token-cache", 0, 60000}};
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
         int m;
@@ -113,8 +117,10 @@ int cmd_serve(int argc, char **argv, const cli_common *common)
                 cfg.http.max_connections = (unsigned)n;
             else if (k == 3)
                 cfg.http.per_ip = (unsigned)n;
-            else
+            else if (k == 4)
                 cfg.http.timeout_s = (unsigned)n;
+            else
+                cfg.http.token_cache_ms = (unsigned)n;
         }
         if (!matched)
             return cli_usage_error("serve", "unexpected argument '%s'", argv[i]);

@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "db_eval.h"
 #include "eval.h"
+#include "engine_render.h"
 #include "eval_worker.h"
 #include "log.h"
 #include "rules.h"
@@ -241,40 +242,11 @@ void engine_close(engine *e)
 
 /* ---- evaluation ---- */
 
-/* The response body for an evaluated case: its results, and the alerts the
- * rules raised, each named by its rule. */
-static json_t *case_json(engine_slot *s, const work_case *wc, cr_err *err)
-{
-    rule_sets *rs = s->gen->copies[s->index];
-    json_error_t jerr;
-    json_t *results = wc->results_json ? json_loads(wc->results_json, 0, &jerr) : NULL;
-    if (!results) {
-        cr_errf(err, CR_FAIL, "case %s: out of memory encoding results", wc->case_no);
-        return NULL;
-    }
-    json_t *alerts = json_array();
-    for (size_t i = 0; i < wc->n_effects; i++) {
-        const effect *ef = &wc->effects[i];
-        size_t k;
-        json_t *a;
-        json_array_foreach(ef->alerts, k, a)
-        {
-            json_t *copy = json_deep_copy(a);
-            json_object_set_new(copy, "rule_set", json_string(rs->sets[ef->set].name));
-            json_object_set_new(copy, "rule", json_string(rs->sets[ef->set].rules[ef->rule].name));
-            json_array_append_new(alerts, copy);
-        }
-    }
-    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:o, s:o}", "case_no", wc->case_no, "court",
-                     wc->court, "as_of", s->as_of, "rules_fingerprint", rs->fingerprint,
-                     "persisted", 0, "results", results, "alerts", alerts);
-}
-
 cr_status engine_eval_doc(engine_slot *s, const char *as_of, const char *case_no,
-                          const char *court, const char *doc, const char *events, json_t **out,
-                          cr_err *err)
+                          const char *court, const char *doc, const char *events,
+                          engine_answer *out, cr_err *err)
 {
-    *out = NULL;
+    memset(out, 0, sizeof *out);
     cr_status st = slot_worker(s, as_of, err);
     if (st != CR_OK)
         return st;
@@ -287,16 +259,16 @@ cr_status engine_eval_doc(engine_slot *s, const char *as_of, const char *case_no
         return cr_errf(err, CR_FAIL, "out of memory");
     }
     eval_worker_case(&s->worker, &wc);
-    *out = case_json(s, &wc, err);
+    st = engine_render_case(s->gen->copies[s->index], &wc, s->as_of, NULL, out, err);
     work_case_clear(&wc);
-    return *out ? CR_OK : CR_FAIL;
+    return st;
 }
 
 cr_status engine_eval_stored(engine_slot *s, const char *as_of, const char *case_no,
                              const char *court_scope, int persist, const char *actor,
-                             json_t **out, cr_err *err)
+                             engine_answer *out, cr_err *err)
 {
-    *out = NULL;
+    memset(out, 0, sizeof *out);
     cr_status st = slot_worker(s, as_of, err);
     if (st != CR_OK)
         return st;
@@ -328,9 +300,9 @@ cr_status engine_eval_stored(engine_slot *s, const char *as_of, const char *case
     eval_summary sum;
     if (st == CR_OK && !persist) {
         eval_worker_case(&s->worker, &wc);
-        *out = case_json(s, &wc, err);
+        st = engine_render_case(s->gen->copies[s->index], &wc, s->as_of, NULL, out, err);
         work_case_clear(&wc);
-        return *out ? CR_OK : CR_FAIL;
+        return st;
     }
     if (st == CR_OK)
         st = eval_one(s->db, &s->worker, &wc, &opt, &sum, err);
@@ -338,10 +310,6 @@ cr_status engine_eval_stored(engine_slot *s, const char *as_of, const char *case
     if (st == CR_OK) {
         db_alert_filter filter = {.case_no = wc.case_no};
         st = db_eval_alerts(s->db, &filter, &alerts, err);
-    }
-    if (st == CR_OK) {
-        *out = case_json(s, &wc, err);
-        st = *out ? CR_OK : CR_FAIL;
     }
     if (st == CR_OK) {
         /* The stored alerts this run raised or saw again, with their ids. */
@@ -353,10 +321,10 @@ cr_status engine_eval_stored(engine_slot *s, const char *as_of, const char *case
             if (json_integer_value(json_object_get(a, "run_id")) == sum.run_id)
                 json_array_append(seen, a);
         }
-        json_object_set_new(*out, "alerts", seen);
-        json_object_set_new(*out, "persisted", json_true());
-        json_object_set_new(*out, "run", json_integer(sum.run_id));
-        json_object_set_new(*out, "alerts_resolved", json_integer(sum.alerts_resolved));
+        engine_persisted p = {
+            .run_id = sum.run_id, .alerts_resolved = sum.alerts_resolved, .alerts = seen};
+        st = engine_render_case(s->gen->copies[s->index], &wc, s->as_of, &p, out, err);
+        json_decref(seen);
     }
     json_decref(alerts);
     work_case_clear(&wc);

@@ -17,6 +17,7 @@
 #define COURTRULES_ENGINE_H
 
 #include <jansson.h>
+#include <stdint.h>
 
 #include "calendar.h"
 #include "db.h"
@@ -49,27 +50,40 @@ void engine_release(engine *e, engine_slot *s);
 /* The slot's read-write connection (owned by the slot). */
 cr_db *engine_db(engine_slot *s);
 
+/* An evaluation's answer, rendered: the JSON object as compact text, and
+ * the counts /metrics adds up. */
+typedef struct engine_answer {
+    char *json; /* owned; free() it */
+    size_t len;
+    int64_t failures; /* rules that failed */
+    int64_t alerts;   /* alerts in the answer */
+} engine_answer;
+
 /*
  * Evaluates a case given as documents (doc: the case record as record_parse
  * normalized it; events: a JSON array text of event docs, "[]" if none)
- * as of as_of, storing nothing. *out: {case_no, court, as_of,
- * rules_fingerprint, persisted: false, results: [...], alerts: [...]}.
+ * as of as_of, storing nothing. out->json: {case_no, court, as_of,
+ * rules_fingerprint, persisted: false, results: [...], alerts: [...],
+ * triage}, where alerts are those the rules raised, each with its rule_set
+ * and rule, and triage is the value of the first rule named "triage" that
+ * ran OK (null if none did).
  */
 cr_status engine_eval_doc(engine_slot *s, const char *as_of, const char *case_no,
-                          const char *court, const char *doc, const char *events, json_t **out,
-                          cr_err *err);
+                          const char *court, const char *doc, const char *events,
+                          engine_answer *out, cr_err *err);
 
 /*
  * Evaluates a stored case (with its stored events) as `eval --case` does
  * and, with persist, stores the outcome (eval_one, audited as actor).
  * court_scope ("*" or a prefix) must cover the case, else the answer is
  * the same CR_INVALID "case … is not in the database" as for a missing
- * case. *out as engine_eval_doc; with persist, persisted: true, run: id,
- * and the stored alerts this run raised or saw again, with ids and status.
+ * case. *out as engine_eval_doc; with persist, persisted: true, alerts: the
+ * stored alerts this run raised or saw again, with ids and status, then
+ * run: id and alerts_resolved: n before triage.
  */
 cr_status engine_eval_stored(engine_slot *s, const char *as_of, const char *case_no,
                              const char *court_scope, int persist, const char *actor,
-                             json_t **out, cr_err *err);
+                             engine_answer *out, cr_err *err);
 
 /*
  * Loads the rules directory again into fresh states, runs its tests, and

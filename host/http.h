@@ -23,6 +23,7 @@ typedef struct http_config {
     unsigned max_connections; /* in total */
     unsigned per_ip;          /* connections from one address */
     unsigned timeout_s;       /* idle connections are closed after this */
+    unsigned token_cache_ms;  /* a valid token is rechecked after this; 0: every request */
 } http_config;
 
 typedef struct http_server http_server;

@@ -80,8 +80,8 @@ int http_api_as_of(json_t *body, char out[11], http_reply *reply)
     return 0;
 }
 
-int http_api_authenticate(engine *e, const char *authorization, db_token *token,
-                          http_reply *reply)
+int http_api_authenticate(engine *e, token_cache *cache, const char *authorization,
+                          db_token *token, http_reply *reply)
 {
     if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0) {
         http_reply_error(reply, 401, "a bearer token is required (Authorization: Bearer crt_…)");
@@ -95,6 +95,8 @@ int http_api_authenticate(engine *e, const char *authorization, db_token *token,
     }
     char hash[65];
     token_hash(text, hash);
+    if (token_cache_get(cache, hash, token))
+        return 1;
     cr_err err;
     engine_slot *s = engine_acquire(e);
     int found = db_token_lookup(engine_db(s), hash, token, &err);
@@ -107,6 +109,7 @@ int http_api_authenticate(engine *e, const char *authorization, db_token *token,
         http_reply_error(reply, 401, "the bearer token is not valid (unknown or revoked)");
         return 0;
     }
+    token_cache_put(cache, hash, token);
     return 1;
 }
 

@@ -17,6 +17,7 @@
 #include "db_tokens.h"
 #include "engine.h"
 #include "http_route.h"
+#include "token_cache.h"
 
 typedef struct http_call {
     const http_route *route;
@@ -43,9 +44,11 @@ void http_reply_error(http_reply *reply, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Checks an Authorization header ("Bearer crt_…") against the stored
- * tokens. 1 with token filled; 0 with reply set to 401 (or 500). */
-int http_api_authenticate(engine *e, const char *authorization, db_token *token,
-                          http_reply *reply);
+ * tokens, or against cache (may be NULL) if the token was found valid less
+ * than the cache's ttl ago. 1 with token filled; 0 with reply set to 401
+ * (or 500). */
+int http_api_authenticate(engine *e, token_cache *cache, const char *authorization,
+                          db_token *token, http_reply *reply);
 
 /* Runs the call's handler. */
 void http_api_handle(engine *e, const http_call *call, http_reply *reply);

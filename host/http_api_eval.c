@@ -10,6 +10,7 @@
  */
 #include "http_api_internal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,9 +209,11 @@ static void posted_free(posted_case *pc)
 
 /* Validates obj as a case record (its "type" may be left out) and events
  * (may be NULL) as its events, and checks the court. where names the
- * case in messages ("case", "cases[2]"). 0, or -1 with reply set. */
+ * case in messages ("case", "cases[2]"). With lines, pc->lines is also
+ * made for ingest (persist); without, nothing is printed only to be parsed
+ * again. 0, or -1 with reply set. */
 static int post_case(const http_call *call, json_t *obj, json_t *events, const char *where,
-                     posted_case *pc, http_reply *reply)
+                     int lines, posted_case *pc, http_reply *reply)
 {
     memset(pc, 0, sizeof *pc);
     if (!json_is_object(obj)) {
@@ -221,15 +224,16 @@ static int post_case(const http_call *call, json_t *obj, json_t *events, const c
         http_reply_error(reply, 400, "events: must be an array of event records");
         return -1;
     }
-    json_t *c = json_copy(obj);
-    if (!json_object_get(c, "type"))
+    /* A deep copy: normalizing rewrites nested members (parties) in place. */
+    json_t *c = json_deep_copy(obj);
+    if (c && !json_object_get(c, "type"))
         json_object_set_new(c, "type", json_string("case"));
     size_t len = 0;
     cr_err err;
-    cr_status st = add_line(&pc->lines, &len, c) == 0 ? CR_OK : CR_FAIL;
-    json_decref(c);
+    cr_status st = c && (!lines || add_line(&pc->lines, &len, c) == 0) ? CR_OK : CR_FAIL;
     if (st == CR_OK)
-        st = record_parse(pc->lines, len - 1, NULL, &pc->rec, &err);
+        st = record_parse_json(json_incref(c), NULL, &pc->rec, &err);
+    json_decref(c);
     if (st == CR_OK) {
         pc->parsed = 1;
         if (pc->rec.type != REC_CASE)
@@ -250,19 +254,18 @@ static int post_case(const http_call *call, json_t *obj, json_t *events, const c
     json_t *ev;
     json_array_foreach(events, i, ev)
     {
-        json_t *copy = json_is_object(ev) ? json_copy(ev) : json_incref(ev);
+        json_t *copy = json_is_object(ev) ? json_deep_copy(ev) : json_incref(ev);
         if (json_is_object(copy)) {
             if (!json_object_get(copy, "type"))
                 json_object_set_new(copy, "type", json_string("event"));
             if (!json_object_get(copy, "case_no"))
                 json_object_set_new(copy, "case_no", json_string(pc->rec.key));
         }
-        size_t before = len;
-        st = add_line(&pc->lines, &len, copy) == 0 ? CR_OK : CR_FAIL;
-        json_decref(copy);
+        st = copy && (!lines || add_line(&pc->lines, &len, copy) == 0) ? CR_OK : CR_FAIL;
         record erec;
         if (st == CR_OK)
-            st = record_parse(pc->lines + before, len - before - 1, NULL, &erec, &err);
+            st = record_parse_json(json_incref(copy), NULL, &erec, &err);
+        json_decref(copy);
         if (st == CR_OK) {
             if (erec.type != REC_EVENT || !erec.u.event.case_no ||
                 strcmp(erec.u.event.case_no, pc->rec.key) != 0)
@@ -288,32 +291,74 @@ static int post_case(const http_call *call, json_t *obj, json_t *events, const c
     return 0;
 }
 
-/* Counts an evaluation in the metrics and adds the triage rule's value
- * ("triage": the score, procedure and reasons; null if no triage rule
- * applied or it failed). */
-static void finish_evaluation(json_t *out)
+/* Counts an evaluation in the metrics. */
+static void count_evaluation(const engine_answer *answer)
 {
-    json_t *triage = json_null();
-    size_t i;
-    json_t *r;
-    int64_t failures = 0;
-    json_array_foreach(json_object_get(out, "results"), i, r)
-    {
-        const char *status = json_string_value(json_object_get(r, "status"));
-        if (status && strcmp(status, "failed") == 0)
-            failures++;
-        if (json_is_null(triage) &&
-            strcmp(json_string_value(json_object_get(r, "rule")) ?: "", "triage") == 0 &&
-            status && strcmp(status, "ok") == 0) {
-            json_t *value = json_object_get(json_object_get(r, "result"), "value");
-            if (value)
-                triage = json_incref(value);
-        }
-    }
     metrics_add(METRIC_EVALUATIONS, 1);
-    metrics_add(METRIC_EVAL_FAILURES, failures);
-    metrics_add(METRIC_ALERTS, (int64_t)json_array_size(json_object_get(out, "alerts")));
-    json_object_set_new(out, "triage", triage);
+    metrics_add(METRIC_EVAL_FAILURES, answer->failures);
+    metrics_add(METRIC_ALERTS, answer->alerts);
+}
+
+/* Answers with JSON text already rendered (owned, consumed). */
+static void reply_text(http_reply *reply, char *json, size_t len)
+{
+    reply->status = 200;
+    reply->owned_text = json;
+    reply->text_len = len;
+    reply->content_type = "application/json; charset=utf-8";
+}
+
+/* {"evaluations":[...]} built from rendered answers, in order. */
+typedef struct evaluations {
+    char *s;
+    size_t len, cap;
+    int oom;
+} evaluations;
+
+static void evaluations_add(evaluations *ev, const char *json, size_t len)
+{
+    static const char head[] = "{\"evaluations\":[";
+    if (ev->oom)
+        return;
+    /* The head or a comma, the answer, and room for the closing "]}". */
+    size_t need = (ev->s ? ev->len + 1 : sizeof head - 1) + len + sizeof "]}";
+    if (need > ev->cap) {
+        size_t cap = ev->cap ? ev->cap : 8192;
+        while (cap < need)
+            cap *= 2;
+        char *p = realloc(ev->s, cap);
+        if (!p) {
+            ev->oom = 1;
+            return;
+        }
+        if (!ev->s) {
+            memcpy(p, head, sizeof head - 1);
+            ev->len = sizeof head - 1;
+        } else {
+            p[ev->len++] = ',';
+        }
+        ev->s = p;
+        ev->cap = cap;
+    } else {
+        ev->s[ev->len++] = ',';
+    }
+    memcpy(ev->s + ev->len, json, len);
+    ev->len += len;
+}
+
+/* Replies with the list (consumed). There is at least one answer. */
+static void evaluations_reply(evaluations *ev, http_reply *reply)
+{
+    assert(ev->oom || ev->s);
+    if (ev->oom) {
+        free(ev->s);
+        ev->s = NULL;
+        http_reply_error(reply, 500, "out of memory");
+        return;
+    }
+    memcpy(ev->s + ev->len, "]}", 3);
+    reply_text(reply, ev->s, ev->len + 2);
+    ev->s = NULL;
 }
 
 /* "persist": true unless false is given. 1, 0, or -1 with reply set. */
@@ -330,11 +375,10 @@ static int persist_flag(json_t *body, http_reply *reply)
 }
 
 /* Evaluates a validated posted case: stored first with persist, else only
- * evaluated. NULL with reply set on failure. */
-static json_t *evaluate_posted(engine_slot *s, const http_call *call, posted_case *pc,
-                               int persist, const char *as_of, http_reply *reply)
+ * evaluated. 0 with *answer, or -1 with reply set. */
+static int evaluate_posted(engine_slot *s, const http_call *call, posted_case *pc, int persist,
+                           const char *as_of, engine_answer *answer, http_reply *reply)
 {
-    json_t *out = NULL;
     cr_err err;
     cr_status st;
     if (persist) {
@@ -342,18 +386,18 @@ static json_t *evaluate_posted(engine_slot *s, const http_call *call, posted_cas
         ingest_summary sum;
         http_api_actor(call, actor, sizeof actor);
         if (ingest_lines(s, call, pc->lines, &sum, reply) != 0)
-            return NULL;
-        st = engine_eval_stored(s, as_of, pc->rec.key, call->token->court, 1, actor, &out, &err);
+            return -1;
+        st = engine_eval_stored(s, as_of, pc->rec.key, call->token->court, 1, actor, answer, &err);
     } else {
         st = engine_eval_doc(s, as_of, pc->rec.key, pc->rec.u.kase.court, pc->doc, pc->events,
-                             &out, &err);
+                             answer, &err);
     }
     if (st != CR_OK) {
         http_api_fail(reply, 404, &err, st);
-        return NULL;
+        return -1;
     }
-    finish_evaluation(out);
-    return out;
+    count_evaluation(answer);
+    return 0;
 }
 
 void http_api_triage(engine *e, const http_call *call, http_reply *reply)
@@ -372,14 +416,13 @@ void http_api_triage(engine *e, const http_call *call, http_reply *reply)
         http_reply_error(reply, 400, "the body must be an object {\"case\": {...}}");
     if (persist >= 0 && http_api_as_of(body, as_of, reply) == 0 &&
         post_case(call, json_object_get(body, "case"), json_object_get(body, "events"), "case",
-                  &pc, reply) == 0) {
+                  persist, &pc, reply) == 0) {
+        engine_answer answer;
         engine_slot *s = engine_acquire(e);
-        json_t *out = evaluate_posted(s, call, &pc, persist, as_of, reply);
+        int rc = evaluate_posted(s, call, &pc, persist, as_of, &answer, reply);
         engine_release(e, s);
-        if (out) {
-            reply->status = 200;
-            reply->json = out;
-        }
+        if (rc == 0)
+            reply_text(reply, answer.json, answer.len);
     }
     posted_free(&pc);
     json_decref(body);
@@ -391,29 +434,35 @@ static void evaluate_stored(engine *e, const http_call *call, json_t *list, int 
 {
     char actor[200];
     http_api_actor(call, actor, sizeof actor);
-    json_t *results = json_array();
+    evaluations list_out = {0};
     engine_slot *s = engine_acquire(e);
     size_t i;
     json_t *v;
     json_array_foreach(list, i, v)
     {
         const char *case_no = json_string_value(v);
-        json_t *out = NULL;
+        engine_answer answer;
         cr_err err;
         cr_status st = engine_eval_stored(s, as_of, case_no, call->token->court, persist, actor,
-                                          &out, &err);
+                                          &answer, &err);
         if (st == CR_OK) {
-            finish_evaluation(out);
-            json_array_append_new(results, out);
+            count_evaluation(&answer);
+            evaluations_add(&list_out, answer.json, answer.len);
+            free(answer.json);
         } else {
-            json_array_append_new(results, json_pack("{s:s, s:s, s:i}", "case_no", case_no,
-                                                     "error", err.msg, "status",
-                                                     st == CR_INVALID ? 404 : 500));
+            json_t *failed = json_pack("{s:s, s:s, s:i}", "case_no", case_no, "error", err.msg,
+                                       "status", st == CR_INVALID ? 404 : 500);
+            char *text = failed ? json_dumps(failed, JSON_COMPACT) : NULL;
+            json_decref(failed);
+            if (text)
+                evaluations_add(&list_out, text, strlen(text));
+            else
+                list_out.oom = 1;
+            free(text);
         }
     }
     engine_release(e, s);
-    reply->status = 200;
-    reply->json = json_pack("{s:o}", "evaluations", results);
+    evaluations_reply(&list_out, reply);
 }
 
 void http_api_evaluate(engine *e, const http_call *call, http_reply *reply)
@@ -467,24 +516,25 @@ void http_api_evaluate(engine *e, const http_call *call, http_reply *reply)
         json_t *item = json_array_get(cases, i);
         json_t *rec = json_object_get(item, "case") ? json_object_get(item, "case") : item;
         json_t *events = json_object_get(item, "case") ? json_object_get(item, "events") : NULL;
-        ok = post_case(call, rec, events, where, &pcs[i], reply) == 0;
+        ok = post_case(call, rec, events, where, persist, &pcs[i], reply) == 0;
     }
-    json_t *results = json_array();
+    evaluations list_out = {0};
     if (ok) {
         engine_slot *s = engine_acquire(e);
         for (size_t i = 0; ok && i < n; i++) {
-            json_t *out = evaluate_posted(s, call, &pcs[i], persist, as_of, reply);
-            ok = out != NULL;
-            if (ok)
-                json_array_append_new(results, out);
+            engine_answer answer;
+            ok = evaluate_posted(s, call, &pcs[i], persist, as_of, &answer, reply) == 0;
+            if (ok) {
+                evaluations_add(&list_out, answer.json, answer.len);
+                free(answer.json);
+            }
         }
         engine_release(e, s);
     }
-    if (ok) {
-        reply->status = 200;
-        reply->json = json_pack("{s:O}", "evaluations", results);
-    }
-    json_decref(results);
+    if (ok)
+        evaluations_reply(&list_out, reply);
+    else
+        free(list_out.s);
     for (size_t i = 0; pcs && i < n; i++)
         posted_free(&pcs[i]);
     free(pcs);

@@ -648,6 +648,12 @@ cr_status record_parse(const char *text, size_t len, const record_refs *refs, re
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!doc)
         return cr_errf(err, CR_INVALID, "invalid JSON at column %d: %s", jerr.column, jerr.text);
+    return record_parse_json(doc, refs, rec, err);
+}
+
+cr_status record_parse_json(json_t *doc, const record_refs *refs, record *rec, cr_err *err)
+{
+    memset(rec, 0, sizeof *rec);
     rec->doc = doc;
     if (!json_is_object(doc)) {
         record_free(rec);

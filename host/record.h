@@ -70,6 +70,10 @@ typedef struct record {
 cr_status record_parse(const char *text, size_t len, const record_refs *refs, record *rec,
                        cr_err *err);
 
+/* As record_parse, for a document already parsed (the API parses the
+ * request body once): doc's reference is stolen, on failure too. */
+cr_status record_parse_json(json_t *doc, const record_refs *refs, record *rec, cr_err *err);
+
 /* Checks rec's references (courts, people, the event's case) and fills in a
  * case event's court. CR_INVALID names the field; CR_FAIL if a lookup failed. */
 cr_status record_check_refs(record *rec, const record_refs *refs, cr_err *err);
