@@ -85,15 +85,16 @@ int cmd_deliver(int argc, char **argv, const cli_common *common)
             char *end = NULL;
             long n = m > 0 ? strtol(v, &end, 10) : 0;
             if (m < 0 || !end || *end || n < 1 || n > 1024)
-                return cli_usage_error("deliver", "--max-connections needs a number from 1 to 1024");
+                return cli_usage_error("deliver",
+                                       "--max-connections needs a number from 1 to 1024");
             opt.max_connections = (int)n;
         } else {
             return cli_usage_error("deliver", "unexpected argument '%s'", argv[i]);
         }
     }
     char buf[4096];
-    opt.plugins_dir = cli_find_beside_rules(plugins, common->rules_dir, "plugins", 1, buf,
-                                            sizeof buf);
+    opt.plugins_dir =
+        cli_find_beside_rules(plugins, common->rules_dir, "plugins", 1, buf, sizeof buf);
     int status;
     cr_db *db = cli_open_db(common, &status);
     if (!db)
@@ -112,14 +113,13 @@ int cmd_deliver(int argc, char **argv, const cli_common *common)
     if (st != CR_OK)
         return cli_fail(st, &err);
     if (common->json) {
-        json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "messages",
-                              (json_int_t)sum.messages, "repeats", (json_int_t)sum.repeats,
-                              "attempts", (json_int_t)sum.attempts, "delivered",
-                              (json_int_t)sum.delivered, "retried", (json_int_t)sum.retried,
-                              "rejected", (json_int_t)sum.rejected, "dead",
-                              (json_int_t)sum.dead, "disabled", (json_int_t)sum.disabled,
-                              "format_failures", (json_int_t)sum.format_failures, "pending",
-                              (json_int_t)sum.pending);
+        json_t *o =
+            json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "messages",
+                      (json_int_t)sum.messages, "repeats", (json_int_t)sum.repeats, "attempts",
+                      (json_int_t)sum.attempts, "delivered", (json_int_t)sum.delivered, "retried",
+                      (json_int_t)sum.retried, "rejected", (json_int_t)sum.rejected, "dead",
+                      (json_int_t)sum.dead, "disabled", (json_int_t)sum.disabled, "format_failures",
+                      (json_int_t)sum.format_failures, "pending", (json_int_t)sum.pending);
         if (sum.next_due_ms != INT64_MAX)
             json_object_set_new(o, "next_due_ms", json_integer(sum.next_due_ms));
         char *text = json_dumps(o, JSON_INDENT(2));
@@ -233,8 +233,8 @@ int cmd_deliveries(int argc, char **argv, const cli_common *common)
             for (int k = 0; k < 5 && m > 0; k++)
                 found |= strcmp(v, ok[k]) == 0;
             if (!found)
-                return cli_usage_error("deliveries",
-                                       "--outcome must be delivered, retry, rejected, gone or dead");
+                return cli_usage_error(
+                    "deliveries", "--outcome must be delivered, retry, rejected, gone or dead");
             f.outcome = v;
         } else if ((m = cli_option_value(argc, argv, &i, "--since", &v)) != 0) {
             cr_date day;

@@ -142,8 +142,7 @@ static cr_status audit_webhook(cr_db *db, const char *action, const db_webhook *
     return st;
 }
 
-static const char *plugins_dir(const char *given, const cli_common *common, char *buf,
-                               size_t len)
+static const char *plugins_dir(const char *given, const cli_common *common, char *buf, size_t len)
 {
     return cli_find_beside_rules(given, common->rules_dir, "plugins", 1, buf, len);
 }
@@ -157,8 +156,8 @@ static int webhook_add(int argc, char **argv, const cli_common *common)
     int backfill = 0;
     cr_err err;
     if (strlen(name) >= sizeof w.name || strpbrk(name, " \t\r\n/"))
-        return usage_error("webhook name '%s' must be under 64 bytes without spaces or '/'%s",
-                           name, "");
+        return usage_error("webhook name '%s' must be under 64 bytes without spaces or '/'%s", name,
+                           "");
     snprintf(w.name, sizeof w.name, "%s", name);
     snprintf(w.format, sizeof w.format, "standard");
     snprintf(w.codes, sizeof w.codes, "*");
@@ -172,7 +171,8 @@ static int webhook_add(int argc, char **argv, const cli_common *common)
         if ((m = cli_option_value(argc, argv, &i, "--url", &v)) != 0) {
             if (m < 0 || !valid_url(v))
                 return usage_error("--url must be an http:// or https:// address without "
-                                   "spaces, under 1024 bytes%s%s", "", "");
+                                   "spaces, under 1024 bytes%s%s",
+                                   "", "");
             snprintf(w.url, sizeof w.url, "%s", v);
         } else if ((m = cli_option_value(argc, argv, &i, "--format", &v)) != 0) {
             if (m < 0 || strlen(v) >= sizeof w.format)
@@ -192,8 +192,7 @@ static int webhook_add(int argc, char **argv, const cli_common *common)
             snprintf(w.court_prefix, sizeof w.court_prefix, "%s", v);
         } else if ((m = cli_option_value(argc, argv, &i, "--min-severity", &v)) != 0) {
             if (m < 0 || webhook_severity_rank(v) < 0)
-                return usage_error("--min-severity must be info, warning or critical%s%s", "",
-                                   "");
+                return usage_error("--min-severity must be info, warning or critical%s%s", "", "");
             w.min_severity = webhook_severity_rank(v);
         } else if ((m = cli_option_value(argc, argv, &i, "--codes", &v)) != 0) {
             if (m < 0 || !valid_codes(v) || strlen(v) >= sizeof w.codes)
@@ -223,8 +222,7 @@ static int webhook_add(int argc, char **argv, const cli_common *common)
             webhook_schedule s;
             if (m < 0 || webhook_parse_schedule(v, &s, &err) != CR_OK ||
                 strlen(v) >= sizeof w.retry_schedule)
-                return usage_error("--retry-schedule: %s%s", m < 0 ? "needs a list" : err.msg,
-                                   "");
+                return usage_error("--retry-schedule: %s%s", m < 0 ? "needs a list" : err.msg, "");
             snprintf(w.retry_schedule, sizeof w.retry_schedule, "%s", v);
         } else if ((m = cli_option_value(argc, argv, &i, "--plugins", &v)) != 0) {
             if (m < 0)
@@ -296,11 +294,10 @@ static json_t *webhook_json(const db_webhook *w)
                      "name", w->name, "url", url, "format", w->format, "court", w->court_prefix,
                      "min_severity", severity_name(w->min_severity), "codes", w->codes,
                      "secret_set", *w->secret != 0, "rotating", *w->secret_previous != 0,
-                     "max_in_flight", w->max_in_flight, "rate_per_s", w->rate_per_s,
-                     "timeout_ms", (json_int_t)w->timeout_ms, "group_window_ms",
-                     (json_int_t)w->group_window_ms, "repeat_interval_ms",
-                     (json_int_t)w->repeat_interval_ms, "send_resolved", w->send_resolved,
-                     "retry_schedule", w->retry_schedule, "enabled", w->enabled,
+                     "max_in_flight", w->max_in_flight, "rate_per_s", w->rate_per_s, "timeout_ms",
+                     (json_int_t)w->timeout_ms, "group_window_ms", (json_int_t)w->group_window_ms,
+                     "repeat_interval_ms", (json_int_t)w->repeat_interval_ms, "send_resolved",
+                     w->send_resolved, "retry_schedule", w->retry_schedule, "enabled", w->enabled,
                      "disabled_reason", *w->disabled_reason ? w->disabled_reason : NULL,
                      "created_at", w->created_at);
 }
@@ -424,8 +421,8 @@ static int webhook_change(int argc, char **argv, const cli_common *common)
     else if (strcmp(verb, "rotate") == 0 && finish)
         printf("webhook %s: rotation finished, only the new secret signs now\n", w.name);
     else if (strcmp(verb, "rotate") == 0)
-        printf("webhook %s: both secrets sign until `webhook rotate %s --finish`\n%s%s\n",
-               w.name, w.name, secret ? "" : "new secret (shown only now): ", secret ? "" : fresh);
+        printf("webhook %s: both secrets sign until `webhook rotate %s --finish`\n%s%s\n", w.name,
+               w.name, secret ? "" : "new secret (shown only now): ", secret ? "" : fresh);
     else
         printf("webhook %s %sd\n", w.name, verb);
     return 0;

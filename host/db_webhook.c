@@ -12,17 +12,17 @@
 
 /* Which endpoints an alert `a` goes to; the same test as the outbox
  * triggers of migration 5 (w = webhooks). */
-#define MATCHES(a)                                                                              \
-    " w.removed_at IS NULL"                                                                     \
-    " AND substr(" a ".court, 1, length(w.court_prefix)) = w.court_prefix"                      \
-    " AND (CASE " a ".severity WHEN 'critical' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END)"        \
-    "     >= w.min_severity"                                                                    \
-    " AND EXISTS (SELECT 1 FROM webhook_codes c WHERE c.webhook_id = w.id"                      \
+#define MATCHES(a)                                                                                 \
+    " w.removed_at IS NULL"                                                                        \
+    " AND substr(" a ".court, 1, length(w.court_prefix)) = w.court_prefix"                         \
+    " AND (CASE " a ".severity WHEN 'critical' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END)"           \
+    "     >= w.min_severity"                                                                       \
+    " AND EXISTS (SELECT 1 FROM webhook_codes c WHERE c.webhook_id = w.id"                         \
     "             AND " a ".code GLOB c.pattern)"
 
-#define WEBHOOK_COLUMNS                                                                          \
-    "id, name, url, format, secret, secret_previous, court_prefix, min_severity, codes,"         \
-    " max_in_flight, rate_per_s, timeout_ms, group_window_ms, repeat_interval_ms,"               \
+#define WEBHOOK_COLUMNS                                                                            \
+    "id, name, url, format, secret, secret_previous, court_prefix, min_severity, codes,"           \
+    " max_in_flight, rate_per_s, timeout_ms, group_window_ms, repeat_interval_ms,"                 \
     " send_resolved, retry_schedule, enabled, disabled_reason, created_at"
 
 enum {
@@ -169,8 +169,7 @@ static const char backfill_sql[] =
     " SELECT w.id, a.id, 'firing', ?2 FROM webhooks w JOIN alerts a"
     " ON a.status IN ('open', 'acked') AND" MATCHES("a") " WHERE w.id = ?1";
 
-cr_status db_webhook_add(cr_db *db, db_webhook *w, int backfill, int64_t *backfilled,
-                         cr_err *err)
+cr_status db_webhook_add(cr_db *db, db_webhook *w, int backfill, int64_t *backfilled, cr_err *err)
 {
     sqlite3_stmt *st;
     db_webhook existing;
@@ -355,11 +354,11 @@ cr_status db_webhook_enqueue_repeats(cr_db *db, int64_t now_ms, int64_t *added, 
     return exec_ints(db,
                      "INSERT INTO outbox(webhook_id, alert_id, event, created_ms)"
                      " SELECT w.id, a.id, 'repeat', ?1 FROM webhooks w JOIN alerts a"
-                     " ON a.status = 'open' AND" MATCHES("a")
-                     " WHERE w.enabled AND w.repeat_interval_ms > 0"
-                     " AND (SELECT max(o.created_ms) FROM outbox o"
-                     "      WHERE o.alert_id = a.id AND o.webhook_id = w.id)"
-                     "     <= ?1 - w.repeat_interval_ms",
+                     " ON a.status = 'open' AND" MATCHES(
+                         "a") " WHERE w.enabled AND w.repeat_interval_ms > 0"
+                              " AND (SELECT max(o.created_ms) FROM outbox o"
+                              "      WHERE o.alert_id = a.id AND o.webhook_id = w.id)"
+                              "     <= ?1 - w.repeat_interval_ms",
                      params, 1, added, "repeating open alerts", err);
 }
 
@@ -441,8 +440,8 @@ void db_webhook_free_messages(db_message *m, int n)
     free(m);
 }
 
-cr_status db_webhook_due(cr_db *db, int64_t webhook_id, int64_t now_ms, int cap,
-                         db_message **out, int *n, cr_err *err)
+cr_status db_webhook_due(cr_db *db, int64_t webhook_id, int64_t now_ms, int cap, db_message **out,
+                         int *n, cr_err *err)
 {
     *out = NULL;
     *n = 0;
@@ -487,8 +486,8 @@ cr_status db_webhook_next_due(cr_db *db, int64_t *next_ms, int64_t *pending, cr_
         return db_sqlerr(db, err, "next webhook message");
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
-        *next_ms = sqlite3_column_type(st, 0) == SQLITE_NULL ? INT64_MAX
-                                                              : sqlite3_column_int64(st, 0);
+        *next_ms =
+            sqlite3_column_type(st, 0) == SQLITE_NULL ? INT64_MAX : sqlite3_column_int64(st, 0);
         *pending = sqlite3_column_int64(st, 1);
     }
     sqlite3_finalize(st);
@@ -503,9 +502,16 @@ cr_status db_webhook_put_attempt(cr_db *db, const db_attempt *a, cr_err *err)
     const char *state = "pending";
     int64_t next = a->now_ms, finished = -1;
     switch (a->outcome) {
-    case WEBHOOK_DELIVERED: state = "delivered"; finished = a->now_ms; break;
-    case WEBHOOK_REJECTED: state = "rejected"; finished = a->now_ms; break;
-    case WEBHOOK_GONE: break; /* stays due: the backlog once re-enabled */
+    case WEBHOOK_DELIVERED:
+        state = "delivered";
+        finished = a->now_ms;
+        break;
+    case WEBHOOK_REJECTED:
+        state = "rejected";
+        finished = a->now_ms;
+        break;
+    case WEBHOOK_GONE:
+        break; /* stays due: the backlog once re-enabled */
     case WEBHOOK_RETRY:
         if (a->next_attempt_ms < 0) {
             state = "dead";
@@ -575,19 +581,19 @@ cr_status db_webhook_attempts(cr_db *db, const db_delivery_filter *f, json_t **o
     db_bind_text(st, 3, f->outcome);
     db_bind_text(st, 4, f->since);
     sqlite3_bind_int64(st, 5, f->limit > 0 ? f->limit : -1);
-    static const char *const keys[] = {"id",     "at",       "webhook",     "message_id",
-                                       "attempt", "http_status", "latency_ms", "outcome",
-                                       "error",   "response",  "message_state", "alerts"};
+    static const char *const keys[] = {"id",      "at",          "webhook",       "message_id",
+                                       "attempt", "http_status", "latency_ms",    "outcome",
+                                       "error",   "response",    "message_state", "alerts"};
     json_t *rows = json_array();
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *row = json_object();
         for (int k = 0; k < 12; k++) {
             int type = sqlite3_column_type(st, k);
-            json_t *v = type == SQLITE_NULL      ? json_null()
-                        : type == SQLITE_INTEGER ? json_integer(sqlite3_column_int64(st, k))
-                                                 : json_string((const char *)
-                                                                   sqlite3_column_text(st, k));
+            json_t *v = type == SQLITE_NULL ? json_null()
+                        : type == SQLITE_INTEGER
+                            ? json_integer(sqlite3_column_int64(st, k))
+                            : json_string((const char *)sqlite3_column_text(st, k));
             json_object_set_new(row, keys[k], v ? v : json_string("?"));
         }
         json_t *ids = json_loads((const char *)sqlite3_column_text(st, 12), 0, NULL);
@@ -658,25 +664,25 @@ cr_status db_webhook_redeliver_alert(cr_db *db, int64_t alert_id, int64_t now_ms
         return db_sqlerr(db, err, "alert");
     int64_t params[2] = {alert_id, now_ms};
     *n = 0;
-    cr_status result = exec_ints(
-        db,
-        "UPDATE messages SET state = 'pending', attempts = 0, next_attempt_ms = ?2,"
-        " finished_ms = NULL WHERE state <> 'cancelled'"
-        " AND id IN (SELECT message FROM outbox WHERE alert_id = ?1)"
-        " AND webhook_id IN (SELECT id FROM webhooks WHERE removed_at IS NULL)",
-        params, 2, n, "redelivering alert", err);
+    cr_status result =
+        exec_ints(db,
+                  "UPDATE messages SET state = 'pending', attempts = 0, next_attempt_ms = ?2,"
+                  " finished_ms = NULL WHERE state <> 'cancelled'"
+                  " AND id IN (SELECT message FROM outbox WHERE alert_id = ?1)"
+                  " AND webhook_id IN (SELECT id FROM webhooks WHERE removed_at IS NULL)",
+                  params, 2, n, "redelivering alert", err);
     if (result != CR_OK || *n > 0)
         return result;
     /* never sent (or only waiting in the outbox): new rows for the endpoints
      * that match it, unless a row is already waiting */
-    return exec_ints(db,
-                     "INSERT INTO outbox(webhook_id, alert_id, event, created_ms)"
-                     " SELECT w.id, a.id, CASE a.status WHEN 'resolved' THEN 'resolved'"
-                     " ELSE 'firing' END, ?2 FROM webhooks w JOIN alerts a ON a.id = ?1"
-                     " AND" MATCHES("a")
-                     " WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id"
-                     "   AND o.webhook_id = w.id AND o.message IS NULL)",
-                     params, 2, n, "redelivering alert", err);
+    return exec_ints(
+        db,
+        "INSERT INTO outbox(webhook_id, alert_id, event, created_ms)"
+        " SELECT w.id, a.id, CASE a.status WHEN 'resolved' THEN 'resolved'"
+        " ELSE 'firing' END, ?2 FROM webhooks w JOIN alerts a ON a.id = ?1"
+        " AND" MATCHES("a") " WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.alert_id = a.id"
+                            "   AND o.webhook_id = w.id AND o.message IS NULL)",
+        params, 2, n, "redelivering alert", err);
 }
 
 cr_status db_webhook_redeliver_failed(cr_db *db, int64_t since_ms, int64_t now_ms, int64_t *n,

@@ -46,8 +46,7 @@ typedef struct db_webhook {
 
 /* Adds an endpoint (w->id is set). CR_INVALID if the name is taken. With
  * backfill, the alerts open now that match it get outbox rows too. */
-cr_status db_webhook_add(cr_db *db, db_webhook *w, int backfill, int64_t *backfilled,
-                         cr_err *err);
+cr_status db_webhook_add(cr_db *db, db_webhook *w, int backfill, int64_t *backfilled, cr_err *err);
 
 /* Finds an endpoint by name (not removed). CR_INVALID if there is none. */
 cr_status db_webhook_get(cr_db *db, const char *name, db_webhook *out, cr_err *err);
@@ -90,15 +89,15 @@ cr_status db_webhook_put_message(cr_db *db, int64_t webhook_id, const char *msg_
 typedef struct db_message {
     int64_t row;                     /* messages.id */
     char id[WEBHOOK_MSG_ID_LEN + 1]; /* the webhook-id */
-    char *body; /* malloc'd */
+    char *body;                      /* malloc'd */
     int attempts;
     int64_t next_attempt_ms;
 } db_message;
 
 /* Up to cap pending messages of an endpoint due at now_ms, oldest due first.
  * *out is malloc'd; free each body and the array (db_webhook_free_messages). */
-cr_status db_webhook_due(cr_db *db, int64_t webhook_id, int64_t now_ms, int cap,
-                         db_message **out, int *n, cr_err *err);
+cr_status db_webhook_due(cr_db *db, int64_t webhook_id, int64_t now_ms, int cap, db_message **out,
+                         int *n, cr_err *err);
 void db_webhook_free_messages(db_message *m, int n);
 
 /* The earliest next_attempt_ms of a pending message of an enabled endpoint
@@ -108,12 +107,12 @@ cr_status db_webhook_next_due(cr_db *db, int64_t *next_ms, int64_t *pending, cr_
 typedef struct db_attempt {
     int64_t message; /* messages.id */
     int64_t webhook_id;
-    int attempt;           /* 1 = first */
-    long http_status;      /* 0 = no response */
+    int attempt;      /* 1 = first */
+    long http_status; /* 0 = no response */
     int64_t latency_ms;
     webhook_outcome outcome;
-    const char *error;     /* NULL when there was a response */
-    const char *response;  /* first bytes of the body, NULL if none */
+    const char *error;       /* NULL when there was a response */
+    const char *response;    /* first bytes of the body, NULL if none */
     int64_t next_attempt_ms; /* when outcome is RETRY and a retry is left; else -1 */
     int64_t now_ms;
 } db_attempt;
@@ -124,11 +123,11 @@ typedef struct db_attempt {
 cr_status db_webhook_put_attempt(cr_db *db, const db_attempt *a, cr_err *err);
 
 typedef struct db_delivery_filter {
-    const char *webhook;   /* endpoint name */
-    int64_t alert_id;      /* 0 = any */
-    const char *outcome;   /* delivered, retry, rejected, gone, dead */
-    const char *since;     /* attempts at or after this time (stored text form) */
-    int64_t limit;         /* 0 = no limit */
+    const char *webhook; /* endpoint name */
+    int64_t alert_id;    /* 0 = any */
+    const char *outcome; /* delivered, retry, rejected, gone, dead */
+    const char *since;   /* attempts at or after this time (stored text form) */
+    int64_t limit;       /* 0 = no limit */
 } db_delivery_filter;
 
 /* Attempts, newest first, as a JSON array. */
@@ -152,6 +151,5 @@ cr_status db_webhook_instance(cr_db *db, char out[33], cr_err *err);
 
 /* Unix milliseconds now. */
 int64_t db_now_ms(void);
-
 
 #endif

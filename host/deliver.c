@@ -17,17 +17,19 @@
 #include "webhook.h"
 #include "webhook_format.h"
 
-#define GROUP_MAX_ALERTS 100   /* alerts in one grouped message */
-#define PREPARE_MAX_ROWS 256   /* outbox rows made into messages per endpoint per prepare:
-                                  small, so sending goes on between chunks */
-#define PENDING_BATCH 500      /* outbox rows read at a time */
-#define FLUSH_EVERY 1024       /* attempts recorded per transaction, at most */
-#define FLUSH_AFTER_MS 100     /* ... or after this long */
-#define REPEAT_CHECK_MS 30000  /* how often open alerts are checked for repeats */
-#define QUEUE_BATCH 1024     /* due messages fetched per endpoint at a time */
-#define PIPELINE 4           /* attempts handed to the sender per request slot: the sender
-                                keeps each endpoint's cap and has work while this thread
-                                makes messages */
+#define GROUP_MAX_ALERTS 100 /* alerts in one grouped message */
+#define PREPARE_MAX_ROWS                                                                           \
+    256                       /* outbox rows made into messages per endpoint per prepare:          \
+                                 small, so sending goes on between chunks */
+#define PENDING_BATCH 500     /* outbox rows read at a time */
+#define FLUSH_EVERY 1024      /* attempts recorded per transaction, at most */
+#define FLUSH_AFTER_MS 100    /* ... or after this long */
+#define REPEAT_CHECK_MS 30000 /* how often open alerts are checked for repeats */
+#define QUEUE_BATCH 1024      /* due messages fetched per endpoint at a time */
+#define PIPELINE                                                                                   \
+    4 /* attempts handed to the sender per request slot: the sender                                \
+         keeps each endpoint's cap and has work while this thread                                  \
+         makes messages */
 
 typedef struct endpoint {
     db_webhook w;
@@ -36,7 +38,7 @@ typedef struct endpoint {
     int in_flight;
     double tokens;
     int64_t refilled_ms;
-    int broken; /* its format failed this pass: skip it */
+    int broken;        /* its format failed this pass: skip it */
     db_message *queue; /* due messages fetched, not yet started */
     int queue_n, queue_pos;
 } endpoint;
@@ -63,8 +65,8 @@ typedef struct deliverer {
     done_attempt *done;
     int n_done, cap_done;
     int64_t last_flush_ms, last_repeat_ms;
-    int outbox_left; /* the last prepare stopped at its limit */
-    int held;        /* due messages wait for an endpoint's rate limit */
+    int outbox_left;   /* the last prepare stopped at its limit */
+    int held;          /* due messages wait for an endpoint's rate limit */
     char instance[33]; /* the database's id, for message ids */
 } deliverer;
 
@@ -157,8 +159,8 @@ static endpoint *endpoint_by_id(deliverer *d, int64_t id)
 
 /* ---- outbox -> messages ------------------------------------------------ */
 
-static cr_status make_message(deliverer *d, endpoint *e, char *const *alerts,
-                              const int64_t *ids, int count, int64_t now, cr_err *err)
+static cr_status make_message(deliverer *d, endpoint *e, char *const *alerts, const int64_t *ids,
+                              int count, int64_t now, cr_err *err)
 {
     char *body = NULL;
     char msg_id[WEBHOOK_MSG_ID_LEN + 1];
@@ -184,8 +186,8 @@ static cr_status prepare_endpoint(deliverer *d, endpoint *e, int64_t now, cr_err
         }
         int n;
         int64_t oldest;
-        cr_status st = db_webhook_pending(d->db, e->w.id, PENDING_BATCH, alerts, ids, &n,
-                                          &oldest, err);
+        cr_status st =
+            db_webhook_pending(d->db, e->w.id, PENDING_BATCH, alerts, ids, &n, &oldest, err);
         if (st != CR_OK)
             return st;
         if (n == 0 || (e->w.group_window_ms > 0 && oldest + e->w.group_window_ms > now)) {
@@ -306,8 +308,8 @@ static cr_status refill_queue(deliverer *d, endpoint *e, int64_t now, cr_err *er
     cr_status st = flush(d, err);
     if (st != CR_OK)
         return st;
-    return db_webhook_due(d->db, e->w.id, now, QUEUE_BATCH + e->in_flight, &e->queue,
-                          &e->queue_n, err);
+    return db_webhook_due(d->db, e->w.id, now, QUEUE_BATCH + e->in_flight, &e->queue, &e->queue_n,
+                          err);
 }
 
 static cr_status dispatch(deliverer *d, int *started, cr_err *err)
@@ -432,15 +434,18 @@ static cr_status finish(deliverer *d, const deliver_done *r)
     x->a.now_ms = now;
     x->a.next_attempt_ms = -1;
     if (x->a.outcome == WEBHOOK_RETRY && e) {
-        int64_t delay = webhook_next_delay(&e->schedule, r->attempt, r->retry_after_ms,
-                                           random32());
+        int64_t delay = webhook_next_delay(&e->schedule, r->attempt, r->retry_after_ms, random32());
         x->a.next_attempt_ms = delay < 0 ? -1 : now + delay;
     }
     deliver_summary *s = d->sum;
     s->attempts++;
     switch (x->a.outcome) {
-    case WEBHOOK_DELIVERED: s->delivered++; break;
-    case WEBHOOK_REJECTED: s->rejected++; break;
+    case WEBHOOK_DELIVERED:
+        s->delivered++;
+        break;
+    case WEBHOOK_REJECTED:
+        s->rejected++;
+        break;
     case WEBHOOK_GONE:
         if (e && e->w.enabled) {
             s->disabled++;
@@ -598,15 +603,14 @@ cr_status deliver_test(const db_webhook *w, const char *plugins_dir, deliver_res
         "{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "event",
         "firing", "id", (json_int_t)0, "code", "TEST", "severity", "info", "court", court,
         "message", "courtrules 测试消息：此端点配置正确即可收到本条。", "basis", "无（测试）",
-        "rule_set", "courtrules", "rule", "webhook-test", "rule_version", "0", "rule_set_sha",
-        "-", "status", "open", "as_of", now_text, "created_at", now_text, "last_seen_at",
-        now_text);
+        "rule_set", "courtrules", "rule", "webhook-test", "rule_version", "0", "rule_set_sha", "-",
+        "status", "open", "as_of", now_text, "created_at", now_text, "last_seen_at", now_text);
     char *alert_text = alert ? json_dumps(alert, JSON_COMPACT) : NULL;
     json_decref(alert);
     deliver_job job = {.webhook_id = w->id, .attempt = 1, .timeout_ms = w->timeout_ms};
-    st = alert_text ? webhook_format_render(format, w->name, &alert_text, 1, now_ms(), &job.body,
-                                            err)
-                    : cr_errf(err, CR_FAIL, "out of memory");
+    st = alert_text
+             ? webhook_format_render(format, w->name, &alert_text, 1, now_ms(), &job.body, err)
+             : cr_errf(err, CR_FAIL, "out of memory");
     free(alert_text);
     webhook_format_free(format);
     if (st == CR_OK)

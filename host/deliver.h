@@ -23,12 +23,12 @@
 struct deliver_summary;
 
 typedef struct deliver_options {
-    const char *plugins_dir;          /* where webhook/<format>.lua are */
-    int follow;                       /* keep going until *stop becomes non-zero */
-    volatile sig_atomic_t *stop;      /* may be NULL when not following */
-    int max_connections;              /* transfers at once over all endpoints; 0 = 64 */
-    int64_t poll_ms;                  /* follow: how often to look for new work; 0 = 200 */
-    int verbose;                      /* one line per attempt on stderr */
+    const char *plugins_dir;     /* where webhook/<format>.lua are */
+    int follow;                  /* keep going until *stop becomes non-zero */
+    volatile sig_atomic_t *stop; /* may be NULL when not following */
+    int max_connections;         /* transfers at once over all endpoints; 0 = 64 */
+    int64_t poll_ms;             /* follow: how often to look for new work; 0 = 200 */
+    int verbose;                 /* one line per attempt on stderr */
     /* Called after every batch of attempts is committed, with the running
      * totals (for metrics and logs of a long --follow); may be NULL. */
     void (*on_flush)(void *ud, const struct deliver_summary *sum);

@@ -357,8 +357,8 @@ static void *sender_main(void *arg)
     return NULL;
 }
 
-cr_status deliver_sender_start(const char *plugins_dir, int max_connections,
-                               deliver_sender **out, cr_err *err)
+cr_status deliver_sender_start(const char *plugins_dir, int max_connections, deliver_sender **out,
+                               cr_err *err)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     deliver_sender *s = calloc(1, sizeof *s);

@@ -17,16 +17,16 @@
 
 /* One attempt of one message, handed to the sender (which then owns it). */
 typedef struct deliver_job {
-    int64_t message;    /* messages.id */
+    int64_t message; /* messages.id */
     int64_t webhook_id;
     char msg_id[WEBHOOK_MSG_ID_LEN + 1];
-    int attempt;        /* 1 = first */
-    char *body;         /* malloc'd */
+    int attempt; /* 1 = first */
+    char *body;  /* malloc'd */
     char format[32];
     char url[1024];
     char secrets[2][WEBHOOK_SECRET_MAX]; /* "" when absent */
     int64_t timeout_ms;
-    int max_in_flight;  /* the endpoint's cap on requests at once (>= 1) */
+    int max_in_flight; /* the endpoint's cap on requests at once (>= 1) */
 } deliver_job;
 
 /* What an attempt got. format_failed: the format's sign() failed, nothing
@@ -37,10 +37,10 @@ typedef struct deliver_done {
     char msg_id[WEBHOOK_MSG_ID_LEN + 1];
     int attempt;
     int format_failed, skipped;
-    long http_status;    /* 0 = no response */
+    long http_status;       /* 0 = no response */
     int64_t retry_after_ms; /* the receiver's Retry-After, 0 if none */
     int64_t latency_ms;
-    char error[256];     /* "" when there was a response */
+    char error[256]; /* "" when there was a response */
     char response[DELIVER_RESPONSE_EXCERPT + 1];
 } deliver_done;
 
@@ -49,8 +49,8 @@ typedef struct deliver_sender deliver_sender;
 /* Starts the sender thread: at most max_connections transfers at once, and
  * at most each job's max_in_flight for its endpoint; jobs beyond those wait
  * in the sender, in the order posted, so the caller can post ahead. */
-cr_status deliver_sender_start(const char *plugins_dir, int max_connections,
-                               deliver_sender **out, cr_err *err);
+cr_status deliver_sender_start(const char *plugins_dir, int max_connections, deliver_sender **out,
+                               cr_err *err);
 
 /* Hands a job over (the sender frees it and its body); the sender looks
  * at its jobs when kicked (after a batch of posts) or within 100 ms. */

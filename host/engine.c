@@ -259,7 +259,7 @@ cr_status engine_eval_doc(engine_slot *s, const char *as_of, const char *case_no
         return cr_errf(err, CR_FAIL, "out of memory");
     }
     eval_worker_case(&s->worker, &wc);
-    st = engine_render_case(s->gen->copies[s->index], &wc, s->as_of, NULL, out, err);
+    st = engine_render_case(s->gen->copies[s->index], &wc, &s->worker.values, s->as_of, NULL, out, err);
     work_case_clear(&wc);
     return st;
 }
@@ -300,7 +300,7 @@ cr_status engine_eval_stored(engine_slot *s, const char *as_of, const char *case
     eval_summary sum;
     if (st == CR_OK && !persist) {
         eval_worker_case(&s->worker, &wc);
-        st = engine_render_case(s->gen->copies[s->index], &wc, s->as_of, NULL, out, err);
+        st = engine_render_case(s->gen->copies[s->index], &wc, &s->worker.values, s->as_of, NULL, out, err);
         work_case_clear(&wc);
         return st;
     }
@@ -323,7 +323,7 @@ cr_status engine_eval_stored(engine_slot *s, const char *as_of, const char *case
         }
         engine_persisted p = {
             .run_id = sum.run_id, .alerts_resolved = sum.alerts_resolved, .alerts = seen};
-        st = engine_render_case(s->gen->copies[s->index], &wc, s->as_of, &p, out, err);
+        st = engine_render_case(s->gen->copies[s->index], &wc, &s->worker.values, s->as_of, &p, out, err);
         json_decref(seen);
     }
     json_decref(alerts);

@@ -80,60 +80,22 @@ static void tb_int(textbuf *b, int64_t n)
     tb_str(b, num);
 }
 
-/* The end of the JSON value that starts at s (well-formed text, as the
- * result encoder writes it): one past its last byte. */
-static const char *value_end(const char *s)
-{
-    int depth = 0;
-    do {
-        switch (*s) {
-        case '"':
-            for (s++; *s && *s != '"'; s++)
-                if (*s == '\\' && s[1])
-                    s++;
-            break;
-        case '{':
-        case '[':
-            depth++;
-            break;
-        case '}':
-        case ']':
-            depth--;
-            break;
-        default:
-            if (depth == 0) { /* a scalar: up to the next delimiter */
-                while (*s && !strchr(",}] \t\r\n", *s))
-                    s++;
-                return s;
-            }
-        }
-        if (*s)
-            s++;
-    } while (depth > 0 && *s);
-    return s;
-}
-
 /* The "triage" member: the value of the first rule named "triage" that ran
- * OK, the procedure recommendation the filing system shows; null if none. */
-static void tb_triage(textbuf *b, const rule_sets *rs, const work_case *wc)
+ * OK, the procedure recommendation the filing system shows; null if none.
+ * A value's JSON text is bytes [value_at, value_at + value_len) of the
+ * worker's buffer (eval_worker.h), still there after the case. */
+static void tb_triage(textbuf *b, const rule_sets *rs, const work_case *wc,
+                      const luajson_buffer *values)
 {
-    static const char prefix[] = "{\"value\":";
     for (size_t i = 0; i < wc->n_effects; i++) {
         const effect *e = &wc->effects[i];
-        if (e->kind != EFFECT_OK || !e->result_json ||
-            strcmp(rs->sets[e->set].rules[e->rule].name, "triage") != 0)
+        if (e->kind != EFFECT_OK || strcmp(rs->sets[e->set].rules[e->rule].name, "triage") != 0)
             continue;
-        if (strncmp(e->result_json, prefix, sizeof prefix - 1) == 0) {
-            const char *v = e->result_json + sizeof prefix - 1;
-            tb_add(b, v, (size_t)(value_end(v) - v));
+        if (values && values->text && e->value_at + e->value_len <= values->len && e->value_len) {
+            tb_add(b, values->text + e->value_at, e->value_len);
             return;
         }
-        /* Not the encoder's layout: read it the slow way. */
-        json_t *r = json_loads(e->result_json, JSON_DECODE_ANY, NULL);
-        json_t *v = json_object_get(r, "value");
-        tb_json(b, v ? v : json_null());
-        json_decref(r);
-        return;
+        break;
     }
     tb_str(b, "null");
 }
@@ -166,8 +128,9 @@ static int64_t tb_raised_alerts(textbuf *b, const rule_sets *rs, const work_case
     return n;
 }
 
-cr_status engine_render_case(const rule_sets *rs, const work_case *wc, const char *as_of,
-                             const engine_persisted *persisted, engine_answer *out, cr_err *err)
+cr_status engine_render_case(const rule_sets *rs, const work_case *wc, const luajson_buffer *values,
+                             const char *as_of, const engine_persisted *persisted,
+                             engine_answer *out, cr_err *err)
 {
     memset(out, 0, sizeof *out);
     if (!wc->results_json)
@@ -196,7 +159,7 @@ cr_status engine_render_case(const rule_sets *rs, const work_case *wc, const cha
         out->alerts = tb_raised_alerts(&b, rs, wc);
     }
     tb_str(&b, ",\"triage\":");
-    tb_triage(&b, rs, wc);
+    tb_triage(&b, rs, wc, values);
     tb_add(&b, "}", 1);
     if (b.oom) {
         free(b.s);

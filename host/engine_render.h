@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "err.h"
 #include "eval_worker.h"
+#include "luajson_text.h"
 #include "rules.h"
 
 /* What a persisted evaluation adds: the run, the stored alerts it raised
@@ -28,9 +29,11 @@ typedef struct engine_persisted {
 } engine_persisted;
 
 /* Renders wc, evaluated by rs as of as_of, into *out (see engine.h);
+ * values is the buffer of the worker that ran it (its rules' result values);
  * persisted is NULL for an evaluation that stored nothing. CR_FAIL if out
  * of memory, with *out empty. */
-cr_status engine_render_case(const rule_sets *rs, const work_case *wc, const char *as_of,
-                             const engine_persisted *persisted, engine_answer *out, cr_err *err);
+cr_status engine_render_case(const rule_sets *rs, const work_case *wc, const luajson_buffer *values,
+                             const char *as_of, const engine_persisted *persisted,
+                             engine_answer *out, cr_err *err);
 
 #endif

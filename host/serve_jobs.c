@@ -43,11 +43,12 @@ typedef struct deliver_job {
 static void log_deliveries(const deliver_summary *sum)
 {
     log_event("info", "deliver",
-              json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "messages", (json_int_t)sum->messages,
-                        "attempts", (json_int_t)sum->attempts, "delivered",
-                        (json_int_t)sum->delivered, "retried", (json_int_t)sum->retried,
-                        "rejected", (json_int_t)sum->rejected, "dead", (json_int_t)sum->dead,
-                        "format_failures", (json_int_t)sum->format_failures));
+              json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "messages",
+                        (json_int_t)sum->messages, "attempts", (json_int_t)sum->attempts,
+                        "delivered", (json_int_t)sum->delivered, "retried",
+                        (json_int_t)sum->retried, "rejected", (json_int_t)sum->rejected, "dead",
+                        (json_int_t)sum->dead, "format_failures",
+                        (json_int_t)sum->format_failures));
 }
 
 /* After each committed batch: metrics now, a log line every 10 s at most. */
@@ -106,8 +107,8 @@ static cr_status sched_rules(sched_job *j, cr_err *err)
     if (j->rs && strcmp(current, j->fingerprint) == 0)
         return CR_OK;
     rule_sets *rs;
-    cr_status st = rules_load(j->cfg->rules_dir, j->cfg->plugins_dir, eval_open_api, NULL, &rs,
-                              err);
+    cr_status st =
+        rules_load(j->cfg->rules_dir, j->cfg->plugins_dir, eval_open_api, NULL, &rs, err);
     if (st != CR_OK)
         return st;
     rules_free(j->rs);
@@ -186,8 +187,8 @@ static cr_status daily_eval_run(cr_db *db, daily_job *j, int64_t fire, cr_err *e
                   json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:f}", "fire", when, "as_of", as_of,
                             "cases", (json_int_t)sum.cases, "alerts_created",
                             (json_int_t)sum.alerts_created, "alerts_resolved",
-                            (json_int_t)sum.alerts_resolved, "failures",
-                            (json_int_t)sum.failures, "seconds", sum.seconds));
+                            (json_int_t)sum.alerts_resolved, "failures", (json_int_t)sum.failures,
+                            "seconds", sum.seconds));
     return st;
 }
 
@@ -225,8 +226,8 @@ static daily_job the_daily_job;
 
 cr_status serve_register_jobs(daemon_jobs *jobs, engine *e, const serve_config *cfg, cr_err *err)
 {
-    the_deliver_job = (deliver_job){.plugins_dir = cfg->plugins_dir,
-                                    .stop = daemon_jobs_stop_flag(jobs)};
+    the_deliver_job =
+        (deliver_job){.plugins_dir = cfg->plugins_dir, .stop = daemon_jobs_stop_flag(jobs)};
     the_sched_job = (sched_job){.e = e, .cfg = cfg};
     cr_status st = daemon_add_job(jobs, "alert_gauges", 15000, alert_gauges_job, NULL, err);
     if (st == CR_OK)

@@ -195,8 +195,8 @@ cr_status webhook_sign(const char *const secrets[2], const char *msg_id, int64_t
         char sig[45];
         sign_one(key, key_len, msg_id, timestamp, body, body_len, sig);
         OPENSSL_cleanse(key, sizeof key);
-        used += (size_t)snprintf(out + used, WEBHOOK_SIGNATURE_MAX - used, "%sv1,%s",
-                                 i ? " " : "", sig);
+        used += (size_t)snprintf(out + used, WEBHOOK_SIGNATURE_MAX - used, "%sv1,%s", i ? " " : "",
+                                 sig);
     }
     return CR_OK;
 }
@@ -265,8 +265,8 @@ cr_status webhook_parse_schedule(const char *text, webhook_schedule *out, cr_err
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         char item[32];
         if (len == 0 || len >= sizeof item)
-            return cr_errf(err, CR_INVALID, "retry schedule '%s': entry %d is %s", text,
-                           out->n + 1, len ? "too long" : "empty");
+            return cr_errf(err, CR_INVALID, "retry schedule '%s': entry %d is %s", text, out->n + 1,
+                           len ? "too long" : "empty");
         if (out->n == WEBHOOK_MAX_RETRIES)
             return cr_errf(err, CR_INVALID, "retry schedule '%s': more than %d retries", text,
                            WEBHOOK_MAX_RETRIES);
@@ -309,10 +309,14 @@ webhook_outcome webhook_classify(long http_status)
 const char *webhook_outcome_name(webhook_outcome o)
 {
     switch (o) {
-    case WEBHOOK_DELIVERED: return "delivered";
-    case WEBHOOK_RETRY: return "retry";
-    case WEBHOOK_REJECTED: return "rejected";
-    case WEBHOOK_GONE: return "gone";
+    case WEBHOOK_DELIVERED:
+        return "delivered";
+    case WEBHOOK_RETRY:
+        return "retry";
+    case WEBHOOK_REJECTED:
+        return "rejected";
+    case WEBHOOK_GONE:
+        return "gone";
     }
     return "?";
 }

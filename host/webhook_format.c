@@ -251,9 +251,8 @@ static void iso_time(int64_t ms, char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
 }
 
-cr_status webhook_format_render(webhook_format *f, const char *webhook_name,
-                                char *const *alerts, int n, int64_t now_ms, char **body,
-                                cr_err *err)
+cr_status webhook_format_render(webhook_format *f, const char *webhook_name, char *const *alerts,
+                                int n, int64_t now_ms, char **body, cr_err *err)
 {
     *body = NULL;
     char now[32];
@@ -270,8 +269,8 @@ cr_status webhook_format_render(webhook_format *f, const char *webhook_name,
         free(name_text);
         return cr_errf(err, CR_FAIL, "out of memory");
     }
-    size_t used = (size_t)sprintf(text, "{\"webhook\":%s,\"created_at\":\"%s\",\"alerts\":[",
-                                  name_text, now);
+    size_t used =
+        (size_t)sprintf(text, "{\"webhook\":%s,\"created_at\":\"%s\",\"alerts\":[", name_text, now);
     free(name_text);
     for (int i = 0; i < n; i++) {
         size_t k = strlen(alerts[i]);
@@ -340,8 +339,9 @@ static void take_string(lua_State *L, int idx, const char *key, char **out)
 {
     lua_getfield(L, idx, key); /* the result is the script's own plain table */
     if (lua_type(L, -1) != LUA_TSTRING)
-        luaL_error(L, "sign must return {url = string, body = string, headers = {name = value}}"
-                      " (%s is %s)",
+        luaL_error(L,
+                   "sign must return {url = string, body = string, headers = {name = value}}"
+                   " (%s is %s)",
                    key, luaL_typename(L, -1));
     size_t len;
     const char *s = lua_tolstring(L, -1, &len);
@@ -379,7 +379,8 @@ static int sign_driver(lua_State *L)
     lua_setfield(L, -2, "secrets");
     lua_call(L, 1, 1);
     if (!lua_istable(L, -1) || lua_getmetatable(L, -1))
-        return luaL_error(L, "sign must return a plain table {url = ..., body = ..., headers = ...}");
+        return luaL_error(L,
+                          "sign must return a plain table {url = ..., body = ..., headers = ...}");
     int res = lua_gettop(L);
     take_string(L, res, "url", &out->url);
     take_string(L, res, "body", &out->body);

@@ -33,9 +33,8 @@ const char *webhook_format_name(const webhook_format *f);
 /* The body for a message of n alerts, each a JSON object text (as
  * db_webhook_pending makes them). *body is malloc'd. CR_FAIL naming the
  * format when the script fails. */
-cr_status webhook_format_render(webhook_format *f, const char *webhook_name,
-                                char *const *alerts, int n, int64_t now_ms, char **body,
-                                cr_err *err);
+cr_status webhook_format_render(webhook_format *f, const char *webhook_name, char *const *alerts,
+                                int n, int64_t now_ms, char **body, cr_err *err);
 
 typedef struct webhook_request {
     char *url;
