@@ -122,4 +122,73 @@ function M.alerts(ctx, found)
   end
 end
 
+local MAX_TEAM_ALERTS = 60
+
+-- Whole months from `from` to `to` (to >= from), as add_months counts them.
+local function whole_months(date, from, to)
+  local n = (tonumber(to:sub(1, 4)) - tonumber(from:sub(1, 4))) * 12
+    + tonumber(to:sub(6, 7)) - tonumber(from:sub(6, 7))
+  if date.add_months(from, n) > to then
+    n = n - 1
+  end
+  return n
+end
+
+-- ASSIGN-TEAM-NOT-ROTATED for `court` (an on_court hook's); returns the
+-- rule's result.team_rotation. "相对固定的审判团队和合议庭，人员应当定期
+-- 调整": the people of this court alone (ctx.query exact = true) in quota or
+-- in a team, in post on the as-of date, whose start_date is more than
+-- params.team_rotation_months before it; one alert each (dedup_key
+-- ASSIGN-TEAM-NOT-ROTATED:<id>), longest in post first, at most
+-- MAX_TEAM_ALERTS. See rules/national/assignment.lua for the details.
+function M.team_rotation(court, ctx)
+  local limit = ctx.params.team_rotation_months
+  local as_of = ctx.as_of
+  local rotation = { checked = 0, overdue = {}, unknown = {} }
+  local ok, people = pcall(ctx.query.people, { court = court.code, exact = true })
+  if not ok then
+    rotation.note = "人员名单超出查询上限，未核查审判团队人员定期调整情况"
+    return rotation
+  end
+  local overdue = rotation.overdue
+  for _, person in ipairs(people) do
+    local s, e = person.start_date, person.end_date
+    local team = common.has_text(person.team) and person.team or nil
+    if (person.in_quota or team) and (not e or e >= as_of) and (not s or s <= as_of) then
+      if not s then
+        rotation.unknown[#rotation.unknown + 1] = { id = person.id, name = person.name, team = team }
+      else
+        rotation.checked = rotation.checked + 1
+        if as_of > ctx.date.add_months(s, limit) then
+          overdue[#overdue + 1] = { id = person.id, name = person.name, team = team, since = s,
+                                    months = whole_months(ctx.date, s, as_of) }
+        end
+      end
+    end
+  end
+  table.sort(overdue, function(a, b)
+    if a.since ~= b.since then
+      return a.since < b.since
+    end
+    return a.id < b.id
+  end)
+  for i, o in ipairs(overdue) do
+    if i > MAX_TEAM_ALERTS then
+      rotation.not_alerted = #overdue - MAX_TEAM_ALERTS
+      break
+    end
+    local post = o.team and string.format("审判团队“%s”", o.team) or "现岗位（未登记审判团队）"
+    ctx.alert{
+      code = "ASSIGN-TEAM-NOT-ROTATED",
+      severity = "info",
+      dedup_key = "ASSIGN-TEAM-NOT-ROTATED:" .. o.id,
+      message = string.format("%s %s 自 %s 起在%s，至 %s 已满 %d 个月，超过 %d 个月未调整；"
+        .. "相对固定的审判团队和合议庭，人员应当定期调整", court.name, o.name, o.since, post, as_of, o.months, limit),
+      basis = BASIS,
+      data = { person = o.id, team = o.team, since = o.since, months = o.months, limit_months = limit },
+    }
+  end
+  return rotation
+end
+
 return M

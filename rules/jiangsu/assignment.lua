@@ -4,6 +4,10 @@
 -- plugin courtrules.assignment (without the national rule's extra reasons),
 -- plus a local one:
 --
+-- It keeps the national court-level check ASSIGN-TEAM-NOT-ROTATED
+-- (courtrules.assignment's team_rotation, params team_rotation_months from
+-- the national set).
+--
 -- JS-ASSIGN-FILL-UNJUSTIFIED: a designated assignment whose reason is "填平"
 -- (balancing a judge who received fewer cases; params fill_reason_words)
 -- must go to a judge whose open caseload on that day was not above the
@@ -18,7 +22,7 @@ local caseload = require "lib.caseload"
 
 return {
   name = "assignment",
-  version = "2026.1",
+  version = "2026.2",
   on_case = function(case, ctx)
     local p = ctx.params
     local result, found = assignment.scan(case, ctx, {
@@ -39,5 +43,10 @@ return {
     })
     assignment.alerts(ctx, found)
     return result
+  end,
+  -- the national rule's court check, kept: replacing the rule by name
+  -- replaces both of its hooks
+  on_court = function(court, ctx)
+    return { team_rotation = assignment.team_rotation(court, ctx) }
   end,
 }

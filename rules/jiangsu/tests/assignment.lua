@@ -68,5 +68,23 @@ return {
                events = { { event = "reassigned", at = "2026-03-10", reason = "回避",
                             data = { parties_notified = false } } } },
       expect = { result = { mode = "未见分案记录" }, alerts = { "ASSIGN-NOT-NOTIFIED" } } },
+    -- Replacing the national rule keeps its court-level check: a 员额法官 in
+    -- one team since 2019 is past the national 60 months; one since 2024 is not.
+    { name = "court level: the national team-rotation check still runs for 苏 courts",
+      court_code = "苏0102",
+      data = {
+        { type = "court", code = "苏01", name = "南京市中级人民法院", level = "中级" },
+        { type = "court", code = "苏0102", name = "南京市玄武区人民法院", level = "基层", parent = "苏01" },
+        { type = "person", id = "P-OLD", court = "苏0102", name = "甲法官", roles = { "员额法官" }, in_quota = true,
+          team = "民一庭速裁团队", start_date = "2019-01-15" },
+        { type = "person", id = "P-NEW", court = "苏0102", name = "乙法官", roles = { "员额法官" }, in_quota = true,
+          team = "民一庭速裁团队", start_date = "2024-01-15" },
+      },
+      expect = { result = { team_rotation = { checked = 2,
+                   overdue = { { id = "P-OLD", name = "甲法官", team = "民一庭速裁团队", since = "2019-01-15",
+                                 months = 86 } } } },
+                 alerts = { { code = "ASSIGN-TEAM-NOT-ROTATED", severity = "info",
+                              dedup_key = "ASSIGN-TEAM-NOT-ROTATED:P-OLD",
+                              message_contains = "南京市玄武区人民法院 甲法官 自 2019-01-15 起在审判团队“民一庭速裁团队”" } } } },
   },
 }
