@@ -332,10 +332,7 @@ int cmd_redeliver(int argc, char **argv, const cli_common *common)
         snprintf(detail, sizeof detail, "{\"requeued\":%lld}", (long long)n);
         st = audit_append(db, audit_cli_actor(), "webhook.redeliver", subject, detail, NULL, &err);
     }
-    if (st == CR_OK)
-        st = db_commit(db, &err);
-    else
-        db_rollback(db);
+    st = db_end(db, st, &err);
     db_close(db);
     if (st != CR_OK)
         return cli_fail(st, &err);

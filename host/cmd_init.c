@@ -33,10 +33,7 @@ int cmd_init(int argc, char **argv, const cli_common *common)
         if (st == CR_OK)
             st = audit_append(db, audit_cli_actor(), "db.migrate", common->db_path, detail, NULL,
                               &err);
-        if (st == CR_OK)
-            st = db_commit(db, &err);
-        else
-            db_rollback(db);
+        st = db_end(db, st, &err);
     }
     db_close(db);
     if (st != CR_OK)

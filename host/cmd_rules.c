@@ -165,10 +165,7 @@ static int rules_release(int argc, char **argv, const cli_common *common)
         st = audit_append(db, audit_cli_actor(), "rules.release", target, text, NULL, &err);
         free(text);
     }
-    if (st == CR_OK)
-        st = db_commit(db, &err);
-    else
-        db_rollback(db);
+    st = db_end(db, st, &err);
     db_close(db);
     if (st != CR_OK)
         return cli_fail(st, &err);

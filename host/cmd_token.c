@@ -82,10 +82,7 @@ static int token_create(int argc, char **argv, const cli_common *common)
                   : cr_errf(&err, CR_FAIL, "out of memory");
         free(text);
     }
-    if (st == CR_OK)
-        st = db_commit(db, &err);
-    else
-        db_rollback(db);
+    st = db_end(db, st, &err);
     db_close(db);
     if (st != CR_OK)
         return cli_fail(st, &err);
@@ -173,10 +170,7 @@ static int token_revoke(int argc, char **argv, const cli_common *common)
                   : cr_errf(&err, CR_FAIL, "out of memory");
         free(text);
     }
-    if (st == CR_OK)
-        st = db_commit(db, &err);
-    else
-        db_rollback(db);
+    st = db_end(db, st, &err);
     db_close(db);
     if (st != CR_OK)
         return cli_fail(st, &err);

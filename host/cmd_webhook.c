@@ -263,10 +263,7 @@ static int webhook_add(int argc, char **argv, const cli_common *common)
         st = db_webhook_add(db, &w, backfill, &backfilled, &err);
     if (st == CR_OK)
         st = audit_webhook(db, "webhook.add", &w, &err);
-    if (st == CR_OK)
-        st = db_commit(db, &err);
-    else
-        db_rollback(db);
+    st = db_end(db, st, &err);
     db_close(db);
     if (st != CR_OK)
         return cli_fail(st, &err);
@@ -408,10 +405,7 @@ static int webhook_change(int argc, char **argv, const cli_common *common)
     }
     if (st == CR_OK)
         st = audit_webhook(db, action, &w, &err);
-    if (st == CR_OK)
-        st = db_commit(db, &err);
-    else
-        db_rollback(db);
+    st = db_end(db, st, &err);
     db_close(db);
     if (st != CR_OK)
         return cli_fail(st, &err);

@@ -662,6 +662,14 @@ cr_status db_meta_set(cr_db *db, const char *key, const char *value, cr_err *err
     return result;
 }
 
+cr_status db_end(cr_db *db, cr_status st, cr_err *err)
+{
+    if (st == CR_OK)
+        return db_commit(db, err);
+    db_rollback(db);
+    return st;
+}
+
 cr_status db_set_synchronous(cr_db *db, int full, cr_err *err)
 {
     return db_exec(db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err);

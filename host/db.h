@@ -47,6 +47,9 @@ int db_user_version(cr_db *db);
 cr_status db_begin(cr_db *db, cr_err *err);
 cr_status db_commit(cr_db *db, cr_err *err);
 void db_rollback(cr_db *db);
+/* Ends the open transaction: commits if st is CR_OK, else rolls back.
+ * Returns st, or the commit's failure. */
+cr_status db_end(cr_db *db, cr_status st, cr_err *err);
 
 /* PRAGMA synchronous: full (1) waits for the disk at every commit, normal
  * (0) only at checkpoints (in WAL mode a process crash loses nothing, a

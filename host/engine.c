@@ -401,10 +401,7 @@ static void audit_reload(engine *e, const char *actor, json_t *outcome)
         st = db_begin(db, &err);
     if (st == CR_OK)
         st = audit_append(db, actor, "rules.reload", e->rules_dir, text, NULL, &err);
-    if (st == CR_OK)
-        st = db_commit(db, &err);
-    else
-        db_rollback(db);
+    st = db_end(db, st, &err);
     db_close(db);
     free(text);
     if (st != CR_OK)
