@@ -407,7 +407,7 @@ cr_status db_webhook_pending(cr_db *db, int64_t webhook_id, int limit, char **al
 
 cr_status db_webhook_put_message(cr_db *db, int64_t webhook_id, const char *msg_id,
                                  const char *body, const int64_t *outbox_ids, int n_ids,
-                                 int64_t now_ms, cr_err *err)
+                                 int64_t now_ms, int64_t *row, cr_err *err)
 {
     sqlite3_stmt *st = stmt(db, S_PUT_MESSAGE, err);
     if (!st)
@@ -419,7 +419,7 @@ cr_status db_webhook_put_message(cr_db *db, int64_t webhook_id, const char *msg_
     cr_status result = db_step_done(db, st, "storing webhook message", err);
     if (result != CR_OK || !(st = stmt(db, S_PUT_BODY, err)))
         return result != CR_OK ? result : CR_FAIL;
-    int64_t message = sqlite3_last_insert_rowid(db->sql);
+    int64_t message = *row = sqlite3_last_insert_rowid(db->sql);
     sqlite3_bind_int64(st, 1, message);
     db_bind_text(st, 2, body);
     result = db_step_done(db, st, "storing webhook message", err);

@@ -81,10 +81,11 @@ cr_status db_webhook_pending(cr_db *db, int64_t webhook_id, int limit, char **al
                              int64_t *outbox_ids, int *n, int64_t *oldest_ms, cr_err *err);
 void db_webhook_free_texts(char **texts, int n);
 
-/* Stores a message (due now) made of the outbox rows outbox_ids[0..n_ids-1]. */
+/* Stores a message (due now) made of the outbox rows outbox_ids[0..n_ids-1];
+ * *row receives its messages.id. */
 cr_status db_webhook_put_message(cr_db *db, int64_t webhook_id, const char *msg_id,
                                  const char *body, const int64_t *outbox_ids, int n_ids,
-                                 int64_t now_ms, cr_err *err);
+                                 int64_t now_ms, int64_t *row, cr_err *err);
 
 typedef struct db_message {
     int64_t row;                     /* messages.id */

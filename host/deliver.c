@@ -39,8 +39,10 @@ typedef struct endpoint {
     double tokens;
     int64_t refilled_ms;
     int broken;        /* its format failed this pass: skip it */
-    db_message *queue; /* due messages fetched, not yet started */
-    int queue_n, queue_pos;
+    db_message *queue; /* due messages to start, in order */
+    int queue_n, queue_pos, queue_cap;
+    db_message *made; /* made by the open prepare transaction: queued once it commits */
+    int made_n, made_cap;
 } endpoint;
 
 /* A finished attempt waiting to be committed. */
@@ -125,9 +127,20 @@ static cr_status load_endpoints(deliverer *d, cr_err *err)
         e->refilled_ms = now_ms();
         for (int j = 0; j < d->n_eps; j++)
             if (d->eps[j].w.id == e->w.id) {
-                e->in_flight = d->eps[j].in_flight;
-                e->tokens = d->eps[j].tokens;
-                e->refilled_ms = d->eps[j].refilled_ms;
+                endpoint *old = &d->eps[j];
+                e->in_flight = old->in_flight;
+                e->tokens = old->tokens;
+                e->refilled_ms = old->refilled_ms;
+                /* the queue carries over: its messages are pending and the
+                 * endpoint still exists (one removed meanwhile is not here) */
+                e->queue = old->queue;
+                e->queue_n = old->queue_n;
+                e->queue_pos = old->queue_pos;
+                e->queue_cap = old->queue_cap;
+                e->made = old->made;
+                e->made_cap = old->made_cap;
+                old->queue = old->made = NULL;
+                old->queue_n = 0;
             }
         cr_err ferr;
         if (webhook_parse_schedule(e->w.retry_schedule, &e->schedule, &ferr) != CR_OK ||
@@ -139,10 +152,10 @@ static cr_status load_endpoints(deliverer *d, cr_err *err)
         }
     }
     free(ws);
-    /* queued messages may have changed meanwhile (another process removed
-     * the endpoint, redelivered, ...): fetch them afresh */
-    for (int j = 0; j < d->n_eps; j++)
+    for (int j = 0; j < d->n_eps; j++) { /* endpoints removed meanwhile */
         db_webhook_free_messages(d->eps[j].queue, d->eps[j].queue_n);
+        free(d->eps[j].made);
+    }
     free(d->eps);
     d->eps = eps;
     d->n_eps = n;
@@ -159,17 +172,49 @@ static endpoint *endpoint_by_id(deliverer *d, int64_t id)
 
 /* ---- outbox -> messages ------------------------------------------------ */
 
+/* Appends m to the array *a (n used, cap allocated); 0, or -1 if out of
+ * memory (m untouched). */
+static int push_message(db_message **a, int *n, int *cap, const db_message *m)
+{
+    if (*n == *cap) {
+        int grown_cap = *cap ? *cap * 2 : 64;
+        db_message *grown = realloc(*a, (size_t)grown_cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        *a = grown;
+        *cap = grown_cap;
+    }
+    (*a)[(*n)++] = *m;
+    return 0;
+}
+
+/* Renders and stores one message; keeps it in e->made so that, once the
+ * transaction commits, it is sent without being read back. */
 static cr_status make_message(deliverer *d, endpoint *e, char *const *alerts, const int64_t *ids,
                               int count, int64_t now, cr_err *err)
 {
-    char *body = NULL;
-    char msg_id[WEBHOOK_MSG_ID_LEN + 1];
-    cr_status st = webhook_format_render(e->format, e->w.name, alerts, count, now, &body, err);
-    webhook_message_id_for(d->instance, e->w.id, ids, count, msg_id);
+    db_message m = {0};
+    cr_status st = webhook_format_render(e->format, e->w.name, alerts, count, now, &m.body, err);
+    webhook_message_id_for(d->instance, e->w.id, ids, count, m.id);
     if (st == CR_OK)
-        st = db_webhook_put_message(d->db, e->w.id, msg_id, body, ids, count, now, err);
-    free(body);
+        st = db_webhook_put_message(d->db, e->w.id, m.id, m.body, ids, count, now, &m.row, err);
+    m.next_attempt_ms = now;
+    if (st != CR_OK || push_message(&e->made, &e->made_n, &e->made_cap, &m) != 0)
+        free(m.body); /* not kept: a later refill reads it from the database */
     return st;
+}
+
+/* After prepare's transaction: committed messages join their endpoint's
+ * queue; rolled-back ones are dropped. */
+static void settle_made(deliverer *d, int committed)
+{
+    for (int i = 0; i < d->n_eps; i++) {
+        endpoint *e = &d->eps[i];
+        for (int k = 0; k < e->made_n; k++)
+            if (!committed || push_message(&e->queue, &e->queue_n, &e->queue_cap, &e->made[k]))
+                free(e->made[k].body);
+        e->made_n = 0;
+    }
 }
 
 /* Makes messages of one endpoint's pending outbox rows. A format failure
@@ -238,11 +283,9 @@ static cr_status prepare(deliverer *d, cr_err *err)
     for (int i = 0; i < d->n_eps && st == CR_OK; i++)
         if (d->eps[i].w.enabled && !d->eps[i].broken)
             st = prepare_endpoint(d, &d->eps[i], now, err);
-    if (st != CR_OK) {
-        db_rollback(d->db);
-        return st;
-    }
-    return db_commit(d->db, err);
+    st = db_end(d->db, st, err);
+    settle_made(d, st == CR_OK);
+    return st;
 }
 
 /* ---- sending ------------------------------------------------------------ */
@@ -304,12 +347,14 @@ static cr_status refill_queue(deliverer *d, endpoint *e, int64_t now, cr_err *er
 {
     db_webhook_free_messages(e->queue, e->queue_n);
     e->queue = NULL;
-    e->queue_n = e->queue_pos = 0;
+    e->queue_n = e->queue_pos = e->queue_cap = 0;
     cr_status st = flush(d, err);
     if (st != CR_OK)
         return st;
-    return db_webhook_due(d->db, e->w.id, now, QUEUE_BATCH + e->in_flight, &e->queue, &e->queue_n,
-                          err);
+    st = db_webhook_due(d->db, e->w.id, now, QUEUE_BATCH + e->in_flight, &e->queue, &e->queue_n,
+                        err);
+    e->queue_cap = e->queue_n;
+    return st;
 }
 
 static cr_status dispatch(deliverer *d, int *started, cr_err *err)
@@ -490,8 +535,10 @@ static void free_deliverer(deliverer *d)
     for (int i = 0; i < d->n_formats; i++)
         webhook_format_free(d->formats[i]);
     free(d->formats);
-    for (int j = 0; j < d->n_eps; j++)
+    for (int j = 0; j < d->n_eps; j++) {
         db_webhook_free_messages(d->eps[j].queue, d->eps[j].queue_n);
+        free(d->eps[j].made);
+    }
     free(d->eps);
     free(d->done);
 }
