@@ -25,6 +25,7 @@ struct http_server {
     engine *engine;
     token_cache *tokens;
     size_t max_body;
+    double body_seconds;  /* a request still sending its body after this is cut off */
     atomic_int in_flight; /* requests begun and not yet completed */
     unsigned port;
 };
@@ -40,6 +41,9 @@ typedef struct request {
     int too_large;    /* the body went over max_body: it is discarded, then 413 */
     size_t discarded; /* bytes discarded since */
     double started;
+    http_reply early;        /* refused before its body: answered once the body is read */
+    const char *early_allow;
+    int has_early;
     char method[16];
     char path[512];
 } request;
@@ -154,9 +158,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->started = now_seconds();
         snprintf(r->method, sizeof r->method, "%s", method);
         snprintf(r->path, sizeof r->path, "%s", url);
-        if (begin_request(s, c, r, &reply, &allow))
+        if (begin_request(s, c, r, &reply, &allow)) {
+            /* A request refused before its body (401, 403, 404, 405, 413
+             * declared) is answered once its body is read: libmicrohttpd
+             * would read it anyway, and reading it here keeps the body
+             * deadline below in force. */
+            const char *length =
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+            const char *chunked = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+                                                              MHD_HTTP_HEADER_TRANSFER_ENCODING);
+            if ((length && strcmp(length, "0") != 0) || chunked) {
+                r->early = reply;
+                r->early_allow = allow;
+                r->has_early = 1;
+                return MHD_YES;
+            }
             return send_reply(c, r, &reply, allow);
+        }
         return MHD_YES;
+    }
+    /* the idle timeout does not stop a client that trickles its body a byte
+     * at a time: a request gets body_seconds in all to send it */
+    if (*upload_data_size && now_seconds() - r->started > s->body_seconds)
+        return MHD_NO;
+    if (r->has_early) {
+        if (*upload_data_size) {
+            *upload_data_size = 0; /* dropped */
+            return MHD_YES;
+        }
+        r->has_early = 0;
+        return send_reply(c, r, &r->early, r->early_allow);
     }
     if (r->status) { /* answered early: the rest of the body is dropped */
         *upload_data_size = 0;
@@ -230,6 +261,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (why != MHD_REQUEST_TERMINATED_COMPLETED_OK && n > 0 && (size_t)n < sizeof members)
         snprintf(members + n, sizeof members - (size_t)n, ",\"terminated\":%d", (int)why);
     log_event_text(status >= 500 ? "error" : "info", "request", members);
+    if (r->has_early) { /* cut off before its body ended: never answered */
+        json_decref(r->early.json);
+        free(r->early.owned_text);
+    }
     free(r->body);
     free(r);
     *con_cls = NULL;
@@ -285,6 +320,7 @@ cr_status http_start(const http_config *cfg, engine *e, http_server **out, cr_er
         return cr_errf(err, CR_FAIL, "out of memory");
     s->engine = e;
     s->max_body = cfg->max_body;
+    s->body_seconds = 4.0 * (cfg->timeout_s ? cfg->timeout_s : 30);
     if (cfg->token_cache_ms && !(s->tokens = token_cache_new(cfg->token_cache_ms))) {
         free(s);
         return cr_errf(err, CR_FAIL, "out of memory");

@@ -22,7 +22,8 @@ typedef struct http_config {
     size_t max_body;          /* bytes */
     unsigned max_connections; /* in total */
     unsigned per_ip;          /* connections from one address */
-    unsigned timeout_s;       /* idle connections are closed after this */
+    unsigned timeout_s;       /* idle connections are closed after this; a request
+                                 still sending its body after 4 times this is cut off */
     unsigned token_cache_ms;  /* a valid token is rechecked after this; 0: every request */
 } http_config;
 
