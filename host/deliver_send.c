@@ -295,7 +295,8 @@ static void start_posted(deliver_sender *s)
         s->waiting = grown;
         s->waiting_cap = cap;
     }
-    memcpy(s->waiting + s->waiting_n, jobs, (size_t)n * sizeof *jobs);
+    if (n > 0) /* jobs is NULL when nothing was posted */
+        memcpy(s->waiting + s->waiting_n, jobs, (size_t)n * sizeof *jobs);
     s->waiting_n += n;
     free(jobs);
     int kept = 0;

@@ -102,6 +102,11 @@ expect_eq "$(sql "$DB" "SELECT count(*) FROM audit WHERE action = 'eval.run' AND
 n=0
 until grep -q '"event":"daily_eval"' "$T/serve3.log" || [ $n -gt 200 ]; do sleep 0.05; n=$((n + 1)); done
 grep -q '"event":"daily_eval"' "$T/serve3.log" && ok "and was logged" || fail "no daily_eval log line"
+n=0 # the last fire time is stored just after the evaluation's own commit
+until [ "$(sql "$DB" "SELECT value FROM meta WHERE key = 'daily_eval_last_fire'")" -gt "$WEEK_AGO" ] || [ $n -gt 200 ]; do
+    sleep 0.05
+    n=$((n + 1))
+done
 [ "$(sql "$DB" "SELECT value FROM meta WHERE key = 'daily_eval_last_fire'")" -gt "$WEEK_AGO" ] \
     && ok "the last fire time moved on" || fail "the last fire time did not move"
 AS_OF=$(sed -n 's/.*"event":"daily_eval".*"as_of":"\([0-9-]*\)".*/\1/p' "$T/serve3.log" | head -1)
