@@ -113,14 +113,17 @@ static cr_status read_chunk(db_case_iter *it, work_chunk *c, int *eof, cr_err *e
         }
         work_case *wc = &c->cases[c->n];
         memset(wc, 0, sizeof *wc);
-        wc->case_no = strdup(case_no);
-        wc->court = strdup(court);
-        wc->doc = strdup(doc);
-        wc->events = strdup(events);
+        size_t n_no = strlen(case_no) + 1, n_court = strlen(court) + 1, n_doc = strlen(doc) + 1,
+               n_events = strlen(events) + 1;
+        char *block = malloc(n_no + n_court + n_doc + n_events);
+        if (!block)
+            return cr_errf(err, CR_FAIL, "out of memory");
+        wc->block = wc->case_no = memcpy(block, case_no, n_no);
+        wc->court = memcpy(block + n_no, court, n_court);
+        wc->doc = memcpy(block + n_no + n_court, doc, n_doc);
+        wc->events = memcpy(block + n_no + n_court + n_doc, events, n_events);
         wc->changed_batch = changed;
         c->n++;
-        if (!wc->case_no || !wc->court || !wc->doc || !wc->events)
-            return cr_errf(err, CR_FAIL, "out of memory");
     }
     return CR_OK;
 }

@@ -181,10 +181,14 @@ void work_case_clear(work_case *c)
     free(c->effects);
     free(c->results_json);
     free(c->kept_rules_json);
-    free(c->case_no);
-    free(c->court);
-    free(c->doc);
-    free(c->events);
+    if (c->block) {
+        free(c->block);
+    } else {
+        free(c->case_no);
+        free(c->court);
+        free(c->doc);
+        free(c->events);
+    }
     memset(c, 0, sizeof *c);
 }
 

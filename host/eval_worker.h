@@ -42,7 +42,9 @@ typedef struct effect {
 /* A case, or a court (case_no NULL, doc the court record with its staffing,
  * events NULL): the subject of on_case or on_court hooks. */
 typedef struct work_case {
-    char *case_no, *court, *doc, *events; /* owned copies */
+    char *case_no, *court, *doc, *events; /* owned copies, or pointers into block */
+    char *block; /* when set, the one allocation holding all four strings (the evaluator's
+                    reader copies a case at once: one malloc instead of four) */
     int64_t changed_batch;
     int date_dependent; /* some rule read ctx.as_of */
     effect *effects;

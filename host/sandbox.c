@@ -12,6 +12,7 @@
  */
 #include "sandbox.h"
 #include "sandbox_internal.h"
+#include "sandbox_pool.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -52,6 +53,7 @@ struct sandbox {
     sandbox_limits limits;
     char **module_dirs; /* NULL-terminated, owned */
     size_t memory_used;
+    sandbox_pool pool; /* freed small blocks, reused; outside memory_used */
 
     /* The last refused allocation: Lua retries once after an emergency
      * collection, and only a second refusal of the same request means the
@@ -150,7 +152,9 @@ static int grant(sandbox *sb, void *ptr, size_t osize, size_t nsize)
 }
 
 /* lua_Alloc: counts every byte and refuses growth past the memory cap.
- * Shrinking never fails, as Lua requires. */
+ * Shrinking never fails, as Lua requires. The cap is on the bytes Lua asks
+ * for, whichever block serves them: the pool only decides where they come
+ * from, after grant() has allowed them. */
 static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
     sandbox *sb = ud;
@@ -158,17 +162,17 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     void *block;
 
     if (nsize == 0) {
-        free(ptr);
+        sandbox_pool_release(&sb->pool, ptr, old);
         sb->memory_used -= old;
         return NULL;
     }
     if (nsize > old && !grant(sb, ptr, osize, nsize))
         return NULL;
-    block = realloc(ptr, nsize);
+    block = sandbox_pool_resize(&sb->pool, ptr, old, nsize);
     if (!block) {
         if (nsize > old)
             return NULL;
-        block = ptr; /* a failed shrink keeps the bigger block */
+        block = ptr; /* a failed shrink keeps the bigger block (room for nsize's class too) */
     }
     sb->memory_used = sb->memory_used - old + nsize;
     return block;
@@ -655,6 +659,7 @@ void sandbox_free(sandbox *sb)
         sb->depth = 0; /* any Lua code run while closing is stopped at once */
         lua_close(sb->L);
     }
+    sandbox_pool_drain(&sb->pool); /* after lua_close, which frees into it */
     if (sb->module_dirs) {
         for (char **dir = sb->module_dirs; *dir; dir++)
             free(*dir);

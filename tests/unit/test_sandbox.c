@@ -796,6 +796,47 @@ static void test_budget_is_per_call(void **state)
     sandbox_free(sb);
 }
 
+/* The allocator's pool (sandbox_pool.c) recycles freed small blocks but
+ * must not change what counts against the cap. Churning blocks of every
+ * class, and moving blocks between classes and out of the pooled sizes by
+ * growing strings and tables, leaves memory_used where the same churn left
+ * it before; a state full of recycled blocks still stops a growing table
+ * at the cap, and its healthy rule still works. */
+static void test_pool_churn_keeps_cap(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    lua_State *L = sandbox_state(sb);
+    cr_err err = {{0}};
+    const char *src =
+        "return function(n) local keep = {} for i = 1, n do"
+        " local s = string.rep('x', i % 700) keep[i % 97 + 1] = {s, s .. i, {i, i + 1}}"
+        " local t = {} for j = 1, i % 40 do t[j] = j t['k' .. j] = s end end return #keep end";
+    const char *grow = "return function() local t = {} while true do t[#t + 1] = {1, 2, 3} end end";
+    size_t used[3];
+    assert_int_equal(sandbox_dostring(sb, src, strlen(src), "=churn", &err), CR_OK);
+    for (int round = 0; round < 3; round++) {
+        lua_pushvalue(L, 1);
+        lua_pushinteger(L, 5000);
+        if (sandbox_call(sb, 1, 1, &err) != CR_OK)
+            print_error("churn %d: %s\n", round, err.msg);
+        assert_int_equal(lua_tointeger(L, -1), 97);
+        lua_pop(L, 1);
+        lua_gc(L, LUA_GCCOLLECT);
+        used[round] = sandbox_memory_used(sb);
+    }
+    assert_true(used[2] == used[1]);
+    assert_int_equal(sandbox_dostring(sb, grow, strlen(grow), "=grow", &err), CR_OK);
+    assert_int_not_equal(sandbox_call(sb, 0, 0, &err), CR_OK);
+    assert_int_equal(sandbox_last_reason(sb), SANDBOX_MEMORY);
+    assert_contains(err.msg, "memory cap exceeded");
+    assert_true(sandbox_memory_used(sb) <= test_limits().memory_bytes);
+    lua_settop(L, 0);
+    int rule = load_healthy(sb);
+    assert_healthy_call(sb, rule);
+    sandbox_free(sb);
+}
+
 static int api_double(lua_State *L)
 {
     lua_pushinteger(L, 2 * luaL_checkinteger(L, 1));
@@ -991,6 +1032,7 @@ int main(void)
         cmocka_unit_test(test_reason_names),
         cmocka_unit_test(test_healthy_rule),
         cmocka_unit_test(test_budget_is_per_call),
+        cmocka_unit_test(test_pool_churn_keeps_cap),
         cmocka_unit_test(test_open_api_is_frozen),
         cmocka_unit_test(test_open_api_error),
         cmocka_unit_test(test_require_caches_readonly_view),
