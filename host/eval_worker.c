@@ -12,6 +12,7 @@
 #include "luajson.h"
 #include "luajson_text.h"
 #include "sandbox.h"
+#include "strbuf.h"
 
 #define MAX_RULES_PER_CASE 256
 
@@ -271,136 +272,65 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
 
 /* ---- encoding the results without building JSON trees ---- */
 
-typedef struct strbuf {
-    char *s;
-    size_t len, cap;
-    int oom;
-} strbuf;
-
-static void sb_add(strbuf *b, const char *s, size_t n)
-{
-    if (b->oom)
-        return;
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 2048; /* a bench case's results: about 1.9 KB */
-        while (cap < b->len + n + 1)
-            cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    b->len += n;
-    b->s[b->len] = 0;
-}
-
-static void sb_str(strbuf *b, const char *s)
-{
-    sb_add(b, s, strlen(s));
-}
-
-static void sb_int(strbuf *b, int64_t v)
-{
-    char buf[24], *end = buf + sizeof buf, *p = end;
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    do
-        *--p = (char)('0' + u % 10);
-    while (u /= 10);
-    if (v < 0)
-        *--p = '-';
-    sb_add(b, p, (size_t)(end - p));
-}
-
-/* A JSON string literal; s is valid UTF-8 (names, versions and reasons come
- * from validated files or from our own messages), or null. */
-static void sb_json_string(strbuf *b, const char *s)
-{
-    if (!s) {
-        sb_str(b, "null");
-        return;
-    }
-    sb_add(b, "\"", 1);
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
-            continue;
-        sb_add(b, run, (size_t)(s - run));
-        char esc[8];
-        if (ch == '"' || ch == '\\')
-            snprintf(esc, sizeof esc, "\\%c", ch);
-        else
-            snprintf(esc, sizeof esc, "\\u%04x", ch);
-        sb_str(b, esc);
-        run = s + 1;
-    }
-    sb_add(b, run, (size_t)(s - run));
-    sb_add(b, "\"", 1);
-}
-
 static const char *const status_names[] = {"ok", "failed", "quarantined"};
 
 /* The case's results array and the names of the rules that did not run OK. */
 static void encode_results(eval_worker *w, work_case *c)
 {
     strbuf res = {0}, kept = {0};
-    sb_add(&res, "[", 1);
+    strbuf_add(&res, "[", 1);
     int n_kept = 0;
     for (size_t i = 0; i < c->n_effects; i++) {
         const effect *e = &c->effects[i];
         const rule_set *set = &w->rs->sets[e->set];
         const rule *r = &set->rules[e->rule];
         if (i)
-            sb_add(&res, ",", 1);
-        sb_str(&res, "{\"rule_set\":");
-        sb_json_string(&res, set->name);
-        sb_str(&res, ",\"rule\":");
-        sb_json_string(&res, r->name);
-        sb_str(&res, ",\"rule_version\":");
-        sb_json_string(&res, r->version);
+            strbuf_add(&res, ",", 1);
+        strbuf_str(&res, "{\"rule_set\":");
+        strbuf_json_string(&res, set->name);
+        strbuf_str(&res, ",\"rule\":");
+        strbuf_json_string(&res, r->name);
+        strbuf_str(&res, ",\"rule_version\":");
+        strbuf_json_string(&res, r->version);
         /* The set's SHA-256 is recorded once per run (eval_runs.summary), not
          * per rule and case: it was a third of every stored row. */
-        sb_str(&res, ",\"status\":\"");
-        sb_str(&res, status_names[e->kind]);
-        sb_str(&res, "\",\"result\":");
+        strbuf_str(&res, ",\"status\":\"");
+        strbuf_str(&res, status_names[e->kind]);
+        strbuf_str(&res, "\",\"result\":");
         if (e->kind == EFFECT_OK) { /* {"value":…} or {"value":…,"log":…} */
-            sb_str(&res, "{\"value\":");
-            sb_add(&res, w->values.text + e->value_at, e->value_len);
+            strbuf_str(&res, "{\"value\":");
+            strbuf_add(&res, w->values.text + e->value_at, e->value_len);
             if (e->log_json) {
-                sb_str(&res, ",\"log\":");
-                sb_str(&res, e->log_json);
+                strbuf_str(&res, ",\"log\":");
+                strbuf_str(&res, e->log_json);
             }
-            sb_add(&res, "}", 1);
+            strbuf_add(&res, "}", 1);
         } else {
-            sb_str(&res, "null");
+            strbuf_str(&res, "null");
         }
         const char *reason = e->kind == EFFECT_FAILED        ? e->reason
                              : e->kind == EFFECT_QUARANTINED ? "rule is quarantined after "
                                                                "repeated failures"
                                                              : NULL;
         if (reason) {
-            sb_str(&res, ",\"reason\":");
-            sb_json_string(&res, reason);
+            strbuf_str(&res, ",\"reason\":");
+            strbuf_json_string(&res, reason);
         }
-        sb_str(&res, ",\"duration_us\":");
-        sb_int(&res, e->duration_us);
-        sb_add(&res, "}", 1);
+        strbuf_str(&res, ",\"duration_us\":");
+        strbuf_int(&res, e->duration_us);
+        strbuf_add(&res, "}", 1);
         if (e->kind != EFFECT_OK) {
-            sb_add(&kept, n_kept++ ? "," : "[", 1);
-            sb_add(&kept, "\"", 1);
-            sb_str(&kept, set->name);
-            sb_add(&kept, "/", 1);
-            sb_str(&kept, r->name);
-            sb_add(&kept, "\"", 1);
+            strbuf_add(&kept, n_kept++ ? "," : "[", 1);
+            strbuf_add(&kept, "\"", 1);
+            strbuf_str(&kept, set->name);
+            strbuf_add(&kept, "/", 1);
+            strbuf_str(&kept, r->name);
+            strbuf_add(&kept, "\"", 1);
         }
     }
-    sb_add(&res, "]", 1);
+    strbuf_add(&res, "]", 1);
     if (n_kept)
-        sb_add(&kept, "]", 1);
+        strbuf_add(&kept, "]", 1);
     else if (!(kept.s = strdup("[]")))
         kept.oom = 1;
     c->results_json = res.oom ? (free(res.s), NULL) : res.s;

@@ -1,0 +1,32 @@
+/*
+ * strbuf.h -- a growable NUL-terminated text buffer for building JSON text
+ * by hand where a jansson tree would cost more than it saves (evaluation
+ * results, API answers).
+ *
+ * Out of memory is sticky: after a failed growth every call is a no-op and
+ * oom stays set, so a writer checks once at the end. s is malloc'd (NULL
+ * until something was added); the caller frees it.
+ */
+#ifndef COURTRULES_STRBUF_H
+#define COURTRULES_STRBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct strbuf {
+    char *s;
+    size_t len, cap;
+    int oom;
+} strbuf;
+
+/* Appends n bytes of s. */
+void strbuf_add(strbuf *b, const char *s, size_t n);
+/* Appends the NUL-terminated s. */
+void strbuf_str(strbuf *b, const char *s);
+/* Appends v in decimal. */
+void strbuf_int(strbuf *b, int64_t v);
+/* Appends s as a JSON string literal, escaped as json_dumps escapes it (s is
+ * valid UTF-8), or null when s is NULL. */
+void strbuf_json_string(strbuf *b, const char *s);
+
+#endif
