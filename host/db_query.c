@@ -9,10 +9,13 @@
 
 #include <string.h>
 
-/* ?1 is a court-code prefix, or one court's code when ?20 is 1. */
+/* ?1 is a court-code prefix, or one court's code when ?20 is 1. Written as
+ * a range on col with bounds that do not depend on the row, so that SQLite
+ * searches the court indexes (a CASE around the comparison made every query
+ * scan the whole table): exactly ?1 is [?1, ?1 || char(1)) -- codes hold no
+ * control characters -- and a prefix is [?1, ?1 || U+10FFFF). */
 #define PREFIX_MATCH(col)                                                                      \
-    "(CASE WHEN ?20 THEN " col " = ?1 ELSE (" col " >= ?1 AND " col " < ?1 || char(0x10FFFF))" \
-    " END)"
+    "(" col " >= ?1 AND " col " < ?1 || CASE WHEN ?20 THEN char(1) ELSE char(0x10FFFF) END)"
 
 static const char case_where[] =
     " WHERE " PREFIX_MATCH("c.court") " AND (?2 IS NULL OR c.status = ?2)"

@@ -123,7 +123,10 @@ on_court = function(court, ctx)
         elseif not percent then
           entry.note = string.format("参数未设%s法院%s办案标准", court.level, category)
         else
-          local handled = q.count_cases{ court = court.code, judge = person.id, closed_from = from, closed_to = to }
+          -- the leader's own court only (exact): a leader handles its cases, and
+          -- a prefix would make a high court's count read every court below it
+          local handled = q.count_cases{ court = court.code, exact = true, judge = person.id,
+                                         closed_from = from, closed_to = to }
           local gap = closed * percent - handled * judges * 100
           entry.handled, entry.percent = handled, percent
           entry.standard = lib.decimal_up(closed * percent, judges * 100)
@@ -182,7 +185,7 @@ end
 
 return {
   name = "leader_caseload",
-  version = "2026.2",
+  version = "2026.3",
   on_court = on_court,
   schedules = {
     { name = "quarterly_report", cron = "0 8 1 1,4,7,10 *", catch_up = "once", run = quarterly_report },
