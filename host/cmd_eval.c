@@ -164,6 +164,9 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
                    sum.seconds, (long long)sum.run_id, opt.workers, opt.workers == 1 ? "" : "s");
             if (sum.courts)
                 printf("  courts evaluated by court-level rules: %lld\n", (long long)sum.courts);
+            if (sum.courts_current)
+                printf("  courts whose court-level results were still current: %lld\n",
+                       (long long)sum.courts_current);
             if (sum.load_failures)
                 printf("  rule scripts not loaded: %lld (their open alerts are kept; see "
                        "`courtrules rules list`)\n",

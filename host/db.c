@@ -367,6 +367,11 @@ static const char *const migrations[] = {
     "ALTER TABLE evaluations_rowid RENAME TO evaluations;"
     "CREATE INDEX evaluations_state ON evaluations(case_no, evaluated_batch,"
     " rules_fingerprint, date_dependent, as_of);",
+
+    /* 9: the last ingest batch a court evaluation saw, so that `eval
+     * --changed` runs a court's on_court rules again only when data of the
+     * court or a court under it came in since (0: always). */
+    "ALTER TABLE court_evaluations ADD COLUMN evaluated_batch INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

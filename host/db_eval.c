@@ -93,8 +93,8 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_RESOLVE_KEY] = "UPDATE alerts SET status = 'resolved', resolved_at = ?2"
                       " WHERE dedup_key = ?1 AND status IN ('open', 'acked')",
     [S_PUT_COURT_EVALUATION] = "INSERT OR REPLACE INTO court_evaluations(court, run_id, as_of,"
-                               " rules_fingerprint, evaluated_at, results)"
-                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                               " rules_fingerprint, evaluated_at, results, evaluated_batch)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     /* Court-level alerts (no case); the host's RULE-QUARANTINED alerts are
      * left to `rules release`. */
     [S_RESOLVE_STALE_COURT] =
@@ -445,7 +445,8 @@ cr_status db_eval_resolve_key(cr_db *db, const char *dedup_key, int *resolved, c
 
 cr_status db_eval_put_court_evaluation(cr_db *db, int64_t run_id, const char *court,
                                        const char *rules_fingerprint, const char *as_of,
-                                       const char *results_json, cr_err *err)
+                                       const char *results_json, int64_t seen_batch,
+                                       cr_err *err)
 {
     sqlite3_stmt *st = stmt_get(db, S_PUT_COURT_EVALUATION, err);
     if (!st)
@@ -458,6 +459,7 @@ cr_status db_eval_put_court_evaluation(cr_db *db, int64_t run_id, const char *co
     db_bind_text(st, 4, rules_fingerprint);
     db_bind_text(st, 5, now);
     db_bind_text(st, 6, results_json);
+    sqlite3_bind_int64(st, 7, seen_batch);
     cr_status result = db_step_done(db, st, "storing a court evaluation", err);
     if (result != CR_OK)
         cr_err_prefix(err, "court %s", court);
@@ -518,4 +520,51 @@ cr_status db_eval_alert_set_status(cr_db *db, int64_t id, const char *status, ch
     cr_status result = db_step_done(db, st, "alert", err);
     sqlite3_finalize(st);
     return result;
+}
+
+cr_status db_eval_last_batch(cr_db *db, int64_t *batch, cr_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql, "SELECT coalesce(max(id), 0) FROM batches", -1, &st, NULL) !=
+        SQLITE_OK)
+        return db_sqlerr(db, err, "last batch");
+    int rc = sqlite3_step(st);
+    *batch = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? CR_OK : db_sqlerr(db, err, "last batch");
+}
+
+cr_status db_eval_courts_current(cr_db *db, const char *rules_fingerprint, const char *as_of,
+                                 json_t **current, cr_err *err)
+{
+    /* The courts whose stored evaluation has these rules and as-of date,
+     * minus those with data newer than it in their own subtree: a case
+     * changed (cases.changed_batch), or a court, person or event written
+     * (their batch_id moves even when a re-ingest left them as they were:
+     * that only costs an evaluation). Each source is read once, by the
+     * indexes, for the oldest evaluation's batch. */
+    static const char sql[] =
+        "WITH ce AS (SELECT court, evaluated_batch FROM court_evaluations"
+        "            WHERE rules_fingerprint = ?1 AND as_of = ?2 AND evaluated_batch > 0),"
+        " lo AS (SELECT coalesce(min(evaluated_batch), 0) AS b FROM ce),"
+        " changed(court, batch) AS ("
+        "   SELECT court, changed_batch FROM cases, lo WHERE changed_batch > lo.b"
+        "   UNION ALL SELECT court, batch_id FROM people, lo WHERE batch_id > lo.b"
+        "   UNION ALL SELECT court, batch_id FROM events, lo WHERE batch_id > lo.b"
+        "   UNION ALL SELECT code, batch_id FROM courts, lo WHERE batch_id > lo.b)"
+        " SELECT json_group_array(ce.court) FROM ce WHERE NOT EXISTS ("
+        "   SELECT 1 FROM changed c WHERE c.batch > ce.evaluated_batch"
+        "   AND c.court >= ce.court AND c.court < ce.court || char(0x10FFFF))";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "courts evaluated and unchanged");
+    db_bind_text(st, 1, rules_fingerprint);
+    db_bind_text(st, 2, as_of);
+    int rc = sqlite3_step(st);
+    *current = rc == SQLITE_ROW ? json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL)
+                                : NULL;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return db_sqlerr(db, err, "courts evaluated and unchanged");
+    return *current ? CR_OK : cr_errf(err, CR_FAIL, "out of memory");
 }

@@ -103,7 +103,18 @@ cr_status db_eval_put_alert(cr_db *db, int64_t run_id, const db_alert *a, db_ale
  * replacing the previous one. */
 cr_status db_eval_put_court_evaluation(cr_db *db, int64_t run_id, const char *court,
                                        const char *rules_fingerprint, const char *as_of,
-                                       const char *results_json, cr_err *err);
+                                       const char *results_json, int64_t seen_batch,
+                                       cr_err *err);
+
+/* The id of the newest ingest batch (0 when none). */
+cr_status db_eval_last_batch(cr_db *db, int64_t *batch, cr_err *err);
+
+/* The codes (a JSON array) of the courts whose stored court evaluation was
+ * made by these rules as of this date and saw every batch that wrote data of
+ * the court or of a court under it: `eval --changed` need not run their
+ * on_court rules again. */
+cr_status db_eval_courts_current(cr_db *db, const char *rules_fingerprint, const char *as_of,
+                                 json_t **current, cr_err *err);
 
 /* As db_eval_resolve_stale, for the court-level alerts of a court (no case),
  * leaving the host's own RULE-QUARANTINED alerts to `rules release`. */

@@ -251,9 +251,10 @@ static cr_status store_all(eval_writer *wr, pool *p, cr_err *err)
 
 json_t *eval_summary_json(const eval_summary *s)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "run",
-                     (json_int_t)s->run_id, "cases", (json_int_t)s->cases, "courts",
-                     (json_int_t)s->courts, "calls", (json_int_t)s->calls, "failures",
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}",
+                     "run", (json_int_t)s->run_id, "cases", (json_int_t)s->cases, "courts",
+                     (json_int_t)s->courts, "courts_current", (json_int_t)s->courts_current,
+                     "calls", (json_int_t)s->calls, "failures",
                      (json_int_t)s->failures, "alerts_created", (json_int_t)s->alerts_created,
                      "alerts_repeated", (json_int_t)s->alerts_repeated, "alerts_reopened",
                      (json_int_t)s->alerts_reopened, "alerts_resolved",

@@ -36,6 +36,7 @@ typedef struct eval_options {
 typedef struct eval_summary {
     int64_t run_id;
     int64_t cases, courts, calls, failures;
+    int64_t courts_current; /* --changed: courts whose evaluation was still current */
     int64_t alerts_created, alerts_repeated, alerts_reopened, alerts_resolved;
     int64_t quarantined, skipped_quarantined, load_failures;
     double seconds;

@@ -260,20 +260,44 @@ cr_status eval_store_case(eval_writer *wr, work_case *wc, cr_err *err)
 
 /* ---- court-level evaluation ---- */
 
+/* 1 if code is in the array of strings. */
+static int listed(const json_t *codes, const char *code)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(codes, i, c)
+    {
+        if (strcmp(json_string_value(c), code) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 cr_status eval_courts(eval_writer *wr, eval_worker *w, cr_err *err)
 {
-    json_t *courts = NULL;
-    cr_status st =
-        db_query_courts(wr->db, wr->opt->court_prefix ? wr->opt->court_prefix : "", 0, &courts,
-                        err);
+    json_t *courts = NULL, *current = NULL;
+    int64_t seen_batch = 0;
+    cr_status st = db_eval_last_batch(wr->db, &seen_batch, err);
+    /* --changed: a court whose evaluation is current (same rules and as-of
+     * date, no data of its subtree since) keeps it, and its alerts */
+    if (st == CR_OK && wr->opt->select == DB_CASES_CHANGED)
+        st = db_eval_courts_current(wr->db, wr->rs->fingerprint, wr->opt->as_of, &current, err);
+    if (st == CR_OK)
+        st = db_query_courts(wr->db, wr->opt->court_prefix ? wr->opt->court_prefix : "", 0,
+                             &courts, err);
     size_t i;
     json_t *court;
     json_array_foreach(courts, i, court)
     {
         if (st != CR_OK)
             break;
+        const char *code = json_string_value(json_object_get(court, "code"));
+        if (current && code && listed(current, code)) {
+            wr->sum->courts_current++;
+            continue;
+        }
         work_case wc = {0};
-        wc.court = strdup(json_string_value(json_object_get(court, "code")));
+        wc.court = strdup(code);
         wc.doc = json_dumps(court, JSON_COMPACT);
         if (!wc.court || !wc.doc) {
             work_case_clear(&wc);
@@ -288,7 +312,7 @@ cr_status eval_courts(eval_writer *wr, eval_worker *w, cr_err *err)
             st = store_effect(wr, &wc, &wc.effects[j], err);
         if (st == CR_OK && wc.n_effects)
             st = db_eval_put_court_evaluation(wr->db, wr->run_id, wc.court, wr->rs->fingerprint,
-                                              wr->opt->as_of, wc.results_json, err);
+                                              wr->opt->as_of, wc.results_json, seen_batch, err);
         if (st == CR_OK) {
             int64_t resolved = 0;
             char *kept = kept_rules(wr, wc.kept_rules_json);
@@ -304,6 +328,7 @@ cr_status eval_courts(eval_writer *wr, eval_worker *w, cr_err *err)
         work_case_clear(&wc);
     }
     json_decref(courts);
+    json_decref(current);
     return st;
 }
 

@@ -124,7 +124,7 @@ else
     expect "trail intact after refused tampering" 0 "chain intact"
 
     fresh edited
-    attack "$db" "UPDATE audit SET detail='{\"from\":0,\"to\":9}' WHERE seq=1"
+    attack "$db" "UPDATE audit SET detail='{\"from\":0,\"to\":999}' WHERE seq=1"
     run "$COURTRULES" --db "$db" audit verify
     expect "edited entry is detected" 1 "entry 1: content does not match its hash (edited?)"
     run "$COURTRULES" --db "$db" --json audit verify

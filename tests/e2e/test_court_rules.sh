@@ -224,6 +224,23 @@ expect_eq "$(cval 浙02 interference_reports matched_by)/$(open_alerts INTERFERE
 expect_eq "$(sql "$DB" "SELECT count(*) FROM alerts WHERE case_no IS NULL AND (basis IS NULL OR basis = '' OR message = '')")" \
     "0" "every court-level alert has a message and a basis"
 
+# ---- eval --changed runs a court's rules again only when its data moved ----
+cp "$DB" "$T/changed.db"
+CHANGED_DB="$T/changed.db"
+ALERTS_BEFORE=$(sql "$CHANGED_DB" "SELECT group_concat(dedup_key || status, ',') FROM (SELECT dedup_key, status FROM alerts WHERE case_no IS NULL ORDER BY dedup_key)")
+cr --db "$CHANGED_DB" --rules "$SRC/rules" --json eval --as-of 2026-04-10 --changed --plugins "$SRC/plugins" --calendar "$CAL"
+expect_status 0 "eval --changed with nothing new"
+jr() { sqlite3 -batch -noheader :memory: "SELECT json_extract(CAST(readfile('$T/out') AS TEXT), '\$.$1')"; }
+expect_eq "$(jr courts)/$(jr courts_current)" "0/5" "nothing ingested since: every court's results are current, none run"
+expect_eq "$(sql "$CHANGED_DB" "SELECT group_concat(dedup_key || status, ',') FROM (SELECT dedup_key, status FROM alerts WHERE case_no IS NULL ORDER BY dedup_key)")" \
+    "$ALERTS_BEFORE" "and their court-level alerts stay as they were"
+printf '%s\n' '{"type":"person","id":"Z-NEW","court":"浙0105","name":"新法官","roles":["员额法官"],"in_quota":true,"start_date":"2026-01-01"}' >"$T/one.jsonl"
+cr --db "$CHANGED_DB" ingest "$T/one.jsonl"; expect_status 0 "a person of 浙0105 comes in"
+cr --db "$CHANGED_DB" --rules "$SRC/rules" --json eval --as-of 2026-04-10 --changed --plugins "$SRC/plugins" --calendar "$CAL"
+expect_eq "$(jr courts)/$(jr courts_current)" "3/2" "--changed runs 浙0105 and the courts above it (浙01, 浙); 浙0102 and 浙02 stay current"
+cr --db "$CHANGED_DB" --rules "$SRC/rules" --json eval --as-of 2026-04-11 --changed --plugins "$SRC/plugins" --calendar "$CAL"
+expect_eq "$(jr courts)/$(jr courts_current)" "5/0" "a new as-of date runs every court again"
+
 # ---- a narrower set overrides some params key by key ----
 R2="$T/rules2"
 mkdir -p "$R2/zj"

@@ -158,6 +158,7 @@ static void evaluations_survive_rowid_migration(void **state)
     assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
     const char *as_version_7 =
         "PRAGMA foreign_keys=OFF;"
+        "ALTER TABLE court_evaluations DROP COLUMN evaluated_batch;" /* migration 9 */
         "DROP TABLE evaluations;"
         "CREATE TABLE evaluations(case_no TEXT PRIMARY KEY REFERENCES cases(case_no),"
         " run_id INTEGER NOT NULL REFERENCES eval_runs(id), as_of TEXT NOT NULL,"
