@@ -1,8 +1,8 @@
 /*
  * deliver.c -- the delivery loop: outbox -> messages -> HTTP -> attempts.
  * See deliver.h. This thread owns the database connection: it makes
- * messages, hands due ones to the sender thread (deliver_send.c: signing
- * and libcurl) and records what comes back.
+ * messages (deliver_prepare.c), hands due ones to the sender thread
+ * (deliver_send.c: signing and libcurl) and records what comes back.
  */
 #include "deliver.h"
 
@@ -13,279 +13,17 @@
 
 #include <openssl/rand.h>
 
+#include "deliver_internal.h"
 #include "deliver_send.h"
 #include "webhook.h"
 #include "webhook_format.h"
-
-#define GROUP_MAX_ALERTS 100 /* alerts in one grouped message */
-#define PREPARE_MAX_ROWS                                                                           \
-    256                       /* outbox rows made into messages per endpoint per prepare:          \
-                                 small, so sending goes on between chunks */
-#define PENDING_BATCH 500     /* outbox rows read at a time */
-#define FLUSH_EVERY 1024      /* attempts recorded per transaction, at most */
-#define FLUSH_AFTER_MS 100    /* ... or after this long */
-#define REPEAT_CHECK_MS 30000 /* how often open alerts are checked for repeats */
-#define QUEUE_BATCH 1024      /* due messages fetched per endpoint at a time */
-#define PIPELINE                                                                                   \
-    4 /* attempts handed to the sender per request slot: the sender                                \
-         keeps each endpoint's cap and has work while this thread                                  \
-         makes messages */
-
-typedef struct endpoint {
-    db_webhook w;
-    webhook_schedule schedule;
-    webhook_format *format;
-    int in_flight;
-    double tokens;
-    int64_t refilled_ms;
-    int broken;        /* its format failed this pass: skip it */
-    db_message *queue; /* due messages to start, in order */
-    int queue_n, queue_pos, queue_cap;
-    db_message *made; /* made by the open prepare transaction: queued once it commits */
-    int made_n, made_cap;
-} endpoint;
-
-/* A finished attempt waiting to be committed. */
-typedef struct done_attempt {
-    char error[256];
-    char response[DELIVER_RESPONSE_EXCERPT + 1];
-    int has_error, has_response;
-    db_attempt a;
-} done_attempt;
-
-typedef struct deliverer {
-    cr_db *db;
-    const deliver_options *opt;
-    deliver_summary *sum;
-    deliver_sender *sender;
-    endpoint *eps;
-    int n_eps;
-    webhook_format **formats; /* one per distinct format name, owned */
-    int n_formats;
-    int64_t *active; /* messages.id of the attempts in flight; 0 = free slot */
-    int max_active, in_flight;
-    done_attempt *done;
-    int n_done, cap_done;
-    int64_t last_flush_ms, last_repeat_ms;
-    int outbox_left;   /* the last prepare stopped at its limit */
-    int held;          /* due messages wait for an endpoint's rate limit */
-    char instance[33]; /* the database's id, for message ids */
-} deliverer;
-
-static int64_t now_ms(void)
-{
-    return db_now_ms();
-}
 
 static uint32_t random32(void)
 {
     uint32_t r = 0;
     if (RAND_bytes((unsigned char *)&r, sizeof r) != 1)
-        r = (uint32_t)now_ms() * 2654435761u;
+        r = (uint32_t)deliver_now_ms() * 2654435761u;
     return r;
-}
-
-/* ---- endpoints and formats --------------------------------------------- */
-
-static webhook_format *format_for(deliverer *d, const char *name, cr_err *err)
-{
-    for (int i = 0; i < d->n_formats; i++)
-        if (strcmp(webhook_format_name(d->formats[i]), name) == 0)
-            return d->formats[i];
-    webhook_format *f;
-    if (webhook_format_load(d->opt->plugins_dir, name, &f, err) != CR_OK)
-        return NULL;
-    webhook_format **grown = realloc(d->formats, (size_t)(d->n_formats + 1) * sizeof *grown);
-    if (!grown) {
-        webhook_format_free(f);
-        cr_errf(err, CR_FAIL, "out of memory");
-        return NULL;
-    }
-    d->formats = grown;
-    d->formats[d->n_formats++] = f;
-    return f;
-}
-
-/* Re-reads the endpoints, keeping the in-flight counts and rate buckets of
- * those still there. An endpoint whose format does not load is skipped. */
-static cr_status load_endpoints(deliverer *d, cr_err *err)
-{
-    db_webhook *ws;
-    int n;
-    cr_status st = db_webhook_list(d->db, &ws, &n, err);
-    if (st != CR_OK)
-        return st;
-    endpoint *eps = calloc((size_t)n + 1, sizeof *eps);
-    if (!eps) {
-        free(ws);
-        return cr_errf(err, CR_FAIL, "out of memory");
-    }
-    for (int i = 0; i < n; i++) {
-        endpoint *e = &eps[i];
-        e->w = ws[i];
-        e->tokens = e->w.rate_per_s > 1 ? e->w.rate_per_s : 1;
-        e->refilled_ms = now_ms();
-        for (int j = 0; j < d->n_eps; j++)
-            if (d->eps[j].w.id == e->w.id) {
-                endpoint *old = &d->eps[j];
-                e->in_flight = old->in_flight;
-                e->tokens = old->tokens;
-                e->refilled_ms = old->refilled_ms;
-                /* the queue carries over: its messages are pending and the
-                 * endpoint still exists (one removed meanwhile is not here) */
-                e->queue = old->queue;
-                e->queue_n = old->queue_n;
-                e->queue_pos = old->queue_pos;
-                e->queue_cap = old->queue_cap;
-                e->made = old->made;
-                e->made_cap = old->made_cap;
-                old->queue = old->made = NULL;
-                old->queue_n = 0;
-            }
-        cr_err ferr;
-        if (webhook_parse_schedule(e->w.retry_schedule, &e->schedule, &ferr) != CR_OK ||
-            !(e->format = format_for(d, e->w.format, &ferr))) {
-            if (e->w.enabled)
-                fprintf(stderr, "courtrules deliver: webhook '%s': %s\n", e->w.name, ferr.msg);
-            e->broken = 1;
-            d->sum->format_failures++;
-        }
-    }
-    free(ws);
-    for (int j = 0; j < d->n_eps; j++) { /* endpoints removed meanwhile */
-        db_webhook_free_messages(d->eps[j].queue, d->eps[j].queue_n);
-        free(d->eps[j].made);
-    }
-    free(d->eps);
-    d->eps = eps;
-    d->n_eps = n;
-    return CR_OK;
-}
-
-static endpoint *endpoint_by_id(deliverer *d, int64_t id)
-{
-    for (int i = 0; i < d->n_eps; i++)
-        if (d->eps[i].w.id == id)
-            return &d->eps[i];
-    return NULL;
-}
-
-/* ---- outbox -> messages ------------------------------------------------ */
-
-/* Appends m to the array *a (n used, cap allocated); 0, or -1 if out of
- * memory (m untouched). */
-static int push_message(db_message **a, int *n, int *cap, const db_message *m)
-{
-    if (*n == *cap) {
-        int grown_cap = *cap ? *cap * 2 : 64;
-        db_message *grown = realloc(*a, (size_t)grown_cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        *a = grown;
-        *cap = grown_cap;
-    }
-    (*a)[(*n)++] = *m;
-    return 0;
-}
-
-/* Renders and stores one message; keeps it in e->made so that, once the
- * transaction commits, it is sent without being read back. */
-static cr_status make_message(deliverer *d, endpoint *e, char *const *alerts, const int64_t *ids,
-                              int count, int64_t now, cr_err *err)
-{
-    db_message m = {0};
-    cr_status st = webhook_format_render(e->format, e->w.name, alerts, count, now, &m.body, err);
-    webhook_message_id_for(d->instance, e->w.id, ids, count, m.id);
-    if (st == CR_OK)
-        st = db_webhook_put_message(d->db, e->w.id, m.id, m.body, ids, count, now, &m.row, err);
-    m.next_attempt_ms = now;
-    if (st != CR_OK || push_message(&e->made, &e->made_n, &e->made_cap, &m) != 0)
-        free(m.body); /* not kept: a later refill reads it from the database */
-    return st;
-}
-
-/* After prepare's transaction: committed messages join their endpoint's
- * queue; rolled-back ones are dropped. */
-static void settle_made(deliverer *d, int committed)
-{
-    for (int i = 0; i < d->n_eps; i++) {
-        endpoint *e = &d->eps[i];
-        for (int k = 0; k < e->made_n; k++)
-            if (!committed || push_message(&e->queue, &e->queue_n, &e->queue_cap, &e->made[k]))
-                free(e->made[k].body);
-        e->made_n = 0;
-    }
-}
-
-/* Makes messages of one endpoint's pending outbox rows. A format failure
- * marks the endpoint broken for this pass and is not a storage failure. */
-static cr_status prepare_endpoint(deliverer *d, endpoint *e, int64_t now, cr_err *err)
-{
-    int made = 0;
-    char *alerts[PENDING_BATCH];
-    int64_t ids[PENDING_BATCH];
-    for (;;) {
-        if (made >= PREPARE_MAX_ROWS) {
-            d->outbox_left = 1;
-            return CR_OK;
-        }
-        int n;
-        int64_t oldest;
-        cr_status st =
-            db_webhook_pending(d->db, e->w.id, PENDING_BATCH, alerts, ids, &n, &oldest, err);
-        if (st != CR_OK)
-            return st;
-        if (n == 0 || (e->w.group_window_ms > 0 && oldest + e->w.group_window_ms > now)) {
-            db_webhook_free_texts(alerts, n);
-            return CR_OK;
-        }
-        int step = e->w.group_window_ms > 0 ? GROUP_MAX_ALERTS : 1;
-        for (int i = 0; i < n && st == CR_OK; i += step) {
-            int count = n - i < step ? n - i : step;
-            cr_err ferr;
-            st = make_message(d, e, alerts + i, ids + i, count, now, &ferr);
-            if (st != CR_OK && strstr(ferr.msg, "webhook format")) {
-                fprintf(stderr, "courtrules deliver: webhook '%s': %s\n", e->w.name, ferr.msg);
-                e->broken = 1;
-                d->sum->format_failures++;
-                db_webhook_free_texts(alerts, n);
-                return CR_OK;
-            }
-            if (st != CR_OK) {
-                *err = ferr;
-                break;
-            }
-            d->sum->messages++;
-            made += count;
-        }
-        db_webhook_free_texts(alerts, n);
-        if (st != CR_OK || n < PENDING_BATCH)
-            return st;
-    }
-}
-
-/* Makes messages. Committed without waiting for the disk like attempts
- * (see flush): a message lost to a power cut is made again from the same
- * outbox rows, with the same id (webhook_message_id_for). */
-static cr_status prepare(deliverer *d, cr_err *err)
-{
-    int64_t now = now_ms();
-    cr_status st = db_begin(d->db, err);
-    if (st != CR_OK)
-        return st;
-    d->outbox_left = 0;
-    if (now - d->last_repeat_ms >= REPEAT_CHECK_MS) {
-        int64_t added = 0;
-        st = db_webhook_enqueue_repeats(d->db, now, &added, err);
-        d->sum->repeats += added;
-        d->last_repeat_ms = now;
-    }
-    for (int i = 0; i < d->n_eps && st == CR_OK; i++)
-        if (d->eps[i].w.enabled && !d->eps[i].broken)
-            st = prepare_endpoint(d, &d->eps[i], now, err);
-    st = db_end(d->db, st, err);
-    settle_made(d, st == CR_OK);
-    return st;
 }
 
 /* ---- sending ------------------------------------------------------------ */
@@ -359,7 +97,7 @@ static cr_status refill_queue(deliverer *d, endpoint *e, int64_t now, cr_err *er
 
 static cr_status dispatch(deliverer *d, int *started, cr_err *err)
 {
-    int64_t now = now_ms();
+    int64_t now = deliver_now_ms();
     *started = 0;
     d->held = 0;
     for (int i = 0; i < d->n_eps; i++) {
@@ -428,14 +166,14 @@ static cr_status flush(deliverer *d, cr_err *err)
     d->n_done = 0;
     if (st == CR_OK && d->opt->on_flush)
         d->opt->on_flush(d->opt->on_flush_ud, d->sum);
-    d->last_flush_ms = now_ms();
+    d->last_flush_ms = deliver_now_ms();
     return st;
 }
 
 /* Turns a finished attempt into a record waiting to be committed. */
 static cr_status finish(deliverer *d, const deliver_done *r)
 {
-    endpoint *e = endpoint_by_id(d, r->webhook_id);
+    endpoint *e = deliver_endpoint_by_id(d, r->webhook_id);
     if (e)
         e->in_flight--;
     d->in_flight--;
@@ -469,7 +207,7 @@ static cr_status finish(deliverer *d, const deliver_done *r)
     x->has_response = *r->response != 0;
     memcpy(x->error, r->error, sizeof x->error);
     memcpy(x->response, r->response, sizeof x->response);
-    int64_t now = now_ms();
+    int64_t now = deliver_now_ms();
     x->a.message = r->message;
     x->a.webhook_id = r->webhook_id;
     x->a.attempt = r->attempt;
@@ -522,8 +260,8 @@ static cr_status collect(deliverer *d, int force, cr_err *err)
         for (int i = 0; i < n; i++)
             if (finish(d, &batch[i]) != CR_OK)
                 return cr_errf(err, CR_FAIL, "out of memory recording deliveries");
-    if (d->n_done > 0 &&
-        (force || d->n_done >= FLUSH_EVERY || now_ms() - d->last_flush_ms >= FLUSH_AFTER_MS))
+    if (d->n_done > 0 && (force || d->n_done >= FLUSH_EVERY ||
+                          deliver_now_ms() - d->last_flush_ms >= FLUSH_AFTER_MS))
         return flush(d, err);
     return CR_OK;
 }
@@ -572,13 +310,13 @@ cr_status deliver_run(cr_db *db, const deliver_options *opt, deliver_summary *su
         return st;
     }
     int64_t next_prepare = 0;
-    d.last_flush_ms = now_ms();
+    d.last_flush_ms = deliver_now_ms();
     for (;;) {
-        int64_t now = now_ms();
+        int64_t now = deliver_now_ms();
         if (!stopping(opt) && now >= next_prepare) {
-            st = load_endpoints(&d, err);
+            st = deliver_load_endpoints(&d, err);
             if (st == CR_OK)
-                st = prepare(&d, err);
+                st = deliver_prepare(&d, err);
             if (st != CR_OK)
                 break;
             next_prepare = now + poll_ms;
@@ -592,7 +330,7 @@ cr_status deliver_run(cr_db *db, const deliver_options *opt, deliver_summary *su
         int progressed = started > 0 || sum->attempts != attempts_before;
         /* the requests just started travel while the next chunk is made */
         if (d.outbox_left && !stopping(opt)) {
-            if ((st = prepare(&d, err)) != CR_OK)
+            if ((st = deliver_prepare(&d, err)) != CR_OK)
                 break;
             progressed = 1;
         }
@@ -655,9 +393,9 @@ cr_status deliver_test(const db_webhook *w, const char *plugins_dir, deliver_res
     char *alert_text = alert ? json_dumps(alert, JSON_COMPACT) : NULL;
     json_decref(alert);
     deliver_job job = {.webhook_id = w->id, .attempt = 1, .timeout_ms = w->timeout_ms};
-    st = alert_text
-             ? webhook_format_render(format, w->name, &alert_text, 1, now_ms(), &job.body, err)
-             : cr_errf(err, CR_FAIL, "out of memory");
+    st = alert_text ? webhook_format_render(format, w->name, &alert_text, 1, deliver_now_ms(),
+                                            &job.body, err)
+                    : cr_errf(err, CR_FAIL, "out of memory");
     free(alert_text);
     webhook_format_free(format);
     if (st == CR_OK)
