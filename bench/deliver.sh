@@ -103,7 +103,7 @@ for run in "1 16" "10 6"; do
         [ "$got" = "$N" ] || { echo "FAILED: $got of $N delivered"; FAILED=1; }
         d_rate=$(rate "$N" "$SECS")
         d_rss=$PEAK_KB
-        sqlite3 "$TMP/d$eps.db" "SELECT body FROM message_bodies LIMIT 1" >"$TMP/body.json"
+        sqlite3 "$TMP/d$eps.db" "SELECT body FROM messages LIMIT 1" >"$TMP/body.json"
         # shellcheck disable=SC2086
         measure "bare$eps" "$BARE" "$TMP/body.json" "$N" "$conc" "$SECRET" $urls
         if [ "$STATUS" != 0 ]; then show_failure "deliver_bare" "bare$eps"; break; fi

@@ -243,9 +243,8 @@ static const char *const migrations[] = {
     "CREATE INDEX outbox_pending ON outbox(webhook_id, id) WHERE message IS NULL;"
     "CREATE INDEX outbox_alert ON outbox(alert_id, webhook_id, created_ms);"
     "CREATE INDEX outbox_message ON outbox(message) WHERE message IS NOT NULL;"
-    /* A message's state changes with every attempt; its body never does,
-     * so it lives apart and an attempt rewrites a small row. msg_id is the
-     * webhook-id receivers see. */
+    /* msg_id is the webhook-id receivers see; the body is made once and
+     * sent as it is on every attempt. */
     "CREATE TABLE messages("
     "  id INTEGER PRIMARY KEY,"
     "  msg_id TEXT NOT NULL,"
@@ -258,10 +257,7 @@ static const char *const migrations[] = {
     "  next_attempt_ms INTEGER NOT NULL,"
     "  last_status INTEGER,"
     "  last_error TEXT,"
-    "  finished_ms INTEGER"
-    ");"
-    "CREATE TABLE message_bodies("
-    "  message INTEGER PRIMARY KEY REFERENCES messages(id),"
+    "  finished_ms INTEGER,"
     "  body TEXT NOT NULL"
     ");"
     "CREATE INDEX messages_due ON messages(webhook_id, next_attempt_ms) WHERE state = 'pending';"

@@ -16,7 +16,6 @@
 enum {
     S_PENDING,
     S_PUT_MESSAGE,
-    S_PUT_BODY,
     S_LINK_OUTBOX,
     S_DUE,
     S_PUT_ATTEMPT,
@@ -37,11 +36,9 @@ static const char *const stmt_sql[S_COUNT] = {
         " FROM outbox o JOIN alerts a ON a.id = o.alert_id"
         " WHERE o.webhook_id = ?1 AND o.message IS NULL ORDER BY o.id LIMIT ?2",
     [S_PUT_MESSAGE] = "INSERT INTO messages(msg_id, webhook_id, created_ms, alerts, state,"
-                      " next_attempt_ms) VALUES (?1, ?2, ?3, ?4, 'pending', ?3)",
-    [S_PUT_BODY] = "INSERT INTO message_bodies(message, body) VALUES (?1, ?2)",
+                      " next_attempt_ms, body) VALUES (?1, ?2, ?3, ?4, 'pending', ?3, ?5)",
     [S_LINK_OUTBOX] = "UPDATE outbox SET message = ?1 WHERE id = ?2 AND message IS NULL",
-    [S_DUE] = "SELECT m.id, m.msg_id, b.body, m.attempts, m.next_attempt_ms FROM messages m"
-              " JOIN message_bodies b ON b.message = m.id"
+    [S_DUE] = "SELECT m.id, m.msg_id, m.body, m.attempts, m.next_attempt_ms FROM messages m"
               " WHERE m.webhook_id = ?1 AND m.state = 'pending' AND m.next_attempt_ms <= ?2"
               " ORDER BY m.next_attempt_ms, m.id LIMIT ?3",
     [S_PUT_ATTEMPT] = "INSERT INTO delivery_attempts(message, webhook_id, attempt, at,"
@@ -196,13 +193,9 @@ cr_status db_webhook_put_message(cr_db *db, int64_t webhook_id, const char *msg_
     sqlite3_bind_int64(st, 2, webhook_id);
     sqlite3_bind_int64(st, 3, now_ms);
     sqlite3_bind_int(st, 4, n_ids);
+    db_bind_text(st, 5, body);
     cr_status result = db_step_done(db, st, "storing webhook message", err);
-    if (result != CR_OK || !(st = stmt(db, S_PUT_BODY, err)))
-        return result != CR_OK ? result : CR_FAIL;
     int64_t message = *row = sqlite3_last_insert_rowid(db->sql);
-    sqlite3_bind_int64(st, 1, message);
-    db_bind_text(st, 2, body);
-    result = db_step_done(db, st, "storing webhook message", err);
     for (int i = 0; i < n_ids && result == CR_OK; i++) {
         if (!(st = stmt(db, S_LINK_OUTBOX, err)))
             return CR_FAIL;
