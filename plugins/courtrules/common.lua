@@ -81,28 +81,13 @@ function M.province(court)
   return court:match("^" .. utf8.charpattern)
 end
 
--- Keys of a table in byte order, so that iteration is deterministic: a list
--- the caller must not modify. Read-only tables (params, the case) cannot change, so their sorted keys
--- are kept: rules ask for the same params' keys for every case. Bounded, so
--- that params of rule sets reloaded in a long-running daemon do not pile up.
-local sorted_cache, cached = {}, 0
-
+-- Keys of a table in byte order, so that iteration is deterministic.
 function M.sorted_keys(t)
-  local known = t and sorted_cache[t]
-  if known then
-    return known
-  end
   local keys = {}
   for k in pairs(t or {}) do
     keys[#keys + 1] = k
   end
   table.sort(keys)
-  if t and getmetatable(t) == "read-only" then
-    if cached >= 256 then
-      sorted_cache, cached = {}, 0
-    end
-    sorted_cache[t], cached = keys, cached + 1
-  end
   return keys
 end
 
