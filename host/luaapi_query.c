@@ -138,25 +138,32 @@ static int query_count_cases(lua_State *L)
     return 1;
 }
 
+/* The filter's `limit` (1..DB_QUERY_MAX_ROWS, default 1000); raises
+ * naming ctx.query.<fn> otherwise. */
+static lua_Integer limit_field(lua_State *L, const char *fn)
+{
+    lua_Integer limit = 1000;
+    if (lua_isnoneornil(L, 1))
+        return limit;
+    lua_pushstring(L, "limit");
+    lua_rawget(L, 1);
+    if (!lua_isnil(L, -1)) {
+        if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
+            lua_tointeger(L, -1) > DB_QUERY_MAX_ROWS)
+            luaL_error(L, "ctx.query.%s: limit must be an integer 1..%d", fn, DB_QUERY_MAX_ROWS);
+        limit = lua_tointeger(L, -1);
+    }
+    lua_pop(L, 1);
+    return limit;
+}
+
 /* ctx.query.cases{…, limit=} -> array of case records (without events) */
 static int query_cases(lua_State *L)
 {
     luaapi_query_scope *q = scope_of(L);
     db_case_filter f;
     case_filter(L, "cases", q, &f);
-    lua_Integer limit = 1000;
-    if (!lua_isnoneornil(L, 1)) {
-        lua_pushstring(L, "limit");
-        lua_rawget(L, 1);
-        if (!lua_isnil(L, -1)) {
-            if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
-                lua_tointeger(L, -1) > DB_QUERY_MAX_ROWS)
-                return luaL_error(L, "ctx.query.cases: limit must be an integer 1..%d",
-                                  DB_QUERY_MAX_ROWS);
-            limit = lua_tointeger(L, -1);
-        }
-        lua_pop(L, 1);
-    }
+    lua_Integer limit = limit_field(L, "cases");
     json_t *rows = NULL;
     cr_err err;
     cr_status st = db_query_cases(q->db, &f, limit, &rows, &err);
@@ -233,19 +240,7 @@ static int query_events(lua_State *L)
     const char *from, *to;
     date_field(L, "events", "from", &from);
     date_field(L, "events", "to", &to);
-    lua_Integer limit = 1000;
-    if (!lua_isnoneornil(L, 1)) {
-        lua_pushstring(L, "limit");
-        lua_rawget(L, 1);
-        if (!lua_isnil(L, -1)) {
-            if (!lua_isinteger(L, -1) || lua_tointeger(L, -1) < 1 ||
-                lua_tointeger(L, -1) > DB_QUERY_MAX_ROWS)
-                return luaL_error(L, "ctx.query.events: limit must be an integer 1..%d",
-                                  DB_QUERY_MAX_ROWS);
-            limit = lua_tointeger(L, -1);
-        }
-        lua_pop(L, 1);
-    }
+    lua_Integer limit = limit_field(L, "events");
     json_t *rows = NULL;
     cr_err err;
     cr_status st = db_query_events(q->db, prefix, exact_field(L, "events"), event, from, to,
