@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include <errno.h>
+
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -217,4 +219,17 @@ const char *cli_find_beside_rules(const char *given, const char *rules_dir, cons
         if (stat(candidates[i], &st) == 0 && (kind_dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode)))
             return candidates[i];
     return NULL;
+}
+
+int cli_parse_int(const char *text, int64_t lo, int64_t hi, int64_t *out)
+{
+    if (!text || *text < '0' || *text > '9')
+        return -1;
+    char *end;
+    errno = 0;
+    long long n = strtoll(text, &end, 10);
+    if (*end || errno || n < lo || n > hi)
+        return -1;
+    *out = n;
+    return 0;
 }

@@ -7,6 +7,7 @@
 #ifndef COURTRULES_CLI_H
 #define COURTRULES_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "db.h"
@@ -45,6 +46,11 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
  * *value (advancing *i past a separate value), 0 if argv[*i] is another
  * argument (including "--namefoo"), or -1 if the value is missing. */
 int cli_option_value(int argc, char **argv, int *i, const char *name, const char **value);
+
+/* Parses text as a decimal whole number from lo to hi (digits only: no
+ * sign, spaces or suffix). 0, or -1 when it is not one; *out is set only
+ * on success. */
+int cli_parse_int(const char *text, int64_t lo, int64_t hi, int64_t *out);
 
 /* Terminal columns a UTF-8 string takes: 2 for each East Asian Wide or
  * Fullwidth code point (CJK ideographs and punctuation, kana, Hangul,

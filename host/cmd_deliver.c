@@ -82,9 +82,8 @@ int cmd_deliver(int argc, char **argv, const cli_common *common)
                 return cli_usage_error("deliver", "--plugins needs a folder");
             plugins = v;
         } else if ((m = cli_option_value(argc, argv, &i, "--max-connections", &v)) != 0) {
-            char *end = NULL;
-            long n = m > 0 ? strtol(v, &end, 10) : 0;
-            if (m < 0 || !end || *end || n < 1 || n > 1024)
+            int64_t n;
+            if (m < 0 || cli_parse_int(v, 1, 1024, &n) != 0)
                 return cli_usage_error("deliver",
                                        "--max-connections needs a number from 1 to 1024");
             opt.max_connections = (int)n;
@@ -199,17 +198,6 @@ static void print_attempts(json_t *rows, json_t *summary)
     }
 }
 
-static int parse_id(const char *v, int64_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long long n = v && *v >= '0' && *v <= '9' ? strtoll(v, &end, 10) : 0;
-    if (!end || *end || errno || n < 1)
-        return -1;
-    *out = n;
-    return 0;
-}
-
 int cmd_deliveries(int argc, char **argv, const cli_common *common)
 {
     db_delivery_filter f = {0};
@@ -225,7 +213,7 @@ int cmd_deliveries(int argc, char **argv, const cli_common *common)
                 return cli_usage_error("deliveries", "--webhook needs a name");
             f.webhook = v;
         } else if ((m = cli_option_value(argc, argv, &i, "--alert", &v)) != 0) {
-            if (m < 0 || parse_id(v, &f.alert_id) != 0)
+            if (m < 0 || cli_parse_int(v, 1, INT64_MAX, &f.alert_id) != 0)
                 return cli_usage_error("deliveries", "--alert needs an alert id");
         } else if ((m = cli_option_value(argc, argv, &i, "--outcome", &v)) != 0) {
             static const char *const ok[] = {"delivered", "retry", "rejected", "gone", "dead"};
@@ -243,7 +231,7 @@ int cmd_deliveries(int argc, char **argv, const cli_common *common)
                                        m < 0 ? "needs a time" : why);
             f.since = since;
         } else if ((m = cli_option_value(argc, argv, &i, "--limit", &v)) != 0) {
-            if (m < 0 || parse_id(v, &f.limit) != 0)
+            if (m < 0 || cli_parse_int(v, 1, INT64_MAX, &f.limit) != 0)
                 return cli_usage_error("deliveries", "--limit needs a number >= 1");
         } else {
             return cli_usage_error("deliveries", "unexpected argument '%s'", argv[i]);
@@ -298,7 +286,7 @@ int cmd_redeliver(int argc, char **argv, const cli_common *common)
             fputs(REDELIVER_USAGE, stdout);
             return 0;
         } else if ((m = cli_option_value(argc, argv, &i, "--alert", &v)) != 0) {
-            if (m < 0 || parse_id(v, &alert_id) != 0)
+            if (m < 0 || cli_parse_int(v, 1, INT64_MAX, &alert_id) != 0)
                 return cli_usage_error("redeliver", "--alert needs an alert id");
         } else if ((m = cli_option_value(argc, argv, &i, "--failed-since", &v)) != 0) {
             cr_date day;

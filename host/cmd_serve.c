@@ -36,23 +36,15 @@ static const char SERVE_USAGE[] =
     "                         (the daily time-limit scan), on working days, Asia/Shanghai;\n"
     "                         default \"30 7 * * *\"; a missed scan runs once at start\n";
 
-static int number(const char *v, long lo, long hi, long *out)
-{
-    char *end;
-    long n = strtol(v, &end, 10);
-    if (!*v || *end || n < lo || n > hi)
-        return -1;
-    *out = n;
-    return 0;
-}
-
 int cmd_serve(int argc, char **argv, const cli_common *common)
 {
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     serve_config cfg = {.daily_eval = "30 7 * * *",
                         .db_path = common->db_path,
                         .rules_dir = common->rules_dir,
-                        .workers = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus,
+                        .workers = cpus < 1    ? 1
+                                   : cpus > 16 ? 16
+                                               : (int)cpus,
                         .http = {.max_body = 8u << 20,
                                  .max_connections = 512,
                                  .per_ip = 256,
@@ -62,9 +54,9 @@ int cmd_serve(int argc, char **argv, const cli_common *common)
     static const struct {
         const char *name;
         long lo, hi;
-    } numeric[] = {{"--workers", 1, 64},         {"--max-body", 1024, 1L << 30},
-                   {"--max-connections", 1, 65536}, {"--per-ip", 1, 65536},
-                   {"--timeout", 1, 3600},          {"--token-cache", 0, 60000}};
+    } numeric[] = {
+        {"--workers", 1, 64},   {"--max-body", 1024, 1L << 30}, {"--max-connections", 1, 65536},
+        {"--per-ip", 1, 65536}, {"--timeout", 1, 3600},         {"--token-cache", 0, 60000}};
     for (int i = 1; i < argc; i++) {
         const char *v = NULL;
         int m;
@@ -105,8 +97,8 @@ int cmd_serve(int argc, char **argv, const cli_common *common)
             if ((m = cli_option_value(argc, argv, &i, numeric[k].name, &v)) == 0)
                 continue;
             matched = 1;
-            long n;
-            if (m < 0 || number(v, numeric[k].lo, numeric[k].hi, &n) != 0)
+            int64_t n;
+            if (m < 0 || cli_parse_int(v, numeric[k].lo, numeric[k].hi, &n) != 0)
                 return cli_usage_error("serve", "%s needs a number from %ld to %ld",
                                        numeric[k].name, numeric[k].lo, numeric[k].hi);
             if (k == 0)
@@ -130,9 +122,8 @@ int cmd_serve(int argc, char **argv, const cli_common *common)
     char plugins_buf[4096], calendar_buf[4096];
     cfg.plugins_dir = cli_find_beside_rules(cfg.plugins_dir, common->rules_dir, "plugins", 1,
                                             plugins_buf, sizeof plugins_buf);
-    calendar_path = cli_find_beside_rules(calendar_path, common->rules_dir,
-                                          "data/calendar/cn.json", 0, calendar_buf,
-                                          sizeof calendar_buf);
+    calendar_path = cli_find_beside_rules(calendar_path, common->rules_dir, "data/calendar/cn.json",
+                                          0, calendar_buf, sizeof calendar_buf);
     cr_err err;
     calendar *cal = NULL;
     if (calendar_path) {

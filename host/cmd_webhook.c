@@ -49,11 +49,6 @@ static const char WEBHOOK_USAGE[] =
     "  --backfill            also send the alerts open now\n"
     "  --plugins DIR         where webhook formats are (default ./plugins or beside --rules)\n";
 
-static int usage_error(const char *fmt, const char *a, const char *b)
-{
-    return cli_usage_error("webhook", fmt, a, b);
-}
-
 /* http(s)://host..., no spaces or control characters. */
 static int valid_url(const char *url)
 {
@@ -96,32 +91,21 @@ static void redact_url(const char *url, char *out, size_t cap)
     snprintf(out, cap, "%.*s%.*s%s", (int)scheme_len, url, (int)rest, host, query ? "?…" : "");
 }
 
-static int parse_count(const char *v, int lo, int hi, int *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long n = v && isdigit((unsigned char)*v) ? strtol(v, &end, 10) : -1;
-    if (!end || *end || errno || n < lo || n > hi)
-        return -1;
-    *out = (int)n;
-    return 0;
-}
-
 /* Parses a duration option's value (m from cli_option_value) of at least
  * min_ms; prints the usage error and returns -1 otherwise. */
 static int duration_option(const char *opt, int m, const char *v, int64_t min_ms, int64_t *out)
 {
     cr_err err;
     if (m < 0) {
-        usage_error("%s needs a duration%s", opt, "");
+        cli_usage_error("webhook", "%s needs a duration", opt);
         return -1;
     }
     if (webhook_parse_duration(v, out, &err) != CR_OK) {
-        usage_error("%s: %s", opt, err.msg);
+        cli_usage_error("webhook", "%s: %s", opt, err.msg);
         return -1;
     }
     if (*out < min_ms) {
-        usage_error("%s must be at least %s", opt, min_ms == 100 ? "100ms" : "0");
+        cli_usage_error("webhook", "%s must be at least %s", opt, min_ms == 100 ? "100ms" : "0");
         return -1;
     }
     return 0;
@@ -150,14 +134,14 @@ static const char *plugins_dir(const char *given, const cli_common *common, char
 static int webhook_add(int argc, char **argv, const cli_common *common)
 {
     if (argc < 3 || argv[2][0] == '-')
-        return usage_error("add needs a NAME%s%s", "", "");
+        return cli_usage_error("webhook", "add needs a NAME");
     db_webhook w = {0};
     const char *name = argv[2], *plugins = NULL, *secret = NULL;
     int backfill = 0;
     cr_err err;
     if (strlen(name) >= sizeof w.name || strpbrk(name, " \t\r\n/"))
-        return usage_error("webhook name '%s' must be under 64 bytes without spaces or '/'%s", name,
-                           "");
+        return cli_usage_error(
+            "webhook", "webhook name '%s' must be under 64 bytes without spaces or '/'", name);
     snprintf(w.name, sizeof w.name, "%s", name);
     snprintf(w.format, sizeof w.format, "standard");
     snprintf(w.codes, sizeof w.codes, "*");
@@ -170,44 +154,49 @@ static int webhook_add(int argc, char **argv, const cli_common *common)
         int m;
         if ((m = cli_option_value(argc, argv, &i, "--url", &v)) != 0) {
             if (m < 0 || !valid_url(v))
-                return usage_error("--url must be an http:// or https:// address without "
-                                   "spaces, under 1024 bytes%s%s",
-                                   "", "");
+                return cli_usage_error("webhook",
+                                       "--url must be an http:// or https:// address without "
+                                       "spaces, under 1024 bytes");
             snprintf(w.url, sizeof w.url, "%s", v);
         } else if ((m = cli_option_value(argc, argv, &i, "--format", &v)) != 0) {
             if (m < 0 || strlen(v) >= sizeof w.format)
-                return usage_error("--format needs a format name%s%s", "", "");
+                return cli_usage_error("webhook", "--format needs a format name");
             snprintf(w.format, sizeof w.format, "%s", v);
         } else if ((m = cli_option_value(argc, argv, &i, "--secret", &v)) != 0) {
             unsigned char key[256];
             size_t key_len;
             if (m < 0 || webhook_secret_key(v, key, sizeof key, &key_len, &err) != CR_OK)
-                return usage_error("--secret: %s%s", m < 0 ? "needs a value" : err.msg, "");
+                return cli_usage_error("webhook", "--secret: %s",
+                                       m < 0 ? "needs a value" : err.msg);
             secret = v;
         } else if ((m = cli_option_value(argc, argv, &i, "--court", &v)) != 0) {
             char why[256];
             if (m < 0 || court_code_check(v, why, sizeof why) != 0)
-                return usage_error("--court '%s': %s", m < 0 ? "" : v,
-                                   m < 0 ? "needs a court code" : why);
+                return cli_usage_error("webhook", "--court '%s': %s", m < 0 ? "" : v,
+                                       m < 0 ? "needs a court code" : why);
             snprintf(w.court_prefix, sizeof w.court_prefix, "%s", v);
         } else if ((m = cli_option_value(argc, argv, &i, "--min-severity", &v)) != 0) {
             if (m < 0 || webhook_severity_rank(v) < 0)
-                return usage_error("--min-severity must be info, warning or critical%s%s", "", "");
+                return cli_usage_error("webhook",
+                                       "--min-severity must be info, warning or critical");
             w.min_severity = webhook_severity_rank(v);
         } else if ((m = cli_option_value(argc, argv, &i, "--codes", &v)) != 0) {
             if (m < 0 || !valid_codes(v) || strlen(v) >= sizeof w.codes)
-                return usage_error("--codes '%s': comma-separated codes of letters, digits, "
-                                   "'-', '_', '.' and the wildcards * ?%s",
-                                   m < 0 ? "" : v, "");
+                return cli_usage_error("webhook",
+                                       "--codes '%s': comma-separated codes of letters, digits, "
+                                       "'-', '_', '.' and the wildcards * ?",
+                                       m < 0 ? "" : v);
             snprintf(w.codes, sizeof w.codes, "%s", v);
         } else if ((m = cli_option_value(argc, argv, &i, "--max-in-flight", &v)) != 0) {
-            if (m < 0 || parse_count(v, 1, 256, &w.max_in_flight) != 0)
-                return usage_error("--max-in-flight needs a number from 1 to 256%s%s", "", "");
+            int64_t n;
+            if (m < 0 || cli_parse_int(v, 1, 256, &n) != 0)
+                return cli_usage_error("webhook", "--max-in-flight needs a number from 1 to 256");
+            w.max_in_flight = (int)n;
         } else if ((m = cli_option_value(argc, argv, &i, "--rate", &v)) != 0) {
             char *end = NULL;
             double r = m > 0 ? strtod(v, &end) : -1;
             if (m < 0 || !end || *end || !(r > 0 && r <= 100000))
-                return usage_error("--rate needs requests per second (> 0)%s%s", "", "");
+                return cli_usage_error("webhook", "--rate needs requests per second (> 0)");
             w.rate_per_s = r;
         } else if ((m = cli_option_value(argc, argv, &i, "--timeout", &v)) != 0) {
             if (duration_option("--timeout", m, v, 100, &w.timeout_ms) != 0)
@@ -222,22 +211,23 @@ static int webhook_add(int argc, char **argv, const cli_common *common)
             webhook_schedule s;
             if (m < 0 || webhook_parse_schedule(v, &s, &err) != CR_OK ||
                 strlen(v) >= sizeof w.retry_schedule)
-                return usage_error("--retry-schedule: %s%s", m < 0 ? "needs a list" : err.msg, "");
+                return cli_usage_error("webhook", "--retry-schedule: %s",
+                                       m < 0 ? "needs a list" : err.msg);
             snprintf(w.retry_schedule, sizeof w.retry_schedule, "%s", v);
         } else if ((m = cli_option_value(argc, argv, &i, "--plugins", &v)) != 0) {
             if (m < 0)
-                return usage_error("--plugins needs a folder%s%s", "", "");
+                return cli_usage_error("webhook", "--plugins needs a folder");
             plugins = v;
         } else if (strcmp(argv[i], "--no-resolved") == 0) {
             w.send_resolved = 0;
         } else if (strcmp(argv[i], "--backfill") == 0) {
             backfill = 1;
         } else {
-            return usage_error("unexpected argument '%s'%s", argv[i], "");
+            return cli_usage_error("webhook", "unexpected argument '%s'", argv[i]);
         }
     }
     if (!*w.url)
-        return usage_error("add needs --url URL%s%s", "", "");
+        return cli_usage_error("webhook", "add needs --url URL");
     char buf[4096];
     webhook_format *f;
     if (webhook_format_load(plugins_dir(plugins, common, buf, sizeof buf), w.format, &f, &err) !=
@@ -353,7 +343,7 @@ static int webhook_change(int argc, char **argv, const cli_common *common)
 {
     const char *verb = argv[1];
     if (argc < 3)
-        return usage_error("%s needs a webhook NAME%s", verb, "");
+        return cli_usage_error("webhook", "%s needs a webhook NAME", verb);
     const char *secret = NULL;
     int finish = 0;
     for (int i = 3; i < argc; i++) {
@@ -362,12 +352,12 @@ static int webhook_change(int argc, char **argv, const cli_common *common)
         if (strcmp(verb, "rotate") == 0 &&
             (m = cli_option_value(argc, argv, &i, "--secret", &v)) != 0) {
             if (m < 0)
-                return usage_error("--secret needs a value%s%s", "", "");
+                return cli_usage_error("webhook", "--secret needs a value");
             secret = v;
         } else if (strcmp(verb, "rotate") == 0 && strcmp(argv[i], "--finish") == 0) {
             finish = 1;
         } else {
-            return usage_error("unexpected argument '%s'%s", argv[i], "");
+            return cli_usage_error("webhook", "unexpected argument '%s'", argv[i]);
         }
     }
     cr_err err;
@@ -376,7 +366,7 @@ static int webhook_change(int argc, char **argv, const cli_common *common)
         unsigned char key[256];
         size_t key_len;
         if (secret && webhook_secret_key(secret, key, sizeof key, &key_len, &err) != CR_OK)
-            return usage_error("--secret: %s%s", err.msg, "");
+            return cli_usage_error("webhook", "--secret: %s", err.msg);
         if (secret)
             snprintf(fresh, sizeof fresh, "%s", secret);
         else if (webhook_secret_generate(fresh, &err) != CR_OK)
@@ -426,12 +416,12 @@ static int webhook_test(int argc, char **argv, const cli_common *common)
 {
     const char *plugins = NULL;
     if (argc < 3)
-        return usage_error("test needs a webhook NAME%s%s", "", "");
+        return cli_usage_error("webhook", "test needs a webhook NAME");
     for (int i = 3; i < argc; i++) {
         const char *v;
         int m = cli_option_value(argc, argv, &i, "--plugins", &v);
         if (m <= 0)
-            return usage_error("unexpected argument '%s'%s", argv[i], "");
+            return cli_usage_error("webhook", "unexpected argument '%s'", argv[i]);
         plugins = v;
     }
     int status;
@@ -475,13 +465,14 @@ int cmd_webhook(int argc, char **argv, const cli_common *common)
         return webhook_add(argc, argv, common);
     if (strcmp(verb, "list") == 0)
         return argc == 2 ? webhook_list(common)
-                         : usage_error("unexpected argument '%s'%s", argv[2], "");
+                         : cli_usage_error("webhook", "unexpected argument '%s'", argv[2]);
     if (strcmp(verb, "test") == 0)
         return webhook_test(argc, argv, common);
     if (strcmp(verb, "remove") == 0 || strcmp(verb, "enable") == 0 ||
         strcmp(verb, "disable") == 0 || strcmp(verb, "rotate") == 0)
         return webhook_change(argc, argv, common);
-    return usage_error("unknown subcommand '%s' (add, list, remove, test, rotate, enable, "
-                       "disable)%s",
-                       verb, "");
+    return cli_usage_error("webhook",
+                           "unknown subcommand '%s' (add, list, remove, test, rotate, enable, "
+                           "disable)",
+                           verb);
 }

@@ -171,6 +171,25 @@ static void test_option_value(void **state)
     assert_int_equal(i, 5);
 }
 
+/* One number parser for every command's numeric options. */
+static void test_parse_int(void **state)
+{
+    (void)state;
+    int64_t n = 7;
+    assert_int_equal(cli_parse_int("256", 1, 256, &n), 0);
+    assert_true(n == 256);
+    assert_int_equal(cli_parse_int("1", 1, 256, &n), 0);
+    assert_true(n == 1);
+    const char *bad[] = {"", "0", "257", "-1", "+5", " 5", "5 ", "5x", "0x10",
+                         "99999999999999999999"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        n = 7;
+        assert_int_equal(cli_parse_int(bad[k], 1, 256, &n), -1);
+        assert_true(n == 7);
+    }
+    assert_int_equal(cli_parse_int(NULL, 1, 2, &n), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -182,6 +201,7 @@ int main(void)
         cmocka_unit_test(test_print_padded),
         cmocka_unit_test(test_print_text),
         cmocka_unit_test(test_option_value),
+        cmocka_unit_test(test_parse_int),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
