@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "audit.h"
 #include "cli.h"
@@ -51,16 +50,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop_flag = 1;
-}
-
-static void print_time_ms(int64_t ms)
-{
-    time_t t = (time_t)(ms / 1000) + 8 * 3600;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char buf[32];
-    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
-    fputs(buf, stdout);
 }
 
 int cmd_deliver(int argc, char **argv, const cli_common *common)
@@ -135,8 +124,9 @@ int cmd_deliver(int argc, char **argv, const cli_common *common)
         if (sum.pending > 0) {
             printf("%lld message%s waiting", (long long)sum.pending, sum.pending == 1 ? "" : "s");
             if (sum.next_due_ms != INT64_MAX) {
-                fputs(", next attempt at ", stdout);
-                print_time_ms(sum.next_due_ms);
+                char when[26];
+                db_format_ms(sum.next_due_ms, when);
+                printf(", next attempt at %s", when);
             }
             putchar('\n');
         }

@@ -387,6 +387,14 @@ void *db_handle(cr_db *db)
     return db->sql;
 }
 
+void db_format_ms(int64_t ms, char out[26])
+{
+    time_t t = (time_t)(ms / 1000) + 8 * 3600; /* Asia/Shanghai has no DST */
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 26, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+}
+
 void db_now(char out[26])
 {
     /* Formatted once per second per thread: the evaluator stamps every

@@ -69,6 +69,9 @@ cr_status db_integrity_check(cr_db *db, cr_err *err);
 /* Current time as "YYYY-MM-DDTHH:MM:SS+08:00" (Asia/Shanghai). */
 void db_now(char out[26]);
 
+/* Unix milliseconds ms in the same form (seconds truncated). */
+void db_format_ms(int64_t ms, char out[26]);
+
 /* The file this connection opened. */
 const char *db_path(const cr_db *db);
 

@@ -7,13 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <lauxlib.h>
 
 #include "luajson.h"
 #include "luajson_text.h"
+#include "db.h"
 #include "sandbox.h"
+#include "strbuf.h"
 #include "webhook.h"
 
 struct webhook_format {
@@ -243,49 +244,35 @@ void webhook_format_free(webhook_format *f)
     free(f);
 }
 
-static void iso_time(int64_t ms, char out[32])
-{
-    time_t t = (time_t)(ms / 1000) + 8 * 3600; /* Asia/Shanghai, no DST */
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 32, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
-}
-
 cr_status webhook_format_render(webhook_format *f, const char *webhook_name, char *const *alerts,
                                 int n, int64_t now_ms, char **body, cr_err *err)
 {
     *body = NULL;
-    char now[32];
-    iso_time(now_ms, now);
-    /* the batch as JSON text, parsed straight into Lua tables */
-    json_t *name = json_string(webhook_name);
-    char *name_text = name ? json_dumps(name, JSON_ENCODE_ANY) : NULL;
-    json_decref(name);
-    size_t len = 96 + (name_text ? strlen(name_text) : 0); /* the fixed text is 66 bytes */
-    for (int i = 0; i < n; i++)
-        len += strlen(alerts[i]) + 1;
-    char *text = name_text ? malloc(len) : NULL;
-    if (!text) {
-        free(name_text);
+    char now[26];
+    db_format_ms(now_ms, now);
+    /* the batch as JSON text, parsed straight into Lua tables; the alerts
+     * are JSON objects already */
+    strbuf text = {0};
+    strbuf_str(&text, "{\"webhook\":");
+    strbuf_json_string(&text, webhook_name);
+    strbuf_str(&text, ",\"created_at\":\"");
+    strbuf_str(&text, now);
+    strbuf_str(&text, "\",\"alerts\":[");
+    for (int i = 0; i < n; i++) {
+        if (i)
+            strbuf_add(&text, ",", 1);
+        strbuf_str(&text, alerts[i]);
+    }
+    strbuf_str(&text, "]}");
+    if (text.oom) {
+        free(text.s);
         return cr_errf(err, CR_FAIL, "out of memory");
     }
-    size_t used =
-        (size_t)sprintf(text, "{\"webhook\":%s,\"created_at\":\"%s\",\"alerts\":[", name_text, now);
-    free(name_text);
-    for (int i = 0; i < n; i++) {
-        size_t k = strlen(alerts[i]);
-        if (i)
-            text[used++] = ',';
-        memcpy(text + used, alerts[i], k);
-        used += k;
-    }
-    memcpy(text + used, "]}", 3);
-    used += 2;
 
     lua_State *L = sandbox_state(f->sb);
     push_field(f, "render");
-    cr_status st = luajson_push_text(L, text, used, LUAJSON_TEXT_PLAIN, NULL, err);
-    free(text);
+    cr_status st = luajson_push_text(L, text.s, text.len, LUAJSON_TEXT_PLAIN, NULL, err);
+    free(text.s);
     if (st != CR_OK) {
         lua_pop(L, 1);
         return st;
