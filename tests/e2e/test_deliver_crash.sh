@@ -79,6 +79,6 @@ expect_in "$T/check" "split 0" "an alert delivered twice carried the same webhoo
 expect_in "$T/check" "unverified 0" "every request verified"
 DUPS=$(python3 -c "
 import json; rs=[json.loads(l)['id'] for l in open('$T/log')]; print(len(rs) - len(set(rs)))")
-ok "duplicates after $kills crashes: $DUPS (at least once, not exactly once)"
+echo "note duplicates after $kills crashes: $DUPS (at least once, not exactly once)"
 expect_eq "$(sql "$DB" 'PRAGMA integrity_check')" ok "integrity_check at the end"
 finish

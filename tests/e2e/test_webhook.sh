@@ -179,7 +179,8 @@ awk -v s="$SPREAD" -v n="$LIMITED" 'BEGIN { exit !(s >= (n - 4) / 4 - 0.1) }' \
 # ---- robot formats ------------------------------------------------------------
 expect_eq "$(logq 'all(r["dingtalk_ok"] for r in rs if r["path"] == "/ok/dingtalk") and any(r["path"] == "/ok/dingtalk" for r in rs)')" True "钉钉: every request carries a valid timestamp and sign"
 expect_eq "$(logq 'all(r["feishu_ok"] for r in rs if r["path"] == "/ok/feishu") and any(r["path"] == "/ok/feishu" for r in rs)')" True "飞书: every body carries a valid timestamp and sign"
-expect_eq "$(logq 'all(json.loads(r["body"])["msgtype"] == "markdown" and "预警" in r["body"] or "提示" in r["body"] for r in rs if r["path"] == "/ok/wecom")')" True "企业微信: a markdown message in Chinese"
+WECOM=$(sql "$DB" "SELECT count(*) FROM alerts WHERE code = '4C-PREFLAG'")
+expect_eq "$(logq 'sum(1 for r in rs if r["path"] == "/ok/wecom" and json.loads(r["body"])["msgtype"] == "markdown" and "[提示][触发] 4C-PREFLAG" in json.loads(r["body"])["markdown"]["content"])')" "$WECOM" "企业微信: one markdown message in Chinese per alert"
 expect_eq "$(logq 'any("依据" in r["body"] for r in rs if r["path"] == "/ok/dingtalk")')" True "robot messages show the legal basis"
 
 # ---- resolved notifications, repeats, redelivery ---------------------------------
