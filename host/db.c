@@ -203,7 +203,8 @@ static const char *const migrations[] = {
      * after commit. Times used for scheduling are Unix milliseconds. */
     /* message ids are derived from this database's own random id and the
      * outbox rows they carry (deliver.c) */
-    "INSERT OR IGNORE INTO meta(key, value) VALUES ('webhook_instance', lower(hex(randomblob(16))));"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES ('webhook_instance', "
+    "lower(hex(randomblob(16))));"
     "CREATE TABLE webhooks("
     "  id INTEGER PRIMARY KEY,"
     "  name TEXT NOT NULL,"
@@ -313,13 +314,13 @@ static const char *const migrations[] = {
     "  schedule TEXT NOT NULL,"
     "  cron TEXT NOT NULL,"
     "  tz TEXT NOT NULL,"
-    "  seen_from INTEGER NOT NULL,"   /* fire times before it are never due */
-    "  last_fire INTEGER,"            /* the latest fire time run, collapsed or skipped */
+    "  seen_from INTEGER NOT NULL," /* fire times before it are never due */
+    "  last_fire INTEGER,"          /* the latest fire time run, collapsed or skipped */
     "  last_status TEXT CHECK (last_status IN ('ok', 'failed', 'skipped', 'quarantined')),"
     "  last_reason TEXT,"
     "  last_run_id INTEGER,"
     "  last_finished_at TEXT,"
-    "  running_since INTEGER,"        /* set while a run is under way */
+    "  running_since INTEGER," /* set while a run is under way */
     "  runs INTEGER NOT NULL DEFAULT 0,"
     "  failures INTEGER NOT NULL DEFAULT 0,"
     "  missed INTEGER NOT NULL DEFAULT 0," /* fire times dropped or collapsed by catch-up */
@@ -368,6 +369,35 @@ static const char *const migrations[] = {
      * --changed` runs a court's on_court rules again only when data of the
      * court or a court under it came in since (0: always). */
     "ALTER TABLE court_evaluations ADD COLUMN evaluated_batch INTEGER NOT NULL DEFAULT 0;",
+
+    /* 10: every rule version that ever ran, by number. Results stored from
+     * now on name their rule by this id ({"r":ID,"v":VALUE,"us":N}) instead
+     * of spelling out set, rule and version in every case's row: with 12
+     * rules that was about two thirds of a row, and at a million cases
+     * gigabytes written twice (WAL, checkpoint). Rows stored before keep the
+     * verbose form; explain reads both. */
+    "CREATE TABLE rule_versions("
+    "  id INTEGER PRIMARY KEY,"
+    "  rule_set TEXT NOT NULL,"
+    "  rule TEXT NOT NULL,"
+    "  version TEXT NOT NULL,"
+    "  UNIQUE(rule_set, rule, version)"
+    ");"
+    /* Each rule's result of each case, one row each, whichever form its row
+     * was stored in: the way to read results with SQL (reports, tests).
+     * value and log are JSON text. */
+    "CREATE VIEW evaluation_results AS SELECT e.case_no, e.run_id, e.as_of, e.evaluated_at,"
+    " coalesce(v.rule_set, r.value ->> '$.rule_set') AS rule_set,"
+    " coalesce(v.rule, r.value ->> '$.rule') AS rule,"
+    " coalesce(v.version, r.value ->> '$.rule_version') AS rule_version,"
+    " coalesce(r.value ->> '$.status', 'ok') AS status,"
+    " CASE WHEN v.id IS NULL THEN r.value -> '$.result.value' ELSE r.value -> '$.v' END"
+    "   AS value,"
+    " CASE WHEN v.id IS NULL THEN r.value -> '$.result.log' ELSE r.value -> '$.log' END AS log,"
+    " r.value ->> '$.reason' AS reason,"
+    " coalesce(r.value ->> '$.us', r.value ->> '$.duration_us') AS duration_us"
+    " FROM evaluations e JOIN json_each(e.results) r"
+    " LEFT JOIN rule_versions v ON v.id = r.value ->> '$.r';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -466,10 +496,17 @@ static const struct {
     unsigned long magic;
     const char *name;
 } network_filesystems[] = {
-    {0x6969, "NFS"},           {0xFF534D42, "CIFS"},    {0xFE534D42, "SMB2"},
-    {0x517B, "SMB"},           {0x01021997, "9P"},      {0x00C36400, "CephFS"},
-    {0x5346414F, "AFS"},       {0x73757245, "Coda"},    {0x47504653, "GPFS"},
-    {0x0BD00BD0, "Lustre"},    {0x65735546, "FUSE (possibly a network mount)"},
+    {0x6969, "NFS"},
+    {0xFF534D42, "CIFS"},
+    {0xFE534D42, "SMB2"},
+    {0x517B, "SMB"},
+    {0x01021997, "9P"},
+    {0x00C36400, "CephFS"},
+    {0x5346414F, "AFS"},
+    {0x73757245, "Coda"},
+    {0x47504653, "GPFS"},
+    {0x0BD00BD0, "Lustre"},
+    {0x65735546, "FUSE (possibly a network mount)"},
 };
 
 static cr_status refuse_network_fs(const char *path, cr_err *err)
@@ -640,8 +677,7 @@ cr_status db_commit(cr_db *db, cr_err *err)
     return st;
 }
 
-cr_status db_meta_get(cr_db *db, const char *key, char *buf, size_t size, int *found,
-                      cr_err *err)
+cr_status db_meta_get(cr_db *db, const char *key, char *buf, size_t size, int *found, cr_err *err)
 {
     sqlite3_stmt *st;
     *found = 0;

@@ -38,6 +38,7 @@ enum eval_stmt {
     S_RESOLVE_KEY,
     S_PUT_COURT_EVALUATION,
     S_RESOLVE_STALE_COURT,
+    S_RULE_VERSION,
     S_COUNT
 };
 
@@ -106,6 +107,9 @@ static const char *const stmt_sql[S_COUNT] = {
          * runs (db_sched_resolve_stale), not evaluations. */
         " AND substr(dedup_key, 1, length(rule_set) + length(rule) + 2)"
         "     <> rule_set || '/' || rule || '@'",
+    /* The no-op update makes RETURNING give the id of a known version too. */
+    [S_RULE_VERSION] = "INSERT INTO rule_versions(rule_set, rule, version) VALUES (?1, ?2, ?3)"
+                       " ON CONFLICT(rule_set, rule, version) DO UPDATE SET id = id RETURNING id",
 };
 
 struct db_eval_stmts {
@@ -200,6 +204,29 @@ cr_status db_eval_rule_set(cr_db *db, const char *sha256, const char *name, cons
     if (is_new)
         *is_new = result == CR_OK && sqlite3_changes(db->sql) > 0;
     return result;
+}
+
+cr_status db_eval_rule_version(cr_db *db, const char *rule_set, const char *rule,
+                               const char *version, int64_t *id, cr_err *err)
+{
+    sqlite3_stmt *st = stmt_get(db, S_RULE_VERSION, err);
+    if (!st)
+        return CR_FAIL;
+    db_bind_text(st, 1, rule_set);
+    db_bind_text(st, 2, rule);
+    db_bind_text(st, 3, version);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    if (rc == SQLITE_ROW)
+        rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc == SQLITE_DONE)
+        return CR_OK;
+    cr_status failed = db_sqlerr(db, err, "recording a rule version");
+    cr_err_prefix(err, "rule %s/%s", rule_set, rule);
+    return failed;
 }
 
 /* ---- writing results ---- */
@@ -445,8 +472,7 @@ cr_status db_eval_resolve_key(cr_db *db, const char *dedup_key, int *resolved, c
 
 cr_status db_eval_put_court_evaluation(cr_db *db, int64_t run_id, const char *court,
                                        const char *rules_fingerprint, const char *as_of,
-                                       const char *results_json, int64_t seen_batch,
-                                       cr_err *err)
+                                       const char *results_json, int64_t seen_batch, cr_err *err)
 {
     sqlite3_stmt *st = stmt_get(db, S_PUT_COURT_EVALUATION, err);
     if (!st)
@@ -561,8 +587,8 @@ cr_status db_eval_courts_current(cr_db *db, const char *rules_fingerprint, const
     db_bind_text(st, 1, rules_fingerprint);
     db_bind_text(st, 2, as_of);
     int rc = sqlite3_step(st);
-    *current = rc == SQLITE_ROW ? json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL)
-                                : NULL;
+    *current =
+        rc == SQLITE_ROW ? json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL) : NULL;
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW)
         return db_sqlerr(db, err, "courts evaluated and unchanged");

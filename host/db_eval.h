@@ -29,6 +29,11 @@ cr_status db_eval_run_close(cr_db *db, int64_t run_id, const char *summary_json,
 cr_status db_eval_rule_set(cr_db *db, const char *sha256, const char *name, const char *scope,
                            const char *manifest_json, int *is_new, cr_err *err);
 
+/* The rule_versions id of a rule version, recorded on first use: stored
+ * results name their rule by it (eval_worker.h, stored_json). */
+cr_status db_eval_rule_version(cr_db *db, const char *rule_set, const char *rule,
+                               const char *version, int64_t *id, cr_err *err);
+
 /* ---- reading cases to evaluate ---- */
 
 typedef struct db_case_iter db_case_iter;
@@ -43,15 +48,15 @@ enum db_case_select {
                         NULL: not this criterion) */
 };
 
-/* Iterates cases in case_no order, a page of rows in memory at a time (each
+/* Iterates cases -- DB_CASES_ALL in storage (rowid) order, the others in
+ * case_no order -- a page of rows in memory at a time (each
  * page read in a read transaction of its own, closed before the first row
  * is returned, so an iterator never keeps the WAL from restarting).
  * court_prefix (may be NULL) keeps cases whose court code starts with it.
  * The iterator may stay open across the caller's writes and transactions on
  * the same cr_db; close it before db_close(). */
-cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg,
-                            const char *as_of, const char *court_prefix, db_case_iter **out,
-                            cr_err *err);
+cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg, const char *as_of,
+                            const char *court_prefix, db_case_iter **out, cr_err *err);
 /* *has_row = 0 at the end. case_no, court and doc stay valid until the next call.
  * events_json is a JSON array text of the case's event docs in time order ("[]"
  * if none). */
@@ -103,8 +108,7 @@ cr_status db_eval_put_alert(cr_db *db, int64_t run_id, const db_alert *a, db_ale
  * replacing the previous one. */
 cr_status db_eval_put_court_evaluation(cr_db *db, int64_t run_id, const char *court,
                                        const char *rules_fingerprint, const char *as_of,
-                                       const char *results_json, int64_t seen_batch,
-                                       cr_err *err);
+                                       const char *results_json, int64_t seen_batch, cr_err *err);
 
 /* The id of the newest ingest batch (0 when none). */
 cr_status db_eval_last_batch(cr_db *db, int64_t *batch, cr_err *err);
@@ -119,8 +123,7 @@ cr_status db_eval_courts_current(cr_db *db, const char *rules_fingerprint, const
 /* As db_eval_resolve_stale, for the court-level alerts of a court (no case),
  * leaving the host's own RULE-QUARANTINED alerts to `rules release`. */
 cr_status db_eval_resolve_stale_court(cr_db *db, int64_t run_id, const char *court,
-                                      const char *kept_rules_json, int64_t *resolved,
-                                      cr_err *err);
+                                      const char *kept_rules_json, int64_t *resolved, cr_err *err);
 
 /* Calls fn with the rule name of every rule of rule_set that has open or
  * acked alerts. */

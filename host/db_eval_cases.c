@@ -30,6 +30,12 @@
  * restarting after a checkpoint, and it then grows with every result
  * written (hundreds of MB per 100k cases), slowing every page lookup. */
 #define PAGE " AND c.case_no > ?5 ORDER BY c.case_no LIMIT ?6"
+/* Every case is read in storage (rowid) order: ingest stores a case and its
+ * events side by side, so reading them in that order reads the tables from
+ * front to back. In case_no order every case was a page somewhere else
+ * (case numbers are not filed in order), which on a machine whose page
+ * cache does not hold the database made a 1M-case run wait on the disk. */
+#define PAGE_BY_ROWID " AND c.rowid > ?5 ORDER BY c.rowid LIMIT ?6"
 #define PAGE_ROWS 1000
 
 /* The events of case c, as a JSON array text in time order. The ORDER BY of
@@ -39,10 +45,10 @@
     "SELECT c.case_no, c.court, c.doc,"                                                            \
     " (SELECT '[' || coalesce(group_concat(doc, ','), '') || ']' FROM"                             \
     "   (SELECT e.doc FROM events e WHERE e.case_no = c.case_no ORDER BY e.at, e.id)),"            \
-    " c.changed_batch FROM cases c "
+    " c.changed_batch, c.rowid FROM cases c "
 
 /* The three selections of enum db_case_select. */
-static const char sql_cases_all[] = CASE_COLUMNS "WHERE " COURT_PREFIX_MATCHES PAGE;
+static const char sql_cases_all[] = CASE_COLUMNS "WHERE " COURT_PREFIX_MATCHES PAGE_BY_ROWID;
 static const char sql_cases_one[] =
     CASE_COLUMNS "WHERE c.case_no IN (?1, ?3) AND " COURT_PREFIX_MATCHES " ORDER BY c.case_no";
 /* The page of case numbers is chosen from the covering indexes alone; only
@@ -69,7 +75,9 @@ struct db_case_iter {
     sqlite3_stmt *stmt;
     sqlite3_stmt **home; /* the cache slot it was borrowed from, or NULL (own statement) */
     int done;            /* the statement has no more pages */
-    int paged;           /* ALL and CHANGED: ?5 = last case_no read, ?6 = page size */
+    int paged;           /* ALL and CHANGED: ?5 = last key read, ?6 = page size */
+    int by_rowid;        /* ALL: the key is the rowid, else the case_no */
+    int64_t last_rowid;  /* the last rowid read (by_rowid) */
     char last[256];      /* the last case_no read */
     /* The current page, copied out of the statement: */
     case_row *rows;
@@ -140,7 +148,11 @@ cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg,
         sqlite3_bind_text(it->stmt, 4, as_of, -1, SQLITE_TRANSIENT);
     if (sel != DB_CASES_ONE) {
         it->paged = 1;
-        sqlite3_bind_text(it->stmt, 5, "", -1, SQLITE_STATIC);
+        it->by_rowid = sel == DB_CASES_ALL;
+        if (it->by_rowid)
+            sqlite3_bind_int64(it->stmt, 5, 0);
+        else
+            sqlite3_bind_text(it->stmt, 5, "", -1, SQLITE_STATIC);
         sqlite3_bind_int(it->stmt, 6, PAGE_ROWS);
     }
     if (sel == DB_CASES_ONE) {
@@ -199,6 +211,7 @@ static cr_status read_page(db_case_iter *it, cr_err *err)
                 goto oom;
         }
         r->changed_batch = sqlite3_column_int64(it->stmt, 4);
+        it->last_rowid = sqlite3_column_int64(it->stmt, 5);
         it->n_rows++;
     }
     if (rc != SQLITE_DONE) {
@@ -211,6 +224,8 @@ static cr_status read_page(db_case_iter *it, cr_err *err)
     /* A short page is the last one; a full one may have a next. */
     if (!it->paged || it->n_rows < PAGE_ROWS) {
         it->done = 1;
+    } else if (it->by_rowid) {
+        sqlite3_bind_int64(it->stmt, 5, it->last_rowid);
     } else {
         const char *last = it->text + it->rows[it->n_rows - 1].case_no;
         if (snprintf(it->last, sizeof it->last, "%s", last) >= (int)sizeof it->last) {

@@ -205,6 +205,55 @@ static json_t *rule_set_version(cr_db *db, const json_t *versions, const char *s
     return found;
 }
 
+/* A stored result ({"r":ID,"v":…,"log"?,"us":N} or {"r":ID,"status",
+ * "reason","us"}: eval_worker.h, stored_json) in the form the API and
+ * older rows have: {"rule_set","rule","rule_version","status","result",
+ * "reason"?,"duration_us"}. A row stored before rule_versions existed is
+ * already in that form and comes back as it is. */
+static json_t *expand_result(cr_db *db, sqlite3_stmt **look, json_t *stored)
+{
+    json_t *id = json_object_get(stored, "r");
+    if (!json_is_integer(id))
+        return json_incref(stored);
+    json_t *out = json_object();
+    if (!*look)
+        sqlite3_prepare_v2(db->sql,
+                           "SELECT rule_set, rule, version FROM rule_versions WHERE id = ?1", -1,
+                           look, NULL);
+    int found = 0;
+    if (*look) {
+        sqlite3_bind_int64(*look, 1, json_integer_value(id));
+        if ((found = sqlite3_step(*look) == SQLITE_ROW)) {
+            json_object_set_new(out, "rule_set", column_string(*look, 0));
+            json_object_set_new(out, "rule", column_string(*look, 1));
+            json_object_set_new(out, "rule_version", column_string(*look, 2));
+        }
+        sqlite3_reset(*look);
+    }
+    if (!found) { /* cannot happen short of a damaged database: say so */
+        json_object_set_new(out, "rule_set", json_null());
+        json_object_set_new(
+            out, "rule",
+            json_sprintf("unknown rule version %lld", (long long)json_integer_value(id)));
+        json_object_set_new(out, "rule_version", json_null());
+    }
+    json_t *status = json_object_get(stored, "status");
+    json_object_set(out, "status", status ? status : json_string("ok"));
+    if (!status) {
+        json_t *result = json_object();
+        json_object_set(result, "value", json_object_get(stored, "v"));
+        if (json_object_get(stored, "log"))
+            json_object_set(result, "log", json_object_get(stored, "log"));
+        json_object_set_new(out, "result", result);
+    } else {
+        json_object_set_new(out, "result", json_null());
+        json_object_set(out, "reason", json_object_get(stored, "reason"));
+    }
+    json_t *us = json_object_get(stored, "us");
+    json_object_set(out, "duration_us", us ? us : json_integer(0));
+    return out;
+}
+
 /* Sets out["case"] and *evaluated (a new object, or null if never evaluated);
  * *found = 0 if the case is unknown. stored_no receives the number as stored. */
 static cr_status explain_case(cr_db *db, const char *case_no, json_t *out, json_t **evaluated,
@@ -240,9 +289,14 @@ static cr_status explain_case(cr_db *db, const char *case_no, json_t *out, json_
             json_object_set_new(*evaluated, "evaluated_at", column_string(st, 7));
             json_object_set_new(*evaluated, "run_id", json_integer(sqlite3_column_int64(st, 8)));
             /* Each rule's result, with the evaluation's as-of date and time. */
-            json_t *results = column_json(st, 6);
+            json_t *stored = column_json(st, 6), *results = json_array();
             size_t i;
             json_t *r;
+            sqlite3_stmt *look = NULL;
+            json_array_foreach(stored, i, r)
+                json_array_append_new(results, expand_result(db, &look, r));
+            sqlite3_finalize(look);
+            json_decref(stored);
             json_t *versions = column_json(st, 9);
             json_array_foreach(results, i, r)
             {

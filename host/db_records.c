@@ -105,7 +105,7 @@ cr_status db_batch_open(cr_db *db, const char *source, int64_t *batch_id, cr_err
 {
     struct db_records_stmts *s = stmts(db, err);
     sqlite3_stmt *st = s ? db_stmt(db, &s->batch_open,
-                                "INSERT INTO batches(source, started_at) VALUES (?1, ?2)", err)
+                                   "INSERT INTO batches(source, started_at) VALUES (?1, ?2)", err)
                          : NULL;
     if (!st)
         return CR_FAIL;
@@ -124,7 +124,7 @@ cr_status db_batch_close(cr_db *db, int64_t batch_id, const char *summary_json, 
     struct db_records_stmts *s = stmts(db, err);
     sqlite3_stmt *st =
         s ? db_stmt(db, &s->batch_close,
-                 "UPDATE batches SET finished_at = ?2, summary = ?3 WHERE id = ?1", err)
+                    "UPDATE batches SET finished_at = ?2, summary = ?3 WHERE id = ?1", err)
           : NULL;
     if (!st)
         return CR_FAIL;
@@ -201,17 +201,18 @@ static cr_status put_staffing(cr_db *db, const record *rec, cr_err *err)
     cr_status rc = db_step_done(db, del, "staffing", err);
     size_t i;
     json_t *entry;
-    static const char *const columns[] = {"year", "authorized_staff", "central_special_staff",
-                                          "quota_allotted", "quota_filled", "admin_staff"};
+    static const char *const columns[] = {
+        "year",           "authorized_staff", "central_special_staff",
+        "quota_allotted", "quota_filled",     "admin_staff"};
     json_array_foreach(rec->u.court.staffing, i, entry)
     {
         if (rc != CR_OK)
             break;
         sqlite3_stmt *ins = db_stmt(db, &s->staffing_insert,
-                                 "INSERT INTO court_staffing(court, year, authorized_staff, "
-                                 "central_special_staff, quota_allotted, quota_filled, "
-                                 "admin_staff) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                                 err);
+                                    "INSERT INTO court_staffing(court, year, authorized_staff, "
+                                    "central_special_staff, quota_allotted, quota_filled, "
+                                    "admin_staff) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                    err);
         if (!ins)
             return CR_FAIL;
         db_bind_text(ins, 1, rec->key);
@@ -270,9 +271,9 @@ cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const ch
         int same = rc == SQLITE_ROW && sqlite3_column_int(look, 1);
         sqlite3_reset(look);
         if (rc != SQLITE_ROW)
-            return rc == SQLITE_DONE ? cr_errf(err, CR_FAIL, "%s: lookup: %s vanished",
-                                               db->path, rec->key)
-                                     : db_sqlerr(db, err, "lookup");
+            return rc == SQLITE_DONE
+                       ? cr_errf(err, CR_FAIL, "%s: lookup: %s vanished", db->path, rec->key)
+                       : db_sqlerr(db, err, "lookup");
         if (prev_batch == batch_id) {
             *result = DB_PUT_DUPLICATE;
             return CR_OK;
@@ -309,7 +310,7 @@ cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const ch
         snprintf(s->marked_case, sizeof s->marked_case, "%s", rec->u.event.case_no);
         s->marked_batch = batch_id;
         sqlite3_stmt *ch = db_stmt(db, &db->records->case_changed,
-                                "UPDATE cases SET changed_batch = ?2 WHERE case_no = ?1", err);
+                                   "UPDATE cases SET changed_batch = ?2 WHERE case_no = ?1", err);
         if (!ch)
             return CR_FAIL;
         db_bind_text(ch, 1, rec->u.event.case_no);
@@ -319,8 +320,8 @@ cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const ch
     return st;
 }
 
-int db_record_known(cr_db *db, record_type type, const char *key, char *court_out,
-                    size_t court_len, cr_err *err)
+int db_record_known(cr_db *db, record_type type, const char *key, char *court_out, size_t court_len,
+                    cr_err *err)
 {
     sqlite3_stmt *look = op_stmt(db, type, OP_LOOKUP, err);
     if (!look)
@@ -386,11 +387,8 @@ cr_status db_record_stats(cr_db *db, json_t **out, cr_err *err)
         {"open_alerts_by_code",
          "SELECT code, count(*) FROM alerts WHERE status <> 'resolved' GROUP BY 1 ORDER BY 2 DESC"},
         {"triage_recommended",
-         "SELECT json_extract(r.value, '$.result.value.recommended'), count(*)"
-         " FROM evaluations e, json_each(e.results) r"
-         " WHERE json_extract(r.value, '$.rule') = 'triage'"
-         " AND json_extract(r.value, '$.status') = 'ok'"
-         " AND json_extract(r.value, '$.result.value.recommended') IS NOT NULL"
+         "SELECT value ->> '$.recommended', count(*) FROM evaluation_results"
+         " WHERE rule = 'triage' AND status = 'ok' AND value ->> '$.recommended' IS NOT NULL"
          " GROUP BY 1 ORDER BY 2 DESC"},
         {"open_alerts_by_court",
          "SELECT court, count(*) FROM alerts WHERE status <> 'resolved' GROUP BY 1 ORDER BY 1"},

@@ -251,16 +251,15 @@ static cr_status store_all(eval_writer *wr, pool *p, cr_err *err)
 
 json_t *eval_summary_json(const eval_summary *s)
 {
-    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}",
-                     "run", (json_int_t)s->run_id, "cases", (json_int_t)s->cases, "courts",
-                     (json_int_t)s->courts, "courts_current", (json_int_t)s->courts_current,
-                     "calls", (json_int_t)s->calls, "failures",
-                     (json_int_t)s->failures, "alerts_created", (json_int_t)s->alerts_created,
-                     "alerts_repeated", (json_int_t)s->alerts_repeated, "alerts_reopened",
-                     (json_int_t)s->alerts_reopened, "alerts_resolved",
-                     (json_int_t)s->alerts_resolved, "quarantined", (json_int_t)s->quarantined,
-                     "skipped_quarantined", (json_int_t)s->skipped_quarantined, "load_failures",
-                     (json_int_t)s->load_failures, "seconds", s->seconds);
+    return json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f}", "run",
+        (json_int_t)s->run_id, "cases", (json_int_t)s->cases, "courts", (json_int_t)s->courts,
+        "courts_current", (json_int_t)s->courts_current, "calls", (json_int_t)s->calls, "failures",
+        (json_int_t)s->failures, "alerts_created", (json_int_t)s->alerts_created, "alerts_repeated",
+        (json_int_t)s->alerts_repeated, "alerts_reopened", (json_int_t)s->alerts_reopened,
+        "alerts_resolved", (json_int_t)s->alerts_resolved, "quarantined",
+        (json_int_t)s->quarantined, "skipped_quarantined", (json_int_t)s->skipped_quarantined,
+        "load_failures", (json_int_t)s->load_failures, "seconds", s->seconds);
 }
 
 /* The copies must agree rule for rule, or effects would be misattributed. */
@@ -309,13 +308,15 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
         n_rules += rs[0]->sets[s].n_rules;
     }
     wr.flags.quarantined = calloc(n_rules + 1, sizeof *wr.flags.quarantined);
+    wr.flags.ids = calloc(n_rules + 1, sizeof *wr.flags.ids);
     wr.consecutive = calloc(n_rules + 1, sizeof *wr.consecutive);
     for (size_t i = 0; wr.consecutive && i < n_rules; i++)
         wr.consecutive[i] = -1;
     p.ring = calloc(p.window, sizeof *p.ring);
     for (size_t i = 0; p.ring && i < p.window; i++)
         p.ring[i] = calloc(1, sizeof(work_chunk));
-    int oom = !threads || !wr.flags.base || !wr.flags.quarantined || !wr.consecutive || !p.ring;
+    int oom = !threads || !wr.flags.base || !wr.flags.quarantined || !wr.flags.ids ||
+              !wr.consecutive || !p.ring;
     for (size_t i = 0; !oom && i < p.window; i++)
         oom = !p.ring[i];
     if (st == CR_OK && oom)
@@ -341,6 +342,7 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
         threads[w].pool = &p;
         st = eval_worker_init(&threads[w].w, rs[w], opt->as_of, &wr.flags, opt->cal, db_path(db),
                               err);
+        threads[w].w.store_only = 1; /* nobody reads the verbose results of a run */
         if (st == CR_OK && pthread_create(&threads[w].thread, NULL, worker_main, &threads[w]))
             st = cr_errf(err, CR_FAIL, "cannot start a worker thread");
         if (st == CR_OK)
@@ -378,8 +380,7 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
          * set, and explain finds its SHA-256 here. */
         json_t *versions = json_object();
         for (size_t k = 0; k < rs[0]->n; k++)
-            json_object_set_new(versions, rs[0]->sets[k].name,
-                                json_string(rs[0]->sets[k].sha256));
+            json_object_set_new(versions, rs[0]->sets[k].name, json_string(rs[0]->sets[k].sha256));
         json_object_set_new(summary, "rule_sets", versions);
         char *text = json_dumps(summary, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(summary);
@@ -425,6 +426,7 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     free(threads);
     free(wr.flags.base);
     free(wr.flags.quarantined);
+    free(wr.flags.ids);
     free(wr.consecutive);
     eval_case_set_free(&wr.open_alerts);
     json_decref(wr.kept_unloaded);

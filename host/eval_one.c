@@ -32,13 +32,15 @@ cr_status eval_one(cr_db *db, eval_worker *w, work_case *wc, const eval_options 
         n_rules += rs->sets[s].n_rules;
     }
     wr.flags.quarantined = calloc(n_rules + 1, sizeof *wr.flags.quarantined);
+    wr.flags.ids = calloc(n_rules + 1, sizeof *wr.flags.ids);
     wr.consecutive = calloc(n_rules + 1, sizeof *wr.consecutive);
     for (size_t i = 0; wr.consecutive && i < n_rules; i++)
         wr.consecutive[i] = -1;
     char scope[256];
     snprintf(scope, sizeof scope, "case %s", wc->case_no);
     cr_status st = CR_OK;
-    if (!wr.flags.base || !wr.flags.quarantined || !wr.consecutive || !wr.kept_unloaded)
+    if (!wr.flags.base || !wr.flags.quarantined || !wr.flags.ids || !wr.consecutive ||
+        !wr.kept_unloaded)
         st = cr_errf(err, CR_FAIL, "out of memory");
     if (st == CR_OK)
         st = eval_start_run(&wr, scope, err); /* reads the quarantines into wr.flags */
@@ -84,6 +86,7 @@ cr_status eval_one(cr_db *db, eval_worker *w, work_case *wc, const eval_options 
     }
     free(wr.flags.base);
     free(wr.flags.quarantined);
+    free(wr.flags.ids);
     free(wr.consecutive);
     eval_case_set_free(&wr.open_alerts);
     json_decref(wr.kept_unloaded);

@@ -236,7 +236,7 @@ static char *kept_rules(eval_writer *wr, char *worker_kept)
 
 cr_status eval_store_case(eval_writer *wr, work_case *wc, cr_err *err)
 {
-    if (!wc->results_json || !wc->kept_rules_json)
+    if (!wc->stored_json || !wc->kept_rules_json)
         return cr_errf(err, CR_FAIL, "case %s: out of memory encoding results", wc->case_no);
     for (size_t j = 0; j < wc->n_effects; j++) {
         cr_status st = store_effect(wr, wc, &wc->effects[j], err);
@@ -245,7 +245,7 @@ cr_status eval_store_case(eval_writer *wr, work_case *wc, cr_err *err)
     }
     cr_status st = db_eval_put_evaluation(wr->db, wr->run_id, wc->case_no, wc->changed_batch,
                                           wr->rs->fingerprint, wr->opt->as_of, wc->date_dependent,
-                                          wc->results_json, err);
+                                          wc->stored_json, err);
     if (st == CR_OK && case_set_has(&wr->open_alerts, wc->case_no)) {
         int64_t resolved = 0;
         char *kept = kept_rules(wr, wc->kept_rules_json);
@@ -283,8 +283,8 @@ cr_status eval_courts(eval_writer *wr, eval_worker *w, cr_err *err)
     if (st == CR_OK && wr->opt->select == DB_CASES_CHANGED)
         st = db_eval_courts_current(wr->db, wr->rs->fingerprint, wr->opt->as_of, &current, err);
     if (st == CR_OK)
-        st = db_query_courts(wr->db, wr->opt->court_prefix ? wr->opt->court_prefix : "", 0,
-                             &courts, err);
+        st = db_query_courts(wr->db, wr->opt->court_prefix ? wr->opt->court_prefix : "", 0, &courts,
+                             err);
     size_t i;
     json_t *court;
     json_array_foreach(courts, i, court)
@@ -304,8 +304,13 @@ cr_status eval_courts(eval_writer *wr, eval_worker *w, cr_err *err)
             st = cr_errf(err, CR_FAIL, "out of memory");
             break;
         }
+        /* Courts are few: their rows keep the verbose form, which SQL
+         * reports over court_evaluations read as they are. */
+        int store_only = w->store_only;
+        w->store_only = 0;
         eval_worker_case(w, &wc); /* no rule with on_court: no effects, and stale
                                      court alerts (of removed rules) still resolve */
+        w->store_only = store_only;
         if (!wc.results_json || !wc.kept_rules_json)
             st = cr_errf(err, CR_FAIL, "court %s: out of memory encoding results", wc.court);
         for (size_t j = 0; st == CR_OK && j < wc.n_effects; j++)
@@ -398,6 +403,10 @@ cr_status eval_start_run(eval_writer *wr, const char *scope, cr_err *err)
             if (q < 0)
                 st = CR_FAIL;
             atomic_store(&wr->flags.quarantined[wr->flags.base[s] + r], q == 1);
+            if (st == CR_OK)
+                st = db_eval_rule_version(wr->db, set->name, set->rules[r].name,
+                                          set->rules[r].version,
+                                          &wr->flags.ids[wr->flags.base[s] + r], err);
         }
     }
     if (st == CR_OK)

@@ -112,8 +112,7 @@ static int build_case(lua_State *L)
     if (luajson_push_text(L, doc, strlen(doc), LUAJSON_TEXT_FROZEN_BELOW, NULL, &err) != CR_OK)
         return luaL_error(L, "case data: %s", err.msg);
     if (events) { /* a court has none */
-        if (luajson_push_text(L, events, strlen(events), LUAJSON_TEXT_FROZEN, NULL, &err) !=
-            CR_OK)
+        if (luajson_push_text(L, events, strlen(events), LUAJSON_TEXT_FROZEN, NULL, &err) != CR_OK)
             return luaL_error(L, "case events: %s", err.msg);
         lua_pushliteral(L, "events");
         lua_insert(L, -2);
@@ -181,6 +180,7 @@ void work_case_clear(work_case *c)
     }
     free(c->effects);
     free(c->results_json);
+    free(c->stored_json);
     free(c->kept_rules_json);
     if (c->block) {
         free(c->block);
@@ -274,67 +274,129 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
 
 static const char *const status_names[] = {"ok", "failed", "quarantined"};
 
-/* The case's results array and the names of the rules that did not run OK. */
+/* The reason a rule that did not run OK has, NULL for one that did. */
+static const char *effect_reason(const effect *e)
+{
+    return e->kind == EFFECT_FAILED        ? e->reason
+           : e->kind == EFFECT_QUARANTINED ? "rule is quarantined after repeated failures"
+                                           : NULL;
+}
+
+/* One effect as the API shows it: {"rule_set", "rule", "rule_version",
+ * "status", "result": {"value", "log"?} or null, "reason"?, "duration_us"}. */
+static void encode_verbose(const eval_worker *w, const effect *e, strbuf *res)
+{
+    const rule_set *set = &w->rs->sets[e->set];
+    const rule *r = &set->rules[e->rule];
+    strbuf_str(res, "{\"rule_set\":");
+    strbuf_json_string(res, set->name);
+    strbuf_str(res, ",\"rule\":");
+    strbuf_json_string(res, r->name);
+    strbuf_str(res, ",\"rule_version\":");
+    strbuf_json_string(res, r->version);
+    /* The set's SHA-256 is recorded once per run (eval_runs.summary), not
+     * per rule and case: it was a third of every stored row. */
+    strbuf_str(res, ",\"status\":\"");
+    strbuf_str(res, status_names[e->kind]);
+    strbuf_str(res, "\",\"result\":");
+    if (e->kind == EFFECT_OK) { /* {"value":…} or {"value":…,"log":…} */
+        strbuf_str(res, "{\"value\":");
+        strbuf_add(res, w->values.text + e->value_at, e->value_len);
+        if (e->log_json) {
+            strbuf_str(res, ",\"log\":");
+            strbuf_str(res, e->log_json);
+        }
+        strbuf_add(res, "}", 1);
+    } else {
+        strbuf_str(res, "null");
+    }
+    if (effect_reason(e)) {
+        strbuf_str(res, ",\"reason\":");
+        strbuf_json_string(res, effect_reason(e));
+    }
+    strbuf_str(res, ",\"duration_us\":");
+    strbuf_int(res, e->duration_us);
+    strbuf_add(res, "}", 1);
+}
+
+/* One effect as evaluations.results stores it: the rule by its
+ * rule_versions id, "status" only when not ok ({"r", "v", "log"?, "us"} or
+ * {"r", "status", "reason", "us"}). explain expands it (db_eval_read.c). */
+static void encode_stored(const eval_worker *w, const effect *e, strbuf *res)
+{
+    strbuf_str(res, "{\"r\":");
+    strbuf_int(res, w->flags->ids[w->flags->base[e->set] + e->rule]);
+    if (e->kind == EFFECT_OK) {
+        strbuf_str(res, ",\"v\":");
+        strbuf_add(res, w->values.text + e->value_at, e->value_len);
+        if (e->log_json) {
+            strbuf_str(res, ",\"log\":");
+            strbuf_str(res, e->log_json);
+        }
+    } else {
+        strbuf_str(res, ",\"status\":\"");
+        strbuf_str(res, status_names[e->kind]);
+        strbuf_str(res, "\",\"reason\":");
+        strbuf_json_string(res, effect_reason(e));
+    }
+    strbuf_str(res, ",\"us\":");
+    strbuf_int(res, e->duration_us);
+    strbuf_add(res, "}", 1);
+}
+
+static char *strbuf_take(strbuf *b)
+{
+    if (b->oom) {
+        free(b->s);
+        return NULL;
+    }
+    return b->s;
+}
+
+/* The case's results (verbose unless store_only; stored when there are rule
+ * ids) and the names of the rules that did not run OK. */
 static void encode_results(eval_worker *w, work_case *c)
 {
-    strbuf res = {0}, kept = {0};
-    strbuf_add(&res, "[", 1);
+    int verbose = !w->store_only, stored = w->flags && w->flags->ids;
+    strbuf res = {0}, sto = {0}, kept = {0};
+    if (verbose)
+        strbuf_add(&res, "[", 1);
+    if (stored)
+        strbuf_add(&sto, "[", 1);
     int n_kept = 0;
     for (size_t i = 0; i < c->n_effects; i++) {
         const effect *e = &c->effects[i];
-        const rule_set *set = &w->rs->sets[e->set];
-        const rule *r = &set->rules[e->rule];
-        if (i)
-            strbuf_add(&res, ",", 1);
-        strbuf_str(&res, "{\"rule_set\":");
-        strbuf_json_string(&res, set->name);
-        strbuf_str(&res, ",\"rule\":");
-        strbuf_json_string(&res, r->name);
-        strbuf_str(&res, ",\"rule_version\":");
-        strbuf_json_string(&res, r->version);
-        /* The set's SHA-256 is recorded once per run (eval_runs.summary), not
-         * per rule and case: it was a third of every stored row. */
-        strbuf_str(&res, ",\"status\":\"");
-        strbuf_str(&res, status_names[e->kind]);
-        strbuf_str(&res, "\",\"result\":");
-        if (e->kind == EFFECT_OK) { /* {"value":…} or {"value":…,"log":…} */
-            strbuf_str(&res, "{\"value\":");
-            strbuf_add(&res, w->values.text + e->value_at, e->value_len);
-            if (e->log_json) {
-                strbuf_str(&res, ",\"log\":");
-                strbuf_str(&res, e->log_json);
-            }
-            strbuf_add(&res, "}", 1);
-        } else {
-            strbuf_str(&res, "null");
+        if (verbose) {
+            if (i)
+                strbuf_add(&res, ",", 1);
+            encode_verbose(w, e, &res);
         }
-        const char *reason = e->kind == EFFECT_FAILED        ? e->reason
-                             : e->kind == EFFECT_QUARANTINED ? "rule is quarantined after "
-                                                               "repeated failures"
-                                                             : NULL;
-        if (reason) {
-            strbuf_str(&res, ",\"reason\":");
-            strbuf_json_string(&res, reason);
+        if (stored) {
+            if (i)
+                strbuf_add(&sto, ",", 1);
+            encode_stored(w, e, &sto);
         }
-        strbuf_str(&res, ",\"duration_us\":");
-        strbuf_int(&res, e->duration_us);
-        strbuf_add(&res, "}", 1);
         if (e->kind != EFFECT_OK) {
+            const rule_set *set = &w->rs->sets[e->set];
             strbuf_add(&kept, n_kept++ ? "," : "[", 1);
             strbuf_add(&kept, "\"", 1);
             strbuf_str(&kept, set->name);
             strbuf_add(&kept, "/", 1);
-            strbuf_str(&kept, r->name);
+            strbuf_str(&kept, set->rules[e->rule].name);
             strbuf_add(&kept, "\"", 1);
         }
     }
-    strbuf_add(&res, "]", 1);
+    if (verbose)
+        strbuf_add(&res, "]", 1);
+    if (stored)
+        strbuf_add(&sto, "]", 1);
     if (n_kept)
         strbuf_add(&kept, "]", 1);
     else if (!(kept.s = strdup("[]")))
         kept.oom = 1;
-    c->results_json = res.oom ? (free(res.s), NULL) : res.s;
-    c->kept_rules_json = kept.oom ? (free(kept.s), NULL) : kept.s;
+    c->results_json = verbose ? strbuf_take(&res) : NULL;
+    c->stored_json = stored ? strbuf_take(&sto) : NULL;
+    c->kept_rules_json = strbuf_take(&kept);
 }
 
 void eval_worker_case(eval_worker *w, work_case *c)

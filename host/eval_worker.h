@@ -53,7 +53,12 @@ typedef struct work_case {
      * the results array (db_eval_put_evaluation) and the "set/rule" names of
      * the rules that failed or were skipped, whose open alerts stay open
      * (db_eval_resolve_stale). NULL if out of memory. */
-    char *results_json;
+    char *results_json; /* the results as the API shows them: NULL when store_only */
+    /* The results as evaluations.results stores them (flags->ids set: there
+     * is a run to store into), each rule named by its rule_versions id:
+     * [{"r":ID,"v":VALUE,"us":N}, {"r":ID,"status":"failed","reason":…,
+     * "us":N}, …] -- about a third of the verbose form's bytes. */
+    char *stored_json;
     char *kept_rules_json;
 } work_case;
 
@@ -62,6 +67,9 @@ typedef struct work_case {
 typedef struct rule_flags {
     atomic_int *quarantined;
     size_t *base; /* per set */
+    /* The rule_versions id of each (set, rule), indexed like quarantined;
+     * NULL when nothing is stored (then no stored_json is made). */
+    int64_t *ids;
 } rule_flags;
 
 typedef struct eval_worker {
@@ -69,11 +77,12 @@ typedef struct eval_worker {
     const char *as_of;
     const rule_flags *flags;
     luaapi_call call;
-    struct ctx_cache *ctx; /* per set: ctx by the list of covering sets (params differ) */
+    struct ctx_cache *ctx;      /* per set: ctx by the list of covering sets (params differ) */
     const calendar *cal;        /* may be NULL */
     cr_db *query_db;            /* this worker's query-only connection */
     luaapi_query_scope *scopes; /* per set: what its ctx.query may reach */
     luajson_buffer values;      /* the current case's result values, end to end */
+    int store_only;             /* make stored_json only, not results_json (eval runs) */
 } eval_worker;
 
 /* Builds each set's ctx; db_path (may be NULL: no ctx.query) is opened

@@ -117,7 +117,7 @@ expect_status 0 "eval with the calendar"
 
 # value KEY CASE RULE: a field of a rule's stored result value.
 value() {
-    sql "$DB" "SELECT json_extract(r.value, '\$.result.value.$1') FROM evaluations e, json_each(e.results) r WHERE e.case_no = '$2' AND json_extract(r.value, '\$.rule') = '$3'"
+    sql "$DB" "SELECT json_extract(value, '\$.$1') FROM evaluation_results WHERE case_no = '$2' AND rule = '$3'"
 }
 C1='(2024)粤0703民初1号'
 expect_eq "$(value as_of "$C1" dates)" "2024-06-30" "ctx.as_of is the --as-of date"
@@ -156,7 +156,7 @@ expect_eq "$(value quota_filled "$C1" scope)" "55" "court staffing figures"
 expect_eq "$(value wide_refused "$C1" scope)" "1" "a prefix wider than the scope is refused"
 expect_eq "$(value other_refused "$C1" scope)" "1" "another court's prefix is refused"
 expect_eq "$(value typo_refused "$C1" scope)" "1" "an unknown filter is refused, not ignored"
-expect_eq "$(sql "$DB" "SELECT count(*) FROM evaluations e, json_each(e.results) r WHERE e.case_no LIKE '%粤08%' AND json_extract(r.value, '\$.rule') = 'scope'")" \
+expect_eq "$(sql "$DB" "SELECT count(*) FROM evaluation_results WHERE case_no LIKE '%粤08%' AND rule = 'scope'")" \
     "0" "the 粤07 set never ran on a 粤08 case"
 
 # Court-level rules: once per court in the set's scope, alerts without a case.
@@ -166,7 +166,7 @@ expect_eq "$(sql "$DB" "SELECT json_extract(r.value, '\$.result.value.pending') 
     "1/55" "a court rule sees the court's staffing and queries its cases"
 expect_eq "$(sql "$DB" "SELECT count(*) FROM alerts WHERE code = 'COURT-BACKLOG' AND case_no IS NULL AND court = '粤07' AND status = 'open'")" \
     "1" "a court-level alert has the court and no case"
-expect_eq "$(sql "$DB" "SELECT count(*) FROM evaluations e, json_each(e.results) r WHERE json_extract(r.value, '\$.rule') = 'backlog'")" \
+expect_eq "$(sql "$DB" "SELECT count(*) FROM evaluation_results WHERE rule = 'backlog'")" \
     "0" "a rule with only on_court is not part of case results"
 cr --rules "$R" eval --as-of 2024-06-30 --calendar "$SRC/data/calendar/cn.json"
 expect_in "$T/out" "courts evaluated by court-level rules: 2" "the summary counts the courts"

@@ -86,16 +86,16 @@ cat >"$T/data.jsonl" <<'JSON'
 {"type":"event","id":"E1","case_no":"(2024)粤0703民初1号","event":"assigned","at":"2024-03-01"}
 JSON
 # Each rule's result, flattened from the one evaluation row per case.
-RESULTS="(SELECT e.case_no AS case_no, e.run_id AS run_id, json_extract(r.value, '\$.rule_set') AS rule_set, json_extract(r.value, '\$.status') AS status, json_extract(r.value, '\$.result') AS result FROM evaluations e, json_each(e.results) r)"
+RESULTS="evaluation_results"
 
 cr init; expect_status 0 "init"
 cr ingest "$T/data.jsonl"; expect_status 0 "ingest"
 
 cr --rules "$R" eval --as-of 2024-06-01 --quarantine-after 100
 expect_status 0 "the host exits normally after every attack"
-expect_eq "$(sql "$DB" "SELECT count(*) FROM $RESULTS x WHERE rule_set='healthy' AND status='ok' AND json_extract(result,'\$.value.n') = 2 * (SELECT party_count FROM cases c WHERE c.case_no = x.case_no)")" \
+expect_eq "$(sql "$DB" "SELECT count(*) FROM $RESULTS x WHERE rule_set='healthy' AND status='ok' AND json_extract(value,'\$.n') = 2 * (SELECT party_count FROM cases c WHERE c.case_no = x.case_no)")" \
     "3" "the healthy rule set's results are correct for every case"
-expect_eq "$(sql "$DB" "SELECT json_extract(result,'\$.value.events') FROM $RESULTS WHERE rule_set='healthy' AND case_no='(2024)粤0703民初1号'")" \
+expect_eq "$(sql "$DB" "SELECT json_extract(value,'\$.events') FROM $RESULTS WHERE rule_set='healthy' AND case_no='(2024)粤0703民初1号'")" \
     "1" "the healthy rule sees the case's events"
 [ ! -e /tmp/courtrules-pwned ] && ok "os.execute did not run" || fail "os.execute ran"
 

@@ -129,9 +129,8 @@ static void transactions_roll_back(void **state)
     assert_int_equal(db_open(path, DB_OPEN_CREATE, &db, &err), CR_OK);
     assert_int_equal(db_migrate(db, NULL, NULL, &err), CR_OK);
     assert_int_equal(db_begin(db, &err), CR_OK);
-    assert_int_equal(sqlite3_exec(db_handle(db),
-                                  "INSERT INTO meta(key, value) VALUES ('k', 'v')", NULL, NULL,
-                                  NULL),
+    assert_int_equal(sqlite3_exec(db_handle(db), "INSERT INTO meta(key, value) VALUES ('k', 'v')",
+                                  NULL, NULL, NULL),
                      SQLITE_OK);
     db_rollback(db);
     db_rollback(db); /* safe twice */
@@ -158,6 +157,8 @@ static void evaluations_survive_rowid_migration(void **state)
     assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
     const char *as_version_7 =
         "PRAGMA foreign_keys=OFF;"
+        "DROP VIEW evaluation_results;" /* migration 10 */
+        "DROP TABLE rule_versions;"
         "ALTER TABLE court_evaluations DROP COLUMN evaluated_batch;" /* migration 9 */
         "DROP TABLE evaluations;"
         "CREATE TABLE evaluations(case_no TEXT PRIMARY KEY REFERENCES cases(case_no),"

@@ -56,7 +56,7 @@ static void worker_leaves_no_ctx_behind(void **state)
     assert_int_equal(rs->n, 1);
     atomic_int quarantined[2] = {0};
     size_t base[2] = {0};
-    rule_flags flags = {quarantined, base};
+    rule_flags flags = {quarantined, base, NULL};
     sandbox *sb = rs->sets[0].sb;
     evaluate_once(rs, &flags); /* warm: modules, interned strings */
     lua_gc(sandbox_state(sb), LUA_GCCOLLECT);
