@@ -37,6 +37,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <lauxlib.h>
@@ -373,6 +374,79 @@ static void auxsort(lua_State *L, IdxT lo, IdxT up, unsigned int rnd)
     }                                   /* tail call auxsort(L, lo, up, rnd) */
 }
 
+/* ---- strings without an order function --------------------------------- */
+
+/* Longer arrays, or arrays of anything but strings, take auxsort. */
+#define STRING_SORT_MAX 256
+
+typedef struct sort_string {
+    const char *s;
+    size_t len;
+    int slot; /* stack index of the string, which keeps it alive */
+} sort_string;
+
+/* Lua's own order of strings (l_strcmp in lvm.c): strcoll by
+ * '\0'-separated segments, a shorter string first. */
+static int compare_strings(const void *a, const void *b)
+{
+    const sort_string *x = a, *y = b;
+    const char *l = x->s, *r = y->s;
+    size_t ll = x->len, lr = y->len;
+    for (;;) {
+        int temp = strcoll(l, r);
+        if (temp != 0)
+            return temp;
+        size_t len = strlen(l); /* both segments are equal up to a '\0' */
+        if (len == lr)
+            return len == ll ? 0 : 1;
+        if (len == ll)
+            return -1;
+        len++;
+        l += len;
+        ll -= len;
+        r += len;
+        lr -= len;
+    }
+}
+
+/*
+ * table.sort(t) without an order function, t a plain table (no metatable)
+ * of at most STRING_SORT_MAX strings -- sorted_keys' case: ordered in C
+ * rather than by a lua_compare per comparison. Distinct strings have one
+ * order and equal ones cannot be told apart, so the table ends exactly as
+ * auxsort leaves it. Charges n log2 n units, about what auxsort's
+ * comparisons would. Returns 0, having changed nothing, for any other
+ * table. Stack: [1] t, [2] nil.
+ */
+static int sort_strings(lua_State *L, IdxT n)
+{
+    sort_string items[STRING_SORT_MAX];
+    if (n > STRING_SORT_MAX || lua_getmetatable(L, 1)) {
+        lua_settop(L, 2);
+        return 0;
+    }
+    luaL_checkstack(L, (int)n, "table.sort");
+    for (IdxT i = 0; i < n; i++) {
+        if (lua_rawgeti(L, 1, (lua_Integer)i + 1) != LUA_TSTRING) {
+            lua_settop(L, 2);
+            return 0;
+        }
+        items[i].slot = lua_gettop(L);
+        items[i].s = lua_tolstring(L, -1, &items[i].len);
+    }
+    size_t units = n;
+    for (IdxT m = n; m > 1; m >>= 1)
+        units += n;
+    sandbox_charge(L, units);
+    qsort(items, n, sizeof *items, compare_strings);
+    for (IdxT i = 0; i < n; i++) {
+        lua_pushvalue(L, items[i].slot);
+        lua_rawseti(L, 1, (lua_Integer)i + 1);
+    }
+    lua_settop(L, 2);
+    return 1;
+}
+
 static int sort(lua_State *L)
 {
     lua_Integer n = aux_getn(L, 1, TAB_RW);
@@ -381,7 +455,8 @@ static int sort(lua_State *L)
         if (!lua_isnoneornil(L, 2))              /* is there a 2nd argument? */
             luaL_checktype(L, 2, LUA_TFUNCTION); /* must be a function */
         lua_settop(L, 2);                        /* make sure there are two arguments */
-        auxsort(L, 1, (IdxT)n, 0);
+        if (!lua_isnil(L, 2) || !sort_strings(L, (IdxT)n))
+            auxsort(L, 1, (IdxT)n, 0);
     }
     return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,11 +54,24 @@ cr_status token_generate(char out[TOKEN_TEXT_LEN + 1], cr_err *err)
     return CR_OK;
 }
 
+/* SHA-256 fetched from the provider once: EVP_sha256() makes every digest
+ * look the algorithm up again, under a lock the request threads contend for
+ * (a token is hashed on every authenticated request). Kept for the process's
+ * life; NULL if the fetch failed, and then EVP_sha256() is used. */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void token_hash(const char *token, char out[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    EVP_Digest(token, strlen(token), md, &n, EVP_sha256(), NULL);
+    pthread_once(&sha256_once, fetch_sha256);
+    EVP_Digest(token, strlen(token), md, &n, sha256_md ? sha256_md : EVP_sha256(), NULL);
     hex(md, n, out);
 }
 

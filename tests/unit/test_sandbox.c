@@ -924,6 +924,59 @@ static void test_readonly_view(void **state)
     sandbox_free(sb);
 }
 
+/* table.sort on plain arrays of strings takes a C path (sort_strings): the
+ * order must be Lua's own, '\0' inside strings and prefixes included, the
+ * same as with an explicit `<`; a metatable, or any element not a string,
+ * goes the general way. */
+static void test_table_sort_strings(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    lua_State *L = sandbox_state(sb);
+    cr_err err = {{0}};
+    const char *src =
+        "local words = { 'b', 'a\\0c', 'a', '', 'a\\0b', '案', 'ab', 'a\\0', 'B', '10', '9' } "
+        "local a, b = {}, {} "
+        "for i, w in ipairs(words) do a[i], b[i] = w, w end "
+        "table.sort(a) "
+        "table.sort(b, function(x, y) return x < y end) "
+        "for i = 1, #a do if a[i] ~= b[i] then return 'differs at ' .. i end end "
+        "local big = {} "
+        "for i = 1, 300 do big[i] = tostring((i * 7919) % 1000) end "
+        "table.sort(big) "
+        "for i = 2, #big do if big[i - 1] > big[i] then return 'big out of order' end end "
+        "if pcall(table.sort, { 'b', 1, 'a' }) then return 'mixed sorted' end "
+        "local meta = setmetatable({ 'b', 'a' }, { __index = function() return 'x' end }) "
+        "table.sort(meta) "
+        "if rawget(meta, 1) ~= 'a' or rawget(meta, 2) ~= 'b' then return 'meta' end "
+        "local got = table.concat(a, ','):gsub('%z', '0') "
+        "return got == ',10,9,B,a,a0,a0b,a0c,ab,b,案' and 'ok' or got";
+    assert_int_equal(sandbox_dostring(sb, src, strlen(src), "=sort", &err), CR_OK);
+    assert_string_equal(lua_tostring(L, -1), "ok");
+    sandbox_free(sb);
+}
+
+/* pairs(view) hands back a closure over the shown table (view_next): its
+ * state is still the view, and given any other table it is plain next. */
+static void test_readonly_pairs_iterator(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    lua_State *L = sandbox_state(sb);
+    cr_err err = {{0}};
+    const char *src = "local it, st, first = pairs(string) "
+                      "local k, v = it(st, first) "
+                      "local k2, v2 = it({ x = 1 }, nil) "
+                      "local n = 0 "
+                      "for key, fn in pairs(string) do "
+                      "  if string[key] ~= fn then return false end n = n + 1 end "
+                      "return rawequal(st, string) and first == nil and type(k) == 'string' "
+                      "and string[k] == v and k2 == 'x' and v2 == 1 and n == 16";
+    assert_int_equal(sandbox_dostring(sb, src, strlen(src), "=pairs", &err), CR_OK);
+    assert_true(lua_toboolean(L, -1));
+    sandbox_free(sb);
+}
+
 static void test_error_object_nil(void **state)
 {
     (void)state;
@@ -1007,6 +1060,7 @@ int main(void)
         cmocka_unit_test(test_table_move_huge),
         cmocka_unit_test(test_table_insert_len),
         cmocka_unit_test(test_table_sort_c_metamethods),
+        cmocka_unit_test(test_table_sort_strings),
         cmocka_unit_test(test_utf8_len_loop),
         cmocka_unit_test(test_utf8_len_loop_deadline),
         cmocka_unit_test(test_metered_error_names),
@@ -1037,6 +1091,7 @@ int main(void)
         cmocka_unit_test(test_open_api_error),
         cmocka_unit_test(test_require_caches_readonly_view),
         cmocka_unit_test(test_readonly_view),
+        cmocka_unit_test(test_readonly_pairs_iterator),
         cmocka_unit_test(test_error_object_nil),
         cmocka_unit_test(test_dofile_missing),
         cmocka_unit_test(test_dofile_skips_bom),
