@@ -321,11 +321,12 @@ cr_status deliver_run(cr_db *db, const deliver_options *opt, deliver_summary *su
                 break;
             next_prepare = now + poll_ms;
         }
-        int started = 0;
-        if (!stopping(opt) && (st = dispatch(&d, &started, err)) != CR_OK)
-            break;
+        /* results first: the slots they free are filled at once */
         int64_t attempts_before = sum->attempts;
         if ((st = collect(&d, 0, err)) != CR_OK)
+            break;
+        int started = 0;
+        if (!stopping(opt) && (st = dispatch(&d, &started, err)) != CR_OK)
             break;
         int progressed = started > 0 || sum->attempts != attempts_before;
         /* the requests just started travel while the next chunk is made */

@@ -15,9 +15,9 @@
 #include "webhook_format.h"
 
 #define GROUP_MAX_ALERTS 100 /* alerts in one grouped message */
-#define PREPARE_MAX_ROWS                                                                           \
-    256                       /* outbox rows made into messages per endpoint per prepare:          \
-                                 small, so sending goes on between chunks */
+/* outbox rows made into messages per prepare, over all endpoints: small,
+ * so that the sender, fed between chunks, does not run dry meanwhile */
+#define PREPARE_MAX_ROWS 64
 #define PENDING_BATCH 500     /* outbox rows read at a time */
 #define FLUSH_EVERY 1024      /* attempts recorded per transaction, at most */
 #define FLUSH_AFTER_MS 100    /* ... or after this long */
@@ -64,9 +64,10 @@ typedef struct deliverer {
     done_attempt *done;
     int n_done, cap_done;
     int64_t last_flush_ms, last_repeat_ms;
-    int outbox_left;   /* the last prepare stopped at its limit */
-    int held;          /* due messages wait for an endpoint's rate limit */
-    char instance[33]; /* the database's id, for message ids */
+    int outbox_left;       /* the last prepare stopped at its limit */
+    unsigned prepare_turn; /* which endpoint the next prepare starts with */
+    int held;              /* due messages wait for an endpoint's rate limit */
+    char instance[33];     /* the database's id, for message ids */
 } deliverer;
 
 static inline int64_t deliver_now_ms(void)
@@ -83,7 +84,7 @@ cr_status deliver_load_endpoints(deliverer *d, cr_err *err);
 endpoint *deliver_endpoint_by_id(deliverer *d, int64_t id);
 
 /* One transaction: repeats due, then messages of each enabled endpoint's
- * pending outbox rows (at most PREPARE_MAX_ROWS each; d->outbox_left says
+ * pending outbox rows (at most PREPARE_MAX_ROWS in all; d->outbox_left says
  * whether more wait). Committed messages join their endpoint's queue. */
 cr_status deliver_prepare(deliverer *d, cr_err *err);
 

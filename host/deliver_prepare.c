@@ -142,29 +142,35 @@ static void settle_made(deliverer *d, int committed)
     }
 }
 
-/* Makes messages of one endpoint's pending outbox rows. A format failure
- * marks the endpoint broken for this pass and is not a storage failure. */
-static cr_status prepare_endpoint(deliverer *d, endpoint *e, int64_t now, cr_err *err)
+/* Makes messages of one endpoint's pending outbox rows, about *budget rows
+ * (a grouped endpoint reads whole groups, so it may go past by less than a
+ * group); *budget is reduced by the rows made. A format failure marks the
+ * endpoint broken for this pass and is not a storage failure. */
+static cr_status prepare_endpoint(deliverer *d, endpoint *e, int64_t now, int *budget, cr_err *err)
 {
-    int made = 0;
     char *alerts[PENDING_BATCH];
     int64_t ids[PENDING_BATCH];
+    int grouped = e->w.group_window_ms > 0;
     for (;;) {
-        if (made >= PREPARE_MAX_ROWS) {
+        if (*budget <= 0) {
             d->outbox_left = 1;
             return CR_OK;
         }
+        /* only the rows made now are read: each costs its alert's JSON */
+        int limit = grouped ? (*budget + GROUP_MAX_ALERTS - 1) / GROUP_MAX_ALERTS * GROUP_MAX_ALERTS
+                            : *budget;
+        if (limit > PENDING_BATCH)
+            limit = PENDING_BATCH;
         int n;
         int64_t oldest;
-        cr_status st =
-            db_webhook_pending(d->db, e->w.id, PENDING_BATCH, alerts, ids, &n, &oldest, err);
+        cr_status st = db_webhook_pending(d->db, e->w.id, limit, alerts, ids, &n, &oldest, err);
         if (st != CR_OK)
             return st;
-        if (n == 0 || (e->w.group_window_ms > 0 && oldest + e->w.group_window_ms > now)) {
+        if (n == 0 || (grouped && oldest + e->w.group_window_ms > now)) {
             db_webhook_free_texts(alerts, n);
             return CR_OK;
         }
-        int step = e->w.group_window_ms > 0 ? GROUP_MAX_ALERTS : 1;
+        int step = grouped ? GROUP_MAX_ALERTS : 1;
         for (int i = 0; i < n && st == CR_OK; i += step) {
             int count = n - i < step ? n - i : step;
             cr_err ferr;
@@ -181,10 +187,10 @@ static cr_status prepare_endpoint(deliverer *d, endpoint *e, int64_t now, cr_err
                 break;
             }
             d->sum->messages++;
-            made += count;
+            *budget -= count;
         }
         db_webhook_free_texts(alerts, n);
-        if (st != CR_OK || n < PENDING_BATCH)
+        if (st != CR_OK || n < limit)
             return st;
     }
 }
@@ -205,9 +211,15 @@ cr_status deliver_prepare(deliverer *d, cr_err *err)
         d->sum->repeats += added;
         d->last_repeat_ms = now;
     }
-    for (int i = 0; i < d->n_eps && st == CR_OK; i++)
-        if (d->eps[i].w.enabled && !d->eps[i].broken)
-            st = prepare_endpoint(d, &d->eps[i], now, err);
+    /* the endpoints take turns starting, so that a small budget reaches
+     * every one of them over successive prepares */
+    int budget = PREPARE_MAX_ROWS;
+    int first = d->n_eps > 0 ? d->prepare_turn++ % d->n_eps : 0;
+    for (int k = 0; k < d->n_eps && st == CR_OK; k++) {
+        endpoint *e = &d->eps[(first + k) % d->n_eps];
+        if (e->w.enabled && !e->broken)
+            st = prepare_endpoint(d, e, now, &budget, err);
+    }
     st = db_end(d->db, st, err);
     settle_made(d, st == CR_OK);
     return st;

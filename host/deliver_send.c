@@ -27,6 +27,13 @@ typedef struct transfer {
     char curl_error[CURL_ERROR_SIZE];
 } transfer;
 
+/* Easy handles of finished transfers, reset, for the next ones: a handle
+ * made anew costs an allocation and its setup every time. */
+typedef struct handle_pool {
+    CURL **idle;
+    int n, cap;
+} handle_pool;
+
 typedef struct formats {
     char *plugins_dir;
     webhook_format **list; /* one per format name, loaded on first use */
@@ -50,6 +57,7 @@ struct deliver_sender {
     pthread_cond_t done_ready;
     CURLM *multi;
     formats fmt;
+    handle_pool handles;
     int max_connections;
     /* the sender thread's own: jobs waiting for a free slot, counts */
     deliver_job **waiting;
@@ -126,21 +134,28 @@ static void free_job(deliver_job *job)
     }
 }
 
-static void free_transfer(transfer *t)
+/* Frees t; its easy handle goes back to pool (may be NULL) when there is
+ * room, reset so that it refers to nothing of t. */
+static void free_transfer(transfer *t, handle_pool *pool)
 {
     if (!t)
         return;
-    if (t->easy)
+    if (t->easy && pool && pool->n < pool->cap) {
+        curl_easy_reset(t->easy);
+        pool->idle[pool->n++] = t->easy;
+    } else if (t->easy) {
         curl_easy_cleanup(t->easy);
+    }
     curl_slist_free_all(t->headers);
     webhook_request_free(&t->req);
     free_job(t->job);
     free(t);
 }
 
-/* Signs job with its format and sets up the easy handle. NULL with err
- * (naming the format) when signing fails. */
-static transfer *new_transfer(formats *f, deliver_job *job, cr_err *err)
+/* Signs job with its format and sets up an easy handle (from pool when it
+ * has one; pool may be NULL). NULL with err (naming the format) when
+ * signing fails. */
+static transfer *new_transfer(formats *f, handle_pool *pool, deliver_job *job, cr_err *err)
 {
     transfer *t = malloc(sizeof *t);
     if (!t) {
@@ -158,13 +173,13 @@ static transfer *new_transfer(formats *f, deliver_job *job, cr_err *err)
     if (!fmt || webhook_format_sign(fmt, job->msg_id, wall_ms(), job->url, job->body, secrets,
                                     &t->req, err) != CR_OK) {
         t->job = NULL; /* the caller keeps the job to report on it */
-        free_transfer(t);
+        free_transfer(t, pool);
         return NULL;
     }
-    CURL *easy = t->easy = curl_easy_init();
+    CURL *easy = t->easy = pool && pool->n ? pool->idle[--pool->n] : curl_easy_init();
     if (!easy) {
         t->job = NULL;
-        free_transfer(t);
+        free_transfer(t, pool);
         cr_errf(err, CR_FAIL, "libcurl: no handle");
         return NULL;
     }
@@ -251,7 +266,7 @@ static endpoint_count *count_of(deliver_sender *s, int64_t webhook_id)
 static void start_job(deliver_sender *s, deliver_job *job, endpoint_count *c)
 {
     cr_err err = {{0}};
-    transfer *t = new_transfer(&s->fmt, job, &err);
+    transfer *t = new_transfer(&s->fmt, &s->handles, job, &err);
     if (t && curl_multi_add_handle(s->multi, t->easy) == CURLM_OK) {
         c->active++;
         s->active++;
@@ -261,7 +276,7 @@ static void start_job(deliver_sender *s, deliver_job *job, endpoint_count *c)
     fill_done(&d, job);
     d.format_failed = t == NULL;
     snprintf(d.error, sizeof d.error, "%.250s", t ? "libcurl refused the transfer" : err.msg);
-    free_transfer(t);
+    free_transfer(t, &s->handles);
     if (!t)
         free_job(job);
     push_done(s, &d);
@@ -343,7 +358,7 @@ static void *sender_main(void *arg)
                 c->gone_until = mono_ms() + GONE_HOLD_MS;
             s->active--;
             curl_multi_remove_handle(s->multi, t->easy);
-            free_transfer(t);
+            free_transfer(t, &s->handles);
             push_done(s, &d);
         }
         if (s->waiting_n)
@@ -364,18 +379,23 @@ cr_status deliver_sender_start(const char *plugins_dir, int max_connections, del
     curl_global_init(CURL_GLOBAL_DEFAULT);
     deliver_sender *s = calloc(1, sizeof *s);
     if (!s || !(s->multi = curl_multi_init()) ||
-        (plugins_dir && !(s->fmt.plugins_dir = strdup(plugins_dir)))) {
+        (plugins_dir && !(s->fmt.plugins_dir = strdup(plugins_dir))) ||
+        !(s->handles.idle = calloc((size_t)max_connections, sizeof *s->handles.idle))) {
         if (s && s->multi)
             curl_multi_cleanup(s->multi);
+        if (s)
+            free(s->fmt.plugins_dir);
         free(s);
         return cr_errf(err, CR_FAIL, "out of memory starting delivery");
     }
     s->max_connections = max_connections;
+    s->handles.cap = max_connections;
     curl_multi_setopt(s->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)max_connections);
     pthread_mutex_init(&s->lock, NULL);
     pthread_cond_init(&s->done_ready, NULL);
     if (pthread_create(&s->thread, NULL, sender_main, s) != 0) {
         curl_multi_cleanup(s->multi);
+        free(s->handles.idle);
         free(s->fmt.plugins_dir);
         free(s);
         return cr_errf(err, CR_FAIL, "cannot start the delivery thread");
@@ -452,6 +472,9 @@ void deliver_sender_stop(deliver_sender *s)
     curl_multi_wakeup(s->multi);
     pthread_join(s->thread, NULL);
     curl_multi_cleanup(s->multi);
+    for (int i = 0; i < s->handles.n; i++)
+        curl_easy_cleanup(s->handles.idle[i]);
+    free(s->handles.idle);
     formats_free(&s->fmt);
     free(s->waiting);
     free(s->counts);
@@ -473,7 +496,7 @@ cr_status deliver_send_one(const char *plugins_dir, const deliver_job *job, deli
         formats_free(&f);
         return cr_errf(err, CR_FAIL, "out of memory");
     }
-    transfer *t = new_transfer(&f, copy, err);
+    transfer *t = new_transfer(&f, NULL, copy, err);
     if (!t) {
         free_job(copy);
         formats_free(&f);
@@ -481,7 +504,7 @@ cr_status deliver_send_one(const char *plugins_dir, const deliver_job *job, deli
     }
     CURLcode code = curl_easy_perform(t->easy);
     result_of(t, code, done);
-    free_transfer(t);
+    free_transfer(t, NULL);
     formats_free(&f);
     return CR_OK;
 }

@@ -119,14 +119,25 @@ cr_status webhook_message_id(char out[WEBHOOK_MSG_ID_LEN + 1], cr_err *err)
     return CR_OK;
 }
 
+/* SHA-256, fetched once: EVP_sha256() makes every EVP_DigestInit_ex search
+ * the providers again, which cost more than hashing a message id's input. */
+static EVP_MD *sha256_impl;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void fetch_sha256(void)
+{
+    sha256_impl = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 void webhook_message_id_for(const char *instance, int64_t webhook_id, const int64_t *ids, int n,
                             char out[WEBHOOK_MSG_ID_LEN + 1])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
+    pthread_once(&sha256_once, fetch_sha256);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     char num[32];
-    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+    int ok = ctx && EVP_DigestInit_ex(ctx, sha256_impl ? sha256_impl : EVP_sha256(), NULL) &&
              EVP_DigestUpdate(ctx, instance, strlen(instance));
     int len = snprintf(num, sizeof num, "/%lld", (long long)webhook_id);
     ok = ok && EVP_DigestUpdate(ctx, num, (size_t)len);

@@ -144,15 +144,38 @@ static void transactions_roll_back(void **state)
     db_close(db);
 }
 
-/* Migration 8 rebuilds evaluations as a rowid table: a file at version 7,
- * with its WITHOUT ROWID table and a stored evaluation, keeps the row. */
-static void evaluations_survive_rowid_migration(void **state)
+/* A file at path with the current schema. */
+static void make_current_file(void)
 {
     cr_db *db;
     cr_err err;
     assert_int_equal(db_open(path, DB_OPEN_CREATE, &db, &err), CR_OK);
     assert_int_equal(db_migrate(db, NULL, NULL, &err), CR_OK);
     db_close(db);
+}
+
+/* Opens the file at path, which is at version `from`, and migrates it to
+ * the current schema. */
+static cr_db *open_migrated_from(int from)
+{
+    cr_db *db;
+    cr_err err;
+    int was, to;
+    assert_int_equal(db_open(path, DB_OPEN_CREATE, &db, &err), CR_OK);
+    if (db_migrate(db, &was, &to, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    assert_int_equal(was, from);
+    assert_int_equal(to, db_schema_version());
+    return db;
+}
+
+/* Migration 8 rebuilds evaluations as a rowid table: a file at version 7,
+ * with its WITHOUT ROWID table and a stored evaluation, keeps the row. */
+static void evaluations_survive_rowid_migration(void **state)
+{
+    cr_db *db;
+    cr_err err;
+    make_current_file();
     sqlite3 *h;
     assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
     const char *as_version_7 =
@@ -185,12 +208,7 @@ static void evaluations_survive_rowid_migration(void **state)
         fail_msg("making a version-7 file: %s", why ? why : "?");
     sqlite3_close(h);
 
-    int from, to;
-    assert_int_equal(db_open(path, DB_OPEN_CREATE, &db, &err), CR_OK);
-    if (db_migrate(db, &from, &to, &err) != CR_OK)
-        fail_msg("%s", err.msg);
-    assert_int_equal(from, 7);
-    assert_int_equal(to, db_schema_version());
+    db = open_migrated_from(7);
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(db_handle(db),
                                         "SELECT rowid > 0, case_no || '|' || run_id || '|' ||"
@@ -218,6 +236,79 @@ static void evaluations_survive_rowid_migration(void **state)
     db_close(db);
 }
 
+/* Runs sql on the file at path through a connection of its own. */
+static void exec_on_file(const char *sql)
+{
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+    char *why = NULL;
+    if (sqlite3_exec(h, sql, NULL, NULL, &why) != SQLITE_OK)
+        fail_msg("%s", why ? why : "?");
+    sqlite3_close(h);
+}
+
+/* The one value sql yields on h is the text want. */
+static void expect_text(sqlite3 *h, const char *sql, const char *want)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), want);
+    sqlite3_finalize(st);
+}
+
+/* Migration 11 makes messages again (its state CHECK without an IN list):
+ * the rows, their attempts' foreign key, the indexes and the CHECK stay. */
+static void messages_survive_check_migration(void **state)
+{
+    cr_db *db;
+    cr_err err;
+    make_current_file();
+    exec_on_file(
+        "PRAGMA foreign_keys=OFF;"
+        "DROP VIEW evaluation_results;" /* migration 10 */
+        "DROP TABLE rule_versions;"
+        "INSERT INTO webhooks(id, name, url, format, max_in_flight, rate_per_s, timeout_ms,"
+        " group_window_ms, repeat_interval_ms, send_resolved, retry_schedule, created_at)"
+        " VALUES (1, 'w', 'http://x', 'standard', 4, 0, 1000, 0, 0, 1, '1s', 'now');"
+        "DROP TABLE messages;" /* as migration 5 made it */
+        "CREATE TABLE messages(id INTEGER PRIMARY KEY, msg_id TEXT NOT NULL,"
+        " webhook_id INTEGER NOT NULL REFERENCES webhooks(id), created_ms INTEGER NOT NULL,"
+        " alerts INTEGER NOT NULL, state TEXT NOT NULL CHECK (state IN"
+        " ('pending', 'delivered', 'rejected', 'dead', 'cancelled')),"
+        " attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL,"
+        " last_status INTEGER, last_error TEXT, finished_ms INTEGER, body TEXT NOT NULL);"
+        "CREATE INDEX messages_due ON messages(webhook_id, next_attempt_ms)"
+        " WHERE state = 'pending';"
+        "CREATE INDEX messages_finished ON messages(finished_ms)"
+        " WHERE state IN ('rejected', 'dead');"
+        "INSERT INTO messages VALUES (7, 'msg_a', 1, 5, 1, 'dead', 3, 5, 500, 'e', 9, '{}'),"
+        " (8, 'msg_b', 1, 6, 1, 'pending', 0, 6, NULL, NULL, NULL, '{\"a\":1}');"
+        "INSERT INTO delivery_attempts(message, webhook_id, attempt, at, latency_ms, outcome)"
+        " VALUES (7, 1, 1, 'now', 3, 'dead');"
+        "PRAGMA user_version=9;");
+
+    db = open_migrated_from(9);
+    sqlite3 *h = db_handle(db);
+    expect_text(h,
+                "SELECT group_concat(id || '|' || msg_id || '|' || state || '|' || attempts"
+                " || '|' || body, ' ') FROM (SELECT * FROM messages ORDER BY id)",
+                "7|msg_a|dead|3|{} 8|msg_b|pending|0|{\"a\":1}");
+    expect_text(h,
+                "SELECT (SELECT count(*) FROM pragma_foreign_key_check) || '|' ||"
+                " (SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+                "  AND name IN ('messages_due', 'messages_finished'))",
+                "0|2");
+    /* the CHECK still refuses other states, and the foreign key holds */
+    assert_int_equal(
+        sqlite3_exec(h, "UPDATE messages SET state = 'lost' WHERE id = 8", NULL, NULL, NULL),
+        SQLITE_CONSTRAINT_CHECK);
+    assert_int_equal(sqlite3_exec(h, "DELETE FROM messages WHERE id = 7", NULL, NULL, NULL),
+                     SQLITE_CONSTRAINT_FOREIGNKEY);
+    assert_int_equal(db_integrity_check(db, &err), CR_OK);
+    db_close(db);
+}
+
 static void not_a_database_is_reported(void **state)
 {
     FILE *f = fopen(path, "w");
@@ -239,6 +330,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(transactions_roll_back, setup, teardown),
         cmocka_unit_test_setup_teardown(not_a_database_is_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(evaluations_survive_rowid_migration, setup, teardown),
+        cmocka_unit_test_setup_teardown(messages_survive_check_migration, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
