@@ -431,6 +431,17 @@ static const char *const migrations[] = {
     "DROP TABLE messages_copy;"
     "CREATE INDEX messages_due ON messages(webhook_id, next_attempt_ms) WHERE state = 'pending';"
     "CREATE INDEX messages_finished ON messages(finished_ms) WHERE state IN ('rejected', 'dead');",
+
+    /* 12: `eval --changed` finds its cases from what changed (the
+     * evaluation mark, db_eval.h) instead of reading every case's state:
+     * cases by the batch that last changed them, date-dependent
+     * evaluations by their as-of date. evaluations_state goes: a full run
+     * inserted into it at a random place for every case (a page written,
+     * twice, per case at a million cases) and every re-evaluation moved
+     * its entry. */
+    "DROP INDEX evaluations_state;"
+    "CREATE INDEX cases_batch ON cases(changed_batch);"
+    "CREATE INDEX evaluations_dated ON evaluations(as_of) WHERE date_dependent;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
@@ -751,6 +762,13 @@ cr_status db_end(cr_db *db, cr_status st, cr_err *err)
 cr_status db_set_synchronous(cr_db *db, int full, cr_err *err)
 {
     return db_exec(db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err);
+}
+
+cr_status db_set_cache_mb(cr_db *db, int mb, cr_err *err)
+{
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", mb * 1000);
+    return db_exec(db, sql, err);
 }
 
 void db_rollback(cr_db *db)

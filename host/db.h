@@ -56,10 +56,11 @@ cr_status db_end(cr_db *db, cr_status st, cr_err *err);
  * power failure the last commits). Opened connections are full; outside a
  * transaction only. */
 cr_status db_set_synchronous(cr_db *db, int full, cr_err *err);
+/* Sets the connection's page cache to about mb megabytes (16 by default). */
+cr_status db_set_cache_mb(cr_db *db, int mb, cr_err *err);
 
 /* meta[key]: *found is 0 when absent. value is copied into buf (size). */
-cr_status db_meta_get(cr_db *db, const char *key, char *buf, size_t size, int *found,
-                      cr_err *err);
+cr_status db_meta_get(cr_db *db, const char *key, char *buf, size_t size, int *found, cr_err *err);
 /* Sets meta[key] = value (inserted or replaced). */
 cr_status db_meta_set(cr_db *db, const char *key, const char *value, cr_err *err);
 

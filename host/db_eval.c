@@ -24,7 +24,10 @@ enum eval_stmt {
                     and statements belong to db_eval_cases.c */
     S_CASES_ONE,
     S_CASES_CHANGED,
+    S_CASES_CHANGED_AFTER,
     S_PUT_EVALUATION,
+    S_ADD_EVALUATION,
+    S_REFRESH_EVALUATION,
     S_ALERT_LOOKUP,
     S_ALERT_INSERT,
     S_ALERT_REFRESH,
@@ -59,6 +62,17 @@ static const char *const stmt_sql[S_COUNT] = {
         " rules_fingerprint = excluded.rules_fingerprint,"
         " evaluated_batch = excluded.evaluated_batch, evaluated_at = excluded.evaluated_at,"
         " date_dependent = excluded.date_dependent, results = excluded.results",
+    /* The two cheap cases of that upsert, tried first: a case evaluated for
+     * the first time, and a case evaluated again as of the same date with
+     * the same date dependence -- which leaves evaluations_dated (as_of,
+     * date_dependent) alone, where the upsert's SET moves its entry. */
+    [S_ADD_EVALUATION] = "INSERT INTO evaluations(case_no, run_id, as_of, rules_fingerprint,"
+                         " evaluated_batch, evaluated_at, date_dependent, results)"
+                         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(case_no) DO NOTHING",
+    [S_REFRESH_EVALUATION] =
+        "UPDATE evaluations SET run_id = ?2, rules_fingerprint = ?4, evaluated_batch = ?5,"
+        " evaluated_at = ?6, results = ?8 WHERE case_no = ?1 AND as_of = ?3 AND date_dependent = "
+        "?7",
     [S_ALERT_LOOKUP] = "SELECT id, status FROM alerts WHERE dedup_key = ?1",
     [S_ALERT_INSERT] = "INSERT INTO alerts(dedup_key, rule_set, rule, rule_version, rule_set_sha,"
                        " code, severity, court, case_no, message, basis, data, as_of, created_at,"
@@ -114,6 +128,7 @@ static const char *const stmt_sql[S_COUNT] = {
 
 struct db_eval_stmts {
     sqlite3_stmt *stmt[S_COUNT];
+    int last_was_new; /* the last evaluation stored was a case's first */
 };
 
 void db_eval_finalize(cr_db *db)
@@ -138,9 +153,10 @@ static sqlite3_stmt **stmt_slot(cr_db *db, enum eval_stmt id, cr_err *err)
 sqlite3_stmt **db_eval_case_slot(cr_db *db, int select, cr_err *err)
 {
     return stmt_slot(db,
-                     select == DB_CASES_ONE       ? S_CASES_ONE
-                     : select == DB_CASES_CHANGED ? S_CASES_CHANGED
-                                                  : S_CASES_ALL,
+                     select == DB_CASES_ONE             ? S_CASES_ONE
+                     : select == DB_CASES_CHANGED       ? S_CASES_CHANGED
+                     : select == DB_CASES_CHANGED_AFTER ? S_CASES_CHANGED_AFTER
+                                                        : S_CASES_ALL,
                      err);
 }
 
@@ -231,25 +247,50 @@ cr_status db_eval_rule_version(cr_db *db, const char *rule_set, const char *rule
 
 /* ---- writing results ---- */
 
+/* Runs statement id with an evaluation's values; *changed = rows changed. */
+static cr_status put_evaluation_with(cr_db *db, enum eval_stmt id, const char *const text[5],
+                                     int64_t run_id, int64_t changed_batch, int date_dependent,
+                                     int *changed, cr_err *err)
+{
+    sqlite3_stmt *st = stmt_get(db, id, err);
+    if (!st)
+        return CR_FAIL;
+    db_bind_text(st, 1, text[0]); /* case_no */
+    sqlite3_bind_int64(st, 2, run_id);
+    db_bind_text(st, 3, text[1]); /* as_of */
+    db_bind_text(st, 4, text[2]); /* rules fingerprint */
+    sqlite3_bind_int64(st, 5, changed_batch);
+    db_bind_text(st, 6, text[3]); /* evaluated_at */
+    sqlite3_bind_int(st, 7, date_dependent != 0);
+    db_bind_text(st, 8, text[4]); /* results */
+    cr_status result = db_step_done(db, st, "storing an evaluation", err);
+    *changed = result == CR_OK ? sqlite3_changes(db->sql) : 0;
+    return result;
+}
+
 cr_status db_eval_put_evaluation(cr_db *db, int64_t run_id, const char *case_no,
                                  int64_t changed_batch, const char *rules_fingerprint,
                                  const char *as_of, int date_dependent, const char *results_json,
                                  cr_err *err)
 {
-    sqlite3_stmt *st = stmt_get(db, S_PUT_EVALUATION, err);
-    if (!st)
-        return CR_FAIL;
     char now[26];
     db_now(now);
-    db_bind_text(st, 1, case_no);
-    sqlite3_bind_int64(st, 2, run_id);
-    db_bind_text(st, 3, as_of);
-    db_bind_text(st, 4, rules_fingerprint);
-    sqlite3_bind_int64(st, 5, changed_batch);
-    db_bind_text(st, 6, now);
-    sqlite3_bind_int(st, 7, date_dependent != 0);
-    db_bind_text(st, 8, results_json);
-    cr_status result = db_step_done(db, st, "storing an evaluation", err);
+    const char *const text[5] = {case_no, as_of, rules_fingerprint, now, results_json};
+    if (!stmt_slot(db, S_PUT_EVALUATION, err))
+        return CR_FAIL;
+    /* A run stores mostly new cases or mostly known ones: the statement
+     * that did the last one goes first. */
+    int *last_new = &db->eval->last_was_new, changed = 0;
+    enum eval_stmt order[3] = {*last_new ? S_ADD_EVALUATION : S_REFRESH_EVALUATION,
+                               *last_new ? S_REFRESH_EVALUATION : S_ADD_EVALUATION,
+                               S_PUT_EVALUATION};
+    cr_status result = CR_OK;
+    for (int i = 0; i < 3 && result == CR_OK && !changed; i++) {
+        result = put_evaluation_with(db, order[i], text, run_id, changed_batch, date_dependent,
+                                     &changed, err);
+        if (result == CR_OK && changed)
+            *last_new = order[i] == S_ADD_EVALUATION;
+    }
     if (result != CR_OK)
         cr_err_prefix(err, "case %s", case_no);
     return result;
@@ -558,6 +599,31 @@ cr_status db_eval_last_batch(cr_db *db, int64_t *batch, cr_err *err)
     *batch = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_finalize(st);
     return rc == SQLITE_ROW ? CR_OK : db_sqlerr(db, err, "last batch");
+}
+
+/* meta 'eval_mark': "B FINGERPRINT", or "-1" when cleared. */
+cr_status db_eval_mark_get(cr_db *db, const char *fingerprint, int64_t *batch, cr_err *err)
+{
+    char text[160];
+    int found = 0;
+    *batch = -1;
+    cr_status st = db_meta_get(db, "eval_mark", text, sizeof text, &found, err);
+    if (st != CR_OK || !found)
+        return st;
+    char *space = strchr(text, ' ');
+    if (space && fingerprint && strcmp(space + 1, fingerprint) == 0)
+        *batch = strtoll(text, NULL, 10);
+    return CR_OK;
+}
+
+cr_status db_eval_mark_set(cr_db *db, const char *fingerprint, int64_t batch, cr_err *err)
+{
+    char text[160];
+    if (batch >= 0 && fingerprint)
+        snprintf(text, sizeof text, "%lld %s", (long long)batch, fingerprint);
+    else
+        snprintf(text, sizeof text, "-1");
+    return db_meta_set(db, "eval_mark", text, err);
 }
 
 cr_status db_eval_courts_current(cr_db *db, const char *rules_fingerprint, const char *as_of,

@@ -46,6 +46,12 @@ enum db_case_select {
                         NULL: only changed or never evaluated cases), or whose rules read
                         the as-of date and were evaluated as of another date (`as_of`;
                         NULL: not this criterion) */
+    ,
+    DB_CASES_CHANGED_AFTER /* the same cases as DB_CASES_CHANGED, found without reading
+                              every case's state: only cases changed in a batch after
+                              `after_batch` and date-dependent ones are candidates. Valid
+                              only while every case of batches up to after_batch has an
+                              evaluation with these rules (db_eval_mark_get) */
 };
 
 /* Iterates cases -- DB_CASES_ALL in storage (rowid) order, the others in
@@ -57,6 +63,8 @@ enum db_case_select {
  * the same cr_db; close it before db_close(). */
 cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg, const char *as_of,
                             const char *court_prefix, db_case_iter **out, cr_err *err);
+/* DB_CASES_CHANGED_AFTER's batch: call right after db_case_iter_open. */
+void db_case_iter_after(db_case_iter *it, int64_t after_batch);
 /* *has_row = 0 at the end. case_no, court and doc stay valid until the next call.
  * events_json is a JSON array text of the case's event docs in time order ("[]"
  * if none). */
@@ -64,6 +72,19 @@ cr_status db_case_iter_next(db_case_iter *it, int *has_row, const char **case_no
                             const char **court, const char **doc, const char **events_json,
                             int64_t *changed_batch, cr_err *err);
 void db_case_iter_close(db_case_iter *it);
+
+/* ---- the evaluation mark ----
+ *
+ * meta 'eval_mark' = the last ingest batch B and the rules fingerprint F
+ * such that every case changed in a batch up to B has an evaluation with
+ * rules F as new as its data. A full run sets it; `--changed` with the
+ * same rules finds its cases from it (DB_CASES_CHANGED_AFTER) and moves it
+ * on; a partial run with other rules clears it. */
+
+/* *batch = B, or -1 when there is no mark for these rules. */
+cr_status db_eval_mark_get(cr_db *db, const char *fingerprint, int64_t *batch, cr_err *err);
+/* Sets the mark (batch >= 0) or clears it (batch < 0). In the caller's transaction. */
+cr_status db_eval_mark_set(cr_db *db, const char *fingerprint, int64_t batch, cr_err *err);
 
 /* ---- writing results ---- */
 

@@ -55,14 +55,28 @@ static const char sql_cases_one[] =
  * the chosen cases' documents are read. */
 static const char sql_cases_changed[] =
     CASE_COLUMNS "WHERE c.case_no IN (SELECT k.case_no FROM cases k INDEXED BY cases_changed"
-                 " LEFT JOIN evaluations v INDEXED BY evaluations_state"
-                 " ON v.case_no = k.case_no"
+                 " LEFT JOIN evaluations v ON v.case_no = k.case_no"
                  " WHERE (v.case_no IS NULL OR v.evaluated_batch < k.changed_batch"
                  " OR (?1 IS NOT NULL AND v.rules_fingerprint <> ?1)"
                  " OR (?4 IS NOT NULL AND v.date_dependent AND v.as_of <> ?4))"
                  " AND (?2 IS NULL OR (k.court >= ?2 AND k.court < ?2 || char(0x10FFFF)))"
                  " AND k.case_no > ?5 ORDER BY k.case_no LIMIT ?6)"
                  " ORDER BY c.case_no";
+
+/* The same selection from the evaluation mark (db_eval.h): candidates are
+ * the cases changed after batch ?7 (index cases_batch) and the
+ * date-dependent evaluations of another as-of date (index
+ * evaluations_dated); each is then checked as sql_cases_changed checks
+ * every case. Reads what changed, not the state of every case. */
+static const char sql_cases_changed_after[] =
+    CASE_COLUMNS "LEFT JOIN evaluations v ON v.case_no = c.case_no"
+                 " WHERE c.case_no IN (SELECT k.case_no FROM cases k WHERE k.changed_batch > ?7"
+                 " UNION SELECT d.case_no FROM evaluations d"
+                 " WHERE d.date_dependent AND (d.as_of < ?4 OR d.as_of > ?4))"
+                 " AND (v.case_no IS NULL OR v.evaluated_batch < c.changed_batch"
+                 " OR (?1 IS NOT NULL AND v.rules_fingerprint <> ?1)"
+                 " OR (?4 IS NOT NULL AND v.date_dependent AND v.as_of <> ?4))"
+                 " AND " COURT_PREFIX_MATCHES PAGE;
 
 /* A row of the current page: offsets into the page's text. */
 typedef struct case_row {
@@ -119,9 +133,10 @@ cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg,
                             const char *court_prefix, db_case_iter **out, cr_err *err)
 {
     *out = NULL;
-    const char *sql = sel == DB_CASES_ONE       ? sql_cases_one
-                      : sel == DB_CASES_CHANGED ? sql_cases_changed
-                                                : sql_cases_all;
+    const char *sql = sel == DB_CASES_ONE             ? sql_cases_one
+                      : sel == DB_CASES_CHANGED       ? sql_cases_changed
+                      : sel == DB_CASES_CHANGED_AFTER ? sql_cases_changed_after
+                                                      : sql_cases_all;
     if (sel == DB_CASES_ONE && (!arg || !*arg))
         return cr_errf(err, CR_INVALID, "no case number given");
     sqlite3_stmt **slot = db_eval_case_slot(db, sel, err);
@@ -144,7 +159,7 @@ cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg,
         sqlite3_bind_text(it->stmt, 1, arg, -1, SQLITE_TRANSIENT);
     if (court_prefix && *court_prefix)
         sqlite3_bind_text(it->stmt, 2, court_prefix, -1, SQLITE_TRANSIENT);
-    if (sel == DB_CASES_CHANGED && as_of)
+    if ((sel == DB_CASES_CHANGED || sel == DB_CASES_CHANGED_AFTER) && as_of)
         sqlite3_bind_text(it->stmt, 4, as_of, -1, SQLITE_TRANSIENT);
     if (sel != DB_CASES_ONE) {
         it->paged = 1;
@@ -162,6 +177,11 @@ cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg,
     }
     *out = it;
     return CR_OK;
+}
+
+void db_case_iter_after(db_case_iter *it, int64_t after_batch)
+{
+    sqlite3_bind_int64(it->stmt, 7, after_batch);
 }
 
 /* Appends s and its NUL to the page's text; its offset in *at. */

@@ -17,6 +17,7 @@
 #include "audit.h"
 
 #define CHUNK_CASES 128
+#define EVAL_WRITER_CACHE_MB 64
 #define WINDOW_PER_WORKER 8
 
 typedef struct work_chunk {
@@ -194,7 +195,10 @@ static cr_status store_chunk(eval_writer *wr, work_chunk *c, cr_err *err)
 static cr_status store_all(eval_writer *wr, pool *p, cr_err *err)
 {
     const eval_options *opt = wr->opt;
-    int batch = opt->batch_cases > 0 ? opt->batch_cases : 4000, in_batch = 0;
+    /* Large batches: every commit rewrites the index pages its cases
+     * touched (the case_no key's), so fewer, larger commits write fewer
+     * pages per case; 20,000 cases are about 20 MB of WAL. */
+    int batch = opt->batch_cases > 0 ? opt->batch_cases : 20000, in_batch = 0;
     double started = now_seconds(), last_progress = started;
     cr_status st = CR_OK;
     for (;;) {
@@ -321,16 +325,32 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
         oom = !p.ring[i];
     if (st == CR_OK && oom)
         st = cr_errf(err, CR_FAIL, "out of memory");
+    /* The writer's page cache holds the evaluations' case_no index (about
+     * 40 MB at a million cases): pages of the operating system's cache can
+     * be taken back at any time, the process's own stay. */
+    if (st == CR_OK)
+        st = db_set_cache_mb(db, EVAL_WRITER_CACHE_MB, err);
     if (st == CR_OK)
         st = eval_start_run(&wr, scope, err);
     sum->run_id = wr.run_id;
     /* The reader has its own connection: reading never waits for writing. */
     if (st == CR_OK)
         st = db_open(db_path(db), DB_OPEN_QUERY_ONLY, &reader_db, err);
+    /* The last batch before any case is read: every case of it and before
+     * is evaluated by the end of a full or --changed run (the mark). */
+    int64_t start_batch = 0, mark = -1;
     if (st == CR_OK)
-        st = db_case_iter_open(reader_db, opt->select,
+        st = db_eval_last_batch(db, &start_batch, err);
+    if (st == CR_OK && opt->select == DB_CASES_CHANGED)
+        st = db_eval_mark_get(db, rs[0]->fingerprint, &mark, err);
+    enum db_case_select select =
+        opt->select == DB_CASES_CHANGED && mark >= 0 ? DB_CASES_CHANGED_AFTER : opt->select;
+    if (st == CR_OK)
+        st = db_case_iter_open(reader_db, select,
                                opt->select == DB_CASES_ONE ? opt->case_no : rs[0]->fingerprint,
                                opt->as_of, opt->court_prefix, &p.it, err);
+    if (st == CR_OK && select == DB_CASES_CHANGED_AFTER)
+        db_case_iter_after(p.it, mark);
     if (st == CR_OK) {
         pthread_mutex_init(&p.lock, NULL);
         pthread_cond_init(&p.todo_cond, NULL);
@@ -387,6 +407,10 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
         st = text ? db_eval_run_close(db, wr.run_id, text, err)
                   : cr_errf(err, CR_FAIL, "out of memory");
         if (st == CR_OK)
+            st = eval_update_mark(
+                db, opt->select != DB_CASES_ONE && !(opt->court_prefix && *opt->court_prefix),
+                rs[0]->fingerprint, start_batch, err);
+        if (st == CR_OK)
             st = audit_append(db, opt->actor ? opt->actor : audit_cli_actor(), "eval.run", scope,
                               text, NULL, err);
         free(text);
@@ -424,6 +448,8 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     }
     free(p.ring);
     free(threads);
+    cr_err ignored; /* the caller's connection goes back to its usual cache */
+    db_set_cache_mb(db, 16, &ignored);
     free(wr.flags.base);
     free(wr.flags.quarantined);
     free(wr.flags.ids);

@@ -63,4 +63,12 @@ cr_status eval_store_case(eval_writer *wr, work_case *wc, cr_err *err);
  * checks (caseload standards, staffing ratios, monthly reports). */
 cr_status eval_courts(eval_writer *wr, eval_worker *w, cr_err *err);
 
+/* Moves the evaluation mark (db_eval.h) after a run: a run over every
+ * case (whole: full or --changed, no court prefix) sets it to start_batch,
+ * the last batch before the run read any case; a partial run (--court,
+ * --case, the API) with rules other than the mark's clears it. In the
+ * run's last transaction. */
+cr_status eval_update_mark(cr_db *db, int whole, const char *fingerprint, int64_t start_batch,
+                           cr_err *err);
+
 #endif

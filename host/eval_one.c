@@ -76,6 +76,8 @@ cr_status eval_one(cr_db *db, eval_worker *w, work_case *wc, const eval_options 
         if (st == CR_OK)
             st = db_eval_run_close(db, wr.run_id, text, err);
         if (st == CR_OK)
+            st = eval_update_mark(db, 0, rs->fingerprint, 0, err); /* one case */
+        if (st == CR_OK)
             st = audit_append(db, opt->actor ? opt->actor : audit_cli_actor(), "eval.run", scope,
                               text, NULL, err);
         free(text);

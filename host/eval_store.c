@@ -337,6 +337,20 @@ cr_status eval_courts(eval_writer *wr, eval_worker *w, cr_err *err)
     return st;
 }
 
+/* ---- the evaluation mark ---- */
+
+cr_status eval_update_mark(cr_db *db, int whole, const char *fingerprint, int64_t start_batch,
+                           cr_err *err)
+{
+    if (whole) /* every case up to start_batch is now evaluated with these rules */
+        return db_eval_mark_set(db, fingerprint, start_batch, err);
+    int64_t mark;
+    cr_status st = db_eval_mark_get(db, fingerprint, &mark, err);
+    if (st == CR_OK && mark < 0) /* part of the cases with other rules: no mark holds */
+        st = db_eval_mark_set(db, NULL, -1, err);
+    return st;
+}
+
 /* ---- opening the run ---- */
 
 /* A rule-set version used for the first time is an activation: audited with

@@ -472,6 +472,30 @@ echo '-- a test file changes nothing' >>rules/national/tests/t.lua
 ev --changed --as-of $AS_OF; expect_status 0 "eval --changed after a tests/ file changed"
 expect_in "$T/out" "evaluated 0 cases" "tests/ are not part of the version"
 
+# The evaluation mark: a run over every case leaves one (so --changed finds
+# its cases from what changed); a run over part of the cases with other
+# rules clears it, and --changed then reads every case's state again.
+mark() { sql "$DB" "SELECT value FROM meta WHERE key = 'eval_mark'"; }
+expect_eq "$(sql "$DB" "SELECT value GLOB '[0-9]* *' FROM meta WHERE key = 'eval_mark'")" 1 \
+    "a run over every case leaves the evaluation mark"
+rm -rf "$T/other" && mkdir "$T/other" && cp -r rules "$T/other/rules"
+echo '-- other rules' >>"$T/other/rules/national/pending.lua"
+ev --rules "$T/other/rules" --court 苏 --as-of $AS_OF; expect_status 0 "eval --court 苏 with other rules"
+expect_eq "$(mark)" "-1" "a partial run with other rules clears the mark"
+case_a 7; expect_status 0 "case A changes"
+ev --changed --as-of $AS_OF; expect_status 0 "eval --changed without a mark"
+expect_in "$T/out" "evaluated 3 cases" "the changed case and those the other rules evaluated"
+expect_eq "$(evaluated_in "$RUN")" "ADE" "cases A, D and E"
+expect_eq "$(sql "$DB" "SELECT value GLOB '[0-9]* *' FROM meta WHERE key = 'eval_mark'")" 1 \
+    "--changed over every case sets the mark again"
+case_a 6; expect_status 0 "case A changes back"
+ev --court 粤 --as-of $AS_OF; expect_status 0 "a partial run with the same rules"
+MARK_KEPT=$(mark)
+ev --changed --as-of $AS_OF; expect_status 0 "eval --changed from the mark"
+expect_in "$T/out" "evaluated 0 cases" "the partial run with the same rules evaluated case A"
+[ "$(mark)" != "$MARK_KEPT" ] && ok "the mark moves on to the last batch" ||
+    fail "the mark did not move: $MARK_KEPT"
+
 # ---- explain ---------------------------------------------------------------------------
 cr explain "$A"; expect_status 0 "explain"
 cp "$T/out" "$T/explain_a.txt"

@@ -180,6 +180,7 @@ static void evaluations_survive_rowid_migration(void **state)
     assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
     const char *as_version_7 =
         "PRAGMA foreign_keys=OFF;"
+        "DROP INDEX cases_batch;"       /* migration 12 (evaluations_dated goes with its table) */
         "DROP VIEW evaluation_results;" /* migration 10 */
         "DROP TABLE rule_versions;"
         "ALTER TABLE court_evaluations DROP COLUMN evaluated_batch;" /* migration 9 */
@@ -226,7 +227,7 @@ static void evaluations_survive_rowid_migration(void **state)
     sqlite3_finalize(st);
     assert_int_equal(sqlite3_prepare_v2(db_handle(db),
                                         "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
-                                        " AND name = 'evaluations_state'",
+                                        " AND name IN ('evaluations_state', 'evaluations_dated')",
                                         -1, &st, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
@@ -266,6 +267,10 @@ static void messages_survive_check_migration(void **state)
     make_current_file();
     exec_on_file(
         "PRAGMA foreign_keys=OFF;"
+        "DROP INDEX cases_batch;" /* migration 12 */
+        "DROP INDEX evaluations_dated;"
+        "CREATE INDEX evaluations_state ON evaluations(case_no, evaluated_batch,"
+        " rules_fingerprint, date_dependent, as_of);"
         "DROP VIEW evaluation_results;" /* migration 10 */
         "DROP TABLE rule_versions;"
         "INSERT INTO webhooks(id, name, url, format, max_in_flight, rate_per_s, timeout_ms,"

@@ -815,6 +815,79 @@ static void explain_returns_case_events_results_alerts_failures(void **state)
     json_decref(out);
 }
 
+/* The cases DB_CASES_CHANGED_AFTER yields for rules fp as of as_of, from
+ * the mark at batch after, "|"-separated into out. */
+static void select_after(cr_db *db, const char *fp, const char *as_of, int64_t after, char *out,
+                         size_t len)
+{
+    db_case_iter *it;
+    cr_err err;
+    if (db_case_iter_open(db, DB_CASES_CHANGED_AFTER, fp, as_of, NULL, &it, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    db_case_iter_after(it, after);
+    out[0] = '\0';
+    for (;;) {
+        int has_row;
+        const char *case_no, *court, *doc, *events;
+        int64_t changed;
+        if (db_case_iter_next(it, &has_row, &case_no, &court, &doc, &events, &changed, &err) !=
+            CR_OK)
+            fail_msg("%s", err.msg);
+        if (!has_row)
+            break;
+        size_t used = strlen(out);
+        snprintf(out + used, len - used, "%s%s", used ? "|" : "", case_no);
+    }
+    db_case_iter_close(it);
+}
+
+/* From the evaluation mark, --changed finds the same cases as by reading
+ * every case's state: those changed after the mark's batch that are not
+ * current, and date-dependent ones of another as-of date. */
+static void changed_after_the_mark_matches_the_full_selection(void **state)
+{
+    fixture *fx = *state;
+    cr_err err;
+    char got[512];
+    int64_t mark = 0;
+    assert_int_equal(mark_all(fx->db, DB_CASES_CHANGED, "fp-A"), 4);
+    int64_t batch = scalar(fx->db, "SELECT max(id) FROM batches");
+    select_after(fx->db, "fp-A", "2024-06-30", batch, got, sizeof got);
+    assert_string_equal(got, "");
+    const char *changes[] = {
+        "{\"type\":\"case\",\"case_no\":\"" CASE1 "\",\"filing_date\":\"2024-03-01\","
+        "\"procedure\":\"普通\",\"status\":\"在办\"}",
+        "{\"type\":\"event\",\"id\":\"E-d\",\"case_no\":\"" CASE3 "\",\"event\":\"hearing\","
+        "\"at\":\"2024-06-01\"}",
+        NULL};
+    ingest(fx->db, changes);
+    select_after(fx->db, "fp-A", "2024-06-30", batch, got, sizeof got);
+    assert_string_equal(got, CASE1 "|" CASE3);
+    select_after(fx->db, "fp-A", "2024-06-30", 0, got, sizeof got); /* all are candidates */
+    assert_string_equal(got, CASE1 "|" CASE3);
+    select_after(fx->db, "fp-B", "2024-06-30", batch, got, sizeof got); /* a candidate's rules */
+    assert_string_equal(got, CASE1 "|" CASE3);
+    /* A date-dependent evaluation is a candidate on another as-of date only. */
+    int64_t run = open_run(fx->db);
+    assert_int_equal(
+        db_eval_put_evaluation(fx->db, run, CASE2, 1, "fp-A", "2024-06-30", 1, "[]", &err), CR_OK);
+    select_after(fx->db, "fp-A", "2024-06-30", batch, got, sizeof got);
+    assert_string_equal(got, CASE1 "|" CASE3);
+    select_after(fx->db, "fp-A", "2024-07-31", batch, got, sizeof got);
+    assert_string_equal(got, CASE1 "|" CASE2 "|" CASE3);
+    /* The mark: per rules fingerprint; cleared by -1. */
+    assert_int_equal(db_eval_mark_get(fx->db, "fp-A", &mark, &err), CR_OK);
+    assert_int_equal(mark, -1);
+    assert_int_equal(db_eval_mark_set(fx->db, "fp-A", batch, &err), CR_OK);
+    assert_int_equal(db_eval_mark_get(fx->db, "fp-A", &mark, &err), CR_OK);
+    assert_int_equal(mark, batch);
+    assert_int_equal(db_eval_mark_get(fx->db, "fp-B", &mark, &err), CR_OK);
+    assert_int_equal(mark, -1);
+    assert_int_equal(db_eval_mark_set(fx->db, NULL, -1, &err), CR_OK);
+    assert_int_equal(db_eval_mark_get(fx->db, "fp-A", &mark, &err), CR_OK);
+    assert_int_equal(mark, -1);
+}
+
 /* Results stored by rule_versions id come back from explain, and from the
  * evaluation_results view, in the same form as rows stored verbose. */
 static void stored_results_expand_in_explain_and_the_view(void **state)
@@ -892,6 +965,7 @@ int main(void)
         T(explain_of_an_unknown_case_is_invalid),
         T(explain_returns_case_events_results_alerts_failures),
         T(stored_results_expand_in_explain_and_the_view),
+        T(changed_after_the_mark_matches_the_full_selection),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
