@@ -77,8 +77,9 @@ function M.court_level(court)
 end
 
 -- The province abbreviation: the first character of the court code.
+local FIRST_CHARACTER = "^" .. utf8.charpattern
 function M.province(court)
-  return court:match("^" .. utf8.charpattern)
+  return court:match(FIRST_CHARACTER)
 end
 
 -- Keys of a table in byte order, so that iteration is deterministic.
