@@ -16,6 +16,7 @@ local common = require "courtrules.common"
 
 local M = {}
 
+local day_of = common.day
 local NONE = {}
 local BASIS = "法发〔2020〕26号 第7条"
 
@@ -39,7 +40,9 @@ function M.scan(case, ctx, opts)
   local as_of -- read only when a pending case has an unnotified reassignment
 
   for i, e in ipairs(events) do
-    local kind, day = e.event, common.day(e.at)
+    local kind = e.event
+    -- only these kinds matter here: their day is cut, no other event's
+    local day = (kind == "assigned" or kind == "designated_assignment" or kind == "reassigned") and day_of(e.at)
     if (kind == "assigned" or kind == "designated_assignment") and result.mode == "未见分案记录" then
       result.mode = kind == "assigned" and "随机" or "指定"
       result.assigned_on = day

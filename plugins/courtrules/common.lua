@@ -13,17 +13,17 @@ function M.fen(v)
   if type(v) ~= "string" then
     return nil
   end
-  local yuan, cents = v:match("^(%d+)%.?(%d?%d?)$")
-  if not yuan or #yuan > 15 or (v:find(".", 1, true) and #cents == 0) then
+  -- one match and one tonumber: this runs several times per case
+  local yuan, dot, cents = v:match("^(%d+)(%.?)(%d?%d?)$")
+  if not yuan or #yuan > 15 or (dot ~= "" and #cents == 0) then
     return nil
   end
-  local fen = tonumber(yuan) * 100
-  if #cents == 1 then
-    fen = fen + tonumber(cents) * 10
-  elseif #cents == 2 then
-    fen = fen + tonumber(cents)
+  if #cents == 2 then
+    return tonumber(yuan .. cents)
+  elseif #cents == 1 then
+    return tonumber(yuan .. cents) * 10
   end
-  return fen
+  return tonumber(yuan) * 100
 end
 
 -- Integer fen -> "123.45".
@@ -77,8 +77,9 @@ function M.court_level(court)
 end
 
 -- The province abbreviation: the first character of the court code.
+local FIRST_CHARACTER = "^" .. utf8.charpattern
 function M.province(court)
-  return court:match("^" .. utf8.charpattern)
+  return court:match(FIRST_CHARACTER)
 end
 
 -- Keys of a table in byte order, so that iteration is deterministic.

@@ -24,6 +24,7 @@ local common = require "courtrules.common"
 
 local M = {}
 
+local day_of = common.day
 local NONE = {}
 
 -- "6个月", "20日", "1个月15日" for a limit or an extension ({months=, days=}).
@@ -94,27 +95,32 @@ function M.scan(case, p, date, stop)
   local months, days = 0, 0
   local suspended_at
   for _, e in ipairs(case.events) do
-    local kind, day = e.event, common.day(e.at)
+    local kind = e.event
     if kind == "extension_approved" then
+      local day = day_of(e.at)
       local data = e.data or NONE
       local m = math.type(data.months) == "integer" and data.months > 0 and data.months or 0
       local d = math.type(data.days) == "integer" and data.days > 0 and data.days or 0
       months, days = months + m, days + d
       extensions[#extensions + 1] = { at = day, months = m, days = d }
     elseif kind == "suspended" then
-      suspended_at = suspended_at or day
+      suspended_at = suspended_at or day_of(e.at)
     elseif kind == "resumed" and suspended_at then
+      local day = day_of(e.at)
       if day > suspended_at then
         periods[#periods + 1] = { from = suspended_at, to = date.add_days(day, -1), kind = "中止期间" }
       end
       suspended_at = nil
-    elseif type(labels[kind]) == "string" and day <= stop then
-      local to = e["end"] and common.day(e["end"])
-      if not to then
-        to, open = stop, true
-      end
-      if to >= day then
-        periods[#periods + 1] = { from = day, to = to, kind = labels[kind] }
+    elseif type(labels[kind]) == "string" then
+      local day = day_of(e.at)
+      if day <= stop then
+        local to = e["end"] and day_of(e["end"])
+        if not to then
+          to, open = stop, true
+        end
+        if to >= day then
+          periods[#periods + 1] = { from = day, to = to, kind = labels[kind] }
+        end
       end
     end
   end

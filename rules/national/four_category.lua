@@ -19,6 +19,8 @@
 -- 第216条) and 4C-SINGLE-JUDGE (民事诉讼法 第42条).
 local common = require "courtrules.common"
 
+local fen, find_word, has_text, day = common.fen, common.find_word, common.has_text, common.day
+local format, sort, concat = string.format, table.sort, table.concat
 local NONE = {}
 
 local CATEGORY = { "重大疑难复杂敏感", "群体性", "类案冲突", "反映违法审判" }
@@ -30,34 +32,63 @@ local CATEGORY_BASIS = {
   "法发〔2021〕30号（四）有关单位或者个人反映法官有违法审判行为",
 }
 
+-- The keys of `table` (a params table, many keys) that are set in `flags` (a
+-- case's flags, a few) and whose value has type `kind`, in byte order: what
+-- iterating common.sorted_keys(table) and testing flags[key] gives, without
+-- sorting the params on every case.
+local function flags_in(flags, table_of, kind)
+  local keys = {}
+  for flag, on in pairs(flags) do
+    if on and type(table_of[flag]) == kind then
+      keys[#keys + 1] = flag
+    end
+  end
+  if #keys > 1 then
+    sort(keys)
+  end
+  return keys
+end
+
+local function by_category(a, b)
+  if a.category ~= b.category then
+    return a.category < b.category
+  end
+  return a.order < b.order
+end
+
 -- Every criterion the case meets: { category = 1..4, reason = text, since = date }.
-local function signals_of(case, p, date, stop)
+-- manual: the flag_confirmed events with a category, in event order.
+local function signals_of(case, p, date, stop, manual)
   local flags = case.flags or NONE
   local found = {}
   local function add(category, reason, since)
     found[#found + 1] = { category = category, reason = ITEM[category] .. reason, since = since or case.filing_date }
   end
   local table_of_flags = p.four_category_flags or NONE
-  for _, flag in ipairs(common.sorted_keys(table_of_flags)) do
-    local entry = table_of_flags[flag]
-    if flags[flag] and type(entry) == "table" then
-      add(entry.category, entry.criterion)
-    end
+  local set = flags_in(flags, table_of_flags, "table")
+  for i = 1, #set do
+    local entry = table_of_flags[set[i]]
+    add(entry.category, entry.criterion)
   end
   local count = case.party_count or 0
-  local word = common.find_word(case.cause, p.mass_causes)
   if count >= p.mass_parties then
-    add(2, string.format("当事人或者被害人人数众多（%d人，标准%d人以上）%s", count, p.mass_parties,
+    local word = find_word(case.cause, p.mass_causes)
+    add(2, format("当事人或者被害人人数众多（%d人，标准%d人以上）%s", count, p.mass_parties,
       word and ("，涉众案由（" .. word .. "）") or ""))
-  else
-    local min_parties = word and (p.mass_cause_min_parties or NONE)[case.kind]
+  elseif (p.mass_cause_min_parties or NONE)[case.kind] then
+    -- the cause is looked up only where a number of parties is set for the kind
+    local word = find_word(case.cause, p.mass_causes)
+    local min_parties = word and p.mass_cause_min_parties[case.kind]
     if min_parties and count >= min_parties then
-      add(2, string.format("涉众案由（%s），当事人%d人", word, count))
+      add(2, format("涉众案由（%s），当事人%d人", word, count))
     end
   end
-  local claim = common.fen(case.claim_amount)
-  if claim and p.large_claim_amount and claim >= common.fen(p.large_claim_amount) then
-    add(1, string.format("标的额特别巨大（%s元，标准%s元）", case.claim_amount, p.large_claim_amount))
+  local large = p.large_claim_amount
+  if large then
+    local claim = fen(case.claim_amount)
+    if claim and claim >= fen(large) then
+      add(1, format("标的额特别巨大（%s元，标准%s元）", case.claim_amount, large))
+    end
   end
   local key = p.similar_case_conflict_extra_key
   if key and case.extra and case.extra[key] == true then
@@ -66,36 +97,32 @@ local function signals_of(case, p, date, stop)
   if p.long_pending_months and stop then
     local threshold = date.add_months(case.filing_date, p.long_pending_months)
     if stop > threshold then
-      add(1, string.format("审理期间超过%d个月（长期未结）", p.long_pending_months), threshold)
+      add(1, format("审理期间超过%d个月（长期未结）", p.long_pending_months), threshold)
     end
   end
-  for _, e in ipairs(case.events) do
-    local category = e.event == "flag_confirmed" and e.data and e.data.category
-    if math.type(category) == "integer" and CATEGORY[category] then
-      add(category, "人工标识" .. (common.has_text(e.reason) and ("：" .. e.reason) or ""), common.day(e.at))
-    end
+  for i = 1, #manual do
+    local e = manual[i]
+    add(e.data.category, "人工标识" .. (has_text(e.reason) and ("：" .. e.reason) or ""), day(e.at))
   end
   -- By category, then in the order found.
-  for i, s in ipairs(found) do
-    s.order = i
-  end
-  table.sort(found, function(a, b)
-    if a.category ~= b.category then
-      return a.category < b.category
+  if #found > 1 then
+    for i, s in ipairs(found) do
+      s.order = i
     end
-    return a.order < b.order
-  end)
+    sort(found, by_category)
+  end
   return found
 end
 
 -- Criminal cases the collegial panel must refer to the 审判委员会 (刑诉解释 第216条第2款).
-local function committee_grounds(case, p, level, log)
+local function committee_grounds(case, p, log)
   if case.kind ~= "刑事" then
     return {}
   end
   local flags = case.flags or NONE
   local grounds = {}
   if flags.death_penalty_intended then
+    local level = common.court_level(case.court)
     if level == "中级" or level == "高级" then
       grounds[#grounds + 1] = "拟判处死刑"
     else
@@ -119,13 +146,12 @@ local function single_judge_grounds(case, p)
   local flags = case.flags or NONE
   local grounds = {}
   local forbidden = p.single_judge_forbidden_flags or NONE
-  for _, flag in ipairs(common.sorted_keys(forbidden)) do
-    if flags[flag] and type(forbidden[flag]) == "string" then
-      grounds[#grounds + 1] = forbidden[flag]
-    end
+  local set = flags_in(flags, forbidden, "string")
+  for i = 1, #set do
+    grounds[#grounds + 1] = forbidden[set[i]]
   end
   if (case.party_count or 0) >= p.mass_parties then
-    grounds[#grounds + 1] = string.format("涉及群体性纠纷（当事人%d人）", case.party_count)
+    grounds[#grounds + 1] = format("涉及群体性纠纷（当事人%d人）", case.party_count)
   end
   return grounds
 end
@@ -140,27 +166,33 @@ return {
     -- day its checks look at: the closing date, or today for pending cases.
     local covered = common.contains(p.four_category_kinds, case.kind)
     local stop = closed and case.closing_date or covered and ctx.as_of or nil
-    local signals = covered and signals_of(case, p, date, stop) or {}
     local reported, confirmed, removed, meeting, committee_at
-    local supervision = {}
+    local supervision, manual = {}, {}
     for _, e in ipairs(case.events) do
-      local kind, day = e.event, common.day(e.at)
+      local kind = e.event
       if kind == "reported_to_president" then
-        reported = reported or day
+        reported = reported or day(e.at)
       elseif kind == "flag_confirmed" then
-        confirmed, removed = day, nil
+        confirmed, removed = day(e.at), nil
+        local data = e.data
+        local category = data and data.category
+        if math.type(category) == "integer" and CATEGORY[category] then
+          manual[#manual + 1] = e
+        end
       elseif kind == "flag_removed" then
-        removed = { at = day, by = e.actor, reason = e.reason }
+        removed = { at = day(e.at), by = e.actor, reason = e.reason }
         confirmed = nil
       elseif kind == "submitted_to_professional_meeting" then
-        meeting = meeting or day
+        meeting = meeting or day(e.at)
       elseif kind == "submitted_to_committee" then
-        meeting = meeting or day
-        committee_at = committee_at or day
+        local d = day(e.at)
+        meeting = meeting or d
+        committee_at = committee_at or d
       elseif kind == "supervision" then
-        supervision[#supervision + 1] = day
+        supervision[#supervision + 1] = day(e.at)
       end
     end
+    local signals = covered and signals_of(case, p, date, stop, manual) or {}
 
     local result = { categories = {}, reasons = {}, flagged = false }
     local seen, since = {}, nil
@@ -180,15 +212,14 @@ return {
     end
 
     -- Hard rules first: they hold whatever the 四类 flag says.
-    local level = common.court_level(case.court)
-    local grounds = committee_grounds(case, p, level, ctx.log)
+    local grounds = committee_grounds(case, p, ctx.log)
     if #grounds > 0 then
       result.committee = { grounds = grounds, submitted = committee_at }
       if not committee_at then
         ctx.alert{
           code = "4C-COMMITTEE",
           severity = "critical",
-          message = "本案" .. table.concat(grounds, "、") .. "，合议庭应当提请院长决定提交审判委员会讨论决定，未见提交审判委员会记录" ..
+          message = "本案" .. concat(grounds, "、") .. "，合议庭应当提请院长决定提交审判委员会讨论决定，未见提交审判委员会记录" ..
             (closed and "（案件已审结）" or ""),
           basis = "刑诉解释（2021）第216条",
           data = { grounds = grounds },
@@ -201,7 +232,7 @@ return {
       ctx.alert{
         code = "4C-SINGLE-JUDGE",
         severity = closed and "info" or "warning",
-        message = "本案" .. table.concat(forbidden, "、") .. "，不得由审判员一人独任审理" ..
+        message = "本案" .. concat(forbidden, "、") .. "，不得由审判员一人独任审理" ..
           (closed and "（案件已审结，供案件评查参考）" or "，应当组成合议庭"),
         basis = "民事诉讼法（2023）第42条",
         data = { grounds = forbidden },
@@ -225,8 +256,8 @@ return {
       return result
     end
     result.flagged = true
-    local category_text = table.concat(result.categories, "、")
-    local reasons = table.concat(result.reasons, "；")
+    local category_text = concat(result.categories, "、")
+    local reasons = concat(result.reasons, "；")
     ctx.log("四类 since %s: %s", since, reasons)
 
     if not confirmed and not closed then
@@ -234,7 +265,7 @@ return {
         code = "4C-PREFLAG",
         severity = "info",
         message = "系统预标识为“四类案件”（" .. category_text .. "）：" .. reasons .. "。请院庭长再确认或者撤销标识（留痕）",
-        basis = table.concat(items, "；") .. "；法发〔2020〕26号 第5条",
+        basis = concat(items, "；") .. "；法发〔2020〕26号 第5条",
         data = { categories = result.categories },
       }
     end
@@ -245,7 +276,7 @@ return {
       ctx.alert{
         code = "4C-NOT-REPORTED",
         message = closed and ("“四类案件”（" .. category_text .. "）审结前未见审判组织向院庭长报告的记录")
-          or string.format("“四类案件”（%s）应于 %s 前向院庭长报告，至今未见报告记录，请提醒院庭长监督", category_text,
+          or format("“四类案件”（%s）应于 %s 前向院庭长报告，至今未见报告记录，请提醒院庭长监督", category_text,
             report_due),
         basis = "法发〔2022〕31号 八；法发〔2020〕26号 第5条",
         data = { report_due = report_due },
@@ -260,7 +291,7 @@ return {
         code = "4C-NO-MEETING",
         severity = closed and "warning" or "info",
         message = closed and ("“四类案件”（" .. category_text .. "）已审结，未见提交专业法官会议或者审判委员会讨论的记录")
-          or string.format("“四类案件”（%s）自 %s 识别已逾%d日，尚未提交专业法官会议讨论，请院庭长督促", category_text,
+          or format("“四类案件”（%s）自 %s 识别已逾%d日，尚未提交专业法官会议讨论，请院庭长督促", category_text,
             since, p.meeting_within_days),
         basis = "法发〔2021〕2号 四；法发〔2020〕26号 第5条",
       }

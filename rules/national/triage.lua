@@ -22,6 +22,8 @@
 -- TRIAGE-SHOULD-SMALL-CLAIMS (info) when the law says small claims 应当 apply.
 local common = require "courtrules.common"
 
+local fen, yuan, contains, find_word = common.fen, common.yuan, common.contains, common.find_word
+local find, format = string.find, string.format
 local NONE = {}
 
 -- The small-claims standard for a province and filing date, or nil and why.
@@ -30,11 +32,13 @@ local function small_claims_standard(p, province, filed)
   if not entries then
     return nil, "本省（" .. province .. "）小额诉讼标的额标准未配置"
   end
+  -- The latest effective_from on or before filing; of equal dates, the
+  -- first year in byte order (what iterating the sorted years gives).
   local best, best_from, best_year
-  for _, year in ipairs(common.sorted_keys(entries)) do
-    local s = entries[year]
+  for year, s in pairs(entries) do
     local from = type(s) == "table" and (s.effective_from or (year .. "-01-01"))
-    if from and from <= filed and (not best or from > best_from) then
+    if from and from <= filed
+        and (not best or from > best_from or (from == best_from and year < best_year)) then
       best, best_from, best_year = s, from, year
     end
   end
@@ -52,7 +56,9 @@ end
 local SAME_AS_FLAG = { appraisal = "appraisal", counterclaim_filed = "counterclaim",
                        publication_service = "service_by_publication" }
 
--- The complexity score and its reasons.
+-- The complexity score and its reasons; and, from the same pass over the
+-- events, the procedure in force (common.current_procedure) and whether any
+-- procedure_changed event exists.
 local function score_of(case, p, claim)
   local s = p.triage_score or NONE
   local flags = case.flags or NONE
@@ -60,7 +66,7 @@ local function score_of(case, p, claim)
   local function add(points, why)
     if points and points ~= 0 then
       score = score + points
-      reasons[#reasons + 1] = string.format("%s +%d", why, points)
+      reasons[#reasons + 1] = format("%s +%d", why, points)
     end
   end
   local extra_parties = (case.party_count or 0) - 2
@@ -70,35 +76,61 @@ local function score_of(case, p, claim)
   end
   if claim then
     for _, tier in ipairs(s.amount_points or NONE) do
-      if claim > common.fen(tier.above) then
+      if claim > fen(tier.above) then
         add(tier.points, "标的额超过" .. tier.above .. "元")
         break
       end
     end
   end
-  local causes = s.complex_causes or NONE
-  local word = common.find_word(case.cause, common.sorted_keys(causes))
+  -- The first complex cause in byte order that the cause contains: the
+  -- smallest one found (params never change, so they are not sorted here).
+  local causes, cause, word = s.complex_causes or NONE, case.cause, nil
+  if cause then
+    for w in pairs(causes) do
+      if (not word or w < word) and find(cause, w, 1, true) then
+        word = w
+      end
+    end
+  end
   if word then
     add(causes[word], "复杂案由（" .. word .. "）")
   end
+  -- The case's flags that have points, in byte order: a case has few flags,
+  -- the params many.
   local flag_points = s.flags or NONE
-  for _, flag in ipairs(common.sorted_keys(flag_points)) do
-    if flags[flag] then
-      add(flag_points[flag], flag)
+  local scored = {}
+  for flag, on in pairs(flags) do
+    if on and flag_points[flag] then
+      scored[#scored + 1] = flag
     end
+  end
+  if #scored > 1 then
+    table.sort(scored)
+  end
+  for i = 1, #scored do
+    add(flag_points[scored[i]], scored[i])
   end
   -- An event counts once, and not at all when its flag already counted.
   local event_points, counted = s.events or NONE, {}
   for event, flag in pairs(SAME_AS_FLAG) do
     counted[event] = flags[flag] and flag_points[flag] and true or nil
   end
+  local procedure, changed = case.procedure, false
   for _, e in ipairs(case.events) do
-    if event_points[e.event] and not counted[e.event] then
-      counted[e.event] = true
-      add(event_points[e.event], e.event)
+    local kind = e.event
+    if kind == "procedure_changed" then
+      changed = true
+      local data = e.data
+      if data and data.to then
+        procedure = data.to
+      end
+    end
+    if event_points[kind] and not counted[kind] then
+      counted[kind] = true
+      add(event_points[kind], kind)
     end
   end
-  return math.min(score, 100), reasons
+  return math.min(score, 100), reasons, procedure, changed
 end
 
 -- Parties on the largest side; unnamed parties (party_count above the list,
@@ -107,44 +139,44 @@ local PLAINTIFF_SIDE = { ["原告"] = true, ["上诉人"] = true, ["申请人"] 
                          ["自诉人"] = true, ["附带民事诉讼原告人"] = true }
 local DEFENDANT_SIDE = { ["被告"] = true, ["被上诉人"] = true, ["被申请人"] = true, ["被执行人"] = true,
                          ["被告人"] = true }
-local function largest_side(case)
-  local plaintiffs, defendants, listed = 0, 0, 0
-  for _, party in ipairs(case.parties or NONE) do
-    listed = listed + 1
-    if PLAINTIFF_SIDE[party.role] then
-      plaintiffs = plaintiffs + 1
-    elseif DEFENDANT_SIDE[party.role] then
-      defendants = defendants + 1
-    end
-  end
-  return math.max(plaintiffs, defendants) + math.max((case.party_count or 0) - listed, 0)
+
+-- A basic court (common.court_level(court) == "基层"): four digits at the end.
+local function basic_court(court)
+  return court ~= "最高法" and find(court, "%d%d%d%d$") ~= nil
 end
 
-local function civil(case, p, flags, out)
-  local basic = common.court_level(case.court) == "基层"
+local function civil(case, p, flags, out, claim)
+  local basic = basic_court(case.court)
   local small, simple = out.exclusions.small_claims, out.exclusions.simple
-  local function both(why)
+  local reasons = out.reasons
+  if not basic then
+    local why = "非基层人民法院（小额诉讼、简易程序限于基层人民法院及其派出法庭）"
     small[#small + 1] = why
     simple[#simple + 1] = why
-  end
-  if not basic then
-    both("非基层人民法院（小额诉讼、简易程序限于基层人民法院及其派出法庭）")
   end
   if flags.personal_status then small[#small + 1] = "人身关系案件" end
   if flags.title_dispute then small[#small + 1] = "财产确权案件" end
   local foreign = flags.foreign_element or flags.hmt_element
   local defendant_missing = flags.defendant_whereabouts_unknown
   local anyone_missing = defendant_missing
+  -- one pass over the parties: foreign or missing ones, and the largest side
+  local plaintiffs, defendants, listed = 0, 0, 0
   for _, party in ipairs(case.parties or NONE) do
     foreign = foreign or party.foreign
+    local role = party.role
     if party.whereabouts_unknown then
       anyone_missing = true
-      defendant_missing = defendant_missing or party.role == "被告"
+      defendant_missing = defendant_missing or role == "被告"
+    end
+    listed = listed + 1
+    if PLAINTIFF_SIDE[role] then
+      plaintiffs = plaintiffs + 1
+    elseif DEFENDANT_SIDE[role] then
+      defendants = defendants + 1
     end
   end
   if foreign then small[#small + 1] = "涉外（涉港澳台）案件" end
   local appraisal, counterclaim, publication = flags.appraisal, flags.counterclaim, flags.service_by_publication
-  local claim = common.fen(case.claim_amount)
   for _, e in ipairs(case.events) do
     local kind = e.event
     if kind == "appraisal" then
@@ -153,55 +185,62 @@ local function civil(case, p, flags, out)
       counterclaim = true
     elseif kind == "publication_service" then
       publication = true
-    elseif kind == "claim_amended" and e.data then
-      local amended = common.fen(e.data.claim_amount)
+    elseif kind == "claim_amended" then
+      local data = e.data
+      local amended = data and fen(data.claim_amount)
       if amended then
-        out.reasons[#out.reasons + 1] = "变更诉讼请求，标的额为" .. common.yuan(amended) .. "元"
+        reasons[#reasons + 1] = "变更诉讼请求，标的额为" .. yuan(amended) .. "元"
         claim = amended
       end
     elseif kind == "party_added" then
-      out.reasons[#out.reasons + 1] = "追加当事人，请复核是否仍符合小额诉讼条件（民诉解释 第278条）"
+      reasons[#reasons + 1] = "追加当事人，请复核是否仍符合小额诉讼条件（民诉解释 第278条）"
     end
   end
   if appraisal then small[#small + 1] = "需要鉴定、评估" end
   if anyone_missing then small[#small + 1] = "一方当事人下落不明" end
   if counterclaim then small[#small + 1] = "当事人提出反诉" end
-  if publication then both("需要公告送达") end
+  if publication then
+    small[#small + 1] = "需要公告送达"
+    simple[#simple + 1] = "需要公告送达"
+  end
   if defendant_missing then simple[#simple + 1] = "起诉时被告下落不明" end
   if flags.remanded then simple[#simple + 1] = "发回重审" end
-  local side = largest_side(case)
+  local side = math.max(plaintiffs, defendants) + math.max((case.party_count or 0) - listed, 0)
   if side >= p.numerous_parties_one_side then
-    simple[#simple + 1] = string.format("当事人一方人数众多（%d人）", side)
+    simple[#simple + 1] = format("当事人一方人数众多（%d人）", side)
   end
   if flags.retrial_own_court then simple[#simple + 1] = "适用审判监督程序" end
   if flags.public_interest then simple[#simple + 1] = "涉及国家利益、社会公共利益" end
   if flags.third_party_revocation then simple[#simple + 1] = "第三人起诉请求改变或者撤销生效判决、裁定、调解书" end
 
   -- Small claims: money only, within the province's figures.
-  local standard, missing = small_claims_standard(p, common.province(case.court), case.filing_date)
   local amount_ok, mandatory = false, false
   if not claim then
     small[#small + 1] = "非金钱给付或者未填标的额"
-  elseif not standard then
-    out.reasons[#out.reasons + 1] = missing
   else
-    local limit, consent_limit = common.fen(standard.limit), common.fen(standard.consent_limit)
-    out.small_claims = { claim = common.yuan(claim), limit = standard.limit, consent_limit = standard.consent_limit,
-                         standard = standard.source, effective_from = standard.effective_from }
-    if claim <= limit then
-      amount_ok, mandatory = true, true
-      out.reasons[#out.reasons + 1] = string.format("标的额%s元不超过小额诉讼标准%s元（%s）", common.yuan(claim),
-        standard.limit, standard.source)
-    elseif claim <= consent_limit and flags.both_agree_small_claims then
-      amount_ok = true
-      out.reasons[#out.reasons + 1] = string.format("标的额%s元超过%s元但不超过%s元，双方当事人约定适用小额诉讼程序",
-        common.yuan(claim), standard.limit, standard.consent_limit)
-    elseif claim <= consent_limit then
-      small[#small + 1] = string.format("标的额%s元超过小额诉讼标准%s元，且未见双方约定适用", common.yuan(claim),
-        standard.limit)
+    local standard, missing = small_claims_standard(p, common.province(case.court), case.filing_date)
+    if not standard then
+      reasons[#reasons + 1] = missing
     else
-      small[#small + 1] = string.format("标的额%s元超过上年度就业人员年平均工资二倍（%s元）", common.yuan(claim),
-        standard.consent_limit)
+      local limit, consent_limit = fen(standard.limit), fen(standard.consent_limit)
+      local claim_text = yuan(claim)
+      out.small_claims = { claim = claim_text, limit = standard.limit, consent_limit = standard.consent_limit,
+                           standard = standard.source, effective_from = standard.effective_from }
+      if claim <= limit then
+        amount_ok, mandatory = true, true
+        reasons[#reasons + 1] = format("标的额%s元不超过小额诉讼标准%s元（%s）", claim_text,
+          standard.limit, standard.source)
+      elseif claim <= consent_limit and flags.both_agree_small_claims then
+        amount_ok = true
+        reasons[#reasons + 1] = format("标的额%s元超过%s元但不超过%s元，双方当事人约定适用小额诉讼程序",
+          claim_text, standard.limit, standard.consent_limit)
+      elseif claim <= consent_limit then
+        small[#small + 1] = format("标的额%s元超过小额诉讼标准%s元，且未见双方约定适用", claim_text,
+          standard.limit)
+      else
+        small[#small + 1] = format("标的额%s元超过上年度就业人员年平均工资二倍（%s元）", claim_text,
+          standard.consent_limit)
+      end
     end
   end
 
@@ -222,7 +261,7 @@ local function civil(case, p, flags, out)
       obstacles[#obstacles + 1] = why
     end
     for _, why in ipairs(simple) do
-      if not common.contains(small, why) then
+      if not contains(small, why) then
         obstacles[#obstacles + 1] = why
       end
     end
@@ -234,7 +273,7 @@ local function civil(case, p, flags, out)
 end
 
 local function criminal(case, p, flags, out)
-  local basic = common.court_level(case.court) == "基层"
+  local basic = basic_court(case.court)
   local fast, simple = out.exclusions.fast_track, out.exclusions.simple
   local function both(why)
     fast[#fast + 1] = why
@@ -253,7 +292,7 @@ local function criminal(case, p, flags, out)
     end
   end
   if (case.party_count or 0) >= p.mass_parties then
-    both(string.format("涉案人数众多（%d人），有重大社会影响", case.party_count))
+    both(format("涉案人数众多（%d人），有重大社会影响", case.party_count))
   end
   if flags.minor_defendant then
     fast[#fast + 1] = "被告人是未成年人"
@@ -261,9 +300,9 @@ local function criminal(case, p, flags, out)
   local months = case.extra and case.extra[p.possible_sentence_extra_key]
   if math.type(months) == "integer" then
     if months > 36 then
-      fast[#fast + 1] = string.format("可能判处的刑罚超过三年有期徒刑（%d个月）", months)
+      fast[#fast + 1] = format("可能判处的刑罚超过三年有期徒刑（%d个月）", months)
     end
-  elseif not common.contains(p.fast_track_causes, case.cause) then
+  elseif not contains(p.fast_track_causes, case.cause) then
     out.reasons[#out.reasons + 1] = "可能判处的刑罚未填，罪名（" .. (case.cause or "未填") .. "）不在速裁常见罪名目录"
     out.fast_track_unsure = true
   end
@@ -283,16 +322,15 @@ local function criminal(case, p, flags, out)
   end
 end
 
-local function administrative(case, p, flags, out)
+local function administrative(case, p, flags, out, claim)
   local simple = out.exclusions.simple
   if flags.remanded then simple[#simple + 1] = "发回重审" end
   if flags.retrial_own_court then simple[#simple + 1] = "按照审判监督程序再审" end
   local grounds = {}
-  local claim = common.fen(case.claim_amount)
-  if claim and claim <= common.fen(p.admin_simple_max_amount) then
-    grounds[#grounds + 1] = string.format("案件涉及款额%s元，不超过%s元", common.yuan(claim), p.admin_simple_max_amount)
+  if claim and claim <= fen(p.admin_simple_max_amount) then
+    grounds[#grounds + 1] = format("案件涉及款额%s元，不超过%s元", yuan(claim), p.admin_simple_max_amount)
   end
-  local word = common.find_word(case.cause, p.admin_simple_causes)
+  local word = find_word(case.cause, p.admin_simple_causes)
   if word then
     grounds[#grounds + 1] = "属于" .. word .. "案件"
   end
@@ -318,14 +356,15 @@ return {
     end
     local p = ctx.params
     local flags = case.flags or NONE
-    local score, score_reasons = score_of(case, p, common.fen(case.claim_amount))
+    local claim = fen(case.claim_amount)
+    local score, score_reasons, current, changed = score_of(case, p, claim)
     local complex_at = (p.triage_score or NONE).complex_at or 101
-    local out = { applicable = true, current = common.current_procedure(case), score = score,
+    local out = { applicable = true, current = current, score = score,
                   complex = score >= complex_at, score_reasons = score_reasons, reasons = {},
                   exclusions = { small_claims = {}, simple = {}, fast_track = {} } }
-    handler(case, p, flags, out)
+    handler(case, p, flags, out, claim)
     if out.complex then
-      table.insert(out.reasons, 1, string.format("复杂程度评分%d分，达到繁案标准%d分", score, complex_at))
+      table.insert(out.reasons, 1, format("复杂程度评分%d分，达到繁案标准%d分", score, complex_at))
     end
     local obstacles = out.obstacles or NONE
     out.permissible = #obstacles == 0
@@ -333,10 +372,12 @@ return {
     local should_small = out.should_small_claims
     out.should_small_claims = nil
     out.fast_track_unsure = nil
-    local e = out.exclusions
+    local e, reasons = out.exclusions, out.reasons
+    local n = #reasons
     for _, list in ipairs({ e.small_claims, e.simple, e.fast_track }) do
-      for _, why in ipairs(list) do
-        out.reasons[#out.reasons + 1] = why
+      for i = 1, #list do
+        n = n + 1
+        reasons[n] = list[i]
       end
     end
     ctx.log("%s: score %d, current %s, recommended %s", case.type_code, score, out.current or "未填", out.recommended)
@@ -344,7 +385,7 @@ return {
       return out
     end
 
-    local listed = table.concat(obstacles, "、")
+    local listed = #obstacles > 0 and table.concat(obstacles, "、")
     if #obstacles > 0 and out.current == "小额诉讼" then
       ctx.alert{
         code = "TRIAGE-LEAVE-SMALL-CLAIMS",
@@ -371,11 +412,11 @@ return {
         data = { obstacles = obstacles },
       }
     elseif should_small and (out.current == "简易" or out.current == "普通")
-        and not common.has_event(case, "procedure_changed") then
+        and not changed then
       ctx.alert{
         code = "TRIAGE-SHOULD-SMALL-CLAIMS",
         severity = "info",
-        message = string.format("标的额%s元不超过本省小额诉讼标准%s元（%s），且无排除情形，应当适用小额诉讼程序",
+        message = format("标的额%s元不超过本省小额诉讼标准%s元（%s），且无排除情形，应当适用小额诉讼程序",
           out.small_claims.claim, out.small_claims.limit, out.small_claims.standard),
         basis = "民事诉讼法（2023）第165条第1款",
       }
