@@ -71,8 +71,9 @@ static const char sql_cases_changed[] =
 static const char sql_cases_changed_after[] =
     CASE_COLUMNS "LEFT JOIN evaluations v ON v.case_no = c.case_no"
                  " WHERE c.case_no IN (SELECT k.case_no FROM cases k WHERE k.changed_batch > ?7"
-                 " UNION SELECT d.case_no FROM evaluations d"
-                 " WHERE d.date_dependent AND (d.as_of < ?4 OR d.as_of > ?4))"
+                 /* two ranges: "as_of <> ?4" or an OR of both scans the index */
+                 " UNION SELECT d.case_no FROM evaluations d WHERE d.date_dependent AND d.as_of < ?4"
+                 " UNION SELECT d.case_no FROM evaluations d WHERE d.date_dependent AND d.as_of > ?4)"
                  " AND (v.case_no IS NULL OR v.evaluated_batch < c.changed_batch"
                  " OR (?1 IS NOT NULL AND v.rules_fingerprint <> ?1)"
                  " OR (?4 IS NOT NULL AND v.date_dependent AND v.as_of <> ?4))"
