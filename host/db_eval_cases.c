@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 /* A court or code prefix p matches s when p <= s < p || U+10FFFF: in
  * binary (UTF-8 byte) order the strings that start with p, and no others,
  * lie in that range. LIKE is avoided: its wildcards and ASCII-only case
@@ -63,21 +65,27 @@ static const char sql_cases_changed[] =
                  " AND k.case_no > ?5 ORDER BY k.case_no LIMIT ?6)"
                  " ORDER BY c.case_no";
 
-/* The same selection from the evaluation mark (db_eval.h): candidates are
- * the cases changed after batch ?7 (index cases_batch) and the
- * date-dependent evaluations of another as-of date (index
- * evaluations_dated); each is then checked as sql_cases_changed checks
- * every case. Reads what changed, not the state of every case. */
+/* The same selection from the evaluation mark (db_eval.h). The candidates
+ * -- cases changed after batch ?1 (index cases_batch), date-dependent
+ * evaluations of another as-of date than ?2 (index evaluations_dated, as
+ * two ranges: "<>" or an OR of both would scan it) -- are read once, in
+ * case_no order, into the iterator; each page then checks its slice of
+ * them (?8, a JSON array) as sql_cases_changed checks every case. An IN
+ * list of all candidates in one paged statement was probed whole for every
+ * page, before the keyset condition could apply. */
+static const char sql_candidates[] =
+    "SELECT case_no FROM cases WHERE changed_batch > ?1"
+    " UNION SELECT case_no FROM evaluations WHERE date_dependent AND as_of < ?2"
+    " UNION SELECT case_no FROM evaluations WHERE date_dependent AND as_of > ?2";
+/* (No ORDER BY: the planner then merges full scans of cases_changed and
+ * evaluations, in case_no order, over every case. They are sorted here.) */
 static const char sql_cases_changed_after[] =
     CASE_COLUMNS "LEFT JOIN evaluations v ON v.case_no = c.case_no"
-                 " WHERE c.case_no IN (SELECT k.case_no FROM cases k WHERE k.changed_batch > ?7"
-                 /* two ranges: "as_of <> ?4" or an OR of both scans the index */
-                 " UNION SELECT d.case_no FROM evaluations d WHERE d.date_dependent AND d.as_of < ?4"
-                 " UNION SELECT d.case_no FROM evaluations d WHERE d.date_dependent AND d.as_of > ?4)"
+                 " WHERE c.case_no IN (SELECT value FROM json_each(?8))"
                  " AND (v.case_no IS NULL OR v.evaluated_batch < c.changed_batch"
                  " OR (?1 IS NOT NULL AND v.rules_fingerprint <> ?1)"
                  " OR (?4 IS NOT NULL AND v.date_dependent AND v.as_of <> ?4))"
-                 " AND " COURT_PREFIX_MATCHES PAGE;
+                 " AND " COURT_PREFIX_MATCHES " ORDER BY c.case_no";
 
 /* A row of the current page: offsets into the page's text. */
 typedef struct case_row {
@@ -94,6 +102,13 @@ struct db_case_iter {
     int by_rowid;        /* ALL: the key is the rowid, else the case_no */
     int64_t last_rowid;  /* the last rowid read (by_rowid) */
     char last[256];      /* the last case_no read */
+    /* DB_CASES_CHANGED_AFTER: the candidates, NUL-separated, read at the
+     * first page (cand NULL until then), and where the next page starts. */
+    int after;
+    int64_t after_batch;
+    char *as_of;
+    char *cand;
+    size_t cand_len, cand_pos;
     /* The current page, copied out of the statement: */
     case_row *rows;
     size_t n_rows, next_row, cap_rows;
@@ -162,7 +177,14 @@ cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg,
         sqlite3_bind_text(it->stmt, 2, court_prefix, -1, SQLITE_TRANSIENT);
     if ((sel == DB_CASES_CHANGED || sel == DB_CASES_CHANGED_AFTER) && as_of)
         sqlite3_bind_text(it->stmt, 4, as_of, -1, SQLITE_TRANSIENT);
-    if (sel != DB_CASES_ONE) {
+    if (sel == DB_CASES_CHANGED_AFTER) {
+        it->after = 1;
+        if (as_of && !(it->as_of = strdup(as_of))) {
+            db_case_iter_close(it);
+            return cr_errf(err, CR_FAIL, "out of memory");
+        }
+    }
+    if (sel != DB_CASES_ONE && sel != DB_CASES_CHANGED_AFTER) {
         it->paged = 1;
         it->by_rowid = sel == DB_CASES_ALL;
         if (it->by_rowid)
@@ -182,7 +204,85 @@ cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg,
 
 void db_case_iter_after(db_case_iter *it, int64_t after_batch)
 {
-    sqlite3_bind_int64(it->stmt, 7, after_batch);
+    it->after_batch = after_batch;
+}
+
+static int by_bytes(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Reads the candidates of DB_CASES_CHANGED_AFTER (sql_candidates), in
+ * case_no (byte) order, into it->cand. */
+static cr_status read_candidates(db_case_iter *it, cr_err *err)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(it->db->sql, sql_candidates, -1, &st, NULL) != SQLITE_OK)
+        return db_sqlerr(it->db, err, "reading changed cases: prepare");
+    sqlite3_bind_int64(st, 1, it->after_batch);
+    if (it->as_of)
+        sqlite3_bind_text(st, 2, it->as_of, -1, SQLITE_STATIC);
+    strbuf b = {0};
+    size_t n = 0;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *no = (const char *)sqlite3_column_text(st, 0);
+        if (no) {
+            strbuf_add(&b, no, strlen(no) + 1);
+            n++;
+        }
+    }
+    sqlite3_finalize(st); /* ends its read transaction */
+    const char **order = !b.oom && rc == SQLITE_DONE ? malloc((n + 1) * sizeof *order) : NULL;
+    char *sorted = order ? malloc(b.len + 1) : NULL;
+    cr_status result = CR_OK;
+    if (rc != SQLITE_DONE)
+        result = db_sqlerr(it->db, err, "reading changed cases");
+    else if (!sorted)
+        result = cr_errf(err, CR_FAIL, "out of memory reading changed cases");
+    if (result == CR_OK) {
+        size_t at = 0;
+        for (size_t i = 0; i < n; i++, at += strlen(b.s + at) + 1)
+            order[i] = b.s + at;
+        qsort(order, n, sizeof *order, by_bytes);
+        at = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strlen(order[i]) + 1;
+            memcpy(sorted + at, order[i], len);
+            at += len;
+        }
+        it->cand = sorted;
+        it->cand_len = at;
+        sorted = NULL;
+    }
+    free(sorted);
+    free(order);
+    free(b.s);
+    return result;
+}
+
+/* Binds ?8 to the next page's slice of the candidates; 0 when none is left. */
+static int bind_next_candidates(db_case_iter *it, cr_err *err)
+{
+    if (it->cand_pos >= it->cand_len)
+        return 0;
+    strbuf b = {0};
+    strbuf_add(&b, "[", 1);
+    for (int n = 0; n < PAGE_ROWS && it->cand_pos < it->cand_len; n++) {
+        const char *no = it->cand + it->cand_pos;
+        if (n)
+            strbuf_add(&b, ",", 1);
+        strbuf_json_string(&b, no);
+        it->cand_pos += strlen(no) + 1;
+    }
+    strbuf_add(&b, "]", 1);
+    if (b.oom) {
+        free(b.s);
+        cr_errf(err, CR_FAIL, "out of memory reading changed cases");
+        return -1;
+    }
+    sqlite3_bind_text(it->stmt, 8, b.s, (int)b.len, free);
+    return 1;
 }
 
 /* Appends s and its NUL to the page's text; its offset in *at. */
@@ -211,6 +311,14 @@ static cr_status read_page(db_case_iter *it, cr_err *err)
 {
     it->n_rows = it->next_row = 0;
     it->text_len = 0;
+    if (it->after) {
+        cr_status st = it->cand ? CR_OK : read_candidates(it, err);
+        int bound = st == CR_OK ? bind_next_candidates(it, err) : -1;
+        if (bound <= 0) {
+            it->done = 1;
+            return bound < 0 ? CR_FAIL : CR_OK;
+        }
+    }
     int rc;
     while ((rc = sqlite3_step(it->stmt)) == SQLITE_ROW) {
         if (it->n_rows == it->cap_rows) {
@@ -242,8 +350,11 @@ static cr_status read_page(db_case_iter *it, cr_err *err)
         return st;
     }
     sqlite3_reset(it->stmt); /* ends the read transaction */
-    /* A short page is the last one; a full one may have a next. */
-    if (!it->paged || it->n_rows < PAGE_ROWS) {
+    /* A short page is the last one; a full one may have a next. A page of
+     * candidates may come back short or empty with more candidates left. */
+    if (it->after) {
+        it->done = it->cand_pos >= it->cand_len;
+    } else if (!it->paged || it->n_rows < PAGE_ROWS) {
         it->done = 1;
     } else if (it->by_rowid) {
         sqlite3_bind_int64(it->stmt, 5, it->last_rowid);
@@ -267,14 +378,12 @@ cr_status db_case_iter_next(db_case_iter *it, int *has_row, const char **case_no
                             int64_t *changed_batch, cr_err *err)
 {
     *has_row = 0;
-    if (it->next_row == it->n_rows) {
+    while (it->next_row == it->n_rows) { /* a page may be empty with more to come */
         if (it->done)
             return CR_OK;
         cr_status st = read_page(it, err);
         if (st != CR_OK)
             return st;
-        if (it->n_rows == 0)
-            return CR_OK;
     }
     const case_row *r = &it->rows[it->next_row++];
     *has_row = 1;
@@ -298,5 +407,7 @@ void db_case_iter_close(db_case_iter *it)
         sqlite3_finalize(it->stmt);
     free(it->rows);
     free(it->text);
+    free(it->cand);
+    free(it->as_of);
     free(it);
 }
