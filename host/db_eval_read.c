@@ -238,7 +238,7 @@ static json_t *expand_result(cr_db *db, sqlite3_stmt **look, json_t *stored)
         json_object_set_new(out, "rule_version", json_null());
     }
     json_t *status = json_object_get(stored, "status");
-    json_object_set(out, "status", status ? status : json_string("ok"));
+    json_object_set_new(out, "status", status ? json_incref(status) : json_string("ok"));
     if (!status) {
         json_t *result = json_object();
         json_object_set(result, "value", json_object_get(stored, "v"));
@@ -250,7 +250,7 @@ static json_t *expand_result(cr_db *db, sqlite3_stmt **look, json_t *stored)
         json_object_set(out, "reason", json_object_get(stored, "reason"));
     }
     json_t *us = json_object_get(stored, "us");
-    json_object_set(out, "duration_us", us ? us : json_integer(0));
+    json_object_set_new(out, "duration_us", us ? json_incref(us) : json_integer(0));
     return out;
 }
 
