@@ -25,14 +25,12 @@ enum {
 };
 
 static const char *const stmt_sql[S_COUNT] = {
-    /* the payload's alert objects, made by SQLite as JSON text */
+    /* the payload's fields from column 3 on, in webhook_alert_keys order:
+     * handed to the format's render as they are, no JSON in between */
     [S_PENDING] =
-        "SELECT o.id, o.created_ms, json_object('event', o.event, 'id', a.id, 'code', a.code,"
-        " 'severity', a.severity, 'court', a.court, 'case_no', a.case_no, 'message', a.message,"
-        " 'basis', a.basis, 'rule_set', a.rule_set, 'rule', a.rule, 'rule_version',"
-        " a.rule_version, 'rule_set_sha', a.rule_set_sha, 'status', a.status, 'as_of', a.as_of,"
-        " 'created_at', a.created_at, 'last_seen_at', a.last_seen_at, 'resolved_at',"
-        " a.resolved_at, 'data', json(a.data))"
+        "SELECT o.id, o.created_ms, a.id, o.event, a.code, a.severity, a.court, a.case_no,"
+        " a.message, a.basis, a.rule_set, a.rule, a.rule_version, a.rule_set_sha, a.status,"
+        " a.as_of, a.created_at, a.last_seen_at, a.resolved_at, json(a.data)"
         " FROM outbox o JOIN alerts a ON a.id = o.alert_id"
         " WHERE o.webhook_id = ?1 AND o.message IS NULL ORDER BY o.id LIMIT ?2",
     [S_PUT_MESSAGE] = "INSERT INTO messages(msg_id, webhook_id, created_ms, alerts, state,"
@@ -145,13 +143,43 @@ void db_webhook_set_text(json_t *obj, const char *key, sqlite3_stmt *st, int col
     json_object_set_new(obj, key, s ? json_string(s) : json_null());
 }
 
-void db_webhook_free_texts(char **texts, int n)
+void db_webhook_free_alerts(webhook_alert **alerts, int n)
 {
     for (int i = 0; i < n; i++)
-        free(texts[i]);
+        free(alerts[i]);
 }
 
-cr_status db_webhook_pending(cr_db *db, int64_t webhook_id, int limit, char **alerts,
+enum { PENDING_FIRST_FIELD = 3 }; /* S_PENDING's column of WEBHOOK_ALERT_EVENT */
+
+/* The current row of S_PENDING as one block: the struct, then its texts. */
+static webhook_alert *pending_alert(sqlite3_stmt *st)
+{
+    size_t size = sizeof(webhook_alert);
+    for (int i = 0; i < WEBHOOK_ALERT_FIELDS; i++)
+        if (sqlite3_column_type(st, PENDING_FIRST_FIELD + i) != SQLITE_NULL) {
+            sqlite3_column_text(st, PENDING_FIRST_FIELD + i); /* bytes of the text form */
+            size += (size_t)sqlite3_column_bytes(st, PENDING_FIRST_FIELD + i) + 1;
+        }
+    webhook_alert *a = malloc(size);
+    if (!a)
+        return NULL;
+    char *p = (char *)(a + 1);
+    a->id = sqlite3_column_int64(st, 2);
+    for (int i = 0; i < WEBHOOK_ALERT_FIELDS; i++) {
+        const char *s = (const char *)sqlite3_column_text(st, PENDING_FIRST_FIELD + i);
+        if (!s) {
+            a->field[i] = NULL;
+            continue;
+        }
+        size_t len = (size_t)sqlite3_column_bytes(st, PENDING_FIRST_FIELD + i);
+        memcpy(p, s, len + 1);
+        a->field[i] = p;
+        p += len + 1;
+    }
+    return a;
+}
+
+cr_status db_webhook_pending(cr_db *db, int64_t webhook_id, int limit, webhook_alert **alerts,
                              int64_t *outbox_ids, int *n, int64_t *oldest_ms, cr_err *err)
 {
     sqlite3_stmt *st = stmt(db, S_PENDING, err);
@@ -166,7 +194,7 @@ cr_status db_webhook_pending(cr_db *db, int64_t webhook_id, int limit, char **al
         outbox_ids[*n] = sqlite3_column_int64(st, 0);
         if (!*oldest_ms)
             *oldest_ms = sqlite3_column_int64(st, 1);
-        if (!(alerts[*n] = strdup((const char *)sqlite3_column_text(st, 2)))) {
+        if (!(alerts[*n] = pending_alert(st))) {
             rc = SQLITE_NOMEM;
             break;
         }
@@ -174,7 +202,7 @@ cr_status db_webhook_pending(cr_db *db, int64_t webhook_id, int limit, char **al
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-        db_webhook_free_texts(alerts, *n);
+        db_webhook_free_alerts(alerts, *n);
         *n = 0;
         return rc == SQLITE_NOMEM ? cr_errf(err, CR_FAIL, "out of memory")
                                   : db_sqlerr(db, err, "pending outbox rows");

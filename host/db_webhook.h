@@ -72,14 +72,17 @@ cr_status db_webhook_rotate(cr_db *db, int64_t id, const char *new_secret, cr_er
 cr_status db_webhook_enqueue_repeats(cr_db *db, int64_t now_ms, int64_t *added, cr_err *err);
 
 /*
- * Up to limit pending outbox rows of an endpoint, oldest first: each alert
- * as JSON object text (the payload fields plus "event") in alerts[i]
- * (malloc'd; db_webhook_free_texts), its outbox row id in outbox_ids[i];
- * *n of them, and the creation time of the oldest (0 when none).
+ * Up to limit pending outbox rows of an endpoint, oldest first: each alert's
+ * payload fields (its outbox row's event among them) in alerts[i], one
+ * malloc'd block each (free(alerts[i]) frees its texts too;
+ * db_webhook_free_alerts), its outbox row id in outbox_ids[i]; *n of them,
+ * and the creation time of the oldest (0 when none). data is the stored
+ * JSON made canonical by SQLite's json(): a row whose data is not JSON
+ * fails the read as it always did.
  */
-cr_status db_webhook_pending(cr_db *db, int64_t webhook_id, int limit, char **alerts,
+cr_status db_webhook_pending(cr_db *db, int64_t webhook_id, int limit, webhook_alert **alerts,
                              int64_t *outbox_ids, int *n, int64_t *oldest_ms, cr_err *err);
-void db_webhook_free_texts(char **texts, int n);
+void db_webhook_free_alerts(webhook_alert **alerts, int n);
 
 /* Stores a message (due now) made of the outbox rows outbox_ids[0..n_ids-1];
  * *row receives its messages.id. */

@@ -384,20 +384,23 @@ cr_status deliver_test(const db_webhook *w, const char *plugins_dir, deliver_res
         return st;
     char now_text[26];
     db_now(now_text);
-    const char *court = *w->court_prefix ? w->court_prefix : "最高法";
-    json_t *alert = json_pack(
-        "{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "event",
-        "firing", "id", (json_int_t)0, "code", "TEST", "severity", "info", "court", court,
-        "message", "courtrules 测试消息：此端点配置正确即可收到本条。", "basis", "无（测试）",
-        "rule_set", "courtrules", "rule", "webhook-test", "rule_version", "0", "rule_set_sha", "-",
-        "status", "open", "as_of", now_text, "created_at", now_text, "last_seen_at", now_text);
-    char *alert_text = alert ? json_dumps(alert, JSON_COMPACT) : NULL;
-    json_decref(alert);
+    webhook_alert alert = {.id = 0};
+    const char **f = alert.field;
+    f[WEBHOOK_ALERT_EVENT] = "firing";
+    f[WEBHOOK_ALERT_CODE] = "TEST";
+    f[WEBHOOK_ALERT_SEVERITY] = "info";
+    f[WEBHOOK_ALERT_COURT] = *w->court_prefix ? w->court_prefix : "最高法";
+    f[WEBHOOK_ALERT_MESSAGE] = "courtrules 测试消息：此端点配置正确即可收到本条。";
+    f[WEBHOOK_ALERT_BASIS] = "无（测试）";
+    f[WEBHOOK_ALERT_RULE_SET] = "courtrules";
+    f[WEBHOOK_ALERT_RULE] = "webhook-test";
+    f[WEBHOOK_ALERT_RULE_VERSION] = "0";
+    f[WEBHOOK_ALERT_RULE_SET_SHA] = "-";
+    f[WEBHOOK_ALERT_STATUS] = "open";
+    f[WEBHOOK_ALERT_AS_OF] = f[WEBHOOK_ALERT_CREATED_AT] = f[WEBHOOK_ALERT_LAST_SEEN_AT] = now_text;
+    const webhook_alert *alerts[1] = {&alert};
     deliver_job job = {.webhook_id = w->id, .attempt = 1, .timeout_ms = w->timeout_ms};
-    st = alert_text ? webhook_format_render(format, w->name, &alert_text, 1, deliver_now_ms(),
-                                            &job.body, err)
-                    : cr_errf(err, CR_FAIL, "out of memory");
-    free(alert_text);
+    st = webhook_format_render(format, w->name, alerts, 1, deliver_now_ms(), &job.body, err);
     webhook_format_free(format);
     if (st == CR_OK)
         st = webhook_message_id(job.msg_id, err);

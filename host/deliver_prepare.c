@@ -115,7 +115,8 @@ static int push_message(db_message **a, int *n, int *cap, const db_message *m)
 
 /* Renders and stores one message; keeps it in e->made so that, once the
  * transaction commits, it is sent without being read back. */
-static cr_status make_message(deliverer *d, endpoint *e, char *const *alerts, const int64_t *ids,
+static cr_status make_message(deliverer *d, endpoint *e, const webhook_alert *const *alerts,
+                              const int64_t *ids,
                               int count, int64_t now, cr_err *err)
 {
     db_message m = {0};
@@ -148,7 +149,7 @@ static void settle_made(deliverer *d, int committed)
  * endpoint broken for this pass and is not a storage failure. */
 static cr_status prepare_endpoint(deliverer *d, endpoint *e, int64_t now, int *budget, cr_err *err)
 {
-    char *alerts[PENDING_BATCH];
+    webhook_alert *alerts[PENDING_BATCH];
     int64_t ids[PENDING_BATCH];
     int grouped = e->w.group_window_ms > 0;
     for (;;) {
@@ -167,19 +168,20 @@ static cr_status prepare_endpoint(deliverer *d, endpoint *e, int64_t now, int *b
         if (st != CR_OK)
             return st;
         if (n == 0 || (grouped && oldest + e->w.group_window_ms > now)) {
-            db_webhook_free_texts(alerts, n);
+            db_webhook_free_alerts(alerts, n);
             return CR_OK;
         }
         int step = grouped ? GROUP_MAX_ALERTS : 1;
         for (int i = 0; i < n && st == CR_OK; i += step) {
             int count = n - i < step ? n - i : step;
             cr_err ferr;
-            st = make_message(d, e, alerts + i, ids + i, count, now, &ferr);
+            st = make_message(d, e, (const webhook_alert *const *)alerts + i, ids + i, count, now,
+                              &ferr);
             if (st != CR_OK && strstr(ferr.msg, "webhook format")) {
                 fprintf(stderr, "courtrules deliver: webhook '%s': %s\n", e->w.name, ferr.msg);
                 e->broken = 1;
                 d->sum->format_failures++;
-                db_webhook_free_texts(alerts, n);
+                db_webhook_free_alerts(alerts, n);
                 return CR_OK;
             }
             if (st != CR_OK) {
@@ -189,7 +191,7 @@ static cr_status prepare_endpoint(deliverer *d, endpoint *e, int64_t now, int *b
             d->sum->messages++;
             *budget -= count;
         }
-        db_webhook_free_texts(alerts, n);
+        db_webhook_free_alerts(alerts, n);
         if (st != CR_OK || n < limit)
             return st;
     }

@@ -340,3 +340,23 @@ int webhook_severity_rank(const char *name)
             return i;
     return -1;
 }
+
+const char *const webhook_alert_keys[WEBHOOK_ALERT_FIELDS] = {
+    [WEBHOOK_ALERT_EVENT] = "event",
+    [WEBHOOK_ALERT_CODE] = "code",
+    [WEBHOOK_ALERT_SEVERITY] = "severity",
+    [WEBHOOK_ALERT_COURT] = "court",
+    [WEBHOOK_ALERT_CASE_NO] = "case_no",
+    [WEBHOOK_ALERT_MESSAGE] = "message",
+    [WEBHOOK_ALERT_BASIS] = "basis",
+    [WEBHOOK_ALERT_RULE_SET] = "rule_set",
+    [WEBHOOK_ALERT_RULE] = "rule",
+    [WEBHOOK_ALERT_RULE_VERSION] = "rule_version",
+    [WEBHOOK_ALERT_RULE_SET_SHA] = "rule_set_sha",
+    [WEBHOOK_ALERT_STATUS] = "status",
+    [WEBHOOK_ALERT_AS_OF] = "as_of",
+    [WEBHOOK_ALERT_CREATED_AT] = "created_at",
+    [WEBHOOK_ALERT_LAST_SEEN_AT] = "last_seen_at",
+    [WEBHOOK_ALERT_RESOLVED_AT] = "resolved_at",
+    [WEBHOOK_ALERT_DATA] = "data",
+};

@@ -121,4 +121,35 @@ const char *webhook_outcome_name(webhook_outcome o);
 /* Severity names to ranks: info 0, warning 1, critical 2; -1 otherwise. */
 int webhook_severity_rank(const char *name);
 
+/* The payload fields of one alert in a message, as stored: the keys a
+ * format's render sees in batch.alerts[i] besides `id`, in the order of
+ * webhook_alert_keys. WEBHOOK_ALERT_DATA holds JSON text (passed as the
+ * value it encodes); the others are passed as strings. */
+enum {
+    WEBHOOK_ALERT_EVENT,
+    WEBHOOK_ALERT_CODE,
+    WEBHOOK_ALERT_SEVERITY,
+    WEBHOOK_ALERT_COURT,
+    WEBHOOK_ALERT_CASE_NO,
+    WEBHOOK_ALERT_MESSAGE,
+    WEBHOOK_ALERT_BASIS,
+    WEBHOOK_ALERT_RULE_SET,
+    WEBHOOK_ALERT_RULE,
+    WEBHOOK_ALERT_RULE_VERSION,
+    WEBHOOK_ALERT_RULE_SET_SHA,
+    WEBHOOK_ALERT_STATUS,
+    WEBHOOK_ALERT_AS_OF,
+    WEBHOOK_ALERT_CREATED_AT,
+    WEBHOOK_ALERT_LAST_SEEN_AT,
+    WEBHOOK_ALERT_RESOLVED_AT,
+    WEBHOOK_ALERT_DATA,
+    WEBHOOK_ALERT_FIELDS
+};
+extern const char *const webhook_alert_keys[WEBHOOK_ALERT_FIELDS];
+
+typedef struct webhook_alert {
+    int64_t id;                             /* alerts.id */
+    const char *field[WEBHOOK_ALERT_FIELDS]; /* NULL: SQL NULL, left out of the payload */
+} webhook_alert;
+
 #endif

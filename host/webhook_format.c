@@ -244,40 +244,74 @@ void webhook_format_free(webhook_format *f)
     free(f);
 }
 
-cr_status webhook_format_render(webhook_format *f, const char *webhook_name, char *const *alerts,
-                                int n, int64_t now_ms, char **body, cr_err *err)
+/* What render_driver works on. */
+typedef struct render_job {
+    webhook_format *f;
+    const char *webhook_name, *created_at;
+    const webhook_alert *const *alerts;
+    int n;
+} render_job;
+
+/* Pushes one alert as a fresh table: the texts as strings, data as the
+ * value its JSON text encodes, NULL fields left out (as a JSON null member
+ * would be). */
+static void push_alert(lua_State *L, const webhook_alert *a)
+{
+    lua_createtable(L, 0, WEBHOOK_ALERT_FIELDS + 1);
+    lua_pushinteger(L, a->id);
+    lua_setfield(L, -2, "id");
+    for (int i = 0; i < WEBHOOK_ALERT_FIELDS; i++) {
+        const char *s = a->field[i];
+        if (!s)
+            continue;
+        if (i == WEBHOOK_ALERT_DATA) {
+            cr_err err;
+            if (luajson_push_text(L, s, strlen(s), LUAJSON_TEXT_PLAIN, NULL, &err) != CR_OK)
+                luaL_error(L, "alert %I data: %s", (lua_Integer)a->id, err.msg);
+            if (lua_isnil(L, -1)) { /* the text null */
+                lua_pop(L, 1);
+                continue;
+            }
+        } else {
+            lua_pushstring(L, s);
+        }
+        lua_setfield(L, -2, webhook_alert_keys[i]);
+    }
+}
+
+/* Runs in protected mode under the budget (sandbox_call): builds batch,
+ * calls the format's render(batch) and leaves what it returned. */
+static int render_driver(lua_State *L)
+{
+    render_job *job = lua_touserdata(L, 1);
+    push_field(job->f, "render");
+    lua_createtable(L, 0, 3);
+    lua_pushstring(L, job->webhook_name);
+    lua_setfield(L, -2, "webhook");
+    lua_pushstring(L, job->created_at);
+    lua_setfield(L, -2, "created_at");
+    lua_createtable(L, job->n, 0);
+    for (int i = 0; i < job->n; i++) {
+        push_alert(L, job->alerts[i]);
+        lua_rawseti(L, -2, i + 1);
+    }
+    lua_setfield(L, -2, "alerts");
+    lua_call(L, 1, 1);
+    return 1;
+}
+
+cr_status webhook_format_render(webhook_format *f, const char *webhook_name,
+                                const webhook_alert *const *alerts, int n, int64_t now_ms,
+                                char **body, cr_err *err)
 {
     *body = NULL;
     char now[26];
     db_format_ms(now_ms, now);
-    /* the batch as JSON text, parsed straight into Lua tables; the alerts
-     * are JSON objects already */
-    strbuf text = {0};
-    strbuf_str(&text, "{\"webhook\":");
-    strbuf_json_string(&text, webhook_name);
-    strbuf_str(&text, ",\"created_at\":\"");
-    strbuf_str(&text, now);
-    strbuf_str(&text, "\",\"alerts\":[");
-    for (int i = 0; i < n; i++) {
-        if (i)
-            strbuf_add(&text, ",", 1);
-        strbuf_str(&text, alerts[i]);
-    }
-    strbuf_str(&text, "]}");
-    if (text.oom) {
-        free(text.s);
-        return cr_errf(err, CR_FAIL, "out of memory");
-    }
-
+    render_job job = {f, webhook_name, now, alerts, n};
     lua_State *L = sandbox_state(f->sb);
-    push_field(f, "render");
-    cr_status st = luajson_push_text(L, text.s, text.len, LUAJSON_TEXT_PLAIN, NULL, err);
-    free(text.s);
-    if (st != CR_OK) {
-        lua_pop(L, 1);
-        return st;
-    }
-    st = sandbox_call(f->sb, 1, 1, err);
+    lua_pushcfunction(L, render_driver); /* a light C function: allocates nothing */
+    lua_pushlightuserdata(L, &job);
+    cr_status st = sandbox_call(f->sb, 1, 1, err);
     if (st != CR_OK) {
         cr_err_prefix(err, "webhook format '%s': render", f->name);
         return st;

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "webhook.h"
 
 typedef struct webhook_format webhook_format;
 
@@ -30,11 +31,13 @@ void webhook_format_free(webhook_format *f);
 /* The format's name, as given to webhook_format_load. */
 const char *webhook_format_name(const webhook_format *f);
 
-/* The body for a message of n alerts, each a JSON object text (as
- * db_webhook_pending makes them). *body is malloc'd. CR_FAIL naming the
- * format when the script fails. */
-cr_status webhook_format_render(webhook_format *f, const char *webhook_name, char *const *alerts,
-                                int n, int64_t now_ms, char **body, cr_err *err);
+/* The body for a message of n alerts (as db_webhook_pending reads them),
+ * handed to render as batch.alerts: fresh tables built from the fields,
+ * with no JSON text in between. *body is malloc'd. CR_FAIL naming the
+ * format when the script fails (a data field that is not JSON included). */
+cr_status webhook_format_render(webhook_format *f, const char *webhook_name,
+                                const webhook_alert *const *alerts, int n, int64_t now_ms,
+                                char **body, cr_err *err);
 
 typedef struct webhook_request {
     char *url;
