@@ -36,14 +36,24 @@ sql "$DB" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE 
     '2024-12-31T08:00:00+08:00', '2024-12-31T08:00:00+08:00', 0 FROM n"
 expect_eq "$(sql "$DB" 'SELECT count(*) FROM outbox')" "$N" "$N alerts queued $N deliveries"
 
-# random 0.1 .. 0.7 s
-pause() { sleep "$(awk -v s="$1" 'BEGIN { srand(s); printf "%.2f", 0.1 + 0.6 * rand() }')"; }
+# random 0.05 .. 0.35 s
+pause() { sleep "$(awk -v s="$1" 'BEGIN { srand(s); printf "%.2f", 0.05 + 0.3 * rand() }')"; }
+attempts() { sql "$DB" 'SELECT count(*) FROM delivery_attempts'; }
 
 kills=0
 midway=0
 for round in 1 2 3 4 5 6; do
     "$COURTRULES" --rules "$SRC/rules" deliver --follow >"$T/d$round.out" 2>&1 &
     DPID=$!
+    # The kill comes at a random moment after this round's first recorded
+    # attempt (a slow machine, a sanitizer build, may take a while to start
+    # sending: waited for, at most 20 s, not timed).
+    before=$(attempts)
+    n=0
+    until [ "$(attempts)" -gt "$before" ] || [ $n -ge 400 ]; do
+        sleep 0.05
+        n=$((n + 1))
+    done
     pause "$round$$"
     kill -9 "$DPID" 2>/dev/null && kills=$((kills + 1))
     wait "$DPID" 2>/dev/null
