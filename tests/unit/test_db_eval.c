@@ -133,13 +133,10 @@ static int teardown(void **state)
 /* ---- helpers ---- */
 
 /* Collects the case numbers a selection yields, joined by '|'. */
-static void select_cases(cr_db *db, enum db_case_select sel, const char *arg, const char *court,
-                         char *out, size_t len)
+/* Reads every case it yields, "|"-separated, into out, and closes it. */
+static void collect_cases(db_case_iter *it, char *out, size_t len)
 {
-    db_case_iter *it;
     cr_err err;
-    if (db_case_iter_open(db, sel, arg, NULL, court, &it, &err) != CR_OK)
-        fail_msg("%s", err.msg);
     out[0] = '\0';
     for (;;) {
         int has_row;
@@ -154,6 +151,16 @@ static void select_cases(cr_db *db, enum db_case_select sel, const char *arg, co
         snprintf(out + used, len - used, "%s%s", used ? "|" : "", case_no);
     }
     db_case_iter_close(it);
+}
+
+static void select_cases(cr_db *db, enum db_case_select sel, const char *arg, const char *court,
+                         char *out, size_t len)
+{
+    db_case_iter *it;
+    cr_err err;
+    if (db_case_iter_open(db, sel, arg, NULL, court, &it, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    collect_cases(it, out, len);
 }
 
 static int64_t scalar(cr_db *db, const char *sql)
@@ -315,6 +322,14 @@ static void case_iteration_yields_events_in_time_order(void **state)
     db_case_iter_close(it);
 }
 
+/* A changed case (CASE1), and a case that gains an event (CASE3). */
+static const char *const case1_and_case3_change[] = {
+    "{\"type\":\"case\",\"case_no\":\"" CASE1 "\",\"filing_date\":\"2024-03-01\","
+    "\"procedure\":\"普通\",\"status\":\"在办\"}",
+    "{\"type\":\"event\",\"id\":\"E-d\",\"case_no\":\"" CASE3 "\",\"event\":\"hearing\","
+    "\"at\":\"2024-06-01\"}",
+    NULL};
+
 static void changed_cases_follow_ingest_and_fingerprint(void **state)
 {
     fixture *fx = *state;
@@ -332,13 +347,7 @@ static void changed_cases_follow_ingest_and_fingerprint(void **state)
     assert_string_equal(got, "");
 
     /* A changed case, and a case that gains an event, are changed. */
-    const char *changes[] = {
-        "{\"type\":\"case\",\"case_no\":\"" CASE1 "\",\"filing_date\":\"2024-03-01\","
-        "\"procedure\":\"普通\",\"status\":\"在办\"}",
-        "{\"type\":\"event\",\"id\":\"E-d\",\"case_no\":\"" CASE3 "\",\"event\":\"hearing\","
-        "\"at\":\"2024-06-01\"}",
-        NULL};
-    ingest(fx->db, changes);
+    ingest(fx->db, case1_and_case3_change);
     select_cases(fx->db, DB_CASES_CHANGED, "fp-A", NULL, got, sizeof got);
     assert_string_equal(got, CASE1 "|" CASE3);
     select_cases(fx->db, DB_CASES_CHANGED, "fp-A", "粤0703", got, sizeof got);
@@ -825,20 +834,7 @@ static void select_after(cr_db *db, const char *fp, const char *as_of, int64_t a
     if (db_case_iter_open(db, DB_CASES_CHANGED_AFTER, fp, as_of, NULL, &it, &err) != CR_OK)
         fail_msg("%s", err.msg);
     db_case_iter_after(it, after);
-    out[0] = '\0';
-    for (;;) {
-        int has_row;
-        const char *case_no, *court, *doc, *events;
-        int64_t changed;
-        if (db_case_iter_next(it, &has_row, &case_no, &court, &doc, &events, &changed, &err) !=
-            CR_OK)
-            fail_msg("%s", err.msg);
-        if (!has_row)
-            break;
-        size_t used = strlen(out);
-        snprintf(out + used, len - used, "%s%s", used ? "|" : "", case_no);
-    }
-    db_case_iter_close(it);
+    collect_cases(it, out, len);
 }
 
 /* From the evaluation mark, --changed finds the same cases as by reading
@@ -854,13 +850,7 @@ static void changed_after_the_mark_matches_the_full_selection(void **state)
     int64_t batch = scalar(fx->db, "SELECT max(id) FROM batches");
     select_after(fx->db, "fp-A", "2024-06-30", batch, got, sizeof got);
     assert_string_equal(got, "");
-    const char *changes[] = {
-        "{\"type\":\"case\",\"case_no\":\"" CASE1 "\",\"filing_date\":\"2024-03-01\","
-        "\"procedure\":\"普通\",\"status\":\"在办\"}",
-        "{\"type\":\"event\",\"id\":\"E-d\",\"case_no\":\"" CASE3 "\",\"event\":\"hearing\","
-        "\"at\":\"2024-06-01\"}",
-        NULL};
-    ingest(fx->db, changes);
+    ingest(fx->db, case1_and_case3_change);
     select_after(fx->db, "fp-A", "2024-06-30", batch, got, sizeof got);
     assert_string_equal(got, CASE1 "|" CASE3);
     select_after(fx->db, "fp-A", "2024-06-30", 0, got, sizeof got); /* all are candidates */
