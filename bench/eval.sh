@@ -139,7 +139,7 @@ elif [ -n "$EVAL_RATE" ]; then
     else
         CHANGED_SECS=$SECS
         n=$(evaluated changed)
-        CHANGED_PCT=$(awk -v a="$CHANGED_SECS" -v b="$EVAL_SECS" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 0) }')
+        CHANGED_PCT=$(awk -v a="$CHANGED_SECS" -v b="$EVAL_SECS" 'BEGIN { printf "%.2f", (b > 0 ? 100 * a / b : 0) }')
         echo "eval --changed:    ${n:-?} cases (touched $TOUCHED) in $CHANGED_SECS s = $CHANGED_PCT% of the full run, peak RSS $(mb "$PEAK_KB") MB"
         if [ "$BENCH_SET" = 1 ] && [ -n "$n" ] && [ "$n" != "$TOUCHED" ]; then
             echo "FAILED: eval --changed evaluated ${n:-no count of} cases, expected $TOUCHED"
