@@ -410,12 +410,19 @@ static void case_iteration_pages_through_many_cases(void **state)
     lines[N] = NULL;
     ingest(fx->db, lines);
     int64_t total = scalar(fx->db, "SELECT count(*) FROM cases");
-    for (int changed = 0; changed < 2; changed++) {
+    /* 0: all; 1: changed (never evaluated); 2: changed from the mark, with
+     * other rules (every case a candidate, slice after slice, read ahead). */
+    static const char *const fps[] = {NULL, "fp", "fp-new"};
+    for (int changed = 0; changed < 3; changed++) {
         db_case_iter *it;
         cr_err err;
-        assert_int_equal(db_case_iter_open(fx->db, changed ? DB_CASES_CHANGED : DB_CASES_ALL,
-                                           changed ? "fp" : NULL, NULL, NULL, &it, &err),
+        enum db_case_select sel = changed == 2 ? DB_CASES_CHANGED_AFTER
+                                  : changed    ? DB_CASES_CHANGED
+                                               : DB_CASES_ALL;
+        assert_int_equal(db_case_iter_open(fx->db, sel, fps[changed], NULL, NULL, &it, &err),
                          CR_OK);
+        if (sel == DB_CASES_CHANGED_AFTER)
+            db_case_iter_after(it, 0);
         int64_t run = changed ? open_run(fx->db) : 0, n = 0;
         static char seen[N + 1];
         memset(seen, 0, sizeof seen);
@@ -438,7 +445,7 @@ static void case_iteration_pages_through_many_cases(void **state)
             n++;
             if (changed) { /* evaluated cases leave the selection while it is read */
                 assert_int_equal(db_begin(fx->db, &err), CR_OK);
-                assert_int_equal(db_eval_put_evaluation(fx->db, run, case_no, batch, "fp",
+                assert_int_equal(db_eval_put_evaluation(fx->db, run, case_no, batch, fps[changed],
                                                         "2025-06-30", 0, "[]", &err),
                                  CR_OK);
                 assert_int_equal(db_commit(fx->db, &err), CR_OK);
