@@ -587,7 +587,7 @@ int main(int argc, char **argv)
                 db_path, db_path);
         return 1;
     }
-    /* The pragmas of host/db.c. */
+    /* The pragmas of host/db.c (its cache: DB_CACHE_MB in host/db.h). */
     exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
          "PRAGMA cache_size=-16000; PRAGMA temp_store=MEMORY;");
     if (!table_has_column("cases", "case_no")) {

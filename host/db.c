@@ -625,9 +625,10 @@ cr_status db_open(const char *path, enum db_open_mode mode, cr_db **out, cr_err 
         goto fail;
     }
     st = db_exec(db,
-                 "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16000;"
-                 "PRAGMA temp_store=MEMORY;",
+                 "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;",
                  err);
+    if (st == CR_OK)
+        st = db_set_cache_mb(db, DB_CACHE_MB, err);
     if (st != CR_OK)
         goto fail;
 

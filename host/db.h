@@ -56,7 +56,9 @@ cr_status db_end(cr_db *db, cr_status st, cr_err *err);
  * power failure the last commits). Opened connections are full; outside a
  * transaction only. */
 cr_status db_set_synchronous(cr_db *db, int full, cr_err *err);
-/* Sets the connection's page cache to about mb megabytes (16 by default). */
+/* A connection's page cache, in megabytes, unless db_set_cache_mb changed it. */
+#define DB_CACHE_MB 16
+/* Sets the connection's page cache to about mb megabytes. */
 cr_status db_set_cache_mb(cr_db *db, int mb, cr_err *err);
 
 /* meta[key]: *found is 0 when absent. value is copied into buf (size). */

@@ -276,12 +276,13 @@ static int bind_next_candidates(db_case_iter *it, cr_err *err)
         it->cand_pos += strlen(no) + 1;
     }
     strbuf_add(&b, "]", 1);
-    if (b.oom) {
-        free(b.s);
+    size_t len = b.len;
+    char *json = strbuf_take(&b);
+    if (!json) {
         cr_errf(err, CR_FAIL, "out of memory reading changed cases");
         return -1;
     }
-    sqlite3_bind_text(it->stmt, 8, b.s, (int)b.len, free);
+    sqlite3_bind_text(it->stmt, 8, json, (int)len, free);
     return 1;
 }
 

@@ -449,7 +449,7 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     free(p.ring);
     free(threads);
     cr_err ignored; /* the caller's connection goes back to its usual cache */
-    db_set_cache_mb(db, 16, &ignored);
+    db_set_cache_mb(db, DB_CACHE_MB, &ignored);
     free(wr.flags.base);
     free(wr.flags.quarantined);
     free(wr.flags.ids);

@@ -304,13 +304,8 @@ cr_status eval_courts(eval_writer *wr, eval_worker *w, cr_err *err)
             st = cr_errf(err, CR_FAIL, "out of memory");
             break;
         }
-        /* Courts are few: their rows keep the verbose form, which SQL
-         * reports over court_evaluations read as they are. */
-        int store_only = w->store_only;
-        w->store_only = 0;
         eval_worker_case(w, &wc); /* no rule with on_court: no effects, and stale
                                      court alerts (of removed rules) still resolve */
-        w->store_only = store_only;
         if (!wc.results_json || !wc.kept_rules_json)
             st = cr_errf(err, CR_FAIL, "court %s: out of memory encoding results", wc.court);
         for (size_t j = 0; st == CR_OK && j < wc.n_effects; j++)

@@ -344,20 +344,13 @@ static void encode_stored(const eval_worker *w, const effect *e, strbuf *res)
     strbuf_add(res, "}", 1);
 }
 
-static char *strbuf_take(strbuf *b)
-{
-    if (b->oom) {
-        free(b->s);
-        return NULL;
-    }
-    return b->s;
-}
-
 /* The case's results (verbose unless store_only; stored when there are rule
  * ids) and the names of the rules that did not run OK. */
 static void encode_results(eval_worker *w, work_case *c)
 {
-    int verbose = !w->store_only, stored = w->flags && w->flags->ids;
+    /* Courts are few: court_evaluations keeps the verbose form, which SQL
+     * reports read as it is. */
+    int verbose = !w->store_only || !c->case_no, stored = w->flags && w->flags->ids;
     strbuf res = {0}, sto = {0}, kept = {0};
     if (verbose)
         strbuf_add(&res, "[", 1);

@@ -53,7 +53,8 @@ typedef struct work_case {
      * the results array (db_eval_put_evaluation) and the "set/rule" names of
      * the rules that failed or were skipped, whose open alerts stay open
      * (db_eval_resolve_stale). NULL if out of memory. */
-    char *results_json; /* the results as the API shows them: NULL when store_only */
+    char *results_json; /* the results as the API shows them (and court rows are stored); NULL for a
+                           case when store_only */
     /* The results as evaluations.results stores them (flags->ids set: there
      * is a run to store into), each rule named by its rule_versions id:
      * [{"r":ID,"v":VALUE,"us":N}, {"r":ID,"status":"failed","reason":…,
@@ -82,7 +83,7 @@ typedef struct eval_worker {
     cr_db *query_db;            /* this worker's query-only connection */
     luaapi_query_scope *scopes; /* per set: what its ctx.query may reach */
     luajson_buffer values;      /* the current case's result values, end to end */
-    int store_only;             /* make stored_json only, not results_json (eval runs) */
+    int store_only;             /* cases get stored_json only, no results_json (eval runs) */
 } eval_worker;
 
 /* Builds each set's ctx; db_path (may be NULL: no ctx.query) is opened

@@ -69,3 +69,12 @@ void strbuf_json_string(strbuf *b, const char *s)
     strbuf_add(b, run, (size_t)(s - run));
     strbuf_add(b, "\"", 1);
 }
+
+char *strbuf_take(strbuf *b)
+{
+    char *s = b->oom ? (free(b->s), NULL) : b->s;
+    b->s = NULL;
+    b->len = b->cap = 0;
+    b->oom = 0;
+    return s;
+}

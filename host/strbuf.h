@@ -28,5 +28,8 @@ void strbuf_int(strbuf *b, int64_t v);
 /* Appends s as a JSON string literal, escaped as json_dumps escapes it (s is
  * valid UTF-8), or null when s is NULL. */
 void strbuf_json_string(strbuf *b, const char *s);
+/* The text, now the caller's to free; NULL (and the buffer freed) if some
+ * growth failed. The buffer is empty ({0}) afterwards. */
+char *strbuf_take(strbuf *b);
 
 #endif
