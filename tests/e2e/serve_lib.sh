@@ -2,6 +2,23 @@
 # lib.sh). The daemon listens on 127.0.0.1, port 0 (a free port, read back
 # from its "listening" log line); curl is the client.
 
+# Every daemon test works on one database in the test directory, with the
+# shipped rules unless it sets RULES again.
+DB="$T/c.db"
+export COURTRULES_DB="$DB"
+RULES="$SRC/rules"
+
+# init_with SAMPLE...: creates the database and ingests the named files of
+# examples/, each expected to load.
+init_with() {
+    cr init
+    expect_status 0 "database created"
+    for sample in "$@"; do
+        cr ingest "$SRC/examples/$sample"
+        expect_status 0 "$sample ingested"
+    done
+}
+
 # jget FILE PATH: a JSON path of the document in FILE ('' if absent).
 jget() {
     sqlite3 -batch -noheader :memory: \

@@ -7,13 +7,8 @@
 # SIGTERM exiting 0.
 . "$SRC/tests/e2e/lib.sh"
 . "$SRC/tests/e2e/serve_lib.sh"
-DB="$T/c.db"
-export COURTRULES_DB="$DB"
-RULES="$SRC/rules"
 
-cr init
-cr ingest "$SRC/examples/sample.jsonl"
-cr ingest "$SRC/examples/sample-su.jsonl"
+init_with sample.jsonl sample-su.jsonl
 cr --rules "$RULES" eval --as-of 2024-12-31 --workers 1
 expect_status 0 "sample data ingested and evaluated"
 

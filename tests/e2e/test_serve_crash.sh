@@ -5,13 +5,8 @@
 # verifies, and the restarted daemon serves.
 . "$SRC/tests/e2e/lib.sh"
 . "$SRC/tests/e2e/serve_lib.sh"
-DB="$T/c.db"
-export COURTRULES_DB="$DB"
-RULES="$SRC/rules"
 
-cr init
-cr ingest "$SRC/examples/sample-su.jsonl"
-expect_status 0 "sample data ingested"
+init_with sample-su.jsonl
 TOKEN=$(new_token 苏01 filer)
 start_serve "$T/serve.log" "$DB" "$RULES" || { fail "daemon starts"; cat "$T/serve.log"; finish; }
 

@@ -8,9 +8,6 @@
 # and exits 0.
 . "$SRC/tests/e2e/lib.sh"
 . "$SRC/tests/e2e/serve_lib.sh"
-DB="$T/c.db"
-export COURTRULES_DB="$DB"
-RULES="$SRC/rules"
 S1='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 export SLOW_MS=15 HANG_SECONDS=2
 

@@ -7,8 +7,6 @@
 # SIGHUP reloads too.
 . "$SRC/tests/e2e/lib.sh"
 . "$SRC/tests/e2e/serve_lib.sh"
-DB="$T/c.db"
-export COURTRULES_DB="$DB"
 cp -R "$SRC/rules" "$T/rules"
 cp -R "$SRC/plugins" "$T/plugins"
 mkdir -p "$T/data" && cp -R "$SRC/data/calendar" "$T/data/calendar"

@@ -8,8 +8,6 @@
 # ones after 4 times that.
 . "$SRC/tests/e2e/lib.sh"
 . "$SRC/tests/e2e/serve_lib.sh"
-DB="$T/c.db"
-export COURTRULES_DB="$DB"
 
 cr init
 start_serve "$T/serve.log" "$DB" "$SRC/rules" --per-ip 100 --max-connections 300 --timeout 2 \

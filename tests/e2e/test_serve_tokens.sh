@@ -7,13 +7,8 @@
 # request is refused. Cached tokens keep their courts apart.
 . "$SRC/tests/e2e/lib.sh"
 . "$SRC/tests/e2e/serve_lib.sh"
-DB="$T/c.db"
-export COURTRULES_DB="$DB"
-RULES="$SRC/rules"
 
-cr init
-cr ingest "$SRC/examples/sample-su.jsonl"
-expect_status 0 "sample data ingested"
+init_with sample-su.jsonl
 SU01_CASE=$(sql "$DB" "SELECT case_no FROM cases WHERE court LIKE '苏01%' LIMIT 1")
 SU05_CASE=$(sql "$DB" "SELECT case_no FROM cases WHERE court LIKE '苏05%' LIMIT 1")
 
