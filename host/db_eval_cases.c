@@ -98,13 +98,14 @@ struct db_case_iter {
     sqlite3_stmt *stmt;
     sqlite3_stmt **home; /* the cache slot it was borrowed from, or NULL (own statement) */
     int done;            /* the statement has no more pages */
-    int paged;           /* ALL and CHANGED: ?5 = last key read, ?6 = page size */
-    int by_rowid;        /* ALL: the key is the rowid, else the case_no */
-    int64_t last_rowid;  /* the last rowid read (by_rowid) */
-    char last[256];      /* the last case_no read */
-    /* DB_CASES_CHANGED_AFTER: the candidates, NUL-separated, read at the
-     * first page (cand NULL until then), and where the next page starts. */
-    int after;
+    /* How pages follow each other: ALL pages on the rowid, CHANGED on the
+     * case_no (?5 = the last key read, ?6 = the page size), ONE is one
+     * page, CHANGED_AFTER a page per slice of its candidates. */
+    enum db_case_select sel;
+    int64_t last_rowid; /* the last rowid read (ALL) */
+    char last[256];     /* the last case_no read (CHANGED) */
+    /* CHANGED_AFTER: the candidates, NUL-separated, read at the first page
+     * (cand NULL until then), and where the next page starts. */
     int64_t after_batch;
     char *as_of;
     char *cand;
@@ -177,22 +178,19 @@ cr_status db_case_iter_open(cr_db *db, enum db_case_select sel, const char *arg,
         sqlite3_bind_text(it->stmt, 2, court_prefix, -1, SQLITE_TRANSIENT);
     if ((sel == DB_CASES_CHANGED || sel == DB_CASES_CHANGED_AFTER) && as_of)
         sqlite3_bind_text(it->stmt, 4, as_of, -1, SQLITE_TRANSIENT);
+    it->sel = sel;
     if (sel == DB_CASES_CHANGED_AFTER) {
-        it->after = 1;
         if (as_of && !(it->as_of = strdup(as_of))) {
             db_case_iter_close(it);
             return cr_errf(err, CR_FAIL, "out of memory");
         }
     }
-    if (sel != DB_CASES_ONE && sel != DB_CASES_CHANGED_AFTER) {
-        it->paged = 1;
-        it->by_rowid = sel == DB_CASES_ALL;
-        if (it->by_rowid)
-            sqlite3_bind_int64(it->stmt, 5, 0);
-        else
-            sqlite3_bind_text(it->stmt, 5, "", -1, SQLITE_STATIC);
+    if (sel == DB_CASES_ALL)
+        sqlite3_bind_int64(it->stmt, 5, 0);
+    else if (sel == DB_CASES_CHANGED)
+        sqlite3_bind_text(it->stmt, 5, "", -1, SQLITE_STATIC);
+    if (sel == DB_CASES_ALL || sel == DB_CASES_CHANGED)
         sqlite3_bind_int(it->stmt, 6, PAGE_ROWS);
-    }
     if (sel == DB_CASES_ONE) {
         char *other = db_other_parentheses(arg);
         if (other)
@@ -306,13 +304,13 @@ static int page_add(db_case_iter *it, const char *s, size_t len, size_t *at)
     return 1;
 }
 
-/* Reads the next page (everything, when not paged) into it->rows and resets
+/* Reads the next page (everything, for ONE) into it->rows and resets
  * the statement, which ends its read transaction. */
 static cr_status read_page(db_case_iter *it, cr_err *err)
 {
     it->n_rows = it->next_row = 0;
     it->text_len = 0;
-    if (it->after) {
+    if (it->sel == DB_CASES_CHANGED_AFTER) {
         cr_status st = it->cand ? CR_OK : read_candidates(it, err);
         int bound = st == CR_OK ? bind_next_candidates(it, err) : -1;
         if (bound <= 0) {
@@ -353,11 +351,11 @@ static cr_status read_page(db_case_iter *it, cr_err *err)
     sqlite3_reset(it->stmt); /* ends the read transaction */
     /* A short page is the last one; a full one may have a next. A page of
      * candidates may come back short or empty with more candidates left. */
-    if (it->after) {
+    if (it->sel == DB_CASES_CHANGED_AFTER) {
         it->done = it->cand_pos >= it->cand_len;
-    } else if (!it->paged || it->n_rows < PAGE_ROWS) {
+    } else if (it->sel == DB_CASES_ONE || it->n_rows < PAGE_ROWS) {
         it->done = 1;
-    } else if (it->by_rowid) {
+    } else if (it->sel == DB_CASES_ALL) {
         sqlite3_bind_int64(it->stmt, 5, it->last_rowid);
     } else {
         const char *last = it->text + it->rows[it->n_rows - 1].case_no;
