@@ -169,52 +169,85 @@ static int out_real(encode_ctx *ctx, double value)
     return out_add(ctx, buf, length);
 }
 
-/* A string literal as jansson's dump_string writes it without flags:
- * the two-character escapes, \u00XX for other control characters, all
- * else (including '/', DEL and non-ASCII) as is. */
-static int out_string(encode_ctx *ctx, const char *s, size_t len)
+/* The escape of an ASCII byte that needs one in a JSON string (c < 0x20,
+ * '"' or '\\'), as jansson's dump_string writes it without flags: the
+ * two-character escapes, \u00XX for other control characters. Its length. */
+static size_t escape(unsigned char c, char esc[6])
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t run = 0;
+    esc[0] = '\\';
+    switch (c) {
+    case '"':
+    case '\\':
+        esc[1] = (char)c;
+        return 2;
+    case '\b':
+        esc[1] = 'b';
+        return 2;
+    case '\f':
+        esc[1] = 'f';
+        return 2;
+    case '\n':
+        esc[1] = 'n';
+        return 2;
+    case '\r':
+        esc[1] = 'r';
+        return 2;
+    case '\t':
+        esc[1] = 't';
+        return 2;
+    default:
+        memcpy(esc + 1, "u00", 3);
+        esc[4] = hex[c >> 4];
+        esc[5] = hex[c & 15];
+        return 6;
+    }
+}
+
+/* Nonzero if one of the 8 bytes in x is non-ASCII, below 0x20, '"' or
+ * '\\' (the "has less than" and "has zero byte" bit tricks). */
+static inline uint64_t any_special(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+    return ((x - ones * 0x20) | (quote - ones) | (backslash - ones) | x) & highs;
+}
+
+/* A string literal as jansson's dump_string writes it without flags:
+ * escapes for '"', '\\' and control characters, all else (including '/',
+ * DEL and non-ASCII) as is. check_utf8: refuse text that is not valid UTF-8
+ * (checked in the same pass). 1, 0 out of memory, -1 not UTF-8. */
+static int out_string(encode_ctx *ctx, const char *str, size_t len, int check_utf8)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t run = 0, i = 0;
     if (!out_add(ctx, "\"", 1))
         return 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char esc[6] = {'\\', 0, '0', '0', 0, 0};
-        size_t n = 2;
-        if (c >= 0x20 && c != '"' && c != '\\')
+    while (i < len) {
+        uint64_t word;
+        if (len - i >= 8 && (memcpy(&word, s + i, 8), !any_special(word))) {
+            i += 8;
             continue;
-        switch (c) {
-        case '"':
-        case '\\':
-            esc[1] = (char)c;
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        default:
-            esc[1] = 'u';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            n = 6;
         }
-        if (!out_add(ctx, s + run, i - run) || !out_add(ctx, esc, n))
+        unsigned char c = s[i];
+        if (c >= 0x80) {
+            size_t n = check_utf8 ? luajson_utf8_sequence(s + i, len - i) : 1;
+            if (!n)
+                return -1;
+            i += n;
+            continue;
+        }
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            i++;
+            continue;
+        }
+        char esc[6];
+        size_t n = escape(c, esc);
+        if (!out_add(ctx, str + run, i - run) || !out_add(ctx, esc, n))
             return 0;
-        run = i + 1;
+        run = ++i;
     }
-    return out_add(ctx, s + run, len - run) && out_add(ctx, "\"", 1);
+    return out_add(ctx, str + run, len - run) && out_add(ctx, "\"", 1);
 }
 
 static int compare_keys(const void *a, const void *b)
@@ -295,7 +328,8 @@ static int encode_table(encode_ctx *ctx, int idx, int depth)
                 encode_path(ctx, depth + 1, &path);
                 ok = encode_fail(ctx, "result holds more than %zu bytes of text (at%s%s)",
                                  ctx->limits.max_string_bytes, PATH_AT(&path));
-            } else if (!out_string(ctx, member.key, member.key_len) || !out_add(ctx, ":", 1)) {
+            } else if (out_string(ctx, member.key, member.key_len, 0) != 1 ||
+                       !out_add(ctx, ":", 1)) {
                 ok = out_of_memory(ctx, depth + 1);
             } else {
                 ok = encode_value(ctx, lua_gettop(L), depth + 1);
@@ -407,11 +441,11 @@ static int encode_value(encode_ctx *ctx, int idx, int depth)
             return encode_fail(ctx, "result holds more than %zu bytes of text (at%s%s)",
                                ctx->limits.max_string_bytes, PATH_AT(&path));
         }
-        if (!utf8_valid(s, len)) {
+        ok = out_string(ctx, s, len, 1);
+        if (ok < 0) {
             encode_path(ctx, depth, &path);
             return encode_fail(ctx, "string at%s%s is not valid UTF-8", PATH_AT(&path));
         }
-        ok = out_string(ctx, s, len);
         break;
     }
     case LUA_TTABLE:

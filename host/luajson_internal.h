@@ -63,6 +63,10 @@ static inline size_t luajson_utf8_sequence(const unsigned char *s, size_t avail)
     uint32_t cp;
     if (c < 0x80)
         return 1;
+    /* Most non-ASCII text here is CJK: three bytes led by E1-EC or EE-EF,
+     * whose second byte has no range of its own to check. */
+    if (((c >= 0xE1 && c <= 0xEC) || c >= 0xEE) && c <= 0xEF)
+        return avail >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 ? 3 : 0;
     if (c < 0xC2)
         return 0;
     if (c < 0xE0) {

@@ -866,6 +866,13 @@ static void test_encode_strings(void **state)
                         "\"\\u0000\\u0001\\u001F\x7f \\b\\f\\n\\r\\t\"");
     assert_expr_encodes(L, "'民初😀\\u{2028}'", "\"民初😀\xe2\x80\xa8\"");
     assert_expr_encodes(L, "{ ['\\n\"/'] = 'é' }", "{\"\\n\\\"/\":\"é\"}");
+    /* escapes and non-ASCII before, at and after 8-byte boundaries */
+    assert_expr_encodes(L, "'abcdefgh\\nijklmnop\"'", "\"abcdefgh\\nijklmnop\\\"\"");
+    assert_expr_encodes(L, "'abcdefg\\t12345678\\\\'", "\"abcdefg\\t12345678\\\\\"");
+    assert_expr_encodes(L, "'1234567民初abcdefgh\\1'", "\"1234567民初abcdefgh\\u0001\"");
+    assert_expr_encodes(
+        L, "'\\u{E000}\\u{FFFD}\\u{1000}\\u{CFFF}\\u{800}\\u{D7FF}'",
+        "\"\xee\x80\x80\xef\xbf\xbd\xe1\x80\x80\xec\xbf\xbf\xe0\xa0\x80\xed\x9f\xbf\"");
 }
 
 static void test_encode_tables(void **state)
@@ -922,6 +929,15 @@ static void test_encode_refusals(void **state)
     assert_expr_refused(L, "{ ['a\\0b'] = 1 }", NULL, "contains a NUL byte");
     assert_expr_refused(L, "{ s = '\\xff' }", NULL, "string at .s is not valid UTF-8");
     assert_expr_refused(L, "{ ['\\xff'] = 1, ok = 2 }", NULL, "is not valid UTF-8");
+    /* after a run of ASCII: a surrogate, an overlong form, a cut sequence */
+    assert_expr_refused(L, "{ s = 'abcdefghij\\xed\\xa0\\x80' }", NULL,
+                        "string at .s is not valid UTF-8");
+    assert_expr_refused(L, "{ s = 'abcdefghij\\xe0\\x80\\xaf' }", NULL,
+                        "string at .s is not valid UTF-8");
+    assert_expr_refused(L, "{ s = 'abcdefghij\\xe4\\xb8' }", NULL,
+                        "string at .s is not valid UTF-8");
+    assert_expr_refused(L, "{ s = 'abcdefghij\\xe4\\x41\\x80' }", NULL,
+                        "string at .s is not valid UTF-8");
     assert_expr_refused(
         L, "(function(n) local t = {} for i = 1, n do t = { a = t } end return t end)(32)", NULL,
         "result nests deeper than 32 levels");
