@@ -208,7 +208,8 @@ static void posted_free(posted_case *pc)
 }
 
 /* Validates obj as a case record (its "type" may be left out) and events
- * (may be NULL) as its events, and checks the court. where names the
+ * (may be NULL) as its events, and checks the court; both are normalized
+ * in place, so they must be the request's own. where names the
  * case in messages ("case", "cases[2]"). With lines, pc->lines is also
  * made for ingest (persist); without, nothing is printed only to be parsed
  * again. 0, or -1 with reply set. */
@@ -224,8 +225,10 @@ static int post_case(const http_call *call, json_t *obj, json_t *events, const c
         http_reply_error(reply, 400, "events: must be an array of event records");
         return -1;
     }
-    /* A deep copy: normalizing rewrites nested members (parties) in place. */
-    json_t *c = json_deep_copy(obj);
+    /* Normalizing rewrites nested members (parties) in place: obj is the
+     * request's own tree, read by nothing after this (the lines for ingest
+     * are printed before), so it is normalized where it is. */
+    json_t *c = json_incref(obj);
     if (c && !json_object_get(c, "type"))
         json_object_set_new(c, "type", json_string("case"));
     size_t len = 0;
@@ -254,7 +257,7 @@ static int post_case(const http_call *call, json_t *obj, json_t *events, const c
     json_t *ev;
     json_array_foreach(events, i, ev)
     {
-        json_t *copy = json_is_object(ev) ? json_deep_copy(ev) : json_incref(ev);
+        json_t *copy = json_incref(ev);
         if (json_is_object(copy)) {
             if (!json_object_get(copy, "type"))
                 json_object_set_new(copy, "type", json_string("event"));
