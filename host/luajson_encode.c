@@ -114,9 +114,15 @@ static int grow(char **buf, size_t *cap, size_t need)
     return 1;
 }
 
-static int out_add(encode_ctx *ctx, const char *s, size_t n)
+/* Room for n more bytes and the NUL after them. */
+static inline int out_reserve(encode_ctx *ctx, size_t n)
 {
-    if (ctx->cap - ctx->len < n + 1 && !grow(&ctx->out, &ctx->cap, ctx->len + n + 1))
+    return ctx->cap - ctx->len >= n + 1 || grow(&ctx->out, &ctx->cap, ctx->len + n + 1);
+}
+
+static inline int out_add(encode_ctx *ctx, const char *s, size_t n)
+{
+    if (!out_reserve(ctx, n))
         return 0;
     memcpy(ctx->out + ctx->len, s, n);
     ctx->len += n;
@@ -221,8 +227,10 @@ static int out_string(encode_ctx *ctx, const char *str, size_t len, int check_ut
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t run = 0, i = 0;
-    if (!out_add(ctx, "\"", 1))
+    /* Most strings need no escape: room for them and both quotes at once. */
+    if (!out_reserve(ctx, len + 2))
         return 0;
+    ctx->out[ctx->len++] = '"';
     while (i < len) {
         uint64_t word;
         if (len - i >= 8 && (memcpy(&word, s + i, 8), !any_special(word))) {
@@ -264,6 +272,23 @@ static int compare_indexes(const void *a, const void *b)
 {
     const encode_member *x = a, *y = b;
     return (x->index > y->index) - (x->index < y->index);
+}
+
+/* qsort, with an insertion sort for the few members most tables have:
+ * glibc's qsort is a merge sort that sets up a buffer even for three. */
+static void sort_members(encode_member *m, size_t n, int (*cmp)(const void *, const void *))
+{
+    if (n > 16) {
+        qsort(m, n, sizeof *m, cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        encode_member v = m[i];
+        size_t j = i;
+        for (; j > 0 && cmp(&m[j - 1], &v) > 0; j--)
+            m[j] = m[j - 1];
+        m[j] = v;
+    }
 }
 
 /* Rewrites the pieces from body on in the order of m; the total length and
@@ -378,7 +403,7 @@ static int encode_table(encode_ctx *ctx, int idx, int depth)
         for (size_t i = 1; i < n && in_order; i++)
             in_order = compare_keys(&m[i - 1], &m[i]) < 0;
         if (!in_order)
-            qsort(m, n, sizeof *m, compare_keys);
+            sort_members(m, n, compare_keys);
         for (size_t i = 0; i < n; i++)
             if (!utf8_valid(m[i].key, m[i].key_len)) {
                 encode_path(ctx, depth, &path);
@@ -397,7 +422,7 @@ static int encode_table(encode_ctx *ctx, int idx, int depth)
         for (size_t i = 0; i < n && in_order; i++)
             in_order = m[i].index == (lua_Integer)i + 1;
         if (!in_order)
-            qsort(m, n, sizeof *m, compare_indexes);
+            sort_members(m, n, compare_indexes);
     }
     if (!in_order && !reorder(ctx, start + 1, m, n))
         return out_of_memory(ctx, depth);
