@@ -230,9 +230,17 @@ static void parse_string(lua_State *L, parse_ctx *ctx)
 {
     const unsigned char *quote = ctx->p, *p = quote + 1, *end = ctx->end, *run;
     size_t used = 0;
-    while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-        p++;
-    if (p < end && *p == '"') { /* plain ASCII: no copy */
+    for (;;) { /* up to the first escape, control character or the end */
+        while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+            p++;
+        if (p >= end || *p < 0x80)
+            break;
+        size_t n = luajson_utf8_sequence(p, (size_t)(end - p));
+        if (!n)
+            parse_fail(L, ctx, p, "invalid UTF-8 in a string");
+        p += n;
+    }
+    if (p < end && *p == '"') { /* no escapes: the text itself, no copy */
         count_string_bytes(L, ctx, quote, (size_t)(p - quote - 1));
         lua_pushlstring(L, (const char *)quote + 1, (size_t)(p - quote - 1));
         ctx->p = p + 1;
