@@ -42,6 +42,7 @@ enum eval_stmt {
     S_PUT_COURT_EVALUATION,
     S_RESOLVE_STALE_COURT,
     S_RULE_VERSION,
+    S_HAS_OPEN,
     S_COUNT
 };
 
@@ -111,9 +112,12 @@ static const char *const stmt_sql[S_COUNT] = {
                                " rules_fingerprint, evaluated_at, results, evaluated_batch)"
                                " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     /* Court-level alerts (no case); the host's RULE-QUARANTINED alerts are
-     * left to `rules release`. */
+     * left to `rules release`. Through the partial index of court-level
+     * alerts: the planner otherwise takes alerts_court (court, status) and
+     * reads every open alert of the court, its cases' too, for every court
+     * of every run. */
     [S_RESOLVE_STALE_COURT] =
-        "UPDATE alerts SET status = 'resolved', resolved_at = ?4"
+        "UPDATE alerts INDEXED BY alerts_court_level SET status = 'resolved', resolved_at = ?4"
         " WHERE case_no IS NULL AND court = ?1 AND code <> 'RULE-QUARANTINED'"
         " AND status IN ('open', 'acked') AND run_id <> ?2"
         " AND rule_set || '/' || rule NOT IN (SELECT value FROM json_each(?3))"
@@ -121,6 +125,8 @@ static const char *const stmt_sql[S_COUNT] = {
          * runs (db_sched_resolve_stale), not evaluations. */
         " AND substr(dedup_key, 1, length(rule_set) + length(rule) + 2)"
         "     <> rule_set || '/' || rule || '@'",
+    [S_HAS_OPEN] = "SELECT 1 FROM alerts WHERE case_no = ?1 AND status IN ('open', 'acked')"
+                   " LIMIT 1",
     /* The no-op update makes RETURNING give the id of a known version too. */
     [S_RULE_VERSION] = "INSERT INTO rule_versions(rule_set, rule, version) VALUES (?1, ?2, ?3)"
                        " ON CONFLICT(rule_set, rule, version) DO UPDATE SET id = id RETURNING id",
@@ -458,6 +464,22 @@ cr_status db_eval_rule_health(cr_db *db, const char *rule_set, const char *rule,
     if (result == CR_OK && quarantined)
         *quarantined = 1;
     return result;
+}
+
+int db_eval_case_has_open_alerts(cr_db *db, const char *case_no, cr_err *err)
+{
+    sqlite3_stmt *st = stmt_get(db, S_HAS_OPEN, err);
+    if (!st)
+        return -1;
+    db_bind_text(st, 1, case_no);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_sqlerr(db, err, "open alerts");
+        return -1;
+    }
+    return rc == SQLITE_ROW;
 }
 
 int db_eval_is_quarantined(cr_db *db, const char *rule_set, const char *rule, char *reason,

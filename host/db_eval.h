@@ -152,6 +152,9 @@ cr_status db_eval_rules_with_open_alerts(cr_db *db, const char *rule_set,
                                          void (*fn)(void *ud, const char *rule), void *ud,
                                          cr_err *err);
 
+/* 1 if the case has an open or acked alert, 0 if not, -1 with err set. */
+int db_eval_case_has_open_alerts(cr_db *db, const char *case_no, cr_err *err);
+
 /* Resolves the case's open or acked alerts not raised again in run_id --
  * whether their rule ran and stayed quiet, no longer applies to the case, or
  * no longer exists -- except alerts of the rules in kept_rules_json (a JSON

@@ -25,7 +25,8 @@
 typedef struct eval_case_set {
     char **slots;
     size_t cap, n;
-    int oom;
+    int oom; /* out of memory while filling: any case may be in it */
+    int all; /* not read (a run of few cases): any case may be in it */
 } eval_case_set;
 
 /* Frees the set's copies and leaves it empty ({0}). */
@@ -49,8 +50,10 @@ typedef struct eval_writer {
 } eval_writer;
 
 /* Opens the run, records rule-set versions and load failures, reads
- * quarantines into flags and the cases with open alerts into open_alerts,
- * in a transaction of its own (rolled back on failure). */
+ * quarantines into flags and, for a run over all cases (of a court prefix),
+ * the cases with open alerts into open_alerts, in a transaction of its own
+ * (rolled back on failure). A run of one case or of the changed ones does
+ * not read every open alert for the few it evaluates: open_alerts.all. */
 cr_status eval_start_run(eval_writer *wr, const char *scope, cr_err *err);
 
 /* Stores a case the workers ran: its effects, its evaluation, and the

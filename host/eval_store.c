@@ -67,7 +67,7 @@ static void case_set_add(void *ud, const char *case_no)
 /* 1 if case_no may have open alerts (also when the set could not be built). */
 static int case_set_has(const eval_case_set *cs, const char *case_no)
 {
-    if (cs->oom)
+    if (cs->oom || cs->all)
         return 1;
     if (!cs->cap)
         return 0;
@@ -246,7 +246,12 @@ cr_status eval_store_case(eval_writer *wr, work_case *wc, cr_err *err)
     cr_status st = db_eval_put_evaluation(wr->db, wr->run_id, wc->case_no, wc->changed_batch,
                                           wr->rs->fingerprint, wr->opt->as_of, wc->date_dependent,
                                           wc->stored_json, err);
-    if (st == CR_OK && case_set_has(&wr->open_alerts, wc->case_no)) {
+    int open = st == CR_OK && case_set_has(&wr->open_alerts, wc->case_no);
+    if (open && wr->open_alerts.all) /* one probe, cheaper than the UPDATE's */
+        open = db_eval_case_has_open_alerts(wr->db, wc->case_no, err);
+    if (open < 0)
+        st = CR_FAIL;
+    if (open > 0) {
         int64_t resolved = 0;
         char *kept = kept_rules(wr, wc->kept_rules_json);
         st = kept ? db_eval_resolve_stale(wr->db, wr->run_id, wc->case_no, kept, &resolved, err)
@@ -418,7 +423,12 @@ cr_status eval_start_run(eval_writer *wr, const char *scope, cr_err *err)
                                           &wr->flags.ids[wr->flags.base[s] + r], err);
         }
     }
-    if (st == CR_OK)
+    /* A stale alert is resolved by one statement per case with open alerts.
+     * Knowing those cases costs a pass over every open alert: worth it when
+     * most cases are evaluated, not for one case or a --changed run (each of
+     * its cases then looks its own up, one probe of alerts_case). */
+    wr->open_alerts.all = wr->opt->select != DB_CASES_ALL;
+    if (st == CR_OK && !wr->open_alerts.all)
         st = db_eval_cases_with_open_alerts(wr->db, case_set_add, &wr->open_alerts, err);
     if (st == CR_OK)
         st = db_commit(wr->db, err);

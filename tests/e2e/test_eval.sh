@@ -367,6 +367,15 @@ expect_eq "$(alert_field 4C-MASS "$A" '$.status')" "open" "the alert is open aga
 expect_eq "$(alert_field 4C-MASS "$A" '$.resolved_at')" "" "resolved_at is cleared"
 expect_eq "$(alert_field 4C-MASS "$A" '$.id')" "$ID_A" "reopened, not created anew"
 expect_eq "$(na)" "5" "still five alerts"
+# A run of one case looks its own open alerts up (it does not read them all).
+case_a 2; expect_status 0 "case A has 2 parties again"
+ev --case "$A" --as-of $AS_OF; expect_status 0 "eval --case after the change"
+expect_in "$T/out" "alerts: 0 new, 0 still open, 0 reopened, 1 resolved" "eval --case resolves"
+expect_eq "$(alert_field 4C-MASS "$A" '$.status')" "resolved" "resolved by eval --case"
+case_a 6; expect_status 0 "case A has 6 parties once more"
+ev --case "$A" --as-of $AS_OF; expect_status 0 "eval --case after the second change"
+expect_in "$T/out" "alerts: 0 new, 0 still open, 1 reopened, 0 resolved" "eval --case reopens"
+expect_eq "$(alert_field 4C-MASS "$A" '$.id')" "$ID_A" "reopened by eval --case, same id"
 
 # ---- alert filters -------------------------------------------------------------
 expect_eq "$(na --court 粤07)" "3" "--court 粤07 covers 粤07 and 粤0703"
