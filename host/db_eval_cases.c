@@ -68,24 +68,30 @@ static const char sql_cases_changed[] =
 /* The same selection from the evaluation mark (db_eval.h). The candidates
  * -- cases changed after batch ?1 (index cases_batch), date-dependent
  * evaluations of another as-of date than ?2 (index evaluations_dated, as
- * two ranges: "<>" or an OR of both would scan it) -- are read once, in
- * case_no order, into the iterator; each page then checks its slice of
- * them (?8, a JSON array) as sql_cases_changed checks every case. An IN
- * list of all candidates in one paged statement was probed whole for every
- * page, before the keyset condition could apply. */
+ * two ranges: "<>" or an OR of both would scan it) -- are read once, as
+ * the cases' rowids, into the iterator; each page then checks its slice
+ * of them (?8, a JSON array) as sql_cases_changed checks every case. By
+ * rowid, the changed cases come from cases_batch alone (it holds the rowid,
+ * not the case_no), each is then fetched by its key without a case_no
+ * lookup, and they are read in storage order, next to their events, as a
+ * full run reads them. An IN list of all candidates in one paged statement
+ * was probed whole for every page, before the keyset condition could
+ * apply. */
 static const char sql_candidates[] =
-    "SELECT case_no FROM cases WHERE changed_batch > ?1"
-    " UNION SELECT case_no FROM evaluations WHERE date_dependent AND as_of < ?2"
-    " UNION SELECT case_no FROM evaluations WHERE date_dependent AND as_of > ?2";
-/* (No ORDER BY: the planner then merges full scans of cases_changed and
- * evaluations, in case_no order, over every case. They are sorted here.) */
+    "SELECT rowid FROM cases WHERE changed_batch > ?1"
+    " UNION SELECT c.rowid FROM evaluations e JOIN cases c ON c.case_no = e.case_no"
+    "  WHERE e.date_dependent AND e.as_of < ?2"
+    " UNION SELECT c.rowid FROM evaluations e JOIN cases c ON c.case_no = e.case_no"
+    "  WHERE e.date_dependent AND e.as_of > ?2";
+/* (No ORDER BY: the planner then merges full scans in order. They are
+ * sorted here.) */
 static const char sql_cases_changed_after[] =
     CASE_COLUMNS "LEFT JOIN evaluations v ON v.case_no = c.case_no"
-                 " WHERE c.case_no IN (SELECT value FROM json_each(?8))"
+                 " WHERE c.rowid IN (SELECT value FROM json_each(?8))"
                  " AND (v.case_no IS NULL OR v.evaluated_batch < c.changed_batch"
                  " OR (?1 IS NOT NULL AND v.rules_fingerprint <> ?1)"
                  " OR (?4 IS NOT NULL AND v.date_dependent AND v.as_of <> ?4))"
-                 " AND " COURT_PREFIX_MATCHES " ORDER BY c.case_no";
+                 " AND " COURT_PREFIX_MATCHES " ORDER BY c.rowid";
 
 /* A row of the current page: offsets into the page's text. */
 typedef struct case_row {
@@ -104,12 +110,12 @@ struct db_case_iter {
     enum db_case_select sel;
     int64_t last_rowid; /* the last rowid read (ALL) */
     char last[256];     /* the last case_no read (CHANGED) */
-    /* CHANGED_AFTER: the candidates, NUL-separated, read at the first page
-     * (cand NULL until then), and where the next page starts. */
+    /* CHANGED_AFTER: the candidates' rowids in order, read at the first
+     * page (cand NULL until then), and where the next page starts. */
     int64_t after_batch;
     char *as_of;
-    char *cand;
-    size_t cand_len, cand_pos;
+    int64_t *cand;
+    size_t n_cand, cand_pos;
     /* The current page, copied out of the statement: */
     case_row *rows;
     size_t n_rows, next_row, cap_rows;
@@ -205,13 +211,14 @@ void db_case_iter_after(db_case_iter *it, int64_t after_batch)
     it->after_batch = after_batch;
 }
 
-static int by_bytes(const void *a, const void *b)
+static int by_value(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
 }
 
 /* Reads the candidates of DB_CASES_CHANGED_AFTER (sql_candidates), in
- * case_no (byte) order, into it->cand. */
+ * rowid order, into it->cand. */
 static cr_status read_candidates(db_case_iter *it, cr_err *err)
 {
     sqlite3_stmt *st;
@@ -220,58 +227,46 @@ static cr_status read_candidates(db_case_iter *it, cr_err *err)
     sqlite3_bind_int64(st, 1, it->after_batch);
     if (it->as_of)
         sqlite3_bind_text(st, 2, it->as_of, -1, SQLITE_STATIC);
-    strbuf b = {0};
-    size_t n = 0;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *no = (const char *)sqlite3_column_text(st, 0);
-        if (no) {
-            strbuf_add(&b, no, strlen(no) + 1);
-            n++;
+    int64_t *cand = NULL;
+    size_t n = 0, cap = 0;
+    int rc = SQLITE_DONE, oom = 0;
+    while (!oom && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 1024;
+            int64_t *grown = realloc(cand, ncap * sizeof *grown);
+            if (!grown) {
+                oom = 1;
+                break;
+            }
+            cand = grown;
+            cap = ncap;
         }
+        cand[n++] = sqlite3_column_int64(st, 0);
     }
     sqlite3_finalize(st); /* ends its read transaction */
-    const char **order = !b.oom && rc == SQLITE_DONE ? malloc((n + 1) * sizeof *order) : NULL;
-    char *sorted = order ? malloc(b.len + 1) : NULL;
-    cr_status result = CR_OK;
-    if (rc != SQLITE_DONE)
-        result = db_sqlerr(it->db, err, "reading changed cases");
-    else if (!sorted)
-        result = cr_errf(err, CR_FAIL, "out of memory reading changed cases");
-    if (result == CR_OK) {
-        size_t at = 0;
-        for (size_t i = 0; i < n; i++, at += strlen(b.s + at) + 1)
-            order[i] = b.s + at;
-        qsort(order, n, sizeof *order, by_bytes);
-        at = 0;
-        for (size_t i = 0; i < n; i++) {
-            size_t len = strlen(order[i]) + 1;
-            memcpy(sorted + at, order[i], len);
-            at += len;
-        }
-        it->cand = sorted;
-        it->cand_len = at;
-        sorted = NULL;
+    if (oom || (rc != SQLITE_DONE && rc != SQLITE_ROW)) {
+        free(cand);
+        return oom ? cr_errf(err, CR_FAIL, "out of memory reading changed cases")
+                   : db_sqlerr(it->db, err, "reading changed cases");
     }
-    free(sorted);
-    free(order);
-    free(b.s);
-    return result;
+    qsort(cand, n, sizeof *cand, by_value);
+    /* not NULL once read, even when nothing changed */
+    it->cand = cand ? cand : malloc(sizeof *cand);
+    it->n_cand = n;
+    return it->cand ? CR_OK : cr_errf(err, CR_FAIL, "out of memory reading changed cases");
 }
 
 /* Binds ?8 to the next page's slice of the candidates; 0 when none is left. */
 static int bind_next_candidates(db_case_iter *it, cr_err *err)
 {
-    if (it->cand_pos >= it->cand_len)
+    if (it->cand_pos >= it->n_cand)
         return 0;
     strbuf b = {0};
     strbuf_add(&b, "[", 1);
-    for (int n = 0; n < PAGE_ROWS && it->cand_pos < it->cand_len; n++) {
-        const char *no = it->cand + it->cand_pos;
+    for (int n = 0; n < PAGE_ROWS && it->cand_pos < it->n_cand; n++) {
         if (n)
             strbuf_add(&b, ",", 1);
-        strbuf_json_string(&b, no);
-        it->cand_pos += strlen(no) + 1;
+        strbuf_int(&b, it->cand[it->cand_pos++]);
     }
     strbuf_add(&b, "]", 1);
     size_t len = b.len;
@@ -352,7 +347,7 @@ static cr_status read_page(db_case_iter *it, cr_err *err)
     /* A short page is the last one; a full one may have a next. A page of
      * candidates may come back short or empty with more candidates left. */
     if (it->sel == DB_CASES_CHANGED_AFTER) {
-        it->done = it->cand_pos >= it->cand_len;
+        it->done = it->cand_pos >= it->n_cand;
     } else if (it->sel == DB_CASES_ONE || it->n_rows < PAGE_ROWS) {
         it->done = 1;
     } else if (it->sel == DB_CASES_ALL) {
