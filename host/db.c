@@ -442,6 +442,15 @@ static const char *const migrations[] = {
     "DROP INDEX evaluations_state;"
     "CREATE INDEX cases_batch ON cases(changed_batch);"
     "CREATE INDEX evaluations_dated ON evaluations(as_of) WHERE date_dependent;",
+
+    /* 13: a case's events in the order the evaluator reads them, (at, id),
+     * straight from the index. With (case_no, at) every case read sorted
+     * its events in a temporary b-tree for the id tie-break: about a third
+     * of the instructions of reading a case. The id adds about 12 bytes per
+     * entry; the index is rebuilt once here (some seconds per million
+     * events). */
+    "DROP INDEX events_case;"
+    "CREATE INDEX events_case ON events(case_no, at, id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
