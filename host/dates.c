@@ -113,7 +113,22 @@ int date_weekday(cr_date d)
 
 void date_format(cr_date d, char out[11])
 {
-    snprintf(out, 11, "%04d-%02d-%02d", d.y, d.m, d.d);
+    /* by hand: rules format dates by the thousand, snprintf was 2% of eval */
+    if (d.y < 0 || d.y > 9999 || d.m < 0 || d.m > 99 || d.d < 0 || d.d > 99) {
+        snprintf(out, 11, "%04d-%02d-%02d", d.y, d.m, d.d);
+        return;
+    }
+    out[0] = (char)('0' + d.y / 1000);
+    out[1] = (char)('0' + d.y / 100 % 10);
+    out[2] = (char)('0' + d.y / 10 % 10);
+    out[3] = (char)('0' + d.y % 10);
+    out[4] = '-';
+    out[5] = (char)('0' + d.m / 10);
+    out[6] = (char)('0' + d.m % 10);
+    out[7] = '-';
+    out[8] = (char)('0' + d.d / 10);
+    out[9] = (char)('0' + d.d % 10);
+    out[10] = '\0';
 }
 
 cr_date date_today_shanghai(void)

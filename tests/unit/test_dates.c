@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -214,6 +215,17 @@ static void test_format(void **state)
     assert_string_equal(out, "2024-03-01");
     date_format(ymd(1900, 12, 31), out);
     assert_string_equal(out, "1900-12-31");
+    date_format(ymd(9, 10, 5), out);
+    assert_string_equal(out, "0009-10-05");
+    date_format(ymd(9999, 1, 31), out);
+    assert_string_equal(out, "9999-01-31");
+    /* every day of four centuries, against the printf form */
+    for (cr_date d = ymd(1800, 1, 1); d.y < 2200; d = date_add_days(d, 1)) {
+        char want[11];
+        snprintf(want, sizeof want, "%04d-%02d-%02d", d.y, d.m, d.d);
+        date_format(d, out);
+        assert_string_equal(out, want);
+    }
 }
 
 static void test_today_shanghai(void **state)
