@@ -249,7 +249,8 @@ static cr_status read_candidates(db_case_iter *it, cr_err *err)
         return oom ? cr_errf(err, CR_FAIL, "out of memory reading changed cases")
                    : db_sqlerr(it->db, err, "reading changed cases");
     }
-    qsort(cand, n, sizeof *cand, by_value);
+    if (n > 1)
+        qsort(cand, n, sizeof *cand, by_value);
     /* not NULL once read, even when nothing changed */
     it->cand = cand ? cand : malloc(sizeof *cand);
     it->n_cand = n;
