@@ -3,6 +3,7 @@
  */
 #include "db_records.h"
 #include "db_internal.h"
+#include "jsontext.h"
 
 #include <stdlib.h>
 #include <stdio.h>
@@ -149,7 +150,7 @@ static int bind_columns(sqlite3_stmt *st, const record *rec, const char *doc, ch
         db_bind_text(st, 5, doc);
         return 6;
     case REC_PERSON:
-        *roles_text = json_dumps(rec->u.person.roles, JSON_COMPACT);
+        *roles_text = jsontext_dumps(rec->u.person.roles, JSON_COMPACT, NULL);
         db_bind_text(st, 2, rec->u.person.court);
         db_bind_text(st, 3, rec->u.person.name);
         db_bind_text(st, 4, *roles_text);

@@ -2,6 +2,7 @@
  * engine_render.c -- an evaluated case as JSON text (see engine_render.h).
  */
 #include "engine_render.h"
+#include "jsontext.h"
 #include "strbuf.h"
 
 #include <stdio.h>
@@ -10,7 +11,7 @@
 
 static void tb_json(strbuf *b, const json_t *v)
 {
-    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *text = jsontext_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY, NULL);
     if (!text) {
         b->oom = 1;
         return;
@@ -18,7 +19,6 @@ static void tb_json(strbuf *b, const json_t *v)
     strbuf_str(b, text);
     free(text);
 }
-
 
 /* The "triage" member: the value of the first rule named "triage" that ran
  * OK, the procedure recommendation the filing system shows; null if none.

@@ -14,6 +14,7 @@
 
 #include "audit.h"
 #include "db_query.h"
+#include "jsontext.h"
 
 /* ---- the cases with open alerts ---- */
 
@@ -159,7 +160,7 @@ static cr_status store_alerts(eval_writer *wr, const work_case *c, const effect 
             snprintf(key, sizeof key, "%s/%s:%s:%s", set->name, r->name, code,
                      c->case_no ? c->case_no : c->court);
         json_t *data = json_object_get(a, "data");
-        char *data_text = data ? json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        char *data_text = data ? jsontext_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY, NULL) : NULL;
         db_alert row = {.dedup_key = key,
                         .rule_set = set->name,
                         .rule = r->name,
@@ -303,7 +304,7 @@ cr_status eval_courts(eval_writer *wr, eval_worker *w, cr_err *err)
         }
         work_case wc = {0};
         wc.court = strdup(code);
-        wc.doc = json_dumps(court, JSON_COMPACT);
+        wc.doc = jsontext_dumps(court, JSON_COMPACT, NULL);
         if (!wc.court || !wc.doc) {
             work_case_clear(&wc);
             st = cr_errf(err, CR_FAIL, "out of memory");

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsontext.h"
 #include "luajson.h"
 #include "luajson_text.h"
 #include "sandbox.h"
@@ -263,7 +264,8 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
     }
     e->value_len = w->values.len - e->value_at;
     /* Most calls log nothing: then the result is {"value":…} alone. */
-    if (json_array_size(w->call.log) && !(e->log_json = json_dumps(w->call.log, JSON_COMPACT))) {
+    if (json_array_size(w->call.log) &&
+        !(e->log_json = jsontext_dumps(w->call.log, JSON_COMPACT, NULL))) {
         fail(e, "memory", "out of memory storing the result");
         return;
     }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "http_api.h"
+#include "jsontext.h"
 #include "log.h"
 #include "metrics.h"
 #include "token.h"
@@ -37,11 +38,11 @@ typedef struct request {
     int has_token;
     char *body;
     size_t len, cap;
-    int status; /* set once a response is queued */
+    int status;       /* set once a response is queued */
     int too_large;    /* the body went over max_body: it is discarded, then 413 */
     size_t discarded; /* bytes discarded since */
     double started;
-    http_reply early;        /* refused before its body: answered once the body is read */
+    http_reply early; /* refused before its body: answered once the body is read */
     const char *early_allow;
     int has_early;
     char method[16];
@@ -67,7 +68,7 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, request *r, http_rep
     struct MHD_Response *resp;
     const char *type = "application/json; charset=utf-8";
     if (reply->json) {
-        char *text = json_dumps(reply->json, JSON_COMPACT);
+        char *text = jsontext_dumps(reply->json, JSON_COMPACT, NULL);
         json_decref(reply->json);
         reply->json = NULL;
         if (!text) {
@@ -131,8 +132,8 @@ static int begin_request(http_server *s, struct MHD_Connection *c, request *r, h
             return 1;
         }
     }
-    const char *length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                     MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *length =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length && strtoull(length, NULL, 10) > s->max_body) {
         http_reply_error(reply, 413, "request body of %s bytes is over the limit of %zu bytes",
                          length, s->max_body);
@@ -142,9 +143,8 @@ static int begin_request(http_server *s, struct MHD_Connection *c, request *r, h
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     http_server *s = cls;
     request *r = *con_cls;
@@ -165,8 +165,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
              * deadline below in force. */
             const char *length =
                 MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-            const char *chunked = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                              MHD_HTTP_HEADER_TRANSFER_ENCODING);
+            const char *chunked =
+                MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
             if ((length && strcmp(length, "0") != 0) || chunked) {
                 r->early = reply;
                 r->early_allow = allow;
@@ -272,8 +272,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* "HOST:PORT" or "[V6]:PORT" → a socket address. */
-static cr_status parse_listen(const char *listen, struct sockaddr_storage *sa, int *v6,
-                              cr_err *err)
+static cr_status parse_listen(const char *listen, struct sockaddr_storage *sa, int *v6, cr_err *err)
 {
     char host[256];
     const char *port;
@@ -296,7 +295,8 @@ static cr_status parse_listen(const char *listen, struct sockaddr_storage *sa, i
     long p = strtol(port, &end, 10);
     if (!*port || *end || p < 0 || p > 65535)
         return cr_errf(err, CR_INVALID, "--listen '%s': the port must be 0 to 65535", listen);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_NUMERICSERV | AI_PASSIVE};
     struct addrinfo *res = NULL;
     int rc = getaddrinfo(*host ? host : NULL, port, &hints, &res);
@@ -325,15 +325,14 @@ cr_status http_start(const http_config *cfg, engine *e, http_server **out, cr_er
         free(s);
         return cr_errf(err, CR_FAIL, "out of memory");
     }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
-                     (v6 ? MHD_USE_IPv6 : 0);
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0);
     s->mhd = MHD_start_daemon(
         flags, 0, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-        MHD_OPTION_THREAD_POOL_SIZE, cfg->threads ? cfg->threads : 1u,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        cfg->per_ip, MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_END);
+        MHD_OPTION_THREAD_POOL_SIZE, cfg->threads ? cfg->threads : 1u, MHD_OPTION_CONNECTION_LIMIT,
+        cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->per_ip,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)64 * 1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->mhd) {
         token_cache_free(s->tokens);
         free(s);

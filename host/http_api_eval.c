@@ -17,6 +17,7 @@
 
 #include "casenum.h"
 #include "ingest.h"
+#include "jsontext.h"
 #include "metrics.h"
 #include "record.h"
 #include "token.h"
@@ -116,7 +117,7 @@ static int ingest_lines(engine_slot *s, const http_call *call, const char *lines
 /* Appends v as one JSON line. */
 static int add_line(char **buf, size_t *len, json_t *v)
 {
-    char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *text = jsontext_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY, NULL);
     if (!text)
         return -1;
     size_t n = strlen(text);
@@ -284,7 +285,7 @@ static int post_case(const http_call *call, json_t *obj, json_t *events, const c
             return -1;
         }
     }
-    pc->events = json_dumps(docs, JSON_COMPACT);
+    pc->events = jsontext_dumps(docs, JSON_COMPACT, NULL);
     json_decref(docs);
     pc->doc = record_doc_text(&pc->rec);
     if (!pc->events || !pc->doc) {

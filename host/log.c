@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "jsontext.h"
+
 /* "2026-01-02T03:04:05.678Z" */
 static void timestamp(char when[40])
 {
@@ -27,7 +29,7 @@ void log_event(const char *level, const char *event, json_t *fields)
     if (line && fields)
         json_object_update(line, fields);
     json_decref(fields);
-    char *text = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    char *text = line ? jsontext_dumps(line, JSON_COMPACT, NULL) : NULL;
     json_decref(line);
     if (!text)
         return;

@@ -34,7 +34,7 @@ static int utf8_valid(const char *str, size_t len)
             i++;
             continue;
         }
-        size_t n = luajson_utf8_sequence(s + i, len - i);
+        size_t n = jsontext_utf8_sequence(s + i, len - i);
         if (!n)
             return 0;
         i += n;
@@ -60,7 +60,6 @@ typedef struct encode_ctx {
     size_t spare_cap;
     encode_member *members; /* a stack: each open table's members from its base */
     size_t n_members, cap_members;
-    char decimal_point;              /* 0 until a real is written */
     int key_slot[LUAJSON_MAX_DEPTH]; /* stack index of the key being converted, per open table */
     const void *tables[LUAJSON_MAX_DEPTH]; /* the tables being converted, outermost first */
 } encode_ctx;
@@ -141,82 +140,12 @@ static int out_integer(encode_ctx *ctx, lua_Integer v)
     return out_add(ctx, p, (size_t)(end - p));
 }
 
-/* jansson 2.14's jsonp_dtostr without dtoa: "%.17g", '.' whatever the
- * locale, ".0" when neither '.' nor 'e' shows, no '+' or leading zeros in
- * the exponent. */
+/* A real as jansson writes it (jsontext_real). */
 static int out_real(encode_ctx *ctx, double value)
 {
-    char buf[100], *start, *end;
-    int n = snprintf(buf, sizeof buf, "%.17g", value);
-    size_t length;
-    if (n < 0 || (size_t)n >= sizeof buf - 3)
-        return 0;
-    length = (size_t)n;
-    if (!ctx->decimal_point)
-        ctx->decimal_point = luajson_decimal_point();
-    if (ctx->decimal_point != '.' && (start = strchr(buf, ctx->decimal_point)))
-        *start = '.';
-    if (!strchr(buf, '.') && !strchr(buf, 'e')) {
-        memcpy(buf + length, ".0", 3);
-        length += 2;
-    }
-    if ((start = strchr(buf, 'e'))) {
-        start++;
-        end = start + 1;
-        if (*start == '-')
-            start++;
-        while (*end == '0')
-            end++;
-        if (end != start) {
-            memmove(start, end, length - (size_t)(end - buf));
-            length -= (size_t)(end - start);
-        }
-    }
-    return out_add(ctx, buf, length);
-}
-
-/* The escape of an ASCII byte that needs one in a JSON string (c < 0x20,
- * '"' or '\\'), as jansson's dump_string writes it without flags: the
- * two-character escapes, \u00XX for other control characters. Its length. */
-static size_t escape(unsigned char c, char esc[6])
-{
-    static const char hex[] = "0123456789ABCDEF";
-    esc[0] = '\\';
-    switch (c) {
-    case '"':
-    case '\\':
-        esc[1] = (char)c;
-        return 2;
-    case '\b':
-        esc[1] = 'b';
-        return 2;
-    case '\f':
-        esc[1] = 'f';
-        return 2;
-    case '\n':
-        esc[1] = 'n';
-        return 2;
-    case '\r':
-        esc[1] = 'r';
-        return 2;
-    case '\t':
-        esc[1] = 't';
-        return 2;
-    default:
-        memcpy(esc + 1, "u00", 3);
-        esc[4] = hex[c >> 4];
-        esc[5] = hex[c & 15];
-        return 6;
-    }
-}
-
-/* Nonzero if one of the 8 bytes in x is non-ASCII, below 0x20, '"' or
- * '\\' (the "has less than" and "has zero byte" bit tricks). */
-static inline uint64_t any_special(uint64_t x)
-{
-    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
-    uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
-    return ((x - ones * 0x20) | (quote - ones) | (backslash - ones) | x) & highs;
+    char buf[40];
+    size_t length = jsontext_real(value, buf);
+    return length && out_add(ctx, buf, length);
 }
 
 /* A string literal as jansson's dump_string writes it without flags:
@@ -226,35 +155,20 @@ static inline uint64_t any_special(uint64_t x)
 static int out_string(encode_ctx *ctx, const char *str, size_t len, int check_utf8)
 {
     const unsigned char *s = (const unsigned char *)str;
-    size_t run = 0, i = 0;
+    size_t run = 0, i;
     /* Most strings need no escape: room for them and both quotes at once. */
     if (!out_reserve(ctx, len + 2))
         return 0;
     ctx->out[ctx->len++] = '"';
-    while (i < len) {
-        uint64_t word;
-        if (len - i >= 8 && (memcpy(&word, s + i, 8), !any_special(word))) {
-            i += 8;
-            continue;
-        }
-        unsigned char c = s[i];
-        if (c >= 0x80) {
-            size_t n = check_utf8 ? luajson_utf8_sequence(s + i, len - i) : 1;
-            if (!n)
-                return -1;
-            i += n;
-            continue;
-        }
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            i++;
-            continue;
-        }
+    while ((i = jsontext_plain_run(s, len, run, check_utf8)) < len) {
         char esc[6];
-        size_t n = escape(c, esc);
+        size_t n = jsontext_escape(s[i], esc);
         if (!out_add(ctx, str + run, i - run) || !out_add(ctx, esc, n))
             return 0;
-        run = ++i;
+        run = i + 1;
     }
+    if (i == (size_t)-1)
+        return -1;
     return out_add(ctx, str + run, len - run) && out_add(ctx, "\"", 1);
 }
 
@@ -272,23 +186,6 @@ static int compare_indexes(const void *a, const void *b)
 {
     const encode_member *x = a, *y = b;
     return (x->index > y->index) - (x->index < y->index);
-}
-
-/* qsort, with an insertion sort for the few members most tables have:
- * glibc's qsort is a merge sort that sets up a buffer even for three. */
-static void sort_members(encode_member *m, size_t n, int (*cmp)(const void *, const void *))
-{
-    if (n > 16) {
-        qsort(m, n, sizeof *m, cmp);
-        return;
-    }
-    for (size_t i = 1; i < n; i++) {
-        encode_member v = m[i];
-        size_t j = i;
-        for (; j > 0 && cmp(&m[j - 1], &v) > 0; j--)
-            m[j] = m[j - 1];
-        m[j] = v;
-    }
 }
 
 /* Rewrites the pieces from body on in the order of m; the total length and
@@ -403,7 +300,7 @@ static int encode_table(encode_ctx *ctx, int idx, int depth)
         for (size_t i = 1; i < n && in_order; i++)
             in_order = compare_keys(&m[i - 1], &m[i]) < 0;
         if (!in_order)
-            sort_members(m, n, compare_keys);
+            jsontext_sort(m, n, sizeof *m, compare_keys);
         for (size_t i = 0; i < n; i++)
             if (!utf8_valid(m[i].key, m[i].key_len)) {
                 encode_path(ctx, depth, &path);
@@ -422,7 +319,7 @@ static int encode_table(encode_ctx *ctx, int idx, int depth)
         for (size_t i = 0; i < n && in_order; i++)
             in_order = m[i].index == (lua_Integer)i + 1;
         if (!in_order)
-            sort_members(m, n, compare_indexes);
+            jsontext_sort(m, n, sizeof *m, compare_indexes);
     }
     if (!in_order && !reorder(ctx, start + 1, m, n))
         return out_of_memory(ctx, depth);
@@ -502,7 +399,6 @@ static int encode_run(encode_ctx *ctx, lua_State *L, int idx, const luajson_limi
     ctx->err = err;
     ctx->values = ctx->bytes = 0;
     ctx->n_members = 0;
-    ctx->decimal_point = 0;
     ok = encode_value(ctx, lua_absindex(L, idx), 0) && out_add(ctx, "", 0);
     lua_settop(L, top);
     if (ok)

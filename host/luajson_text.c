@@ -235,7 +235,7 @@ static void parse_string(lua_State *L, parse_ctx *ctx)
             p++;
         if (p >= end || *p < 0x80)
             break;
-        size_t n = luajson_utf8_sequence(p, (size_t)(end - p));
+        size_t n = jsontext_utf8_sequence(p, (size_t)(end - p));
         if (!n)
             parse_fail(L, ctx, p, "invalid UTF-8 in a string");
         p += n;
@@ -263,7 +263,7 @@ static void parse_string(lua_State *L, parse_ctx *ctx)
         } else if (*p < 0x80) {
             p++;
         } else {
-            size_t n = luajson_utf8_sequence(p, (size_t)(end - p));
+            size_t n = jsontext_utf8_sequence(p, (size_t)(end - p));
             if (!n)
                 parse_fail(L, ctx, p, "invalid UTF-8 in a string");
             p += n;
@@ -337,7 +337,7 @@ static void parse_number(lua_State *L, parse_ctx *ctx)
     memcpy(text, start, n);
     text[n] = '\0';
     if (!ctx->decimal_point)
-        ctx->decimal_point = luajson_decimal_point();
+        ctx->decimal_point = jsontext_decimal_point();
     if (ctx->decimal_point != '.') {
         char *point = strchr(text, '.');
         if (point)

@@ -14,6 +14,7 @@
 #include "db_query.h"
 #include "db_sched.h"
 #include "eval_worker.h"
+#include "jsontext.h"
 #include "sched.h"
 #include "tz.h"
 
@@ -85,7 +86,7 @@ static cr_status store_alerts(pass *p, const job *j, int64_t run_id, const char 
         else
             snprintf(key, sizeof key, "%s%s:%s", j->key_prefix, code, c->court);
         json_t *data = json_object_get(a, "data");
-        char *data_text = data ? json_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+        char *data_text = data ? jsontext_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY, NULL) : NULL;
         db_alert row = {.dedup_key = key,
                         .rule_set = j->set->name,
                         .rule = j->rule->name,
@@ -142,7 +143,7 @@ static cr_status run_fire(pass *p, job *j, int64_t fire, int64_t new_last, int64
             continue;
         work_case *c = &cases[n_done++];
         c->court = strdup(code);
-        c->doc = json_dumps(court, JSON_COMPACT);
+        c->doc = jsontext_dumps(court, JSON_COMPACT, NULL);
         if (!c->court || !c->doc)
             st = cr_errf(err, CR_FAIL, "out of memory");
         else
@@ -178,8 +179,8 @@ static cr_status run_fire(pass *p, job *j, int64_t fire, int64_t new_last, int64
             /* results_json: [{rule_set, rule, ..., result: {value, log?}}] */
             json_error_t jerr;
             json_t *all = c->results_json ? json_loads(c->results_json, 0, &jerr) : NULL;
-            json_t *value = json_object_get(json_object_get(json_array_get(all, 0), "result"),
-                                            "value");
+            json_t *value =
+                json_object_get(json_object_get(json_array_get(all, 0), "result"), "value");
             json_object_set_new(results, c->court, value ? json_incref(value) : json_null());
             json_decref(all);
         } else if (e->kind == EFFECT_FAILED) {

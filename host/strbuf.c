@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-void strbuf_add(strbuf *b, const char *s, size_t n)
+#include "jsontext.h"
+
+void strbuf_add_grow(strbuf *b, const char *s, size_t n)
 {
     if (b->oom)
         return;
@@ -18,6 +20,7 @@ void strbuf_add(strbuf *b, const char *s, size_t n)
         char *p = realloc(b->s, cap);
         if (!p) {
             b->oom = 1;
+            b->cap = 0; /* strbuf_add's fast path is closed for good */
             return;
         }
         b->s = p;
@@ -57,13 +60,9 @@ void strbuf_json_string(strbuf *b, const char *s)
         unsigned char ch = (unsigned char)*s;
         if (ch >= 0x20 && ch != '"' && ch != '\\')
             continue;
+        char esc[6];
         strbuf_add(b, run, (size_t)(s - run));
-        char esc[8];
-        if (ch == '"' || ch == '\\')
-            snprintf(esc, sizeof esc, "\\%c", ch);
-        else
-            snprintf(esc, sizeof esc, "\\u%04x", ch);
-        strbuf_str(b, esc);
+        strbuf_add(b, esc, jsontext_escape(ch, esc));
         run = s + 1;
     }
     strbuf_add(b, run, (size_t)(s - run));

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct strbuf {
     char *s;
@@ -19,8 +20,22 @@ typedef struct strbuf {
     int oom;
 } strbuf;
 
-/* Appends n bytes of s. */
-void strbuf_add(strbuf *b, const char *s, size_t n);
+/* The growing part of strbuf_add. */
+void strbuf_add_grow(strbuf *b, const char *s, size_t n);
+
+/* Appends n bytes of s. Inline: JSON is written a quote and a comma at a
+ * time. After a failed growth cap is 0, so every call takes the slow path,
+ * which does nothing. */
+static inline void strbuf_add(strbuf *b, const char *s, size_t n)
+{
+    if (b->len + n < b->cap) {
+        memcpy(b->s + b->len, s, n);
+        b->len += n;
+        b->s[b->len] = 0;
+        return;
+    }
+    strbuf_add_grow(b, s, n);
+}
 /* Appends the NUL-terminated s. */
 void strbuf_str(strbuf *b, const char *s);
 /* Appends v in decimal. */

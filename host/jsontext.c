@@ -1,0 +1,262 @@
+/*
+ * jsontext.c -- json_t trees to compact JSON text, as json_dumps writes
+ * them (see jsontext.h).
+ *
+ * json_dumps sets up its output through a callback and a growable buffer
+ * per call, writes each string through a UTF-8 iterator a character at a
+ * time and looks keys up again to sort them; ingest stores every record as
+ * its text, so that was a sixth of an ingest. This writes into one buffer,
+ * skips a string's plain runs 8 bytes at a time and checks UTF-8 in the
+ * same pass.
+ */
+#include "jsontext.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+/* Nesting deeper than jansson's parser allows (JSON_PARSER_MAX_DEPTH) is
+ * refused rather than recursed into. */
+#define DUMP_MAX_DEPTH 2048
+
+char jsontext_decimal_point(void)
+{
+    const struct lconv *lc = localeconv();
+    return lc && lc->decimal_point && lc->decimal_point[0] ? lc->decimal_point[0] : '.';
+}
+
+size_t jsontext_real(double value, char buf[40])
+{
+    char *start, *end;
+    int n = snprintf(buf, 40, "%.17g", value);
+    if (n < 0 || n >= 40 - 3)
+        return 0;
+    size_t length = (size_t)n;
+    char point = jsontext_decimal_point();
+    if (point != '.' && (start = strchr(buf, point)))
+        *start = '.';
+    if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+        memcpy(buf + length, ".0", 3);
+        length += 2;
+    }
+    if ((start = strchr(buf, 'e'))) {
+        start++;
+        end = start + 1;
+        if (*start == '-')
+            start++;
+        while (*end == '0')
+            end++;
+        if (end != start) {
+            memmove(start, end, length - (size_t)(end - buf) + 1);
+            length -= (size_t)(end - start);
+        }
+    }
+    return length;
+}
+
+size_t jsontext_escape(unsigned char c, char esc[6])
+{
+    static const char hex[] = "0123456789ABCDEF";
+    esc[0] = '\\';
+    switch (c) {
+    case '"':
+    case '\\':
+        esc[1] = (char)c;
+        return 2;
+    case '\b':
+        esc[1] = 'b';
+        return 2;
+    case '\f':
+        esc[1] = 'f';
+        return 2;
+    case '\n':
+        esc[1] = 'n';
+        return 2;
+    case '\r':
+        esc[1] = 'r';
+        return 2;
+    case '\t':
+        esc[1] = 't';
+        return 2;
+    default:
+        memcpy(esc + 1, "u00", 3);
+        esc[4] = hex[c >> 4];
+        esc[5] = hex[c & 15];
+        return 6;
+    }
+}
+
+/* Appends s as a string literal; -1 if it is not UTF-8 (jansson refuses
+ * to dump such a string). */
+static int put_string(strbuf *b, const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t run = 0, i;
+    strbuf_add(b, "\"", 1);
+    while ((i = jsontext_plain_run(s, len, run, 1)) < len) {
+        char esc[6];
+        strbuf_add(b, str + run, i - run);
+        strbuf_add(b, esc, jsontext_escape(s[i], esc));
+        run = i + 1;
+    }
+    if (i == (size_t)-1)
+        return -1;
+    strbuf_add(b, str + run, len - run);
+    strbuf_add(b, "\"", 1);
+    return 0;
+}
+
+typedef struct member {
+    const char *key;
+    size_t len;
+    json_t *value;
+} member;
+
+/* jansson's compare_keys: bytes, then length. */
+static int by_key(const void *a, const void *b)
+{
+    const member *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->key, y->key, n);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+void jsontext_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    char *m = base, v[64];
+    if (n > 16 || size > sizeof v) {
+        if (n > 1)
+            qsort(base, n, size, cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        memcpy(v, m + i * size, size);
+        size_t j = i;
+        for (; j > 0 && cmp(m + (j - 1) * size, v) > 0; j--)
+            memcpy(m + j * size, m + (j - 1) * size, size);
+        memcpy(m + j * size, v, size);
+    }
+}
+
+typedef struct dump {
+    strbuf b;
+    int sort_keys;
+    const json_t *open[DUMP_MAX_DEPTH]; /* the containers being written, to refuse a cycle */
+} dump;
+
+static int put_value(dump *d, const json_t *v, int depth);
+
+static int put_object(dump *d, const json_t *v, int depth)
+{
+    size_t n = json_object_size(v), i = 0;
+    if (n == 0) {
+        strbuf_add(&d->b, "{}", 2);
+        return 0;
+    }
+    member small[16], *m = n <= 16 ? small : malloc(n * sizeof *m);
+    if (!m)
+        return -1;
+    const char *key;
+    size_t key_len;
+    json_t *value;
+    json_object_keylen_foreach((json_t *)v, key, key_len, value)
+    {
+        if (i < n)
+            m[i++] = (member){key, key_len, value};
+    }
+    if (d->sort_keys)
+        jsontext_sort(m, i, sizeof *m, by_key);
+    int rc = 0;
+    strbuf_add(&d->b, "{", 1);
+    for (size_t k = 0; k < i && rc == 0; k++) {
+        if (k)
+            strbuf_add(&d->b, ",", 1);
+        rc = put_string(&d->b, m[k].key, m[k].len);
+        strbuf_add(&d->b, ":", 1);
+        if (rc == 0)
+            rc = put_value(d, m[k].value, depth + 1);
+    }
+    strbuf_add(&d->b, "}", 1);
+    if (m != small)
+        free(m);
+    return rc;
+}
+
+static int put_value(dump *d, const json_t *v, int depth)
+{
+    switch (json_typeof(v)) {
+    case JSON_NULL:
+        strbuf_add(&d->b, "null", 4);
+        return 0;
+    case JSON_TRUE:
+        strbuf_add(&d->b, "true", 4);
+        return 0;
+    case JSON_FALSE:
+        strbuf_add(&d->b, "false", 5);
+        return 0;
+    case JSON_INTEGER:
+        strbuf_int(&d->b, json_integer_value(v));
+        return 0;
+    case JSON_REAL: {
+        char buf[40];
+        size_t n = jsontext_real(json_real_value(v), buf);
+        if (!n)
+            return -1;
+        strbuf_add(&d->b, buf, n);
+        return 0;
+    }
+    case JSON_STRING:
+        return put_string(&d->b, json_string_value(v), json_string_length(v));
+    case JSON_OBJECT:
+    case JSON_ARRAY:
+        break;
+    default:
+        return -1;
+    }
+    if (depth >= DUMP_MAX_DEPTH)
+        return -1;
+    for (int i = 0; i < depth; i++)
+        if (d->open[i] == v)
+            return -1; /* contains itself */
+    d->open[depth] = v;
+    if (json_is_object(v))
+        return put_object(d, v, depth);
+    size_t n = json_array_size(v);
+    strbuf_add(&d->b, "[", 1);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strbuf_add(&d->b, ",", 1);
+        if (put_value(d, json_array_get(v, i), depth + 1) != 0)
+            return -1;
+    }
+    strbuf_add(&d->b, "]", 1);
+    return 0;
+}
+
+char *jsontext_dumps(const json_t *v, size_t flags, size_t *len)
+{
+    if (flags & ~(size_t)(JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)) {
+        char *text = json_dumps(v, flags);
+        if (text && len)
+            *len = strlen(text);
+        return text;
+    }
+    if (!v || (!(flags & JSON_ENCODE_ANY) && !json_is_object(v) && !json_is_array(v)))
+        return NULL;
+    dump d; /* 16 KB of stack for the ancestors, as deep as jansson's parser goes */
+    d.b = (strbuf){0};
+    d.sort_keys = (flags & JSON_SORT_KEYS) != 0;
+    int rc = put_value(&d, v, 0);
+    size_t n = d.b.len;
+    char *text = strbuf_take(&d.b);
+    if (rc != 0 || !text) {
+        free(text);
+        return NULL;
+    }
+    if (len)
+        *len = n;
+    return text;
+}

@@ -1,0 +1,127 @@
+/*
+ * jsontext.h -- JSON text exactly as jansson 2.14 writes it, written
+ * faster: json_t trees in the compact form (jsontext_dumps), and the
+ * pieces the other writers share (luajson_encode.c, strbuf.c): string
+ * escapes, reals, UTF-8 checks.
+ *
+ * "Exactly" is byte for byte: documents are stored as this text and
+ * compared by hash, and tests compare it with json_dumps's output.
+ */
+#ifndef COURTRULES_JSONTEXT_H
+#define COURTRULES_JSONTEXT_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* json_dumps(v, flags) for flags made of JSON_COMPACT, JSON_SORT_KEYS and
+ * JSON_ENCODE_ANY (anything else is passed to json_dumps): the same text
+ * or the same NULL (a non-container without JSON_ENCODE_ANY, a string that
+ * is not UTF-8, a tree that contains itself, out of memory). Two
+ * differences, both for trees no code here builds: a key that is not
+ * UTF-8 (only jansson's _nocheck setters make one) is NULL, where
+ * json_dumps writes broken text (the key's opening quote, then ':'); a
+ * tree nested deeper than jansson's parser allows (2,048 levels) is NULL. len, if not NULL, gets
+ * the length. The caller frees the text. */
+char *jsontext_dumps(const json_t *v, size_t flags, size_t *len);
+
+/* A real as jansson 2.14's jsonp_dtostr writes it (its build here has no
+ * dtoa): "%.17g", '.' whatever the locale, ".0" when neither '.' nor 'e'
+ * shows, no '+' or leading zeros in the exponent. Its length, or 0. */
+size_t jsontext_real(double value, char buf[40]);
+
+/* The escape of an ASCII byte that needs one in a JSON string (c < 0x20,
+ * '"' or '\\'), as jansson's dump_string writes it without flags: the
+ * two-character escapes, \u00XX (upper case) for other control
+ * characters. Its length. */
+size_t jsontext_escape(unsigned char c, char esc[6]);
+
+/* Nonzero if one of the 8 bytes in x is non-ASCII, below 0x20, '"' or
+ * '\\' (the "has less than" and "has zero byte" bit tricks): a string's
+ * plain runs are skipped 8 bytes at a time. */
+static inline uint64_t jsontext_any_special(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+    uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+    return ((x - ones * 0x20) | (quote - ones) | (backslash - ones) | x) & highs;
+}
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF -- jansson's utf8_check_full), or 0.
+ * Inline: the parser calls it for every non-ASCII character. */
+static inline size_t jsontext_utf8_sequence(const unsigned char *s, size_t avail)
+{
+    unsigned char c = s[0];
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80)
+        return 1;
+    /* Most non-ASCII text here is CJK: three bytes led by E1-EC or EE-EF,
+     * whose second byte has no range of its own to check. */
+    if (((c >= 0xE1 && c <= 0xEC) || c >= 0xEE) && c <= 0xEF)
+        return avail >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 ? 3 : 0;
+    if (c < 0xC2)
+        return 0;
+    if (c < 0xE0) {
+        n = 2;
+        cp = c & 0x1F;
+    } else if (c < 0xF0) {
+        n = 3;
+        cp = c & 0x0F;
+    } else if (c < 0xF5) {
+        n = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (avail < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+/* qsort, with an insertion sort for n <= 16 (elements of at most 64
+ * bytes): glibc's qsort is a merge sort that sets up a buffer even for the
+ * two or three members of most objects. Not stable: for distinct keys. */
+void jsontext_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+
+/* From s[i] on, the index of the next byte of s a JSON string must escape
+ * (c < 0x20, '"' or '\\'), or len; with check_utf8, (size_t)-1 if a
+ * sequence on the way is not UTF-8. */
+static inline size_t jsontext_plain_run(const unsigned char *s, size_t len, size_t i,
+                                        int check_utf8)
+{
+    while (i < len) {
+        uint64_t word;
+        if (len - i >= 8 && (memcpy(&word, s + i, 8), !jsontext_any_special(word))) {
+            i += 8;
+            continue;
+        }
+        unsigned char c = s[i];
+        if (c >= 0x80) {
+            size_t n = check_utf8 ? jsontext_utf8_sequence(s + i, len - i) : 1;
+            if (!n)
+                return (size_t)-1;
+            i += n;
+        } else if (c >= 0x20 && c != '"' && c != '\\') {
+            i++;
+        } else {
+            return i;
+        }
+    }
+    return len;
+}
+
+/* The decimal point printf and strtod use in the current locale (jansson's
+ * get_decimal_point), so text always has '.' whatever the locale. */
+char jsontext_decimal_point(void);
+
+#endif

@@ -1,0 +1,282 @@
+/*
+ * test_jsontext.c -- jsontext_dumps must write what json_dumps writes, byte
+ * for byte, and fail where it fails; strbuf_json_string must escape as it
+ * does.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "jsontext.h"
+#include "strbuf.h"
+
+static const size_t flag_sets[] = {
+    JSON_COMPACT,
+    JSON_COMPACT | JSON_SORT_KEYS,
+    JSON_COMPACT | JSON_ENCODE_ANY,
+    JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY,
+};
+
+/* Both writers on v with every flag set: the same text, or both NULL. */
+static void assert_same(const json_t *v, const char *what)
+{
+    for (size_t f = 0; f < sizeof flag_sets / sizeof flag_sets[0]; f++) {
+        char *want = json_dumps(v, flag_sets[f]);
+        size_t len = 0;
+        char *got = jsontext_dumps(v, flag_sets[f], &len);
+        if ((want == NULL) != (got == NULL) || (want && strcmp(want, got) != 0)) {
+            print_error("%s, flags %zx:\n  json_dumps:     %s\n  jsontext_dumps: %s\n", what,
+                        flag_sets[f], want ? want : "(null)", got ? got : "(null)");
+            fail();
+        }
+        if (got)
+            assert_int_equal(len, strlen(got));
+        free(want);
+        free(got);
+    }
+}
+
+/* ---- random trees ------------------------------------------------------- */
+
+static uint64_t seed = 88172645463325252u;
+
+static uint64_t rng(void)
+{
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+}
+
+static const char *const words[] = {"a",           "b",
+                                    "type",        "case_no",
+                                    "民初",        "（2024）粤0703民初1号",
+                                    "é",           "\n\t",
+                                    "q\"b\\s",     "/x",
+                                    "\x7f",        "\x01\x1f end",
+                                    "𝄞 clef",      "",
+                                    "zz",          "A",
+                                    "aa",          "a b",
+                                    "ab",          "长长长长长长长长长长长长长长长长",
+                                    "\xe2\x80\xa8"};
+
+static json_t *random_string(void)
+{
+    if (rng() % 2)
+        return json_string(words[rng() % (sizeof words / sizeof words[0])]);
+    char buf[64];
+    size_t n = rng() % 40;
+    for (size_t i = 0; i < n; i++) {
+        unsigned r = (unsigned)(rng() % 6);
+        buf[i] = r == 0   ? (char)(rng() % 32)
+                 : r == 1 ? '"'
+                 : r == 2 ? '\\'
+                          : (char)(32 + rng() % 95);
+        if (buf[i] == 0)
+            buf[i] = 'x';
+    }
+    return json_stringn(buf, n);
+}
+
+static json_t *random_number(void)
+{
+    static const double reals[] = {0.1,  1e300, -0.0,   3.0,  1e16,          1e17, 5e-324,
+                                   1e-5, 1e-4,  0x1p53, 1e22, 123456789.125, -2.5, 1.0 / 3};
+    switch (rng() % 4) {
+    case 0:
+        return json_integer((json_int_t)rng());
+    case 1:
+        return json_integer((json_int_t)(rng() % 2001) - 1000);
+    case 2:
+        return json_real(reals[rng() % (sizeof reals / sizeof reals[0])]);
+    default: {
+        double d = (double)(rng() % 1000000) / 997.0 * pow(10, (double)(rng() % 61) - 30);
+        return json_real(rng() % 2 ? d : -d);
+    }
+    }
+}
+
+static json_t *random_value(int depth)
+{
+    unsigned c = (unsigned)(rng() % (depth > 5 ? 6 : 9));
+    switch (c) {
+    case 0:
+        return json_null();
+    case 1:
+        return json_boolean(rng() % 2);
+    case 2:
+    case 3:
+        return random_number();
+    case 4:
+    case 5:
+        return random_string();
+    case 6: {
+        json_t *a = json_array();
+        size_t n = rng() % 6;
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(a, random_value(depth + 1));
+        return a;
+    }
+    default: {
+        json_t *o = json_object();
+        size_t n = rng() % (rng() % 8 == 0 ? 40 : 7); /* some wider than the sort's small path */
+        for (size_t i = 0; i < n; i++) {
+            json_t *k = random_string();
+            if (rng() % 20 == 0) /* a key with a NUL byte inside */
+                json_object_setn_new(o, "k\0nul", 5, random_value(depth + 1));
+            else
+                json_object_setn_new(o, json_string_value(k), json_string_length(k),
+                                     random_value(depth + 1));
+            json_decref(k);
+        }
+        return o;
+    }
+    }
+}
+
+static void random_trees_dump_alike(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 20000; i++) {
+        json_t *v = random_value(0);
+        char what[48];
+        snprintf(what, sizeof what, "random tree %d", i);
+        assert_same(v, what);
+        json_decref(v);
+    }
+}
+
+/* ---- edges -------------------------------------------------------------- */
+
+static void edges_dump_alike(void **state)
+{
+    (void)state;
+    json_t *v = json_object();
+    assert_same(v, "empty object");
+    json_object_set_new(v, "a", json_array());
+    json_object_set_new(v, "", json_object());
+    assert_same(v, "empty members");
+    json_decref(v);
+    /* not UTF-8: jansson refuses to dump it, so must this */
+    v = json_pack("{s:o}", "bad", json_stringn_nocheck("ab\xff", 3));
+    assert_same(v, "a string that is not UTF-8");
+    json_decref(v);
+    /* A key that is not UTF-8 (only the _nocheck setters make one):
+     * json_dumps writes broken text (the key's opening quote, then ':'),
+     * jsontext_dumps refuses. */
+    v = json_object();
+    json_object_set_new_nocheck(v, "\xc0\xaf", json_true());
+    assert_null(jsontext_dumps(v, JSON_COMPACT, NULL));
+    assert_null(jsontext_dumps(v, JSON_COMPACT | JSON_SORT_KEYS, NULL));
+    json_decref(v);
+    /* scalars: only with JSON_ENCODE_ANY */
+    json_t *scalars[] = {json_null(), json_true(), json_integer(-9223372036854775807LL - 1),
+                         json_real(1e-7), json_string("民\"")};
+    for (size_t i = 0; i < sizeof scalars / sizeof scalars[0]; i++) {
+        assert_same(scalars[i], "a scalar");
+        json_decref(scalars[i]);
+    }
+    /* deep nesting */
+    v = json_array();
+    json_t *inner = v;
+    for (int i = 0; i < 300; i++) {
+        json_t *next = json_object();
+        json_array_append_new(inner, next);
+        inner = json_array();
+        json_object_set_new(next, "x", inner);
+    }
+    assert_same(v, "300 levels");
+    json_decref(v);
+    /* a tree that contains itself */
+    v = json_array();
+    json_t *child = json_array();
+    json_array_append(v, child);
+    json_array_append(child, v);
+    assert_null(jsontext_dumps(v, JSON_COMPACT, NULL));
+    assert_null(json_dumps(v, JSON_COMPACT));
+    json_array_clear(child);
+    json_decref(child);
+    json_decref(v);
+    assert_null(jsontext_dumps(NULL, JSON_COMPACT | JSON_ENCODE_ANY, NULL));
+}
+
+/* Every line of the sample files, as ingest stores them. */
+static void sample_records_dump_alike(void **state)
+{
+    (void)state;
+    const char *files[] = {"examples/sample.jsonl", "examples/sample-su.jsonl"};
+    const char *dir = getenv("COURTRULES_SOURCE_DIR");
+    for (size_t f = 0; f < 2; f++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir ? dir : ".", files[f]);
+        FILE *in = fopen(path, "r");
+        assert_non_null(in);
+        char *line = NULL;
+        size_t cap = 0, n = 0;
+        while (getline(&line, &cap, in) > 0) {
+            json_t *v = json_loads(line, 0, NULL);
+            assert_non_null(v);
+            assert_same(v, path);
+            json_decref(v);
+            n++;
+        }
+        free(line);
+        fclose(in);
+        assert_true(n > 100);
+    }
+}
+
+/* The other flags go to json_dumps. */
+static void other_flags_go_to_json_dumps(void **state)
+{
+    (void)state;
+    json_t *v = json_pack("{s:i, s:[s]}", "b", 1, "a", "x/y");
+    size_t flags[] = {JSON_INDENT(2), JSON_ESCAPE_SLASH | JSON_COMPACT,
+                      JSON_ENSURE_ASCII | JSON_COMPACT, JSON_REAL_PRECISION(5)};
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        char *want = json_dumps(v, flags[i]), *got = jsontext_dumps(v, flags[i], NULL);
+        assert_string_equal(got, want);
+        free(want);
+        free(got);
+    }
+    json_decref(v);
+}
+
+/* strbuf_json_string escapes as json_dumps does. */
+static void strbuf_strings_as_json_dumps(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 5000; i++) {
+        json_t *s = random_string();
+        char *want = json_dumps(s, JSON_ENCODE_ANY);
+        strbuf b = {0};
+        strbuf_json_string(&b, json_string_value(s));
+        char *got = strbuf_take(&b);
+        if (strlen(json_string_value(s)) == json_string_length(s)) /* no NUL inside */
+            assert_string_equal(got, want);
+        free(got);
+        free(want);
+        json_decref(s);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(random_trees_dump_alike),
+        cmocka_unit_test(edges_dump_alike),
+        cmocka_unit_test(sample_records_dump_alike),
+        cmocka_unit_test(other_flags_go_to_json_dumps),
+        cmocka_unit_test(strbuf_strings_as_json_dumps),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
