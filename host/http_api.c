@@ -13,6 +13,7 @@
 #include "casenum.h"
 #include "dates.h"
 #include "db_eval.h"
+#include "jsontext.h"
 #include "metrics.h"
 #include "token.h"
 
@@ -43,10 +44,10 @@ void http_api_fail(http_reply *reply, int invalid_status, const cr_err *err, int
 json_t *http_api_body_json(const http_call *call, http_reply *reply)
 {
     json_error_t jerr;
-    json_t *j = json_loadb(call->body, call->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *j = jsontext_loadb(call->body, call->body_len, JSON_REJECT_DUPLICATES, &jerr);
     if (!j) {
-        http_reply_error(reply, 400, "invalid JSON at line %d, column %d (byte %d): %s",
-                         jerr.line, jerr.column, jerr.position, jerr.text);
+        http_reply_error(reply, 400, "invalid JSON at line %d, column %d (byte %d): %s", jerr.line,
+                         jerr.column, jerr.position, jerr.text);
         json_object_set_new(reply->json, "line", json_integer(jerr.line));
         json_object_set_new(reply->json, "column", json_integer(jerr.column));
         json_object_set_new(reply->json, "position", json_integer(jerr.position));
@@ -80,8 +81,8 @@ int http_api_as_of(json_t *body, char out[11], http_reply *reply)
     return 0;
 }
 
-int http_api_authenticate(engine *e, token_cache *cache, const char *authorization,
-                          db_token *token, http_reply *reply)
+int http_api_authenticate(engine *e, token_cache *cache, const char *authorization, db_token *token,
+                          http_reply *reply)
 {
     if (!authorization || strncasecmp(authorization, "Bearer ", 7) != 0) {
         http_reply_error(reply, 401, "a bearer token is required (Authorization: Bearer crt_…)");
@@ -132,7 +133,8 @@ static json_t *case_in_scope(engine *e, const http_call *call, http_reply *reply
     cr_status st = db_eval_explain(engine_db(s), case_no, &doc, &err);
     engine_release(e, s);
     if (st == CR_OK) {
-        const char *court = json_string_value(json_object_get(json_object_get(doc, "case"), "court"));
+        const char *court =
+            json_string_value(json_object_get(json_object_get(doc, "case"), "court"));
         if (!token_covers(call->token->court, court)) {
             json_decref(doc);
             doc = NULL;
@@ -167,8 +169,7 @@ static void get_explain(engine *e, const http_call *call, http_reply *reply)
 #define ALERTS_PAGE_DEFAULT 100
 #define ALERTS_PAGE_MAX 1000
 
-static int query_positive(const http_call *call, const char *key, int64_t *out,
-                          http_reply *reply)
+static int query_positive(const http_call *call, const char *key, int64_t *out, http_reply *reply)
 {
     const char *v = call->query(call->query_ud, key);
     if (!v)
@@ -277,9 +278,8 @@ static void alert_action(engine *e, const http_call *call, http_reply *reply)
     cr_db *db = engine_db(s);
     /* The alert must be in the token's courts before anything else is said
      * about it: another court's alert is answered as a missing one. */
-    db_alert_filter f = {.id = id,
-                         .court_prefix = strcmp(call->token->court, "*") ? call->token->court
-                                                                         : NULL};
+    db_alert_filter f = {
+        .id = id, .court_prefix = strcmp(call->token->court, "*") ? call->token->court : NULL};
     json_t *found = NULL;
     cr_err err;
     cr_status st = db_eval_alerts(db, &f, &found, &err);
@@ -294,10 +294,10 @@ static void alert_action(engine *e, const http_call *call, http_reply *reply)
         http_api_fail(reply, missing ? 404 : 409, &err, st);
     } else {
         reply->status = 200;
-        reply->json = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?}", "id", (json_int_t)id, "code",
-                                code, "court", court, "status",
-                                strcmp(action, "ack") == 0 ? "acked" : "resolved", "actor",
-                                actor, "note", note);
+        reply->json =
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?}", "id", (json_int_t)id, "code", code,
+                      "court", court, "status", strcmp(action, "ack") == 0 ? "acked" : "resolved",
+                      "actor", actor, "note", note);
     }
     json_decref(body); /* note points into it */
 }

@@ -1,8 +1,8 @@
 /*
- * jsontext.h -- JSON text exactly as jansson 2.14 writes it, written
- * faster: json_t trees in the compact form (jsontext_dumps), and the
- * pieces the other writers share (luajson_encode.c, strbuf.c): string
- * escapes, reals, UTF-8 checks.
+ * jsontext.h -- JSON text exactly as jansson 2.14 writes and reads it,
+ * faster: json_t trees to compact text (jsontext_dumps) and text to trees
+ * (jsontext_loadb), and the pieces the other writers share
+ * (luajson_encode.c, strbuf.c): string escapes, reals, UTF-8 checks.
  *
  * "Exactly" is byte for byte: documents are stored as this text and
  * compared by hash, and tests compare it with json_dumps's output.
@@ -25,6 +25,12 @@
  * tree nested deeper than jansson's parser allows (2,048 levels) is NULL. len, if not NULL, gets
  * the length. The caller frees the text. */
 char *jsontext_dumps(const json_t *v, size_t flags, size_t *len);
+
+/* json_loadb(text, len, flags, error) for flags 0 or JSON_REJECT_DUPLICATES
+ * (anything else is passed to it): the same tree, or NULL with the same
+ * error. Text it does not handle itself, errors included, goes to
+ * json_loadb (jsontext_load.c). */
+json_t *jsontext_loadb(const char *text, size_t len, size_t flags, json_error_t *error);
 
 /* A real as jansson 2.14's jsonp_dtostr writes it (its build here has no
  * dtoa): "%.17g", '.' whatever the locale, ".0" when neither '.' nor 'e'

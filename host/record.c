@@ -714,7 +714,7 @@ cr_status record_parse(const char *text, size_t len, const record_refs *refs, re
 {
     memset(rec, 0, sizeof *rec);
     json_error_t jerr;
-    json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    json_t *doc = jsontext_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!doc)
         return cr_errf(err, CR_INVALID, "invalid JSON at column %d: %s", jerr.column, jerr.text);
     return record_parse_json(doc, refs, rec, err);

@@ -1,7 +1,8 @@
 /*
  * test_jsontext.c -- jsontext_dumps must write what json_dumps writes, byte
- * for byte, and fail where it fails; strbuf_json_string must escape as it
- * does.
+ * for byte, and fail where it fails; jsontext_loadb must build what
+ * json_loadb builds, or fail with its error; strbuf_json_string must
+ * escape as json_dumps does.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -251,6 +252,168 @@ static void other_flags_go_to_json_dumps(void **state)
     json_decref(v);
 }
 
+/* ---- loading ------------------------------------------------------------ */
+
+/* Both loaders on the text, with and without JSON_REJECT_DUPLICATES: the
+ * same tree (same text when dumped, keys in the same order), or both NULL
+ * with the same error. */
+static void assert_loads_alike(const char *text, size_t len, const char *what)
+{
+    const size_t flags[] = {0, JSON_REJECT_DUPLICATES};
+    for (size_t f = 0; f < 2; f++) {
+        json_error_t e1, e2;
+        json_t *want = json_loadb(text, len, flags[f], &e1);
+        json_t *got = jsontext_loadb(text, len, flags[f], &e2);
+        char *dw = want ? json_dumps(want, JSON_COMPACT) : NULL;
+        char *dg = got ? json_dumps(got, JSON_COMPACT) : NULL;
+        int same = (want == NULL) == (got == NULL) &&
+                   (want ? json_equal(want, got) && strcmp(dw, dg) == 0
+                         : strcmp(e1.text, e2.text) == 0 && e1.position == e2.position &&
+                               e1.line == e2.line && e1.column == e2.column);
+        if (!same) {
+            print_error("%s (flags %zx): %.*s\n  json_loadb:     %s\n  jsontext_loadb: %s\n", what,
+                        flags[f], (int)(len > 200 ? 200 : len), text, want ? dw : e1.text,
+                        got ? dg : e2.text);
+            fail();
+        }
+        free(dw);
+        free(dg);
+        json_decref(want);
+        json_decref(got);
+    }
+}
+
+static void random_texts_load_alike(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 20000; i++) {
+        json_t *v = random_value(0);
+        char *text = json_dumps(v, JSON_ENCODE_ANY | (i % 2 ? JSON_COMPACT : JSON_INDENT(1)));
+        char what[48];
+        snprintf(what, sizeof what, "random text %d", i);
+        if (text)
+            assert_loads_alike(text, strlen(text), what);
+        free(text);
+        json_decref(v);
+    }
+}
+
+static void odd_texts_load_alike(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {"",
+                                        " ",
+                                        "{}",
+                                        "[]",
+                                        " {\"a\" : [1, 2.5, -0, -0.0, 1e5, 1E-5, 1.5e+3]} \n",
+                                        "{\"a\":1,\"a\":2}",
+                                        "{\"b\":1,\"a\":2,\"b\":3}",
+                                        "[01]",
+                                        "[1.]",
+                                        "[.5]",
+                                        "[1e]",
+                                        "[-]",
+                                        "[+1]",
+                                        "[1e400]",
+                                        "[-1e400]",
+                                        "[1e-400]",
+                                        "[9223372036854775807]",
+                                        "[9223372036854775808]",
+                                        "[-9223372036854775808]",
+                                        "[-9223372036854775809]",
+                                        "[\"\\u0000\"]",
+                                        "[\"\\ud834\\udd1e\"]",
+                                        "[\"\\ud834\"]",
+                                        "[\"\\udd1e\"]",
+                                        "[\"\\u00e9\\u4e2d\\u002F\\/\\b\\f\\n\\r\\t\\\"\\\\\"]",
+                                        "[\"\\x\"]",
+                                        "[\"\\u12\"]",
+                                        "[\"\\u12g4\"]",
+                                        "[\"a\tb\"]",
+                                        "[\"\xff\"]",
+                                        "[\"\xe4\xb8\"]",
+                                        "[\"\xed\xa0\x80\"]",
+                                        "{\"\xc0\xaf\":1}",
+                                        "[true,false,null]",
+                                        "[tru]",
+                                        "[nul]",
+                                        "[1,]",
+                                        "[,1]",
+                                        "{\"a\"}",
+                                        "{\"a\":}",
+                                        "{\"a\":1,}",
+                                        "{1:2}",
+                                        "[1] [2]",
+                                        "[1]x",
+                                        "\xef\xbb\xbf[1]",
+                                        "[\"unterminated",
+                                        "[[[[",
+                                        "]",
+                                        "1",
+                                        "\"s\"",
+                                        "null",
+                                        "[1 2]",
+                                        "{\"a\" \"b\"}",
+                                        "[\"\\uD834\\uDD1E\"]",
+                                        "\v[1]",
+                                        "[1]\f",
+                                        "[-01]",
+                                        "[0e1]",
+                                        "[0.0e-0]"};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+        assert_loads_alike(texts[i], strlen(texts[i]), texts[i]);
+    /* a NUL byte inside the text */
+    assert_loads_alike("[1,\0 2]", 6, "a NUL byte");
+    assert_loads_alike("[\"a\0b\"]", 7, "a NUL byte in a string");
+    /* deep nesting: handed to json_loadb past 512 levels, which refuses past 2,048 */
+    for (int depth = 500; depth <= 2100; depth += 800) {
+        char *t = malloc((size_t)depth * 2 + 1);
+        memset(t, '[', (size_t)depth);
+        memset(t + depth, ']', (size_t)depth);
+        t[depth * 2] = '\0';
+        assert_loads_alike(t, (size_t)depth * 2, "deep nesting");
+        free(t);
+    }
+}
+
+/* Every sample line, then each changed a little: a byte replaced, removed
+ * or doubled at a random place. */
+static void mutated_samples_load_alike(void **state)
+{
+    (void)state;
+    const char *dir = getenv("COURTRULES_SOURCE_DIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/examples/sample.jsonl", dir ? dir : ".");
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    char *line = NULL, buf[8192];
+    size_t cap = 0;
+    ssize_t n;
+    static const char bytes[] = "{}[],:\"\\ 0123456789.eE+-tfnu\x01\x80\xff";
+    while ((n = getline(&line, &cap, in)) > 0) {
+        assert_loads_alike(line, (size_t)n, "a sample line");
+        for (int k = 0; k < 8 && n > 2 && (size_t)n < sizeof buf - 2; k++) {
+            size_t at = rng() % (size_t)n, len = (size_t)n;
+            memcpy(buf, line, len);
+            switch (rng() % 3) {
+            case 0:
+                buf[at] = bytes[rng() % (sizeof bytes - 1)];
+                break;
+            case 1:
+                memmove(buf + at, buf + at + 1, len - at - 1);
+                len--;
+                break;
+            default:
+                memmove(buf + at + 1, buf + at, len - at);
+                len++;
+            }
+            assert_loads_alike(buf, len, "a mutated sample line");
+        }
+    }
+    free(line);
+    fclose(in);
+}
+
 /* strbuf_json_string escapes as json_dumps does. */
 static void strbuf_strings_as_json_dumps(void **state)
 {
@@ -277,6 +440,9 @@ int main(void)
         cmocka_unit_test(sample_records_dump_alike),
         cmocka_unit_test(other_flags_go_to_json_dumps),
         cmocka_unit_test(strbuf_strings_as_json_dumps),
+        cmocka_unit_test(random_texts_load_alike),
+        cmocka_unit_test(odd_texts_load_alike),
+        cmocka_unit_test(mutated_samples_load_alike),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
