@@ -344,6 +344,20 @@ static cr_status check_value(json_t *obj, const char *key, json_t *v, const fiel
 
 /* Validates obj against fields: unknown keys, kinds, required keys. prefix is
  * "" at top level or "parties[2]." inside arrays. */
+/* prefix and key into path, cut to fit as snprintf would (this runs for
+ * every field of every record ingested). */
+static void join_path(char *path, size_t size, const char *prefix, const char *key)
+{
+    size_t pl = strlen(prefix), kl = strlen(key);
+    if (pl > size - 1)
+        pl = size - 1;
+    if (kl > size - 1 - pl)
+        kl = size - 1 - pl;
+    memcpy(path, prefix, pl);
+    memcpy(path + pl, key, kl);
+    path[pl + kl] = '\0';
+}
+
 static cr_status check_fields(json_t *obj, const field *fields, const char *prefix, cr_err *err)
 {
     const char *key;
@@ -352,7 +366,7 @@ static cr_status check_fields(json_t *obj, const field *fields, const char *pref
     char path[160];
     json_object_foreach_safe(obj, tmp, key, v)
     {
-        snprintf(path, sizeof path, "%s%s", prefix, key);
+        join_path(path, sizeof path, prefix, key);
         const field *f = fields;
         while (f->name && strcmp(f->name, key) != 0)
             f++;
