@@ -250,11 +250,18 @@ int datetime_parse(const char *s, char norm[26], cr_date *date, char *why, size_
     if (bj.y < YEAR_MIN || bj.y > YEAR_MAX)
         return fail(why, whylen, "timestamp falls outside %d..%d in Beijing time", YEAR_MIN,
                     YEAR_MAX);
-    /* All fields are range-checked; "% 100u" only tells the compiler so. */
-    if (norm)
-        snprintf(norm, 26, "%04u-%02u-%02uT%02u:%02u:%02u+08:00", (unsigned)bj.y % 10000u,
-                 (unsigned)bj.m % 100u, (unsigned)bj.d % 100u, (unsigned)rem / 60u % 100u,
-                 (unsigned)rem % 60u, (unsigned)ss % 100u);
+    /* YYYY-MM-DDTHH:MM:SS+08:00, every field range-checked above; by hand,
+     * as date_format: ingest normalizes every event's timestamp. */
+    if (norm) {
+        date_format(bj, norm);
+        unsigned t[3] = {(unsigned)rem / 60u, (unsigned)rem % 60u, (unsigned)ss};
+        for (int i = 0; i < 3; i++) {
+            norm[10 + 3 * i] = i ? ':' : 'T';
+            norm[11 + 3 * i] = (char)('0' + t[i] / 10 % 10);
+            norm[12 + 3 * i] = (char)('0' + t[i] % 10);
+        }
+        memcpy(norm + 19, "+08:00", 7);
+    }
     if (date)
         *date = bj;
     return 0;

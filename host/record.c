@@ -358,6 +358,22 @@ static void join_path(char *path, size_t size, const char *prefix, const char *k
     path[pl + kl] = '\0';
 }
 
+/* "name[i]" and suffix into path (at least 32 bytes), by hand: it runs for
+ * every element of every record's arrays, for messages it seldom needs. */
+static void index_path(char *path, const char *name, size_t i, const char *suffix)
+{
+    char digits[24], *d = digits + sizeof digits;
+    *--d = '\0';
+    do
+        *--d = (char)('0' + i % 10);
+    while (i /= 10);
+    char *o = path;
+    for (const char *parts[] = {name, "[", d, "]", suffix}, **q = parts; q < parts + 5; q++)
+        for (const char *c = *q; *c; c++)
+            *o++ = *c;
+    *o = '\0';
+}
+
 static cr_status check_fields(json_t *obj, const field *fields, const char *prefix, cr_err *err)
 {
     const char *key;
@@ -435,7 +451,7 @@ static cr_status parse_court(record *rec, cr_err *err)
         json_array_foreach(staffing, i, entry)
         {
             char prefix[32];
-            snprintf(prefix, sizeof prefix, "staffing[%zu].", i);
+            index_path(prefix, "staffing", i, ".");
             if (!json_is_object(entry))
                 return cr_errf(err, CR_INVALID, "staffing[%zu]: must be an object", i);
             if ((st = check_fields(entry, staffing_fields, prefix, err)) != CR_OK)
@@ -480,7 +496,7 @@ static cr_status parse_person(record *rec, cr_err *err)
     json_array_foreach(roles, i, role)
     {
         char path[32], vals[512];
-        snprintf(path, sizeof path, "roles[%zu]", i);
+        index_path(path, "roles", i, "");
         if (!json_is_string(role))
             return want(err, path, "a string", role);
         if (!in_list(json_string_value(role), person_roles)) {
@@ -509,7 +525,7 @@ static cr_status parse_parties(json_t *parties, cr_err *err)
     json_array_foreach(parties, i, p)
     {
         char prefix[32];
-        snprintf(prefix, sizeof prefix, "parties[%zu].", i);
+        index_path(prefix, "parties", i, ".");
         if (!json_is_object(p))
             return cr_errf(err, CR_INVALID, "parties[%zu]: must be an object", i);
         cr_status st = check_fields(p, party_fields, prefix, err);
@@ -620,7 +636,7 @@ static cr_status parse_case(record *rec, cr_err *err)
         json_array_foreach(judges, i, j)
         {
             char path[32];
-            snprintf(path, sizeof path, "judges[%zu]", i);
+            index_path(path, "judges", i, "");
             if ((st = check_text(path, j, F_ID, err)) != CR_OK)
                 return st;
         }
@@ -788,7 +804,7 @@ cr_status record_check_refs(record *rec, const record_refs *refs, cr_err *err)
         json_array_foreach(judges, i, j)
         {
             char path[32];
-            snprintf(path, sizeof path, "judges[%zu]", i);
+            index_path(path, "judges", i, "");
             if (st == CR_OK)
                 st = check_ref(refs, REC_PERSON, json_string_value(j), path, NULL, err);
         }

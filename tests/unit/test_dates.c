@@ -281,6 +281,21 @@ static void test_datetime_forms(void **state)
     check_dt("2024-03-01Z", "2024-03-01T08:00:00+08:00");
 }
 
+/* Every second-of-day pattern on a few days: the normalized text is the
+ * input given in Beijing time. */
+static void test_datetime_normal_form_by_hand(void **state)
+{
+    (void)state;
+    const char *days[] = {"1900-01-01", "2024-02-29", "2199-12-31"};
+    for (size_t d = 0; d < 3; d++)
+        for (int t = 0; t < 86400; t += 7) {
+            char in[32];
+            snprintf(in, sizeof in, "%sT%02d:%02d:%02d+08:00", days[d], t / 3600, t / 60 % 60,
+                     t % 60);
+            check_dt(in, in);
+        }
+}
+
 static void test_datetime_offsets_move_the_date(void **state)
 {
     (void)state;
@@ -346,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_today_shanghai),
         cmocka_unit_test(test_datetime_forms),
+        cmocka_unit_test(test_datetime_normal_form_by_hand),
         cmocka_unit_test(test_datetime_offsets_move_the_date),
         cmocka_unit_test(test_datetime_rejects),
     };
