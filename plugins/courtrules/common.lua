@@ -16,14 +16,18 @@ function M.fen(v)
   if type(v) ~= "string" then
     return math_type(v) == "integer" and v >= 0 and v * 100 or nil
   end
-  -- one match and one tonumber: this runs several times per case
-  local yuan, dot, cents = match(v, "^(%d+)(%.?)(%d?%d?)$")
-  if not yuan or #yuan > 15 or (dot ~= "" and #cents == 0) then
+  -- one match and one tonumber: this runs several times per case. First
+  -- "123.45", the form of ingest's claim_amount and of the params.
+  local yuan, cents = match(v, "^(%d+)%.(%d%d)$")
+  if yuan then
+    return #yuan <= 15 and tonumber(yuan .. cents) or nil
+  end
+  local dot
+  yuan, dot, cents = match(v, "^(%d+)(%.?)(%d?)$")
+  if not yuan or #yuan > 15 or (dot ~= "" and cents == "") then
     return nil
   end
-  if #cents == 2 then
-    return tonumber(yuan .. cents)
-  elseif #cents == 1 then
+  if cents ~= "" then
     return tonumber(yuan .. cents) * 10
   end
   return tonumber(yuan) * 100
