@@ -19,7 +19,7 @@
 -- 第216条) and 4C-SINGLE-JUDGE (民事诉讼法 第42条).
 local common = require "courtrules.common"
 
-local fen, find_word, has_text, day = common.fen, common.find_word, common.has_text, common.day
+local find_word, has_text, day = common.find_word, common.has_text, common.day
 local contains = common.contains
 local format, sort, concat = string.format, table.sort, table.concat
 local pairs, type, math_type = pairs, type, math.type
@@ -62,8 +62,9 @@ local function by_category(a, b)
 end
 
 -- Every criterion the case meets: { category = 1..4, reason = text, since = date }.
--- manual: the flag_confirmed events with a category, in event order.
-local function signals_of(case, p, date, stop, manual)
+-- fen: ctx.fen. manual: the flag_confirmed events with a category, in event
+-- order.
+local function signals_of(case, p, date, fen, stop, manual)
   local flags = case.flags or NONE
   local found = {}
   local function add(category, reason, since)
@@ -200,7 +201,7 @@ return {
         supervision[#supervision + 1] = day(e.at)
       end
     end
-    local signals = covered and signals_of(case, p, date, stop, manual) or NONE
+    local signals = covered and signals_of(case, p, date, ctx.fen, stop, manual) or NONE
 
     local result = { categories = {}, reasons = {}, flagged = false }
     local seen, since = {}, nil

@@ -22,7 +22,7 @@
 -- TRIAGE-SHOULD-SMALL-CLAIMS (info) when the law says small claims 应当 apply.
 local common = require "courtrules.common"
 
-local fen, yuan, contains, find_word = common.fen, common.yuan, common.contains, common.find_word
+local yuan, contains, find_word = common.yuan, common.contains, common.find_word
 local province_of = common.province
 local find, format, sub = string.find, string.format, string.sub
 local pairs, tonumber, math_type, min, max = pairs, tonumber, math.type, math.min, math.max
@@ -62,7 +62,7 @@ local SAME_AS_FLAG = { appraisal = "appraisal", counterclaim_filed = "countercla
 -- The complexity score and its reasons; and, from the same pass over the
 -- events, the procedure in force (common.current_procedure) and whether any
 -- procedure_changed event exists.
-local function score_of(case, p, claim)
+local function score_of(case, p, claim, fen)
   local s = p.triage_score or NONE
   local flags = case.flags or NONE
   local score, reasons = 0, {}
@@ -153,7 +153,7 @@ local function basic_court(court)
   return court ~= "最高法" and find(court, "^%d%d%d%d$", -4) ~= nil
 end
 
-local function civil(case, p, flags, out, claim)
+local function civil(case, p, flags, out, claim, fen)
   local basic = basic_court(case.court)
   local small, simple = out.exclusions.small_claims, out.exclusions.simple
   local reasons = out.reasons
@@ -338,7 +338,7 @@ local function criminal(case, p, flags, out)
   end
 end
 
-local function administrative(case, p, flags, out, claim)
+local function administrative(case, p, flags, out, claim, fen)
   local simple = out.exclusions.simple
   if flags.remanded then simple[#simple + 1] = "发回重审" end
   if flags.retrial_own_court then simple[#simple + 1] = "按照审判监督程序再审" end
@@ -374,13 +374,14 @@ return {
     end
     local p = ctx.params
     local flags = case.flags or NONE
+    local fen = ctx.fen -- amounts as integer fen: courtrules.common.fen, done by the host
     local claim = fen(case.claim_amount)
-    local score, score_reasons, current, changed = score_of(case, p, claim)
+    local score, score_reasons, current, changed = score_of(case, p, claim, fen)
     local complex_at = (p.triage_score or NONE).complex_at or 101
     local out = { applicable = true, current = current, score = score,
                   complex = score >= complex_at, score_reasons = score_reasons, reasons = {},
                   exclusions = { small_claims = {}, simple = {}, fast_track = {} } }
-    handler(case, p, flags, out, claim)
+    handler(case, p, flags, out, claim, fen)
     if out.complex then
       insert(out.reasons, 1, format("复杂程度评分%d分，达到繁案标准%d分", score, complex_at))
     end
