@@ -28,7 +28,8 @@
  *
  * ctx has the documented fields with the documented semantics and no more
  * work than that: as_of, params (a plain table from ruleset.json), alert
- * (checks it got a table, counts), log (does nothing), date.* over
+ * (checks it got a table, counts), log (does nothing), fen (the host's own,
+ * luaapi_fen), date.* over
  * host/luaapi.c's own functions (luaapi_date_functions), and the workday
  * and excluded-period functions of date.* from host/luaapi_calendar.h over
  * the same calendar `courtrules eval` would load (--calendar FILE, else
@@ -117,6 +118,8 @@ static int push_ctx(bare *b, const char *as_of, const json_t *params, const cale
     lua_setfield(L, -2, "alert");
     lua_pushcfunction(L, ctx_log);
     lua_setfield(L, -2, "log");
+    lua_pushcfunction(L, luaapi_fen);
+    lua_setfield(L, -2, "fen");
     lua_newtable(L);
     luaL_setfuncs(L, luaapi_date_functions, 0);
     lua_pushlightuserdata(L, (void *)cal);

@@ -209,10 +209,61 @@ static int api_valid(lua_State *L)
     return 1;
 }
 
+/* Yuan digits ctx.fen accepts: 15, so that yuan * 100 + cents fits easily. */
+#define FEN_MAX_YUAN_DIGITS 15
+
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+int luaapi_fen(lua_State *L)
+{
+    if (lua_type(L, 1) != LUA_TSTRING) {
+        if (lua_isinteger(L, 1) && lua_tointeger(L, 1) >= 0) /* wraps like Lua's v * 100 */
+            lua_pushinteger(L, (lua_Integer)((lua_Unsigned)lua_tointeger(L, 1) * 100u));
+        else
+            lua_pushnil(L);
+        return 1;
+    }
+    size_t len, i = 0;
+    const char *s = lua_tolstring(L, 1, &len);
+    while (i < len && is_digit(s[i]))
+        i++;
+    if (i == 0 || i > FEN_MAX_YUAN_DIGITS) {
+        lua_pushnil(L);
+        return 1;
+    }
+    lua_Integer fen = 0;
+    for (size_t k = 0; k < i; k++)
+        fen = fen * 10 + (s[k] - '0');
+    int cents = 0;
+    if (i < len && s[i] == '.') {
+        i++;
+        while (cents < 2 && i < len && is_digit(s[i])) {
+            fen = fen * 10 + (s[i++] - '0');
+            cents++;
+        }
+        if (cents == 0) { /* "123." */
+            lua_pushnil(L);
+            return 1;
+        }
+    }
+    if (i != len) { /* anything after the amount: a sign, a third decimal, junk */
+        lua_pushnil(L);
+        return 1;
+    }
+    for (; cents < 2; cents++)
+        fen *= 10;
+    lua_pushinteger(L, fen);
+    return 1;
+}
+
 /* The API, in one place. Functions taking the call state get it as upvalue. */
 static const luaL_Reg ctx_functions[] = {
     {"alert", api_alert},
     {"log", api_log},
+    {"fen", luaapi_fen},
     {NULL, NULL},
 };
 

@@ -55,6 +55,15 @@ int luaapi_push_frozen_json(lua_State *L, const json_t *value, cr_err *err);
  * ctx, such as the benchmark's bare limit. */
 extern const luaL_Reg luaapi_date_functions[];
 
+/*
+ * ctx.fen(v): an amount as integer fen, exactly what courtrules.common.fen
+ * (plugins/courtrules/common.lua) returns: a non-negative integer (yuan)
+ * times 100; a string of 1 to 15 ASCII digits, optionally followed by a
+ * point and one or two digits ("123", "123.4", "123.45"); nil for anything
+ * else. Never raises. Exported for hosts that build their own ctx.
+ */
+int luaapi_fen(lua_State *L);
+
 void luaapi_call_reset(luaapi_call *call);
 void luaapi_call_free(luaapi_call *call);
 

@@ -16,7 +16,8 @@ local common = require "courtrules.common"
 
 local M = {}
 
-local day_of = common.day
+local day_of, has_text = common.day, common.has_text
+local format = string.format
 local NONE = {}
 local BASIS = "法发〔2020〕26号 第7条"
 
@@ -39,7 +40,8 @@ function M.scan(case, ctx, opts)
   local closed = case.status == "已结"
   local as_of -- read only when a pending case has an unnotified reassignment
 
-  for i, e in ipairs(events) do
+  for i = 1, #events do
+    local e = events[i]
     local kind = e.event
     -- only these kinds matter here: their day is cut, no other event's
     local day = (kind == "assigned" or kind == "designated_assignment" or kind == "reassigned") and day_of(e.at)
@@ -48,8 +50,8 @@ function M.scan(case, ctx, opts)
       result.assigned_on = day
     end
     if kind == "designated_assignment" then
-      if common.has_text(e.reason) then
-        reasons[#reasons + 1] = string.format("%s 指定分案，理由：%s", day, e.reason)
+      if has_text(e.reason) then
+        reasons[#reasons + 1] = format("%s 指定分案，理由：%s", day, e.reason)
         if opts.on_designated then
           opts.on_designated(e, day, result)
         end
@@ -58,8 +60,8 @@ function M.scan(case, ctx, opts)
       end
     elseif kind == "reassigned" then
       result.reassignments = result.reassignments + 1
-      if common.has_text(e.reason) then
-        reasons[#reasons + 1] = string.format("%s 变更承办，理由：%s", day, e.reason)
+      if has_text(e.reason) then
+        reasons[#reasons + 1] = format("%s 变更承办，理由：%s", day, e.reason)
       else
         found.reassigned_without[#found.reassigned_without + 1] = day
       end
@@ -81,20 +83,20 @@ function M.scan(case, ctx, opts)
         if waited > p.reassignment_notify_within_days then
           found.not_notified[#found.not_notified + 1] = day
         elseif opts.notes then
-          reasons[#reasons + 1] = string.format("%s 变更承办，尚在%d日告知期限内", day, p.reassignment_notify_within_days)
+          reasons[#reasons + 1] = format("%s 变更承办，尚在%d日告知期限内", day, p.reassignment_notify_within_days)
         end
       end
     end
   end
   if opts.notes then
-    for _, day in ipairs(found.designated_without) do
-      reasons[#reasons + 1] = day .. " 指定分案未载明理由"
+    for i = 1, #found.designated_without do
+      reasons[#reasons + 1] = found.designated_without[i] .. " 指定分案未载明理由"
     end
-    for _, day in ipairs(found.reassigned_without) do
-      reasons[#reasons + 1] = day .. " 变更承办未载明理由"
+    for i = 1, #found.reassigned_without do
+      reasons[#reasons + 1] = found.reassigned_without[i] .. " 变更承办未载明理由"
     end
-    for _, day in ipairs(found.not_notified) do
-      reasons[#reasons + 1] = day .. " 变更承办未见通知当事人"
+    for i = 1, #found.not_notified do
+      reasons[#reasons + 1] = found.not_notified[i] .. " 变更承办未见通知当事人"
     end
   end
   return result, found
@@ -112,12 +114,13 @@ local ALERTS = {
 }
 
 function M.alerts(ctx, found)
-  for _, a in ipairs(ALERTS) do
+  for i = 1, #ALERTS do
+    local a = ALERTS[i]
     local days = found[a.found]
     if #days > 0 then
       ctx.alert{
         code = a.code,
-        message = string.format(a.message, table.concat(days, "、")),
+        message = format(a.message, table.concat(days, "、")),
         basis = BASIS,
         data = { dates = days },
       }

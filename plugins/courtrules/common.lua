@@ -3,24 +3,31 @@
 -- (plugins/README.md); the sandbox hands it out read-only.
 local M = {}
 
+-- The functions used on every case, as locals: a global read goes through
+-- the sandbox's read-only view of the globals.
+local find, match, format, sub = string.find, string.match, string.format, string.sub
+local type, tonumber, math_type = type, tonumber, math.type
+local NONE = {}
+
 -- An amount as integer fen, without floating point: "123.45", "123.4", "123"
 -- or an integer (yuan), as ingest normalizes claim_amount and as event data
 -- may carry it. nil for anything else (negative, more than two decimals, junk).
 function M.fen(v)
-  if math.type(v) == "integer" then
-    return v >= 0 and v * 100 or nil
-  end
   if type(v) ~= "string" then
+    return math_type(v) == "integer" and v >= 0 and v * 100 or nil
+  end
+  -- one match and one tonumber: this runs several times per case. First
+  -- "123.45", the form of ingest's claim_amount and of the params.
+  local yuan, cents = match(v, "^(%d+)%.(%d%d)$")
+  if yuan then
+    return #yuan <= 15 and tonumber(yuan .. cents) or nil
+  end
+  local dot
+  yuan, dot, cents = match(v, "^(%d+)(%.?)(%d?)$")
+  if not yuan or #yuan > 15 or (dot ~= "" and cents == "") then
     return nil
   end
-  -- one match and one tonumber: this runs several times per case
-  local yuan, dot, cents = v:match("^(%d+)(%.?)(%d?%d?)$")
-  if not yuan or #yuan > 15 or (dot ~= "" and #cents == 0) then
-    return nil
-  end
-  if #cents == 2 then
-    return tonumber(yuan .. cents)
-  elseif #cents == 1 then
+  if cents ~= "" then
     return tonumber(yuan .. cents) * 10
   end
   return tonumber(yuan) * 100
@@ -28,12 +35,15 @@ end
 
 -- Integer fen -> "123.45".
 function M.yuan(fen)
-  return string.format("%d.%02d", fen // 100, fen % 100)
+  return format("%d.%02d", fen // 100, fen % 100)
 end
 
+-- Lists are JSON arrays (no holes): a numeric loop visits what ipairs
+-- would, without a call per element.
 function M.contains(list, value)
-  for _, v in ipairs(list or {}) do
-    if v == value then
+  list = list or NONE
+  for i = 1, #list do
+    if list[i] == value then
       return true
     end
   end
@@ -45,8 +55,10 @@ function M.find_word(text, words)
   if not text then
     return nil
   end
-  for _, word in ipairs(words or {}) do
-    if text:find(word, 1, true) then
+  words = words or NONE
+  for i = 1, #words do
+    local word = words[i]
+    if find(text, word, 1, true) then
       return word
     end
   end
@@ -55,12 +67,12 @@ end
 
 -- A reason counts only if it has a non-blank character.
 function M.has_text(s)
-  return type(s) == "string" and s:find("%S") ~= nil
+  return type(s) == "string" and find(s, "%S") ~= nil
 end
 
 -- The calendar day of an event timestamp ("2024-03-01T09:30:00+08:00").
 function M.day(timestamp)
-  return timestamp:sub(1, 10)
+  return sub(timestamp, 1, 10)
 end
 
 -- Court level from the 法院代字: 最高法; a province abbreviation alone is the
@@ -68,9 +80,9 @@ end
 function M.court_level(court)
   if court == "最高法" then
     return "最高"
-  elseif court:match("%d%d%d%d$") then
+  elseif match(court, "%d%d%d%d$") then
     return "基层"
-  elseif court:match("%d%d$") then
+  elseif match(court, "%d%d$") then
     return "中级"
   end
   return "高级"
@@ -79,7 +91,7 @@ end
 -- The province abbreviation: the first character of the court code.
 local FIRST_CHARACTER = "^" .. utf8.charpattern
 function M.province(court)
-  return court:match(FIRST_CHARACTER)
+  return match(court, FIRST_CHARACTER)
 end
 
 -- Keys of a table in byte order, so that iteration is deterministic.
@@ -95,8 +107,9 @@ end
 -- The procedure in force: the last procedure_changed event's data.to, else
 -- the record's procedure field.
 function M.current_procedure(case)
-  local procedure = case.procedure
-  for _, e in ipairs(case.events) do
+  local procedure, events = case.procedure, case.events
+  for i = 1, #events do
+    local e = events[i]
     if e.event == "procedure_changed" and e.data and e.data.to then
       procedure = e.data.to
     end
@@ -106,8 +119,9 @@ end
 
 -- Does any event of this kind exist?
 function M.has_event(case, kind)
-  for _, e in ipairs(case.events) do
-    if e.event == kind then
+  local events = case.events
+  for i = 1, #events do
+    if events[i].event == kind then
       return true
     end
   end

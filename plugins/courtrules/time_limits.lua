@@ -24,7 +24,9 @@ local common = require "courtrules.common"
 
 local M = {}
 
-local day_of = common.day
+local day_of, contains = common.day, common.contains
+local format, concat = string.format, table.concat
+local type, math_type = type, math.type
 local NONE = {}
 
 -- "6个月", "20日", "1个月15日" for a limit or an extension ({months=, days=}).
@@ -44,10 +46,10 @@ end
 function M.limit_for(case, p, procedure)
   local entry = ((p.time_limits or NONE)[case.kind] or NONE)[procedure or ""]
   if type(entry) ~= "table" then
-    return nil, nil, string.format("参数未设%s案件%s程序的审限", case.kind, procedure or "（未填）")
+    return nil, nil, format("参数未设%s案件%s程序的审限", case.kind, procedure or "（未填）")
   end
-  if entry.type_codes and not common.contains(entry.type_codes, case.type_code) then
-    return nil, nil, string.format("参数未设%s类案件的审限", case.type_code)
+  if entry.type_codes and not contains(entry.type_codes, case.type_code) then
+    return nil, nil, format("参数未设%s类案件的审限", case.type_code)
   end
   local extra = case.extra or NONE
   if entry.ruling_appeal and extra[p.ruling_appeal_extra_key] == "裁定" then
@@ -55,9 +57,9 @@ function M.limit_for(case, p, procedure)
   end
   local sentence = extra[p.possible_sentence_extra_key]
   if entry.long_sentence then
-    if math.type(sentence) == "integer" and sentence > entry.long_sentence.over_months then
-      return entry, entry.long_sentence, string.format("可能判处的刑罚超过%d个月", entry.long_sentence.over_months)
-    elseif math.type(sentence) ~= "integer" then
+    if math_type(sentence) == "integer" and sentence > entry.long_sentence.over_months then
+      return entry, entry.long_sentence, format("可能判处的刑罚超过%d个月", entry.long_sentence.over_months)
+    elseif math_type(sentence) ~= "integer" then
       if p.unknown_sentence_uses_longer_limit then
         return entry, entry.long_sentence, "可能判处的刑罚未填，按较长审限计算"
       end
@@ -71,13 +73,16 @@ end
 -- foreign party of a civil case), or nil.
 function M.not_bound(case, p)
   local flags = case.flags or NONE
-  for _, flag in ipairs((p.not_bound_flags or NONE)[case.kind] or NONE) do
-    if flags[flag] then
-      return flag
+  local not_bound_flags = (p.not_bound_flags or NONE)[case.kind] or NONE
+  for i = 1, #not_bound_flags do
+    if flags[not_bound_flags[i]] then
+      return not_bound_flags[i]
     end
   end
   if case.kind == "民事" then
-    for _, party in ipairs(case.parties or NONE) do
+    local parties = case.parties or NONE
+    for i = 1, #parties do
+      local party = parties[i]
       if party.foreign then
         return "当事人为外国人（" .. party.name .. "）"
       end
@@ -94,13 +99,15 @@ function M.scan(case, p, date, stop)
   local periods, extensions, open = {}, {}, false
   local months, days = 0, 0
   local suspended_at
-  for _, e in ipairs(case.events) do
+  local events = case.events
+  for i = 1, #events do
+    local e = events[i]
     local kind = e.event
     if kind == "extension_approved" then
       local day = day_of(e.at)
       local data = e.data or NONE
-      local m = math.type(data.months) == "integer" and data.months > 0 and data.months or 0
-      local d = math.type(data.days) == "integer" and data.days > 0 and data.days or 0
+      local m = math_type(data.months) == "integer" and data.months > 0 and data.months or 0
+      local d = math_type(data.days) == "integer" and data.days > 0 and data.days or 0
       months, days = months + m, days + d
       extensions[#extensions + 1] = { at = day, months = m, days = d }
     elseif kind == "suspended" then
@@ -179,7 +186,7 @@ function M.compute(case, ctx, opts)
   result.bound = true
   result.limit = M.label(limit)
   result.basis = entry.basis
-  reasons[#reasons + 1] = string.format("%s案件适用%s程序，审限%s（%s），自立案次日起算", case.kind, procedure,
+  reasons[#reasons + 1] = format("%s案件适用%s程序，审限%s（%s），自立案次日起算", case.kind, procedure,
     result.limit, entry.basis or "")
   if variant then
     reasons[#reasons + 1] = variant
@@ -198,22 +205,24 @@ function M.compute(case, ctx, opts)
   result.excluded_days = excluded
   local decide_before = opts.extension_decide_days_before
   local months_before, days_before = 0, 0
-  for _, ext in ipairs(extensions) do
-    reasons[#reasons + 1] = string.format("%s 批准延长审限%s", ext.at, M.label(ext))
+  for i = 1, #extensions do
+    local ext = extensions[i]
+    reasons[#reasons + 1] = format("%s 批准延长审限%s", ext.at, M.label(ext))
     if decide_before then
       local then_due = M.extended_due(date, filed, base_due, months_before, days_before, periods)
       if date.days_between(ext.at, then_due) < decide_before then
-        reasons[#reasons + 1] = string.format("该延长决定距当时的审限届满日 %s 不足%d日", then_due, decide_before)
+        reasons[#reasons + 1] = format("该延长决定距当时的审限届满日 %s 不足%d日", then_due, decide_before)
       end
       months_before, days_before = months_before + ext.months, days_before + ext.days
     end
   end
   if excluded > 0 then
     local kinds = {}
-    for _, period in ipairs(periods) do
-      kinds[#kinds + 1] = string.format("%s（%s至%s）", period.kind, period.from, period.to)
+    for i = 1, #periods do
+      local period = periods[i]
+      kinds[#kinds + 1] = format("%s（%s至%s）", period.kind, period.from, period.to)
     end
-    reasons[#reasons + 1] = string.format("不计入审限的期间%d日：%s", excluded, table.concat(kinds, "、"))
+    reasons[#reasons + 1] = format("不计入审限的期间%d日：%s", excluded, concat(kinds, "、"))
   end
   if p.holiday_rollover then
     local rolled = date.next_workday(due)
@@ -222,7 +231,7 @@ function M.compute(case, ctx, opts)
       ctx.log("calendar has no %s: Monday to Friday assumed for %s", due:sub(1, 4), due)
     end
     if rolled ~= due then
-      reasons[#reasons + 1] = string.format("届满日%s为休息日，顺延至%s", due, rolled)
+      reasons[#reasons + 1] = format("届满日%s为休息日，顺延至%s", due, rolled)
       due = rolled
     end
   end
@@ -231,15 +240,15 @@ function M.compute(case, ctx, opts)
 
   if closed then
     result.within_limit = case.closing_date <= due
-    reasons[#reasons + 1] = string.format("%s 结案，审限届满日 %s，%s", case.closing_date, due,
-      result.within_limit and "审限内结案" or string.format("超审限%d日结案", date.days_between(due, case.closing_date)))
+    reasons[#reasons + 1] = format("%s 结案，审限届满日 %s，%s", case.closing_date, due,
+      result.within_limit and "审限内结案" or format("超审限%d日结案", date.days_between(due, case.closing_date)))
     return result, { closed = true, entry = entry }
   end
 
   local remaining = date.days_between(stop, due)
   result.days_remaining = remaining
   result.suspended = paused or nil
-  reasons[#reasons + 1] = string.format("审限届满日 %s，剩余%d日", due, remaining)
+  reasons[#reasons + 1] = format("审限届满日 %s，剩余%d日", due, remaining)
   return result, { entry = entry, as_of = stop, paused = paused, due = due, remaining = remaining,
                    excluded = excluded }
 end
@@ -253,8 +262,8 @@ function M.overdue_alert(ctx, result, t)
   ctx.alert{
     code = "TL-OVERDUE",
     severity = "critical",
-    message = string.format("本案已超审限%d日（审限%s，届满日 %s%s%s），请承办法官说明情况并报院庭长", -t.remaining,
-      result.limit, t.due, t.excluded > 0 and string.format("，已扣除不计入审限的期间%d日", t.excluded) or "",
+    message = format("本案已超审限%d日（审限%s，届满日 %s%s%s），请承办法官说明情况并报院庭长", -t.remaining,
+      result.limit, t.due, t.excluded > 0 and format("，已扣除不计入审限的期间%d日", t.excluded) or "",
       result.extended and "，含已批准的延长" or ""),
     basis = "法发〔2020〕26号 第12条；" .. (t.entry.basis or ""),
     data = { due = t.due, overdue_days = -t.remaining },
@@ -270,7 +279,7 @@ end
 function M.extension_due_alert(case, ctx, result, t)
   local p, remaining = ctx.params, t.remaining
   local apply_before = p.extension_apply_days_before
-  if not (common.contains(p.extendable_kinds, case.kind) and not result.extended
+  if not (contains(p.extendable_kinds, case.kind) and not result.extended
       and remaining <= apply_before + (p.extension_warn_lead_days or 0)) then
     return false
   end
@@ -279,9 +288,9 @@ function M.extension_due_alert(case, ctx, result, t)
   ctx.alert{
     code = "TL-EXTENSION-DUE",
     message = remaining > apply_before
-      and string.format("审限将于 %s 届满（剩余%d日）；确需延长的，应当于 %s 前（届满十五日前）向院长提出申请", due,
+      and format("审限将于 %s 届满（剩余%d日）；确需延长的，应当于 %s 前（届满十五日前）向院长提出申请", due,
         remaining, apply_by)
-      or string.format("审限将于 %s 届满（剩余%d日），已过届满十五日前（%s）提出延长申请的期限，尚无延长审限记录", due,
+      or format("审限将于 %s 届满（剩余%d日），已过届满十五日前（%s）提出延长申请的期限，尚无延长审限记录", due,
         remaining, apply_by),
     basis = "最高人民法院关于严格规范民商事案件延长审限和延期开庭问题的规定 第1条",
     data = { due = due, apply_by = apply_by },

@@ -5,11 +5,13 @@
 -- detention_supervisor_roles when the event names a role in data.role.
 -- The national four_category rule already counts the flag as a 四类 signal;
 -- this adds the local duty of who supervises.
+local NONE = {}
+
 return {
   name = "gd_long_detention",
   version = "2026.1",
   on_case = function(case, ctx)
-    local flags = case.flags or {}
+    local flags = case.flags or NONE
     if case.kind ~= "刑事" or not flags.detained_over_3_years then
       return { required = false, reasons = {} }
     end

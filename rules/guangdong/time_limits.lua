@@ -20,7 +20,9 @@ local time_limits = require "courtrules.time_limits"
 local function long_pending(case, ctx, result, as_of, paused)
   local date, filed = ctx.date, case.filing_date
   local reached
-  for _, tier in ipairs(ctx.params.long_pending_tiers) do
+  local tiers = ctx.params.long_pending_tiers
+  for i = 1, #tiers do
+    local tier = tiers[i]
     if as_of > date.add_months(filed, tier.months) and (not reached or tier.months > reached.months) then
       reached = tier
     end
@@ -43,7 +45,9 @@ end
 -- days at most percent% of the entry's near_days).
 local function near(ctx, result, t)
   local tier
-  for _, candidate in ipairs(ctx.params.near_tiers) do
+  local tiers = ctx.params.near_tiers
+  for i = 1, #tiers do
+    local candidate = tiers[i]
     if t.remaining * 100 <= (t.entry.near_days or 0) * candidate.percent
         and (not tier or candidate.percent < tier.percent) then
       tier = candidate

@@ -3,14 +3,16 @@
 -- supervision of the president or division chief (督办). JS-4C-SUPERVISE
 -- while a pending case has neither the `supervised` flag nor a `supervision`
 -- event (院庭长监督管理, 留痕).
+local NONE = {}
+
 return {
   name = "js_attention_supervision",
   version = "2026.1",
   on_case = function(case, ctx)
-    local flags = case.flags or {}
+    local flags = case.flags or NONE
     local wanted = ctx.params.attention_supervision_flags
-    for _, flag in ipairs(wanted) do
-      if not flags[flag] then
+    for i = 1, #wanted do
+      if not flags[wanted[i]] then
         return { required = false, reasons = {} }
       end
     end

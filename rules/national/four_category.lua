@@ -19,8 +19,10 @@
 -- 第216条) and 4C-SINGLE-JUDGE (民事诉讼法 第42条).
 local common = require "courtrules.common"
 
-local fen, find_word, has_text, day = common.fen, common.find_word, common.has_text, common.day
+local find_word, has_text, day = common.find_word, common.has_text, common.day
+local contains = common.contains
 local format, sort, concat = string.format, table.sort, table.concat
+local pairs, type, math_type = pairs, type, math.type
 local NONE = {}
 
 local CATEGORY = { "重大疑难复杂敏感", "群体性", "类案冲突", "反映违法审判" }
@@ -37,6 +39,9 @@ local CATEGORY_BASIS = {
 -- iterating common.sorted_keys(table) and testing flags[key] gives, without
 -- sorting the params on every case.
 local function flags_in(flags, table_of, kind)
+  if flags == NONE then
+    return NONE -- a case without flags
+  end
   local keys = {}
   for flag, on in pairs(flags) do
     if on and type(table_of[flag]) == kind then
@@ -57,8 +62,9 @@ local function by_category(a, b)
 end
 
 -- Every criterion the case meets: { category = 1..4, reason = text, since = date }.
--- manual: the flag_confirmed events with a category, in event order.
-local function signals_of(case, p, date, stop, manual)
+-- fen: ctx.fen. manual: the flag_confirmed events with a category, in event
+-- order.
+local function signals_of(case, p, date, fen, stop, manual)
   local flags = case.flags or NONE
   local found = {}
   local function add(category, reason, since)
@@ -75,11 +81,12 @@ local function signals_of(case, p, date, stop, manual)
     local word = find_word(case.cause, p.mass_causes)
     add(2, format("当事人或者被害人人数众多（%d人，标准%d人以上）%s", count, p.mass_parties,
       word and ("，涉众案由（" .. word .. "）") or ""))
-  elseif (p.mass_cause_min_parties or NONE)[case.kind] then
-    -- the cause is looked up only where a number of parties is set for the kind
-    local word = find_word(case.cause, p.mass_causes)
-    local min_parties = word and p.mass_cause_min_parties[case.kind]
-    if min_parties and count >= min_parties then
+  else
+    -- the cause is looked up only where a number of parties is set for the
+    -- kind and the case reaches it
+    local min_parties = (p.mass_cause_min_parties or NONE)[case.kind]
+    local word = min_parties and count >= min_parties and find_word(case.cause, p.mass_causes)
+    if word then
       add(2, format("涉众案由（%s），当事人%d人", word, count))
     end
   end
@@ -106,8 +113,8 @@ local function signals_of(case, p, date, stop, manual)
   end
   -- By category, then in the order found.
   if #found > 1 then
-    for i, s in ipairs(found) do
-      s.order = i
+    for i = 1, #found do
+      found[i].order = i
     end
     sort(found, by_category)
   end
@@ -115,9 +122,9 @@ local function signals_of(case, p, date, stop, manual)
 end
 
 -- Criminal cases the collegial panel must refer to the 审判委员会 (刑诉解释 第216条第2款).
-local function committee_grounds(case, p, log)
+local function committee_grounds(case, p, ctx)
   if case.kind ~= "刑事" then
-    return {}
+    return NONE
   end
   local flags = case.flags or NONE
   local grounds = {}
@@ -126,13 +133,13 @@ local function committee_grounds(case, p, log)
     if level == "中级" or level == "高级" then
       grounds[#grounds + 1] = "拟判处死刑"
     else
-      log("death_penalty_intended at a %s court: not a 第216条 ground here", level)
+      ctx.log("death_penalty_intended at a %s court: not a 第216条 ground here", level)
     end
   end
   if flags.retrial_own_court then
     grounds[#grounds + 1] = "本院已经发生法律效力的判决、裁定确有错误需要再审"
   end
-  if flags.procuratorate_protest and common.contains(p.committee_protest_type_codes, case.type_code) then
+  if flags.procuratorate_protest and contains(p.committee_protest_type_codes, case.type_code) then
     grounds[#grounds + 1] = "人民检察院依照审判监督程序提出抗诉"
   end
   return grounds
@@ -141,7 +148,7 @@ end
 -- Civil cases a single judge may not hear (民事诉讼法（2023）第42条).
 local function single_judge_grounds(case, p)
   if case.kind ~= "民事" or case.trial_org ~= "独任" then
-    return {}
+    return NONE
   end
   local flags = case.flags or NONE
   local grounds = {}
@@ -164,11 +171,13 @@ return {
     local closed = case.status == "已结"
     -- 四类 identification covers the trial kinds in four_category_kinds. The
     -- day its checks look at: the closing date, or today for pending cases.
-    local covered = common.contains(p.four_category_kinds, case.kind)
+    local covered = contains(p.four_category_kinds, case.kind)
     local stop = closed and case.closing_date or covered and ctx.as_of or nil
     local reported, confirmed, removed, meeting, committee_at
     local supervision, manual = {}, {}
-    for _, e in ipairs(case.events) do
+    local events = case.events
+    for i = 1, #events do
+      local e = events[i]
       local kind = e.event
       if kind == "reported_to_president" then
         reported = reported or day(e.at)
@@ -176,7 +185,7 @@ return {
         confirmed, removed = day(e.at), nil
         local data = e.data
         local category = data and data.category
-        if math.type(category) == "integer" and CATEGORY[category] then
+        if math_type(category) == "integer" and CATEGORY[category] then
           manual[#manual + 1] = e
         end
       elseif kind == "flag_removed" then
@@ -192,11 +201,12 @@ return {
         supervision[#supervision + 1] = day(e.at)
       end
     end
-    local signals = covered and signals_of(case, p, date, stop, manual) or {}
+    local signals = covered and signals_of(case, p, date, ctx.fen, stop, manual) or NONE
 
     local result = { categories = {}, reasons = {}, flagged = false }
     local seen, since = {}, nil
-    for _, s in ipairs(signals) do
+    for i = 1, #signals do
+      local s = signals[i]
       result.reasons[#result.reasons + 1] = s.reason
       seen[s.category] = true
       if not since or s.since < since then
@@ -212,7 +222,7 @@ return {
     end
 
     -- Hard rules first: they hold whatever the 四类 flag says.
-    local grounds = committee_grounds(case, p, ctx.log)
+    local grounds = committee_grounds(case, p, ctx)
     if #grounds > 0 then
       result.committee = { grounds = grounds, submitted = committee_at }
       if not committee_at then

@@ -22,8 +22,11 @@
 -- TRIAGE-SHOULD-SMALL-CLAIMS (info) when the law says small claims 应当 apply.
 local common = require "courtrules.common"
 
-local fen, yuan, contains, find_word = common.fen, common.yuan, common.contains, common.find_word
-local find, format = string.find, string.format
+local yuan, contains, find_word = common.yuan, common.contains, common.find_word
+local province_of = common.province
+local find, format, sub = string.find, string.format, string.sub
+local pairs, tonumber, math_type, min, max = pairs, tonumber, math.type, math.min, math.max
+local sort, insert, concat = table.sort, table.insert, table.concat
 local NONE = {}
 
 -- The small-claims standard for a province and filing date, or nil and why.
@@ -43,11 +46,11 @@ local function small_claims_standard(p, province, filed)
     end
   end
   if not best then
-    return nil, string.format("本省（%s）无 %s 前施行的小额诉讼标的额标准", province, filed)
+    return nil, format("本省（%s）无 %s 前施行的小额诉讼标的额标准", province, filed)
   end
-  local age = tonumber(filed:sub(1, 4)) - tonumber(best_year)
+  local age = tonumber(sub(filed, 1, 4)) - tonumber(best_year)
   if age > (p.small_claims_max_age_years or 1) then
-    return nil, string.format("本省（%s）最近的小额诉讼标的额标准为 %s 年度，%s 立案适用的标准未配置", province, best_year, filed)
+    return nil, format("本省（%s）最近的小额诉讼标的额标准为 %s 年度，%s 立案适用的标准未配置", province, best_year, filed)
   end
   return { year = best_year, effective_from = best_from, limit = best.limit, consent_limit = best.consent_limit,
            source = best.source }
@@ -59,7 +62,7 @@ local SAME_AS_FLAG = { appraisal = "appraisal", counterclaim_filed = "countercla
 -- The complexity score and its reasons; and, from the same pass over the
 -- events, the procedure in force (common.current_procedure) and whether any
 -- procedure_changed event exists.
-local function score_of(case, p, claim)
+local function score_of(case, p, claim, fen)
   local s = p.triage_score or NONE
   local flags = case.flags or NONE
   local score, reasons = 0, {}
@@ -71,11 +74,13 @@ local function score_of(case, p, claim)
   end
   local extra_parties = (case.party_count or 0) - 2
   if extra_parties > 0 and s.points_per_party_over_two then
-    add(math.min(extra_parties * s.points_per_party_over_two, s.party_points_max or 100),
-      string.format("当事人%d人", case.party_count))
+    add(min(extra_parties * s.points_per_party_over_two, s.party_points_max or 100),
+      format("当事人%d人", case.party_count))
   end
   if claim then
-    for _, tier in ipairs(s.amount_points or NONE) do
+    local tiers = s.amount_points or NONE
+    for i = 1, #tiers do
+      local tier = tiers[i]
       if claim > fen(tier.above) then
         add(tier.points, "标的额超过" .. tier.above .. "元")
         break
@@ -95,28 +100,30 @@ local function score_of(case, p, claim)
   if word then
     add(causes[word], "复杂案由（" .. word .. "）")
   end
-  -- The case's flags that have points, in byte order: a case has few flags,
-  -- the params many.
-  local flag_points = s.flags or NONE
-  local scored = {}
-  for flag, on in pairs(flags) do
-    if on and flag_points[flag] then
-      scored[#scored + 1] = flag
+  -- The case's flags that have points, in byte order (a case has few flags,
+  -- the params many). An event counts once, and not at all when its flag
+  -- already counted. A case without flags has neither to look at.
+  local flag_points, event_points, counted = s.flags or NONE, s.events or NONE, {}
+  if flags ~= NONE then
+    local scored = {}
+    for flag, on in pairs(flags) do
+      if on and flag_points[flag] then
+        scored[#scored + 1] = flag
+      end
+    end
+    if #scored > 1 then
+      sort(scored)
+    end
+    for i = 1, #scored do
+      add(flag_points[scored[i]], scored[i])
+    end
+    for event, flag in pairs(SAME_AS_FLAG) do
+      counted[event] = flags[flag] and flag_points[flag] and true or nil
     end
   end
-  if #scored > 1 then
-    table.sort(scored)
-  end
-  for i = 1, #scored do
-    add(flag_points[scored[i]], scored[i])
-  end
-  -- An event counts once, and not at all when its flag already counted.
-  local event_points, counted = s.events or NONE, {}
-  for event, flag in pairs(SAME_AS_FLAG) do
-    counted[event] = flags[flag] and flag_points[flag] and true or nil
-  end
-  local procedure, changed = case.procedure, false
-  for _, e in ipairs(case.events) do
+  local procedure, changed, events = case.procedure, false, case.events
+  for i = 1, #events do
+    local e = events[i]
     local kind = e.event
     if kind == "procedure_changed" then
       changed = true
@@ -130,7 +137,7 @@ local function score_of(case, p, claim)
       add(event_points[kind], kind)
     end
   end
-  return math.min(score, 100), reasons, procedure, changed
+  return min(score, 100), reasons, procedure, changed
 end
 
 -- Parties on the largest side; unnamed parties (party_count above the list,
@@ -140,12 +147,13 @@ local PLAINTIFF_SIDE = { ["原告"] = true, ["上诉人"] = true, ["申请人"] 
 local DEFENDANT_SIDE = { ["被告"] = true, ["被上诉人"] = true, ["被申请人"] = true, ["被执行人"] = true,
                          ["被告人"] = true }
 
--- A basic court (common.court_level(court) == "基层"): four digits at the end.
+-- A basic court (common.court_level(court) == "基层"): four digits at the end
+-- (matched from the fourth byte before the end: one attempt, not one per byte).
 local function basic_court(court)
-  return court ~= "最高法" and find(court, "%d%d%d%d$") ~= nil
+  return court ~= "最高法" and find(court, "^%d%d%d%d$", -4) ~= nil
 end
 
-local function civil(case, p, flags, out, claim)
+local function civil(case, p, flags, out, claim, fen)
   local basic = basic_court(case.court)
   local small, simple = out.exclusions.small_claims, out.exclusions.simple
   local reasons = out.reasons
@@ -161,7 +169,9 @@ local function civil(case, p, flags, out, claim)
   local anyone_missing = defendant_missing
   -- one pass over the parties: foreign or missing ones, and the largest side
   local plaintiffs, defendants, listed = 0, 0, 0
-  for _, party in ipairs(case.parties or NONE) do
+  local parties = case.parties or NONE
+  for i = 1, #parties do
+    local party = parties[i]
     foreign = foreign or party.foreign
     local role = party.role
     if party.whereabouts_unknown then
@@ -177,7 +187,9 @@ local function civil(case, p, flags, out, claim)
   end
   if foreign then small[#small + 1] = "涉外（涉港澳台）案件" end
   local appraisal, counterclaim, publication = flags.appraisal, flags.counterclaim, flags.service_by_publication
-  for _, e in ipairs(case.events) do
+  local events = case.events
+  for i = 1, #events do
+    local e = events[i]
     local kind = e.event
     if kind == "appraisal" then
       appraisal = true
@@ -205,7 +217,7 @@ local function civil(case, p, flags, out, claim)
   end
   if defendant_missing then simple[#simple + 1] = "起诉时被告下落不明" end
   if flags.remanded then simple[#simple + 1] = "发回重审" end
-  local side = math.max(plaintiffs, defendants) + math.max((case.party_count or 0) - listed, 0)
+  local side = max(plaintiffs, defendants) + max((case.party_count or 0) - listed, 0)
   if side >= p.numerous_parties_one_side then
     simple[#simple + 1] = format("当事人一方人数众多（%d人）", side)
   end
@@ -218,25 +230,26 @@ local function civil(case, p, flags, out, claim)
   if not claim then
     small[#small + 1] = "非金钱给付或者未填标的额"
   else
-    local standard, missing = small_claims_standard(p, common.province(case.court), case.filing_date)
+    local standard, missing = small_claims_standard(p, province_of(case.court), case.filing_date)
     if not standard then
       reasons[#reasons + 1] = missing
     else
-      local limit, consent_limit = fen(standard.limit), fen(standard.consent_limit)
       local claim_text = yuan(claim)
       out.small_claims = { claim = claim_text, limit = standard.limit, consent_limit = standard.consent_limit,
                            standard = standard.source, effective_from = standard.effective_from }
-      if claim <= limit then
+      if claim <= fen(standard.limit) then
         amount_ok, mandatory = true, true
         reasons[#reasons + 1] = format("标的额%s元不超过小额诉讼标准%s元（%s）", claim_text,
           standard.limit, standard.source)
-      elseif claim <= consent_limit and flags.both_agree_small_claims then
-        amount_ok = true
-        reasons[#reasons + 1] = format("标的额%s元超过%s元但不超过%s元，双方当事人约定适用小额诉讼程序",
-          claim_text, standard.limit, standard.consent_limit)
-      elseif claim <= consent_limit then
-        small[#small + 1] = format("标的额%s元超过小额诉讼标准%s元，且未见双方约定适用", claim_text,
-          standard.limit)
+      elseif claim <= fen(standard.consent_limit) then
+        if flags.both_agree_small_claims then
+          amount_ok = true
+          reasons[#reasons + 1] = format("标的额%s元超过%s元但不超过%s元，双方当事人约定适用小额诉讼程序",
+            claim_text, standard.limit, standard.consent_limit)
+        else
+          small[#small + 1] = format("标的额%s元超过小额诉讼标准%s元，且未见双方约定适用", claim_text,
+            standard.limit)
+        end
       else
         small[#small + 1] = format("标的额%s元超过上年度就业人员年平均工资二倍（%s元）", claim_text,
           standard.consent_limit)
@@ -257,10 +270,11 @@ local function civil(case, p, flags, out, claim)
   if procedure == "小额诉讼" then
     -- Small claims is a form of simple procedure: both lists apply.
     local obstacles = {}
-    for _, why in ipairs(small) do
-      obstacles[#obstacles + 1] = why
+    for i = 1, #small do
+      obstacles[#obstacles + 1] = small[i]
     end
-    for _, why in ipairs(simple) do
+    for i = 1, #simple do
+      local why = simple[i]
       if not contains(small, why) then
         obstacles[#obstacles + 1] = why
       end
@@ -285,7 +299,9 @@ local function criminal(case, p, flags, out)
   if not flags.guilty_plea then
     both("被告人未认罪认罚")
   end
-  for _, flag in ipairs(p.major_impact_flags or NONE) do
+  local major_impact_flags = p.major_impact_flags or NONE
+  for i = 1, #major_impact_flags do
+    local flag = major_impact_flags[i]
     if flags[flag] then
       both("案件有重大社会影响（" .. flag .. "）")
       break
@@ -298,7 +314,7 @@ local function criminal(case, p, flags, out)
     fast[#fast + 1] = "被告人是未成年人"
   end
   local months = case.extra and case.extra[p.possible_sentence_extra_key]
-  if math.type(months) == "integer" then
+  if math_type(months) == "integer" then
     if months > 36 then
       fast[#fast + 1] = format("可能判处的刑罚超过三年有期徒刑（%d个月）", months)
     end
@@ -322,7 +338,7 @@ local function criminal(case, p, flags, out)
   end
 end
 
-local function administrative(case, p, flags, out, claim)
+local function administrative(case, p, flags, out, claim, fen)
   local simple = out.exclusions.simple
   if flags.remanded then simple[#simple + 1] = "发回重审" end
   if flags.retrial_own_court then simple[#simple + 1] = "按照审判监督程序再审" end
@@ -334,8 +350,8 @@ local function administrative(case, p, flags, out, claim)
   if word then
     grounds[#grounds + 1] = "属于" .. word .. "案件"
   end
-  for _, g in ipairs(grounds) do
-    out.reasons[#out.reasons + 1] = g
+  for i = 1, #grounds do
+    out.reasons[#out.reasons + 1] = grounds[i]
   end
   local complex = out.complex
   out.recommended = (#grounds > 0 and #simple == 0 and not complex) and "简易" or "普通"
@@ -345,6 +361,8 @@ local function administrative(case, p, flags, out, claim)
 end
 
 local HANDLERS = { ["民初"] = civil, ["刑初"] = criminal, ["行初"] = administrative }
+-- The exclusion lists, in the order their reasons are listed.
+local EXCLUSIONS = { "small_claims", "simple", "fast_track" }
 
 return {
   name = "triage",
@@ -356,15 +374,16 @@ return {
     end
     local p = ctx.params
     local flags = case.flags or NONE
+    local fen = ctx.fen -- amounts as integer fen: courtrules.common.fen, done by the host
     local claim = fen(case.claim_amount)
-    local score, score_reasons, current, changed = score_of(case, p, claim)
+    local score, score_reasons, current, changed = score_of(case, p, claim, fen)
     local complex_at = (p.triage_score or NONE).complex_at or 101
     local out = { applicable = true, current = current, score = score,
                   complex = score >= complex_at, score_reasons = score_reasons, reasons = {},
                   exclusions = { small_claims = {}, simple = {}, fast_track = {} } }
-    handler(case, p, flags, out, claim)
+    handler(case, p, flags, out, claim, fen)
     if out.complex then
-      table.insert(out.reasons, 1, format("复杂程度评分%d分，达到繁案标准%d分", score, complex_at))
+      insert(out.reasons, 1, format("复杂程度评分%d分，达到繁案标准%d分", score, complex_at))
     end
     local obstacles = out.obstacles or NONE
     out.permissible = #obstacles == 0
@@ -374,7 +393,8 @@ return {
     out.fast_track_unsure = nil
     local e, reasons = out.exclusions, out.reasons
     local n = #reasons
-    for _, list in ipairs({ e.small_claims, e.simple, e.fast_track }) do
+    for k = 1, #EXCLUSIONS do
+      local list = e[EXCLUSIONS[k]]
       for i = 1, #list do
         n = n + 1
         reasons[n] = list[i]
@@ -385,7 +405,7 @@ return {
       return out
     end
 
-    local listed = #obstacles > 0 and table.concat(obstacles, "、")
+    local listed = #obstacles > 0 and concat(obstacles, "、")
     if #obstacles > 0 and out.current == "小额诉讼" then
       ctx.alert{
         code = "TRIAGE-LEAVE-SMALL-CLAIMS",

@@ -1,0 +1,99 @@
+/*
+ * test_luaapi_fen.c -- ctx.fen (host/luaapi.c's luaapi_fen) gives what
+ * courtrules.common.fen (plugins/courtrules/common.lua) gives, value and
+ * subtype, on the edge cases and on generated amounts: the shipped rules use
+ * the host's for speed, plugins keep the Lua one, and results must not
+ * depend on which.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "luaapi.h"
+
+/* A plain state with `fen` (the host's) and `common` (the plugin). */
+static int setup(void **state)
+{
+    lua_State *L = luaL_newstate();
+    if (!L)
+        return -1;
+    luaL_openlibs(L);
+    lua_register(L, "fen", luaapi_fen);
+    const char *dir = getenv("COURTRULES_SOURCE_DIR"); /* set by ctest */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/plugins/courtrules/common.lua",
+             dir && *dir ? dir : COURTRULES_SOURCE_DIR);
+    if (luaL_dofile(L, path) != LUA_OK) {
+        print_error("%s: %s\n", path, lua_tostring(L, -1));
+        lua_close(L);
+        return -1;
+    }
+    lua_setglobal(L, "common");
+    *state = L;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    lua_close(*state);
+    return 0;
+}
+
+static void run_ok(void **state, const char *code)
+{
+    lua_State *L = *state;
+    if (luaL_loadstring(L, code) != LUA_OK || lua_pcall(L, 0, 0, 0) != LUA_OK) {
+        print_error("%s\n--> %s\n", code, lua_tostring(L, -1));
+        fail();
+    }
+}
+
+/* Both give the same value of the same subtype (integer fen or nil). */
+static const char *const same = "function same(v)\n"
+                                "  local a, b = common.fen(v), fen(v)\n"
+                                "  assert(a == b and math.type(a) == math.type(b),\n"
+                                "         string.format('%q: common.fen %s, ctx.fen %s', "
+                                "tostring(v), tostring(a), tostring(b)))\n"
+                                "end\n";
+
+static void test_edge_cases(void **state)
+{
+    run_ok(state, same);
+    run_ok(state,
+           "for _, v in ipairs({ '0', '0.0', '0.00', '123', '123.4', '123.45', '123.456',\n"
+           "  '123.', '.5', '', 'abc', '-1', '+1', '1e5', ' 1', '1 ', '0x10', '12..3', '12.3.4',\n"
+           "  '12.3a', '00012.30', '123456789012345', '1234567890123456',\n"
+           "  '123456789012345.67', '1234567890123456.7', '999999999999999.99',\n"
+           "  '99999999999999999999999999', '1\\0', '١٢', 0, 5, -5, 3.0, 3.5, true, {},\n"
+           "  math.maxinteger, math.mininteger }) do same(v) end\n"
+           "same(nil)\n"
+           "assert(fen('64610.00') == 6461000 and fen(64610) == 6461000 and fen('1.5') == 150)");
+}
+
+static void test_generated_amounts(void **state)
+{
+    run_ok(state, same);
+    run_ok(state, "math.randomseed(7)\n"
+                  "for _ = 1, 20000 do\n"
+                  "  local y = tostring(math.random(0, 10 ^ math.random(0, 15)))\n"
+                  "  same(y); same(y .. '.'); same(y .. '.' .. math.random(0, 9))\n"
+                  "  same(y .. string.format('.%02d', math.random(0, 99))); same(y .. '.123')\n"
+                  "end");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_edge_cases, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_generated_amounts, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
