@@ -21,7 +21,16 @@ struct webhook_format {
     sandbox *sb;
     int module_ref; /* the module's table (not its read-only view) */
     char name[64];
+    /* the `webhook` functions' own (their upvalue is the format): */
+    luajson_buffer json;    /* webhook.json's text and scratch, kept between calls */
+    webhook_signer *signer; /* standard_signature's keyed MACs */
 };
+
+/* The format whose `webhook` table holds the running C function. */
+static webhook_format *api_format(lua_State *L)
+{
+    return lua_touserdata(L, lua_upvalueindex(1));
+}
 
 /* ---- the `webhook` table a format sees --------------------------------- */
 
@@ -29,15 +38,12 @@ struct webhook_format {
 static int fmt_json(lua_State *L)
 {
     luaL_checkany(L, 1);
+    luajson_buffer *buf = &api_format(L)->json;
     cr_err err;
-    size_t len;
-    char *text = luajson_encode(L, 1, NULL, &len, &err);
-    if (!text)
+    buf->len = 0; /* the buffer is the format's: an error (memory included) leaks nothing */
+    if (luajson_encode_append(L, 1, NULL, buf, &err) != CR_OK)
         return luaL_error(L, "webhook.json: %s", err.msg);
-    /* a memory error here (the format at its cap) would leak text: the
-     * string is copied first thing, before anything else can allocate */
-    lua_pushlstring(L, text, len);
-    free(text);
+    lua_pushlstring(L, buf->text, buf->len);
     return 1;
 }
 
@@ -124,7 +130,8 @@ static int fmt_standard_signature(lua_State *L)
         return luaL_argerror(L, 1, "no secret");
     char sig[WEBHOOK_SIGNATURE_MAX];
     cr_err err;
-    if (webhook_sign(secrets, id, (int64_t)ts, body, len, sig, &err) != CR_OK)
+    if (webhook_signer_sign(api_format(L)->signer, secrets, id, (int64_t)ts, body, len, sig,
+                            &err) != CR_OK)
         return luaL_error(L, "webhook.standard_signature: %s", err.msg);
     lua_pushstring(L, sig);
     return 1;
@@ -140,9 +147,12 @@ static const luaL_Reg format_api[] = {
     {NULL, NULL},
 };
 
+/* Stack: [1] the environment, [2] the webhook_format (api_ud). */
 static int open_format_api(lua_State *L)
 {
-    luaL_newlib(L, format_api);
+    luaL_newlibtable(L, format_api);
+    lua_pushvalue(L, 2);
+    luaL_setfuncs(L, format_api, 1);
     lua_setfield(L, 1, "webhook");
     return 0;
 }
@@ -195,9 +205,13 @@ cr_status webhook_format_load(const char *plugins_dir, const char *name, webhook
     const char *dirs[] = {plugins_dir, NULL};
     sandbox_limits limits = sandbox_limits_default();
     limits.memory_bytes = 32u << 20;
-    f->sb = sandbox_new(&limits, dirs, open_format_api, NULL, err);
-    if (!f->sb) {
+    if (!(f->signer = webhook_signer_new())) {
         free(f);
+        return cr_errf(err, CR_FAIL, "out of memory");
+    }
+    f->sb = sandbox_new(&limits, dirs, open_format_api, f, err);
+    if (!f->sb) {
+        webhook_format_free(f);
         return CR_FAIL;
     }
     char chunk[128];
@@ -241,6 +255,8 @@ void webhook_format_free(webhook_format *f)
     if (!f)
         return;
     sandbox_free(f->sb);
+    luajson_buffer_free(&f->json);
+    webhook_signer_free(f->signer);
     free(f);
 }
 
