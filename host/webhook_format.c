@@ -268,6 +268,15 @@ typedef struct render_job {
     int n;
 } render_job;
 
+/* Pushes s as a Lua string. lua_pushstring would first look s up in Lua's
+ * cache of C strings by address: a new body at an address an earlier one
+ * had is compared with it byte by byte (hundreds of equal bytes) before a
+ * string is made anyway. */
+static void push_c_string(lua_State *L, const char *s)
+{
+    lua_pushlstring(L, s, strlen(s));
+}
+
 /* Pushes one alert as a fresh table: the texts as strings, data as the
  * value its JSON text encodes, NULL fields left out (as a JSON null member
  * would be). */
@@ -289,7 +298,7 @@ static void push_alert(lua_State *L, const webhook_alert *a)
                 continue;
             }
         } else {
-            lua_pushstring(L, s);
+            push_c_string(L, s);
         }
         lua_setfield(L, -2, webhook_alert_keys[i]);
     }
@@ -397,20 +406,20 @@ static int sign_driver(lua_State *L)
     webhook_request *out = job->out;
     push_field(job->f, "sign");
     lua_createtable(L, 0, 6);
-    lua_pushstring(L, job->msg_id);
+    push_c_string(L, job->msg_id);
     lua_setfield(L, -2, "id");
     lua_pushinteger(L, job->now_ms / 1000);
     lua_setfield(L, -2, "timestamp");
     lua_pushinteger(L, job->now_ms);
     lua_setfield(L, -2, "timestamp_ms");
-    lua_pushstring(L, job->url);
+    push_c_string(L, job->url);
     lua_setfield(L, -2, "url");
-    lua_pushstring(L, job->body);
+    push_c_string(L, job->body);
     lua_setfield(L, -2, "body");
     lua_createtable(L, 2, 0);
     for (int i = 0, n = 0; i < 2; i++)
         if (job->secrets[i] && *job->secrets[i]) {
-            lua_pushstring(L, job->secrets[i]);
+            push_c_string(L, job->secrets[i]);
             lua_rawseti(L, -2, ++n);
         }
     lua_setfield(L, -2, "secrets");
@@ -443,11 +452,13 @@ static int sign_driver(lua_State *L)
         const char *name = lua_tostring(L, -2), *value = lua_tostring(L, -1);
         if (has_line_break(name) || has_line_break(value) || strchr(name, ':') || !*name)
             return luaL_error(L, "sign: header '%s' has a line break or a ':' in its name", name);
-        size_t len = strlen(name) + strlen(value) + 3;
-        char *line = malloc(len);
+        size_t name_len = strlen(name), value_len = strlen(value);
+        char *line = malloc(name_len + value_len + 3);
         if (!line)
             return luaL_error(L, "out of memory");
-        snprintf(line, len, "%s: %s", name, value);
+        memcpy(line, name, name_len);
+        memcpy(line + name_len, ": ", 2);
+        memcpy(line + name_len + 2, value, value_len + 1);
         out->headers[out->n_headers++] = line;
         lua_pop(L, 1);
     }
