@@ -472,19 +472,12 @@ void *db_handle(cr_db *db)
 
 void db_format_ms(int64_t ms, char out[26])
 {
-    time_t t = (time_t)(ms / 1000) + 8 * 3600; /* Asia/Shanghai has no DST */
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 26, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
-}
-
-void db_now(char out[26])
-{
     /* Formatted once per second per thread: the evaluator stamps every
-     * case it stores, and gmtime_r + strftime cost more than the copy. */
+     * case it stores, delivery every message it renders, and gmtime_r +
+     * strftime cost more than the copy. */
     static _Thread_local time_t last = (time_t)-1;
     static _Thread_local char text[26];
-    time_t t = time(NULL) + 8 * 3600; /* Asia/Shanghai has no DST */
+    time_t t = (time_t)(ms / 1000) + 8 * 3600; /* Asia/Shanghai has no DST */
     if (t != last) {
         struct tm tm;
         gmtime_r(&t, &tm);
@@ -492,6 +485,11 @@ void db_now(char out[26])
         last = t;
     }
     memcpy(out, text, sizeof text);
+}
+
+void db_now(char out[26])
+{
+    db_format_ms((int64_t)time(NULL) * 1000, out);
 }
 
 cr_status db_sqlerr(cr_db *db, cr_err *err, const char *what)

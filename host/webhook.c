@@ -169,59 +169,144 @@ static void fetch_hmac(void)
     hmac_impl = EVP_MAC_fetch(NULL, "HMAC", NULL);
 }
 
-/* HMAC of "id.timestamp.body" under key, base64 into out (45 bytes). */
-static void sign_one(const unsigned char *key, size_t key_len, const char *msg_id,
-                     int64_t timestamp, const char *body, size_t body_len, char out[45])
+/* An HMAC-SHA256 context holding key, or NULL when libcrypto cannot
+ * allocate. */
+static EVP_MAC_CTX *keyed_mac(const unsigned char *key, size_t key_len)
 {
-    char prefix[128];
-    int n = snprintf(prefix, sizeof prefix, "%s.%lld.", msg_id, (long long)timestamp);
-    unsigned char mac[32];
-    size_t mac_len = 0;
     pthread_once(&hmac_once, fetch_hmac);
     EVP_MAC_CTX *ctx = hmac_impl ? EVP_MAC_CTX_new(hmac_impl) : NULL;
     OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string("digest", (char *)"SHA256", 0),
                            OSSL_PARAM_construct_end()};
-    int ok = ctx && EVP_MAC_init(ctx, key, key_len, params) &&
-             EVP_MAC_update(ctx, (const unsigned char *)prefix, (size_t)n) &&
-             EVP_MAC_update(ctx, (const unsigned char *)body, body_len) &&
-             EVP_MAC_final(ctx, mac, &mac_len, sizeof mac);
-    EVP_MAC_CTX_free(ctx);
-    if (!ok) /* only when libcrypto cannot allocate: a signature no one accepts */
-        memset(mac, 0, sizeof mac);
-    webhook_base64_encode(mac, sizeof mac, out);
+    if (ctx && !EVP_MAC_init(ctx, key, key_len, params)) {
+        EVP_MAC_CTX_free(ctx);
+        ctx = NULL;
+    }
+    return ctx;
 }
 
-cr_status webhook_sign(const char *const secrets[2], const char *msg_id, int64_t timestamp,
-                       const char *body, size_t body_len, char out[WEBHOOK_SIGNATURE_MAX],
-                       cr_err *err)
+/* HMAC of "id.timestamp.body" under mac's key (may be NULL), base64 into
+ * out (45 bytes). mac starts over with its key each time (EVP_MAC_init
+ * without a key), so one keyed context signs any number of messages. */
+static void sign_one(EVP_MAC_CTX *mac, const char *msg_id, int64_t timestamp, const char *body,
+                     size_t body_len, char out[45])
+{
+    char prefix[128];
+    int n = snprintf(prefix, sizeof prefix, "%s.%lld.", msg_id, (long long)timestamp);
+    unsigned char digest[32];
+    size_t digest_len = 0;
+    int ok = mac && EVP_MAC_init(mac, NULL, 0, NULL) &&
+             EVP_MAC_update(mac, (const unsigned char *)prefix, (size_t)n) &&
+             EVP_MAC_update(mac, (const unsigned char *)body, body_len) &&
+             EVP_MAC_final(mac, digest, &digest_len, sizeof digest);
+    if (!ok) /* only when libcrypto cannot allocate: a signature no one accepts */
+        memset(digest, 0, sizeof digest);
+    webhook_base64_encode(digest, sizeof digest, out);
+}
+
+/* Secrets whose keys a signer holds: a few, so that a rotation (two
+ * secrets) and a handful of endpoints each find theirs. */
+#define SIGNER_KEYS 8
+
+struct webhook_signer {
+    struct signer_key {
+        char secret[WEBHOOK_SECRET_MAX]; /* "" = free */
+        EVP_MAC_CTX *mac;
+    } keys[SIGNER_KEYS];
+    unsigned next; /* the slot taken by the next new secret */
+};
+
+webhook_signer *webhook_signer_new(void)
+{
+    return calloc(1, sizeof(webhook_signer));
+}
+
+static void forget_key(struct signer_key *k)
+{
+    EVP_MAC_CTX_free(k->mac); /* cleanses the key */
+    k->mac = NULL;
+    OPENSSL_cleanse(k->secret, sizeof k->secret);
+}
+
+void webhook_signer_free(webhook_signer *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < SIGNER_KEYS; i++)
+        forget_key(&s->keys[i]);
+    free(s);
+}
+
+/* The keyed MAC for secret: s's own (kept), or, with s NULL or a secret
+ * too long to keep, a new one in *owned for the caller to free. *mac may
+ * be NULL when libcrypto cannot allocate. */
+static cr_status mac_for(webhook_signer *s, const char *secret, EVP_MAC_CTX **mac,
+                         EVP_MAC_CTX **owned, cr_err *err)
+{
+    *mac = *owned = NULL;
+    size_t secret_len = secret ? strlen(secret) : 0;
+    int keep = s && secret_len > 0 && secret_len < WEBHOOK_SECRET_MAX;
+    for (int i = 0; keep && i < SIGNER_KEYS; i++)
+        if (s->keys[i].mac && strcmp(s->keys[i].secret, secret) == 0) {
+            *mac = s->keys[i].mac;
+            return CR_OK;
+        }
+    unsigned char key[256];
+    size_t key_len = 0;
+    cr_status st = webhook_secret_key(secret, key, sizeof key, &key_len, err);
+    if (st != CR_OK)
+        return st;
+    *mac = keyed_mac(key, key_len);
+    OPENSSL_cleanse(key, sizeof key);
+    if (!keep || !*mac) {
+        *owned = *mac;
+        return CR_OK;
+    }
+    struct signer_key *k = &s->keys[s->next++ % SIGNER_KEYS];
+    forget_key(k);
+    memcpy(k->secret, secret, secret_len + 1);
+    k->mac = *mac;
+    return CR_OK;
+}
+
+cr_status webhook_signer_sign(webhook_signer *s, const char *const secrets[2], const char *msg_id,
+                              int64_t timestamp, const char *body, size_t body_len,
+                              char out[WEBHOOK_SIGNATURE_MAX], cr_err *err)
 {
     size_t used = 0;
     out[0] = '\0';
     for (int i = 0; i < 2 && secrets[i]; i++) {
-        unsigned char key[256];
-        size_t key_len;
-        cr_status st = webhook_secret_key(secrets[i], key, sizeof key, &key_len, err);
+        EVP_MAC_CTX *mac, *owned;
+        cr_status st = mac_for(s, secrets[i], &mac, &owned, err);
         if (st != CR_OK)
             return st;
         char sig[45];
-        sign_one(key, key_len, msg_id, timestamp, body, body_len, sig);
-        OPENSSL_cleanse(key, sizeof key);
+        sign_one(mac, msg_id, timestamp, body, body_len, sig);
+        EVP_MAC_CTX_free(owned);
         used += (size_t)snprintf(out + used, WEBHOOK_SIGNATURE_MAX - used, "%sv1,%s", i ? " " : "",
                                  sig);
     }
     return CR_OK;
 }
 
+cr_status webhook_sign(const char *const secrets[2], const char *msg_id, int64_t timestamp,
+                       const char *body, size_t body_len, char out[WEBHOOK_SIGNATURE_MAX],
+                       cr_err *err)
+{
+    return webhook_signer_sign(NULL, secrets, msg_id, timestamp, body, body_len, out, err);
+}
+
 int webhook_verify(const char *secret, const char *msg_id, int64_t timestamp, const char *body,
                    size_t body_len, const char *header)
 {
     unsigned char key[256];
-    size_t key_len;
+    size_t key_len = 0;
     if (webhook_secret_key(secret, key, sizeof key, &key_len, NULL) != CR_OK)
         return 0;
     char want[45];
-    sign_one(key, key_len, msg_id, timestamp, body, body_len, want);
+    EVP_MAC_CTX *mac = keyed_mac(key, key_len);
     OPENSSL_cleanse(key, sizeof key);
+    sign_one(mac, msg_id, timestamp, body, body_len, want);
+    EVP_MAC_CTX_free(mac);
     int ok = 0;
     const char *p = header;
     while (p && *p) {

@@ -21,7 +21,16 @@ struct webhook_format {
     sandbox *sb;
     int module_ref; /* the module's table (not its read-only view) */
     char name[64];
+    /* the `webhook` functions' own (their upvalue is the format): */
+    luajson_buffer json;    /* webhook.json's text and scratch, kept between calls */
+    webhook_signer *signer; /* standard_signature's keyed MACs */
 };
+
+/* The format whose `webhook` table holds the running C function. */
+static webhook_format *api_format(lua_State *L)
+{
+    return lua_touserdata(L, lua_upvalueindex(1));
+}
 
 /* ---- the `webhook` table a format sees --------------------------------- */
 
@@ -29,15 +38,12 @@ struct webhook_format {
 static int fmt_json(lua_State *L)
 {
     luaL_checkany(L, 1);
+    luajson_buffer *buf = &api_format(L)->json;
     cr_err err;
-    size_t len;
-    char *text = luajson_encode(L, 1, NULL, &len, &err);
-    if (!text)
+    buf->len = 0; /* the buffer is the format's: an error (memory included) leaks nothing */
+    if (luajson_encode_append(L, 1, NULL, buf, &err) != CR_OK)
         return luaL_error(L, "webhook.json: %s", err.msg);
-    /* a memory error here (the format at its cap) would leak text: the
-     * string is copied first thing, before anything else can allocate */
-    lua_pushlstring(L, text, len);
-    free(text);
+    lua_pushlstring(L, buf->text, buf->len);
     return 1;
 }
 
@@ -124,7 +130,8 @@ static int fmt_standard_signature(lua_State *L)
         return luaL_argerror(L, 1, "no secret");
     char sig[WEBHOOK_SIGNATURE_MAX];
     cr_err err;
-    if (webhook_sign(secrets, id, (int64_t)ts, body, len, sig, &err) != CR_OK)
+    if (webhook_signer_sign(api_format(L)->signer, secrets, id, (int64_t)ts, body, len, sig,
+                            &err) != CR_OK)
         return luaL_error(L, "webhook.standard_signature: %s", err.msg);
     lua_pushstring(L, sig);
     return 1;
@@ -140,9 +147,12 @@ static const luaL_Reg format_api[] = {
     {NULL, NULL},
 };
 
+/* Stack: [1] the environment, [2] the webhook_format (api_ud). */
 static int open_format_api(lua_State *L)
 {
-    luaL_newlib(L, format_api);
+    luaL_newlibtable(L, format_api);
+    lua_pushvalue(L, 2);
+    luaL_setfuncs(L, format_api, 1);
     lua_setfield(L, 1, "webhook");
     return 0;
 }
@@ -195,9 +205,13 @@ cr_status webhook_format_load(const char *plugins_dir, const char *name, webhook
     const char *dirs[] = {plugins_dir, NULL};
     sandbox_limits limits = sandbox_limits_default();
     limits.memory_bytes = 32u << 20;
-    f->sb = sandbox_new(&limits, dirs, open_format_api, NULL, err);
-    if (!f->sb) {
+    if (!(f->signer = webhook_signer_new())) {
         free(f);
+        return cr_errf(err, CR_FAIL, "out of memory");
+    }
+    f->sb = sandbox_new(&limits, dirs, open_format_api, f, err);
+    if (!f->sb) {
+        webhook_format_free(f);
         return CR_FAIL;
     }
     char chunk[128];
@@ -241,6 +255,8 @@ void webhook_format_free(webhook_format *f)
     if (!f)
         return;
     sandbox_free(f->sb);
+    luajson_buffer_free(&f->json);
+    webhook_signer_free(f->signer);
     free(f);
 }
 
@@ -251,6 +267,15 @@ typedef struct render_job {
     const webhook_alert *const *alerts;
     int n;
 } render_job;
+
+/* Pushes s as a Lua string. lua_pushstring would first look s up in Lua's
+ * cache of C strings by address: a new body at an address an earlier one
+ * had is compared with it byte by byte (hundreds of equal bytes) before a
+ * string is made anyway. */
+static void push_c_string(lua_State *L, const char *s)
+{
+    lua_pushlstring(L, s, strlen(s));
+}
 
 /* Pushes one alert as a fresh table: the texts as strings, data as the
  * value its JSON text encodes, NULL fields left out (as a JSON null member
@@ -273,7 +298,7 @@ static void push_alert(lua_State *L, const webhook_alert *a)
                 continue;
             }
         } else {
-            lua_pushstring(L, s);
+            push_c_string(L, s);
         }
         lua_setfield(L, -2, webhook_alert_keys[i]);
     }
@@ -381,20 +406,20 @@ static int sign_driver(lua_State *L)
     webhook_request *out = job->out;
     push_field(job->f, "sign");
     lua_createtable(L, 0, 6);
-    lua_pushstring(L, job->msg_id);
+    push_c_string(L, job->msg_id);
     lua_setfield(L, -2, "id");
     lua_pushinteger(L, job->now_ms / 1000);
     lua_setfield(L, -2, "timestamp");
     lua_pushinteger(L, job->now_ms);
     lua_setfield(L, -2, "timestamp_ms");
-    lua_pushstring(L, job->url);
+    push_c_string(L, job->url);
     lua_setfield(L, -2, "url");
-    lua_pushstring(L, job->body);
+    push_c_string(L, job->body);
     lua_setfield(L, -2, "body");
     lua_createtable(L, 2, 0);
     for (int i = 0, n = 0; i < 2; i++)
         if (job->secrets[i] && *job->secrets[i]) {
-            lua_pushstring(L, job->secrets[i]);
+            push_c_string(L, job->secrets[i]);
             lua_rawseti(L, -2, ++n);
         }
     lua_setfield(L, -2, "secrets");
@@ -427,11 +452,13 @@ static int sign_driver(lua_State *L)
         const char *name = lua_tostring(L, -2), *value = lua_tostring(L, -1);
         if (has_line_break(name) || has_line_break(value) || strchr(name, ':') || !*name)
             return luaL_error(L, "sign: header '%s' has a line break or a ':' in its name", name);
-        size_t len = strlen(name) + strlen(value) + 3;
-        char *line = malloc(len);
+        size_t name_len = strlen(name), value_len = strlen(value);
+        char *line = malloc(name_len + value_len + 3);
         if (!line)
             return luaL_error(L, "out of memory");
-        snprintf(line, len, "%s: %s", name, value);
+        memcpy(line, name, name_len);
+        memcpy(line + name_len, ": ", 2);
+        memcpy(line + name_len + 2, value, value_len + 1);
         out->headers[out->n_headers++] = line;
         lua_pop(L, 1);
     }

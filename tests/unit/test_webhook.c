@@ -72,6 +72,57 @@ static void test_rotation_signs_with_both(void **state)
     assert_true(webhook_verify(SPEC_SECRET, SPEC_ID, SPEC_TS, SPEC_BODY, strlen(SPEC_BODY), sig));
 }
 
+/* A signer that keeps keys signs exactly as webhook_sign: the same secret
+ * again (its key reused), a rotation, more secrets than it keeps (the
+ * oldest forgotten and made again), a raw secret, and a bad one refused. */
+static void test_signer_signs_as_webhook_sign(void **state)
+{
+    (void)state;
+    webhook_signer *signer = webhook_signer_new();
+    assert_non_null(signer);
+    char fresh[12][WEBHOOK_SECRET_MAX];
+    cr_err err;
+    for (int i = 0; i < 12; i++)
+        assert_int_equal(webhook_secret_generate(fresh[i], &err), CR_OK);
+    const char *pairs[][2] = {
+        {SPEC_SECRET, NULL}, {SPEC_SECRET, NULL},    {fresh[0], SPEC_SECRET},
+        {SPEC_SECRET, NULL}, {"SECraw-robot", NULL}, {fresh[1], fresh[2]},
+    };
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+            char want[WEBHOOK_SIGNATURE_MAX], got[WEBHOOK_SIGNATURE_MAX];
+            int64_t ts = SPEC_TS + (int64_t)i;
+            assert_int_equal(
+                webhook_sign(pairs[i], SPEC_ID, ts, SPEC_BODY, strlen(SPEC_BODY), want, &err),
+                CR_OK);
+            assert_int_equal(webhook_signer_sign(signer, pairs[i], SPEC_ID, ts, SPEC_BODY,
+                                                 strlen(SPEC_BODY), got, &err),
+                             CR_OK);
+            assert_string_equal(got, want);
+        }
+        for (int i = 0; i < 12; i++) { /* more secrets than the signer keeps */
+            const char *one[2] = {fresh[i], NULL};
+            char got[WEBHOOK_SIGNATURE_MAX];
+            assert_int_equal(webhook_signer_sign(signer, one, SPEC_ID, SPEC_TS, SPEC_BODY,
+                                                 strlen(SPEC_BODY), got, &err),
+                             CR_OK);
+            assert_true(
+                webhook_verify(fresh[i], SPEC_ID, SPEC_TS, SPEC_BODY, strlen(SPEC_BODY), got));
+        }
+    }
+    const char *first[2] = {SPEC_SECRET, NULL};
+    char sig[WEBHOOK_SIGNATURE_MAX];
+    assert_int_equal(webhook_signer_sign(signer, first, SPEC_ID, SPEC_TS, SPEC_BODY,
+                                         strlen(SPEC_BODY), sig, &err),
+                     CR_OK);
+    assert_string_equal(sig, SPEC_SIG);
+    const char *bad[2] = {"whsec_not base64!", NULL};
+    assert_int_equal(
+        webhook_signer_sign(signer, bad, SPEC_ID, SPEC_TS, SPEC_BODY, strlen(SPEC_BODY), sig, &err),
+        CR_INVALID);
+    webhook_signer_free(signer);
+}
+
 static void test_secrets(void **state)
 {
     (void)state;
@@ -222,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_spec_vector),
         cmocka_unit_test(test_spec_verify_failures),
         cmocka_unit_test(test_rotation_signs_with_both),
+        cmocka_unit_test(test_signer_signs_as_webhook_sign),
         cmocka_unit_test(test_secrets),
         cmocka_unit_test(test_message_ids_are_distinct),
         cmocka_unit_test(test_derived_message_ids),
