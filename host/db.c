@@ -442,6 +442,26 @@ static const char *const migrations[] = {
     "DROP INDEX evaluations_state;"
     "CREATE INDEX cases_batch ON cases(changed_batch);"
     "CREATE INDEX evaluations_dated ON evaluations(as_of) WHERE date_dependent;",
+
+    /* 13: the judges of each case, one row per person id and case, so that
+     * ctx.query's judge filter (db_query.c) looks a judge up instead of
+     * parsing the document of every case in its range. Ingest keeps it in
+     * step with cases.doc (db_records.c, which states the invariant); no
+     * triggers: parsing each document again in SQL made ingest about a
+     * quarter more CPU. A row holds every value the filter used to compare
+     * with a judge id: each text value of json_each(doc, '$.judges') and a
+     * text doc.presiding (only text equals a bound id). Existing cases are
+     * copied in here. */
+    "CREATE TABLE case_judges("
+    "  judge TEXT NOT NULL,"
+    "  case_no TEXT NOT NULL,"
+    "  PRIMARY KEY (judge, case_no)"
+    ") WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO case_judges(judge, case_no)"
+    " SELECT j.value, c.case_no FROM cases c, json_each(c.doc, '$.judges') j"
+    " WHERE typeof(j.value) = 'text'"
+    " UNION SELECT c.doc ->> '$.presiding', c.case_no FROM cases c"
+    " WHERE typeof(c.doc ->> '$.presiding') = 'text';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
