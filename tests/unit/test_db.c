@@ -146,9 +146,12 @@ static void transactions_roll_back(void **state)
     db_close(db);
 }
 
-/* Takes a current file back to version 12: undoes migration 13 (but leaves
- * user_version to the caller). */
-#define AS_VERSION_12 "DROP TABLE case_judges;" /* migration 13 */
+/* Takes a current file back to version 12: undoes migrations 14 and 13 (but
+ * leaves user_version to the caller). */
+#define AS_VERSION_12                                                                              \
+    "DROP INDEX cases_court_dates;" /* migration 14 */                                             \
+    "CREATE INDEX cases_court ON cases(court, status);"                                            \
+    "DROP TABLE case_judges;" /* migration 13 */
 
 /* A file at path with the current schema. */
 static void make_current_file(void)
@@ -447,6 +450,27 @@ static void case_judges_follow_ingest(void **state)
     db_close(db);
 }
 
+/* Migration 14 replaces cases_court by cases_court_dates, which leads with
+ * the same columns and adds both dates. */
+static void cases_court_gains_dates(void **state)
+{
+    cr_err err;
+    make_current_file();
+    exec_on_file(AS_VERSION_12 "PRAGMA user_version=12;");
+    cr_db *db = open_migrated_from(12);
+    sqlite3 *h = db_handle(db);
+    expect_text(h,
+                "SELECT group_concat(name) FROM sqlite_schema WHERE type = 'index'"
+                " AND name IN ('cases_court', 'cases_court_dates')",
+                "cases_court_dates");
+    expect_text(h,
+                "SELECT group_concat(name) FROM"
+                " (SELECT name FROM pragma_index_info('cases_court_dates') ORDER BY seqno)",
+                "court,status,closing_date,filing_date");
+    assert_int_equal(db_integrity_check(db, &err), CR_OK);
+    db_close(db);
+}
+
 static void not_a_database_is_reported(void **state)
 {
     FILE *f = fopen(path, "w");
@@ -471,6 +495,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(messages_survive_check_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(case_judges_filled_by_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(case_judges_follow_ingest, setup, teardown),
+        cmocka_unit_test_setup_teardown(cases_court_gains_dates, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
