@@ -22,9 +22,15 @@ static const char case_where[] =
     " AND (?3 IS NULL OR c.kind = ?3) AND (?4 IS NULL OR c.procedure = ?4)"
     " AND (?5 IS NULL OR c.type_code = ?5) AND (?6 IS NULL OR c.cause = ?6)"
     " AND (?7 IS NULL OR c.filing_date >= ?7) AND (?8 IS NULL OR c.filing_date <= ?8)"
-    " AND (?9 IS NULL OR c.closing_date >= ?9) AND (?10 IS NULL OR c.closing_date <= ?10)"
-    " AND (?11 IS NULL OR json_extract(c.doc, '$.presiding') = ?11 OR EXISTS"
-    "  (SELECT 1 FROM json_each(c.doc, '$.judges') j WHERE j.value = ?11))";
+    " AND (?9 IS NULL OR c.closing_date >= ?9) AND (?10 IS NULL OR c.closing_date <= ?10)";
+
+/* A judge (?11) is looked up in case_judges (one row per person id among a
+ * case's judges or presiding: db_records.c), so a case counts once and no
+ * document is parsed. CROSS JOIN fixes the loop order: the judge's rows
+ * outside, each case fetched by its key, whatever the court range. */
+static const char cases_from[] = " FROM cases c";
+static const char judge_from[] = " FROM case_judges j CROSS JOIN cases c ON c.case_no = j.case_no";
+static const char judge_where[] = " AND j.judge = ?11";
 
 static void bind_opt(sqlite3_stmt *st, int i, const char *s)
 {
@@ -46,11 +52,14 @@ static sqlite3_stmt *prepare(cr_db *db, const char *head, const char *tail, cr_e
     return st;
 }
 
-static sqlite3_stmt *case_stmt(cr_db *db, const char *head, const char *tail,
+/* "SELECT <columns>" over the cases that pass f, then tail (ORDER BY ...). */
+static sqlite3_stmt *case_stmt(cr_db *db, const char *columns, const char *tail,
                                const db_case_filter *f, cr_err *err)
 {
-    char where[2048];
-    snprintf(where, sizeof where, "%s%s", case_where, tail ? tail : "");
+    char head[256], where[2048];
+    snprintf(head, sizeof head, "SELECT %s%s", columns, f->judge ? judge_from : cases_from);
+    snprintf(where, sizeof where, "%s%s%s", case_where, f->judge ? judge_where : "",
+             tail ? tail : "");
     sqlite3_stmt *st = prepare(db, head, where, err);
     if (!st)
         return NULL;
@@ -100,7 +109,7 @@ static cr_status doc_rows(cr_db *db, sqlite3_stmt *st, json_t **out, cr_err *err
 
 cr_status db_query_count_cases(cr_db *db, const db_case_filter *f, int64_t *count, cr_err *err)
 {
-    sqlite3_stmt *st = case_stmt(db, "SELECT count(*) FROM cases c", NULL, f, err);
+    sqlite3_stmt *st = case_stmt(db, "count(*)", NULL, f, err);
     return st ? one_count(db, st, count, err) : CR_FAIL;
 }
 
@@ -111,7 +120,7 @@ cr_status db_query_cases(cr_db *db, const db_case_filter *f, int64_t limit, json
         limit = DB_QUERY_MAX_ROWS;
     char tail[64];
     snprintf(tail, sizeof tail, " ORDER BY c.case_no LIMIT %lld", (long long)limit);
-    sqlite3_stmt *st = case_stmt(db, "SELECT c.doc FROM cases c", tail, f, err);
+    sqlite3_stmt *st = case_stmt(db, "c.doc", tail, f, err);
     return st ? doc_rows(db, st, out, err) : CR_FAIL;
 }
 

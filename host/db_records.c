@@ -65,6 +65,7 @@ static const char *const sql[REC_TYPE_COUNT][N_OPS] = {
 struct db_records_stmts {
     sqlite3_stmt *op[REC_TYPE_COUNT][N_OPS];
     sqlite3_stmt *staffing_delete, *staffing_insert, *case_changed;
+    sqlite3_stmt *judges_delete, *judges_insert;
     sqlite3_stmt *batch_open, *batch_close;
     /* The case last marked changed, and in which batch: events follow their
      * case in a file, so this saves an UPDATE per event. */
@@ -83,6 +84,8 @@ void db_records_finalize(cr_db *db)
     sqlite3_finalize(s->staffing_delete);
     sqlite3_finalize(s->staffing_insert);
     sqlite3_finalize(s->case_changed);
+    sqlite3_finalize(s->judges_delete);
+    sqlite3_finalize(s->judges_insert);
     sqlite3_finalize(s->batch_open);
     sqlite3_finalize(s->batch_close);
     free(s);
@@ -229,6 +232,74 @@ static cr_status put_staffing(cr_db *db, const record *rec, cr_err *err)
     return rc;
 }
 
+/*
+ * case_judges holds one (judge, case_no) row per person id among a case's
+ * judges or its presiding judge, so that ctx.query's judge filter looks the
+ * judge up instead of parsing case documents (db_query.c). Invariant: its
+ * rows are exactly those of the cases' stored documents; db_put_record is the
+ * only writer of cases.doc and keeps them in step in the same transaction.
+ * Keyed by judge alone (no index on case_no, which would cost ingest a
+ * second b-tree insert per row): a case's old rows are found from its old
+ * document, which is still stored when they are deleted.
+ */
+
+/* Deletes the case_judges rows of case_no's stored document; call before
+ * the document is replaced. */
+static cr_status delete_case_judges(cr_db *db, const char *case_no, cr_err *err)
+{
+    sqlite3_stmt *st =
+        db_stmt(db, &db->records->judges_delete,
+                "DELETE FROM case_judges WHERE case_no = ?1 AND judge IN"
+                " (SELECT j.value FROM cases c, json_each(c.doc, '$.judges') j WHERE c.case_no = ?1"
+                "  UNION ALL SELECT c.doc ->> '$.presiding' FROM cases c WHERE c.case_no = ?1)",
+                err);
+    if (!st)
+        return CR_FAIL;
+    db_bind_text(st, 1, case_no);
+    return db_step_done(db, st, "case judges", err);
+}
+
+/* Was id already stored for this case: the presiding judge, or one of
+ * judges[0..n)? Lists are a few names long. */
+static int judge_seen(const record *rec, size_t n, const char *id)
+{
+    if (rec->u.kase.presiding && strcmp(rec->u.kase.presiding, id) == 0)
+        return 1;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(json_string_value(json_array_get(rec->u.kase.judges, i)), id) == 0)
+            return 1;
+    return 0;
+}
+
+static cr_status insert_case_judge(cr_db *db, const char *judge, const char *case_no, cr_err *err)
+{
+    sqlite3_stmt *ins =
+        db_stmt(db, &db->records->judges_insert,
+                "INSERT OR IGNORE INTO case_judges(judge, case_no) VALUES (?1, ?2)", err);
+    if (!ins)
+        return CR_FAIL;
+    db_bind_text(ins, 1, judge);
+    db_bind_text(ins, 2, case_no);
+    return db_step_done(db, ins, "case judges", err);
+}
+
+/* Inserts the case_judges rows of rec (a case): its presiding judge and each
+ * id among its judges, each once. */
+static cr_status insert_case_judges(cr_db *db, const record *rec, cr_err *err)
+{
+    cr_status st = CR_OK;
+    if (rec->u.kase.presiding)
+        st = insert_case_judge(db, rec->u.kase.presiding, rec->key, err);
+    size_t i;
+    json_t *j;
+    json_array_foreach(rec->u.kase.judges, i, j)
+    {
+        if (st == CR_OK && !judge_seen(rec, i, json_string_value(j)))
+            st = insert_case_judge(db, json_string_value(j), rec->key, err);
+    }
+    return st;
+}
+
 /* Inserts rec as new. *conflict = 1 (and nothing written) if the key is
  * already stored. Fresh loads take this path only: no lookup first. */
 static cr_status insert_new(cr_db *db, int64_t batch_id, const record *rec, const char *doc_text,
@@ -288,6 +359,8 @@ cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const ch
             *result = DB_PUT_UNCHANGED;
             return db_step_done(db, touch, "touch", err);
         }
+        if (rec->type == REC_CASE && delete_case_judges(db, rec->key, err) != CR_OK)
+            return CR_FAIL;
         sqlite3_stmt *w = op_stmt(db, rec->type, OP_UPDATE, err);
         if (!w)
             return CR_FAIL;
@@ -300,6 +373,8 @@ cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const ch
     *result = exists ? DB_PUT_UPDATED : DB_PUT_NEW;
     if (st == CR_OK && rec->type == REC_COURT && (exists || rec->u.court.staffing))
         st = put_staffing(db, rec, err);
+    if (st == CR_OK && rec->type == REC_CASE)
+        st = insert_case_judges(db, rec, err);
     struct db_records_stmts *s = db->records;
     if (st == CR_OK && rec->type == REC_CASE) {
         snprintf(s->marked_case, sizeof s->marked_case, "%s", rec->key);

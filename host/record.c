@@ -641,6 +641,8 @@ static cr_status parse_case(record *rec, cr_err *err)
                 return st;
         }
     }
+    rec->u.kase.judges = judges;
+    rec->u.kase.presiding = str(doc, "presiding");
 
     /* Dates and status. */
     rec->u.kase.filing_date = str(doc, "filing_date");

@@ -49,6 +49,8 @@ typedef struct record {
             int has_claim;
             int64_t claim_fen;
             int64_t party_count;
+            const char *presiding; /* may be NULL */
+            json_t *judges;        /* array of person ids, borrowed from doc; may be NULL */
         } kase;
         struct {
             const char *case_no; /* NULL for court-level events */

@@ -35,6 +35,8 @@ expect_eq "$(sql "$DB" "SELECT json_extract(doc,'\$.kind')||json_extract(doc,'\$
     "民事民初12342" "case number parsed into kind, type, sequence; party count derived"
 expect_eq "$(sql "$DB" "SELECT at FROM events WHERE id='E1'")" "2024-03-01T09:30:00+08:00" \
     "timestamps normalized to Beijing time"
+expect_eq "$(sql "$DB" "SELECT group_concat(court) FROM events WHERE id IN ('E1', 'E2')")" \
+    "粤0703,粤0703" "events take the court of their case, stored earlier in the same file"
 expect_eq "$(sql "$DB" "SELECT quota_filled FROM court_staffing WHERE court='粤0703'")" "55" \
     "staffing figures stored"
 expect_eq "$(sql "$DB" "SELECT count(*) FROM audit WHERE action='ingest.batch'")" "1" \
@@ -95,6 +97,8 @@ bad "duplicate 案号 in one batch" 2 "case_no: '(2024)粤0703民初1300号' is 
 bad "unknown court" 2 "court: unknown court '粤0799'"
 { prefix; printf '%s\n' '{"type":"event","id":"E9","case_no":"(2024)粤0703民初9999号","event":"hearing","at":"2024-03-01"}'; } >"$T/bad.jsonl"
 bad "event for an unknown case" 2 "case_no: unknown case"
+{ prefix; printf '%s\n' '{"type":"event","id":"E9","case_no":"(2024)粤0703民初1300号","court":"粤07","event":"hearing","at":"2024-03-01"}'; } >"$T/bad.jsonl"
+bad "event with another court than its case, stored just before" 2 "court: '粤07' is not the court of case (2024)粤0703民初1300号 ('粤0703')"
 { prefix; printf '%s\n' '{"type":"case","case_no":"(2024)粤0703民初1308号","filing_date":"2024-03-01","status":"已结","closing_date":"2024-02-01"}'; } >"$T/bad.jsonl"
 bad "closing before filing" 2 "closing_date: 2024-02-01 is before filing_date"
 { prefix; printf '%s\n' '[1,2,3]'; } >"$T/bad.jsonl"

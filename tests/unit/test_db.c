@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "db_records.h"
+#include "record.h"
 
 static char dir[64];
 static char path[128];
@@ -144,6 +146,15 @@ static void transactions_roll_back(void **state)
     db_close(db);
 }
 
+/* Takes a current file back to version 12: undoes migrations 15, 14 and 13
+ * (but leaves user_version to the caller). */
+#define AS_VERSION_12                                                                              \
+    "DROP INDEX cases_court_dates;" /* migration 15 */                                             \
+    "CREATE INDEX cases_court ON cases(court, status);"                                            \
+    "DROP TABLE case_judges;" /* migration 14 */                                                   \
+    "DROP INDEX events_case;" /* migration 13 */                                                   \
+    "CREATE INDEX events_case ON events(case_no, at);"
+
 /* A file at path with the current schema. */
 static void make_current_file(void)
 {
@@ -179,7 +190,7 @@ static void evaluations_survive_rowid_migration(void **state)
     sqlite3 *h;
     assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
     const char *as_version_7 =
-        "PRAGMA foreign_keys=OFF;"
+        "PRAGMA foreign_keys=OFF;" AS_VERSION_12
         "DROP INDEX cases_batch;"       /* migration 12 (evaluations_dated goes with its table) */
         "DROP VIEW evaluation_results;" /* migration 10 */
         "DROP TABLE rule_versions;"
@@ -266,8 +277,7 @@ static void messages_survive_check_migration(void **state)
     cr_err err;
     make_current_file();
     exec_on_file(
-        "PRAGMA foreign_keys=OFF;"
-        "DROP INDEX cases_batch;" /* migration 12 */
+        "PRAGMA foreign_keys=OFF;" AS_VERSION_12 "DROP INDEX cases_batch;" /* migration 12 */
         "DROP INDEX evaluations_dated;"
         "CREATE INDEX evaluations_state ON evaluations(case_no, evaluated_batch,"
         " rules_fingerprint, date_dependent, as_of);"
@@ -314,6 +324,155 @@ static void messages_survive_check_migration(void **state)
     db_close(db);
 }
 
+/* case_judges as "seq:judge,..." (seq: the case number's sequence). */
+#define CASE_JUDGES                                                                                \
+    "SELECT coalesce(group_concat(s, ','), '') FROM (SELECT c.seq || ':' || j.judge AS s"          \
+    " FROM case_judges j JOIN cases c ON c.case_no = j.case_no ORDER BY c.seq, j.judge)"
+
+/* The number of (case, person id) pairs on which case_judges and the judge
+ * filter's old test of the documents disagree (an id among doc.judges, or
+ * doc.presiding), over every id stored plus two never stored: 0 when the
+ * table agrees with the documents. */
+#define CASE_JUDGES_DISAGREE                                                                       \
+    "SELECT count(*) FROM cases c,"                                                                \
+    " (SELECT judge FROM case_judges UNION SELECT 'nobody' UNION SELECT '[\"P8\"]') p"             \
+    " WHERE (coalesce(json_extract(c.doc, '$.presiding') = p.judge, 0) OR EXISTS"                  \
+    "  (SELECT 1 FROM json_each(c.doc, '$.judges') j WHERE j.value = p.judge))"                    \
+    " != EXISTS (SELECT 1 FROM case_judges k WHERE k.case_no = c.case_no"                          \
+    "  AND k.judge = p.judge)"
+
+#define CASE_NO(seq) "(2024)粤0703民初" #seq "号"
+
+/* A case of 粤0703 as ingest input; more: further members. */
+#define CASE_LINE(seq, more)                                                                       \
+    "{\"type\":\"case\",\"case_no\":\"" CASE_NO(seq) "\",\"filing_date\":\"2024-03-01\"" more "}"
+
+/* Stores line (no reference checks) in batch; returns what db_put_record
+ * did. */
+static db_put_result put_line(cr_db *db, int64_t batch, const char *line)
+{
+    cr_err err;
+    record rec;
+    if (record_parse(line, strlen(line), NULL, &rec, &err) != CR_OK)
+        fail_msg("%s: %s", line, err.msg);
+    char *doc = record_doc_text(&rec);
+    db_put_result put;
+    if (db_put_record(db, batch, &rec, doc, &put, &err) != CR_OK)
+        fail_msg("%s: %s", line, err.msg);
+    free(doc);
+    record_free(&rec);
+    return put;
+}
+
+/* Migration 13 fills case_judges from the stored documents, with every
+ * value the old judge filter matched: a person both presiding and among
+ * the judges is one row, non-text values match no id and are left out.
+ * Ingest then replaces a migrated case's rows. */
+static void case_judges_filled_by_migration(void **state)
+{
+    cr_db *db;
+    cr_err err;
+    make_current_file();
+#define CASE_ROW(seq, doc)                                                                         \
+    "INSERT INTO cases(case_no, court, year, type_code, seq, kind, filing_date, party_count,"      \
+    " status, doc, batch_id, changed_batch) VALUES ('" CASE_NO(                                    \
+        seq) "', '粤0703', 2024,"                                                                 \
+             " '民初', " #seq ", 'civil', '2024-03-01', 2, '在办', '" doc "', 1, 1);"
+    exec_on_file("PRAGMA foreign_keys=OFF;" AS_VERSION_12
+                 "INSERT INTO batches(id, source, started_at) VALUES (1, 't', 'now');"
+                 "INSERT INTO courts(code, name, level, doc, batch_id)"
+                 " VALUES ('粤0703', 'c', '基层', '{}', 1);" CASE_ROW(
+                     1, "{\"judges\":[\"P1\",\"P2\"],\"presiding\":\"P1\"}")
+                     CASE_ROW(2, "{\"presiding\":\"P3\"}")
+                         CASE_ROW(3, "{\"judges\":[7,\"P4\",[\"P8\"],null],\"presiding\":true}")
+                             CASE_ROW(4, "{}") "PRAGMA user_version=12;");
+#undef CASE_ROW
+    db = open_migrated_from(12);
+    sqlite3 *h = db_handle(db);
+    expect_text(h, CASE_JUDGES, "1:P1,1:P2,2:P3,3:P4,3:[\"P8\"]");
+    expect_text(h, CASE_JUDGES_DISAGREE, "0");
+
+    int64_t batch;
+    assert_int_equal(db_begin(db, &err), CR_OK);
+    assert_int_equal(db_batch_open(db, "test", &batch, &err), CR_OK);
+    assert_int_equal(put_line(db, batch, CASE_LINE(1, ",\"status\":\"在办\",\"judges\":[\"P5\"]")),
+                     DB_PUT_UPDATED);
+    assert_int_equal(put_line(db, batch, CASE_LINE(3, ",\"status\":\"在办\"")), DB_PUT_UPDATED);
+    assert_int_equal(db_commit(db, &err), CR_OK);
+    expect_text(h, CASE_JUDGES, "1:P5,2:P3");
+    expect_text(h, CASE_JUDGES_DISAGREE, "0");
+    assert_int_equal(db_integrity_check(db, &err), CR_OK);
+    db_close(db);
+}
+
+/* Ingest keeps case_judges in step with every case it stores: new cases,
+ * replaced documents whose judges change, keep or go, unchanged ones. */
+static void case_judges_follow_ingest(void **state)
+{
+    cr_db *db;
+    cr_err err;
+    int64_t batch;
+    make_current_file();
+    assert_int_equal(db_open(path, DB_OPEN_EXISTING, &db, &err), CR_OK);
+    sqlite3 *h = db_handle(db);
+    assert_int_equal(db_begin(db, &err), CR_OK);
+    assert_int_equal(db_batch_open(db, "first", &batch, &err), CR_OK);
+    put_line(db, batch,
+             "{\"type\":\"court\",\"code\":\"粤0703\",\"name\":\"c\",\"level\":\"基层\"}");
+    static const char *const first[] = {
+        CASE_LINE(1, ",\"status\":\"在办\",\"presiding\":\"P1\",\"judges\":[\"P1\",\"P2\"]"),
+        CASE_LINE(2, ",\"status\":\"在办\",\"presiding\":\"P3\""),
+        CASE_LINE(3, ",\"status\":\"在办\",\"judges\":[\"P4\",\"P4\"]"),
+        CASE_LINE(4, ",\"status\":\"在办\""),
+        CASE_LINE(5, ",\"status\":\"在办\",\"presiding\":\"P7\""),
+    };
+    for (size_t i = 0; i < sizeof first / sizeof first[0]; i++)
+        assert_int_equal(put_line(db, batch, first[i]), DB_PUT_NEW);
+    assert_int_equal(db_commit(db, &err), CR_OK);
+    expect_text(h, CASE_JUDGES, "1:P1,1:P2,2:P3,3:P4,5:P7");
+
+    assert_int_equal(db_begin(db, &err), CR_OK);
+    assert_int_equal(db_batch_open(db, "second", &batch, &err), CR_OK);
+    assert_int_equal(put_line(db, batch, first[0]), DB_PUT_UNCHANGED);
+    assert_int_equal(put_line(db, batch, CASE_LINE(2, ",\"status\":\"在办\",\"judges\":[\"P5\"]")),
+                     DB_PUT_UPDATED);
+    assert_int_equal(put_line(db, batch,
+                              CASE_LINE(3, ",\"status\":\"已结\",\"closing_date\":\"2024-05-10\","
+                                           "\"judges\":[\"P4\",\"P4\"]")),
+                     DB_PUT_UPDATED); /* same judges, other fields */
+    assert_int_equal(put_line(db, batch, CASE_LINE(4, ",\"status\":\"在办\",\"presiding\":\"P6\"")),
+                     DB_PUT_UPDATED);
+    assert_int_equal(put_line(db, batch, CASE_LINE(5, ",\"status\":\"在办\"")), DB_PUT_UPDATED);
+    /* given twice in one batch: refused, nothing written */
+    assert_int_equal(put_line(db, batch, CASE_LINE(5, ",\"status\":\"在办\",\"presiding\":\"P9\"")),
+                     DB_PUT_DUPLICATE);
+    assert_int_equal(db_commit(db, &err), CR_OK);
+    expect_text(h, CASE_JUDGES, "1:P1,1:P2,2:P5,3:P4,4:P6");
+    expect_text(h, CASE_JUDGES_DISAGREE, "0");
+    db_close(db);
+}
+
+/* Migration 14 replaces cases_court by cases_court_dates, which leads with
+ * the same columns and adds both dates. */
+static void cases_court_gains_dates(void **state)
+{
+    cr_err err;
+    make_current_file();
+    exec_on_file(AS_VERSION_12 "PRAGMA user_version=12;");
+    cr_db *db = open_migrated_from(12);
+    sqlite3 *h = db_handle(db);
+    expect_text(h,
+                "SELECT group_concat(name) FROM sqlite_schema WHERE type = 'index'"
+                " AND name IN ('cases_court', 'cases_court_dates')",
+                "cases_court_dates");
+    expect_text(h,
+                "SELECT group_concat(name) FROM"
+                " (SELECT name FROM pragma_index_info('cases_court_dates') ORDER BY seqno)",
+                "court,status,closing_date,filing_date");
+    assert_int_equal(db_integrity_check(db, &err), CR_OK);
+    db_close(db);
+}
+
 static void not_a_database_is_reported(void **state)
 {
     FILE *f = fopen(path, "w");
@@ -336,6 +495,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(not_a_database_is_reported, setup, teardown),
         cmocka_unit_test_setup_teardown(evaluations_survive_rowid_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(messages_survive_check_migration, setup, teardown),
+        cmocka_unit_test_setup_teardown(case_judges_filled_by_migration, setup, teardown),
+        cmocka_unit_test_setup_teardown(case_judges_follow_ingest, setup, teardown),
+        cmocka_unit_test_setup_teardown(cases_court_gains_dates, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
