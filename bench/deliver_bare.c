@@ -8,7 +8,9 @@
  * Sends N requests in all, spread evenly over the URLs, at most CONCURRENCY
  * in flight per URL, each with a fresh webhook-id, webhook-timestamp and
  * webhook-signature (Standard Webhooks, host/webhook.c) over BODY_FILE's
- * bytes. Prints the count of 2xx answers; exits 1 if any request failed.
+ * bytes, signed through a webhook_signer that keeps the secret's key set
+ * up, as `courtrules deliver` signs. Prints the count of 2xx answers; exits
+ * 1 if any request failed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,13 +52,15 @@ static char *read_file(const char *path)
     return buf;
 }
 
+static webhook_signer *signer; /* NULL when out of memory: each call sets the key up */
+
 static CURL *start(CURLM *multi, slot *s, const char *url, const char *body, const char *secret)
 {
     char id[WEBHOOK_MSG_ID_LEN + 1], sig[WEBHOOK_SIGNATURE_MAX], line[256];
     const char *secrets[2] = {secret, NULL};
     int64_t ts = (int64_t)time(NULL);
     webhook_message_id(id, NULL);
-    webhook_sign(secrets, id, ts, body, strlen(body), sig, NULL);
+    webhook_signer_sign(signer, secrets, id, ts, body, strlen(body), sig, NULL);
     s->headers = curl_slist_append(NULL, "content-type: application/json");
     snprintf(line, sizeof line, "webhook-id: %s", id);
     s->headers = curl_slist_append(s->headers, line);
@@ -85,6 +89,7 @@ int main(int argc, char **argv)
         return 2;
     }
     char *body = read_file(argv[1]);
+    signer = webhook_signer_new();
     long n = atol(argv[2]), conc = atol(argv[3]);
     const char *secret = argv[4];
     char **urls = argv + 5;
@@ -141,5 +146,6 @@ int main(int argc, char **argv)
     free(slots);
     free(left);
     free(body);
+    webhook_signer_free(signer);
     return failed ? 1 : 0;
 }
