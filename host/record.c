@@ -16,88 +16,35 @@
 
 static const char *const court_levels[] = {"最高", "高级", "中级", "基层", "专门", NULL};
 static const char *const person_roles[] = {
-    "院长",     "副院长", "审委会专职委员", "庭长",     "副庭长",       "审判长", "员额法官",
-    "法官助理", "书记员", "执行员",         "司法警察", "司法行政人员", NULL};
-static const char *const case_kinds[] = {"民事",     "刑事",     "行政", "执行", "保全",
+    "院长", "副院长", "审委会专职委员", "庭长", "副庭长", "审判长", "员额法官",
+    "法官助理", "书记员", "执行员", "司法警察", "司法行政人员", NULL};
+static const char *const case_kinds[] = {"民事", "刑事", "行政", "执行", "保全",
                                          "国家赔偿", "司法救助", "其他", NULL};
-static const char *const procedures[] = {"小额诉讼", "简易", "普通",     "速裁", "特别程序", "二审",
-                                         "再审",     "督促", "公示催告", "执行", "其他",     NULL};
+static const char *const procedures[] = {"小额诉讼", "简易", "普通", "速裁", "特别程序", "二审",
+                                         "再审", "督促", "公示催告", "执行", "其他", NULL};
 static const char *const trial_orgs[] = {"独任", "合议庭", NULL};
 static const char *const case_statuses[] = {"在办", "中止", "已结", NULL};
-static const char *const party_roles[] = {"原告",
-                                          "被告",
-                                          "第三人",
-                                          "上诉人",
-                                          "被上诉人",
-                                          "申请人",
-                                          "被申请人",
-                                          "申请执行人",
-                                          "被执行人",
-                                          "被告人",
-                                          "被害人",
-                                          "自诉人",
-                                          "附带民事诉讼原告人",
-                                          "公诉机关",
-                                          "其他",
-                                          NULL};
+static const char *const party_roles[] = {
+    "原告", "被告", "第三人", "上诉人", "被上诉人", "申请人", "被申请人", "申请执行人",
+    "被执行人", "被告人", "被害人", "自诉人", "附带民事诉讼原告人", "公诉机关", "其他", NULL};
 static const char *const party_kinds[] = {"自然人", "法人", "非法人组织", "机关", NULL};
-static const char *const case_flags[] = {"service_by_publication",
-                                         "counterclaim",
-                                         "appraisal",
-                                         "foreign_element",
-                                         "hmt_element",
-                                         "public_interest",
-                                         "defendant_whereabouts_unknown",
-                                         "procuratorate_protest",
-                                         "remanded",
-                                         "retrial_own_court",
-                                         "third_party_revocation",
-                                         "gang_related",
-                                         "supervised",
-                                         "deputies_attention",
-                                         "media_attention",
-                                         "petition_risk",
-                                         "party_organ_defendant",
-                                         "military_defendant",
-                                         "death_penalty_intended",
-                                         "acquittal_intended",
-                                         "below_minimum_intended",
-                                         "guilty_plea",
-                                         "minor_defendant",
-                                         "personal_status",
-                                         "title_dispute",
-                                         "both_agree_small_claims",
-                                         "complaint_against_judge",
-                                         "new_type",
-                                         "national_security",
-                                         "detained_over_3_years",
-                                         NULL};
-static const char *const event_kinds[] = {"assigned",
-                                          "designated_assignment",
-                                          "reassigned",
-                                          "reported_to_president",
-                                          "submitted_to_professional_meeting",
-                                          "submitted_to_committee",
-                                          "extension_approved",
-                                          "suspended",
-                                          "resumed",
-                                          "publication_service",
-                                          "appraisal",
-                                          "settlement_period",
-                                          "jurisdiction_objection",
-                                          "hearing",
-                                          "closed",
-                                          "interference_record",
-                                          "interference_report",
-                                          "supervision",
-                                          "flag_confirmed",
-                                          "flag_removed",
-                                          "procedure_changed",
-                                          "counterclaim_filed",
-                                          "party_added",
-                                          "claim_amended",
-                                          "parties_notified",
-                                          NULL};
+static const char *const case_flags[] = {
+    "service_by_publication", "counterclaim", "appraisal", "foreign_element", "hmt_element",
+    "public_interest", "defendant_whereabouts_unknown", "procuratorate_protest", "remanded",
+    "retrial_own_court", "third_party_revocation", "gang_related", "supervised",
+    "deputies_attention", "media_attention", "petition_risk", "party_organ_defendant",
+    "military_defendant", "death_penalty_intended", "acquittal_intended",
+    "below_minimum_intended", "guilty_plea", "minor_defendant", "personal_status",
+    "title_dispute", "both_agree_small_claims", "complaint_against_judge", "new_type",
+    "national_security", "detained_over_3_years", NULL};
+static const char *const event_kinds[] = {
+    "assigned", "designated_assignment", "reassigned", "reported_to_president",
+    "submitted_to_professional_meeting", "submitted_to_committee", "extension_approved",
+    "suspended", "resumed", "publication_service", "appraisal", "settlement_period",
+    "jurisdiction_objection", "hearing", "closed", "interference_record",
+    "interference_report", "supervision", "flag_confirmed", "flag_removed",
+    "procedure_changed", "counterclaim_filed", "party_added", "claim_amended",
+    "parties_notified", NULL};
 
 /* ---- field tables ---- */
 
@@ -122,67 +69,61 @@ typedef struct field {
     const char *const *values; /* F_ENUM */
 } field;
 
-#define END_FIELDS                                                                                 \
-    {                                                                                              \
-        NULL, 0, 0, NULL                                                                           \
-    }
+#define END_FIELDS {NULL, 0, 0, NULL}
 
 static const field court_fields[] = {
-    {"type", F_TYPE, 1, NULL},    {"code", F_ID, 1, NULL},
-    {"name", F_TEXT, 1, NULL},    {"level", F_ENUM, 1, court_levels},
-    {"parent", F_ID, 0, NULL},    {"staffing", F_CUSTOM, 0, NULL},
-    {"extra", F_OBJECT, 0, NULL}, END_FIELDS};
+    {"type", F_TYPE, 1, NULL},        {"code", F_ID, 1, NULL},
+    {"name", F_TEXT, 1, NULL},        {"level", F_ENUM, 1, court_levels},
+    {"parent", F_ID, 0, NULL},        {"staffing", F_CUSTOM, 0, NULL},
+    {"extra", F_OBJECT, 0, NULL},     END_FIELDS};
 
-static const field staffing_fields[] = {{"year", F_COUNT, 1, NULL},
-                                        {"authorized_staff", F_COUNT, 0, NULL},
-                                        {"central_special_staff", F_COUNT, 0, NULL},
-                                        {"quota_allotted", F_COUNT, 0, NULL},
-                                        {"quota_filled", F_COUNT, 0, NULL},
-                                        {"admin_staff", F_COUNT, 0, NULL},
-                                        END_FIELDS};
+static const field staffing_fields[] = {
+    {"year", F_COUNT, 1, NULL},           {"authorized_staff", F_COUNT, 0, NULL},
+    {"central_special_staff", F_COUNT, 0, NULL}, {"quota_allotted", F_COUNT, 0, NULL},
+    {"quota_filled", F_COUNT, 0, NULL},   {"admin_staff", F_COUNT, 0, NULL},
+    END_FIELDS};
 
 static const field person_fields[] = {
-    {"type", F_TYPE, 1, NULL},     {"id", F_ID, 1, NULL},         {"court", F_ID, 1, NULL},
-    {"name", F_TEXT, 1, NULL},     {"roles", F_CUSTOM, 1, NULL},  {"division", F_TEXT, 0, NULL},
-    {"team", F_TEXT, 0, NULL},     {"in_quota", F_BOOL, 1, NULL}, {"start_date", F_DATE, 0, NULL},
-    {"end_date", F_DATE, 0, NULL}, {"extra", F_OBJECT, 0, NULL},  END_FIELDS};
+    {"type", F_TYPE, 1, NULL},       {"id", F_ID, 1, NULL},
+    {"court", F_ID, 1, NULL},        {"name", F_TEXT, 1, NULL},
+    {"roles", F_CUSTOM, 1, NULL},    {"division", F_TEXT, 0, NULL},
+    {"team", F_TEXT, 0, NULL},       {"in_quota", F_BOOL, 1, NULL},
+    {"start_date", F_DATE, 0, NULL}, {"end_date", F_DATE, 0, NULL},
+    {"extra", F_OBJECT, 0, NULL},    END_FIELDS};
 
-static const field case_fields[] = {{"type", F_TYPE, 1, NULL},
-                                    {"case_no", F_TEXT, 1, NULL},
-                                    {"court", F_ID, 0, NULL},
-                                    {"kind", F_ENUM, 0, case_kinds},
-                                    {"cause", F_TEXT, 0, NULL},
-                                    {"cause_catalog", F_TEXT, 0, NULL},
-                                    {"procedure", F_ENUM, 0, procedures},
-                                    {"filing_date", F_DATE, 1, NULL},
-                                    {"claim_amount", F_MONEY, 0, NULL},
-                                    {"parties", F_CUSTOM, 0, NULL},
-                                    {"party_count", F_COUNT, 0, NULL},
-                                    {"flags", F_CUSTOM, 0, NULL},
-                                    {"trial_org", F_ENUM, 0, trial_orgs},
-                                    {"judges", F_CUSTOM, 0, NULL},
-                                    {"presiding", F_ID, 0, NULL},
-                                    {"status", F_ENUM, 1, case_statuses},
-                                    {"closing_date", F_DATE, 0, NULL},
-                                    {"extra", F_OBJECT, 0, NULL},
-                                    END_FIELDS};
+static const field case_fields[] = {
+    {"type", F_TYPE, 1, NULL},
+    {"case_no", F_TEXT, 1, NULL},
+    {"court", F_ID, 0, NULL},
+    {"kind", F_ENUM, 0, case_kinds},
+    {"cause", F_TEXT, 0, NULL},
+    {"cause_catalog", F_TEXT, 0, NULL},
+    {"procedure", F_ENUM, 0, procedures},
+    {"filing_date", F_DATE, 1, NULL},
+    {"claim_amount", F_MONEY, 0, NULL},
+    {"parties", F_CUSTOM, 0, NULL},
+    {"party_count", F_COUNT, 0, NULL},
+    {"flags", F_CUSTOM, 0, NULL},
+    {"trial_org", F_ENUM, 0, trial_orgs},
+    {"judges", F_CUSTOM, 0, NULL},
+    {"presiding", F_ID, 0, NULL},
+    {"status", F_ENUM, 1, case_statuses},
+    {"closing_date", F_DATE, 0, NULL},
+    {"extra", F_OBJECT, 0, NULL},
+    END_FIELDS};
 
 static const field party_fields[] = {
-    {"name", F_TEXT, 1, NULL},        {"role", F_ENUM, 1, party_roles},
+    {"name", F_TEXT, 1, NULL},  {"role", F_ENUM, 1, party_roles},
     {"kind", F_ENUM, 0, party_kinds}, {"whereabouts_unknown", F_BOOL, 0, NULL},
-    {"foreign", F_BOOL, 0, NULL},     END_FIELDS};
+    {"foreign", F_BOOL, 0, NULL}, END_FIELDS};
 
-static const field event_fields[] = {{"type", F_TYPE, 1, NULL},
-                                     {"id", F_ID, 1, NULL},
-                                     {"case_no", F_TEXT, 0, NULL},
-                                     {"court", F_ID, 0, NULL},
-                                     {"event", F_ENUM, 1, event_kinds},
-                                     {"at", F_TIME, 1, NULL},
-                                     {"end", F_TIME, 0, NULL},
-                                     {"actor", F_TEXT, 0, NULL},
-                                     {"reason", F_TEXT, 0, NULL},
-                                     {"data", F_OBJECT, 0, NULL},
-                                     END_FIELDS};
+static const field event_fields[] = {
+    {"type", F_TYPE, 1, NULL},     {"id", F_ID, 1, NULL},
+    {"case_no", F_TEXT, 0, NULL},  {"court", F_ID, 0, NULL},
+    {"event", F_ENUM, 1, event_kinds}, {"at", F_TIME, 1, NULL},
+    {"end", F_TIME, 0, NULL},      {"actor", F_TEXT, 0, NULL},
+    {"reason", F_TEXT, 0, NULL},   {"data", F_OBJECT, 0, NULL},
+    END_FIELDS};
 
 #define MAX_TEXT_BYTES 4000
 
@@ -217,21 +158,14 @@ static void list_values(const char *const *list, char *out, size_t n)
 static const char *json_type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT:
-        return "an object";
-    case JSON_ARRAY:
-        return "an array";
-    case JSON_STRING:
-        return "a string";
-    case JSON_INTEGER:
-        return "an integer";
-    case JSON_REAL:
-        return "a fractional number";
+    case JSON_OBJECT: return "an object";
+    case JSON_ARRAY: return "an array";
+    case JSON_STRING: return "a string";
+    case JSON_INTEGER: return "an integer";
+    case JSON_REAL: return "a fractional number";
     case JSON_TRUE:
-    case JSON_FALSE:
-        return "a boolean";
-    case JSON_NULL:
-        return "null";
+    case JSON_FALSE: return "a boolean";
+    case JSON_NULL: return "null";
     }
     return "?";
 }
@@ -342,8 +276,6 @@ static cr_status check_value(json_t *obj, const char *key, json_t *v, const fiel
     return CR_OK;
 }
 
-/* Validates obj against fields: unknown keys, kinds, required keys. prefix is
- * "" at top level or "parties[2]." inside arrays. */
 /* prefix and key into path, cut to fit as snprintf would (this runs for
  * every field of every record ingested). */
 static void join_path(char *path, size_t size, const char *prefix, const char *key)
@@ -358,22 +290,25 @@ static void join_path(char *path, size_t size, const char *prefix, const char *k
     path[pl + kl] = '\0';
 }
 
-/* "name[i]" and suffix into path (at least 32 bytes), by hand: it runs for
- * every element of every record's arrays, for messages it seldom needs. */
-static void index_path(char *path, const char *name, size_t i, const char *suffix)
+/* "name[i]" and suffix into path, cut to fit as snprintf would; by hand:
+ * it runs for every element of every record's arrays, for messages it
+ * seldom needs. */
+static void index_path(char *path, size_t size, const char *name, size_t i, const char *suffix)
 {
     char digits[24], *d = digits + sizeof digits;
     *--d = '\0';
     do
         *--d = (char)('0' + i % 10);
     while (i /= 10);
-    char *o = path;
+    char *o = path, *end = path + size - 1;
     for (const char *parts[] = {name, "[", d, "]", suffix}, **q = parts; q < parts + 5; q++)
-        for (const char *c = *q; *c; c++)
+        for (const char *c = *q; *c && o < end; c++)
             *o++ = *c;
     *o = '\0';
 }
 
+/* Validates obj against fields: unknown keys, kinds, required keys. prefix is
+ * "" at top level or "parties[2]." inside arrays. */
 static cr_status check_fields(json_t *obj, const field *fields, const char *prefix, cr_err *err)
 {
     const char *key;
@@ -417,9 +352,8 @@ static cr_status check_ref(const record_refs *refs, record_type type, const char
     if (known < 0)
         return CR_FAIL;
     if (!known)
-        return cr_errf(err, CR_INVALID,
-                       "%s: unknown %s '%s' (give it earlier in the file or "
-                       "ingest it first)",
+        return cr_errf(err, CR_INVALID, "%s: unknown %s '%s' (give it earlier in the file or "
+                                        "ingest it first)",
                        path, record_type_name(type), key);
     return CR_OK;
 }
@@ -451,7 +385,7 @@ static cr_status parse_court(record *rec, cr_err *err)
         json_array_foreach(staffing, i, entry)
         {
             char prefix[32];
-            index_path(prefix, "staffing", i, ".");
+            index_path(prefix, sizeof prefix, "staffing", i, ".");
             if (!json_is_object(entry))
                 return cr_errf(err, CR_INVALID, "staffing[%zu]: must be an object", i);
             if ((st = check_fields(entry, staffing_fields, prefix, err)) != CR_OK)
@@ -464,8 +398,8 @@ static cr_status parse_court(record *rec, cr_err *err)
                 if (json_integer_value(json_object_get(json_array_get(staffing, j), "year")) ==
                     year)
                     return cr_errf(err, CR_INVALID,
-                                   "staffing[%zu].year: %lld is already given in staffing[%zu]", i,
-                                   (long long)year, j);
+                                   "staffing[%zu].year: %lld is already given in staffing[%zu]",
+                                   i, (long long)year, j);
         }
     }
     return CR_OK;
@@ -496,7 +430,7 @@ static cr_status parse_person(record *rec, cr_err *err)
     json_array_foreach(roles, i, role)
     {
         char path[32], vals[512];
-        index_path(path, "roles", i, "");
+        index_path(path, sizeof path, "roles", i, "");
         if (!json_is_string(role))
             return want(err, path, "a string", role);
         if (!in_list(json_string_value(role), person_roles)) {
@@ -525,7 +459,7 @@ static cr_status parse_parties(json_t *parties, cr_err *err)
     json_array_foreach(parties, i, p)
     {
         char prefix[32];
-        index_path(prefix, "parties", i, ".");
+        index_path(prefix, sizeof prefix, "parties", i, ".");
         if (!json_is_object(p))
             return cr_errf(err, CR_INVALID, "parties[%zu]: must be an object", i);
         cr_status st = check_fields(p, party_fields, prefix, err);
@@ -636,7 +570,7 @@ static cr_status parse_case(record *rec, cr_err *err)
         json_array_foreach(judges, i, j)
         {
             char path[32];
-            index_path(path, "judges", i, "");
+            index_path(path, sizeof path, "judges", i, "");
             if ((st = check_text(path, j, F_ID, err)) != CR_OK)
                 return st;
         }
@@ -657,9 +591,8 @@ static cr_status parse_case(record *rec, cr_err *err)
     if (closed && !rec->u.kase.closing_date)
         return cr_errf(err, CR_INVALID, "closing_date: required when status is 已结");
     if (!closed && rec->u.kase.closing_date)
-        return cr_errf(err, CR_INVALID,
-                       "closing_date: only allowed when status is 已结 (status "
-                       "is %s)",
+        return cr_errf(err, CR_INVALID, "closing_date: only allowed when status is 已结 (status "
+                                        "is %s)",
                        rec->u.kase.status);
     if (closed && strcmp(rec->u.kase.closing_date, rec->u.kase.filing_date) < 0)
         return cr_errf(err, CR_INVALID, "closing_date: %s is before filing_date %s",
@@ -763,17 +696,18 @@ cr_status record_parse_json(json_t *doc, const record_refs *refs, record *rec, c
     json_t *type = json_object_get(doc, "type");
     if (!json_is_string(type)) {
         record_free(rec);
-        return cr_errf(err, CR_INVALID, "type: required, one of: court, person, case, event");
+        return cr_errf(err, CR_INVALID,
+                       "type: required, one of: court, person, case, event");
     }
-    static cr_status (*const parsers[])(record *, cr_err *) = {parse_court, parse_person,
-                                                               parse_case, parse_event};
+    static cr_status (*const parsers[])(record *, cr_err *) = {
+        parse_court, parse_person, parse_case, parse_event};
     int t = 0;
     while (t < REC_TYPE_COUNT && strcmp(record_type_name((record_type)t), json_string_value(type)))
         t++;
     if (t == REC_TYPE_COUNT) {
-        cr_status st =
-            cr_errf(err, CR_INVALID, "type: '%s' is not one of: court, person, case, event",
-                    json_string_value(type));
+        cr_status st = cr_errf(err, CR_INVALID,
+                               "type: '%s' is not one of: court, person, case, event",
+                               json_string_value(type));
         record_free(rec);
         return st;
     }
@@ -806,7 +740,7 @@ cr_status record_check_refs(record *rec, const record_refs *refs, cr_err *err)
         json_array_foreach(judges, i, j)
         {
             char path[32];
-            index_path(path, "judges", i, "");
+            index_path(path, sizeof path, "judges", i, "");
             if (st == CR_OK)
                 st = check_ref(refs, REC_PERSON, json_string_value(j), path, NULL, err);
         }
@@ -823,8 +757,8 @@ cr_status record_check_refs(record *rec, const record_refs *refs, cr_err *err)
         if ((st = check_ref(refs, REC_CASE, case_no, "case_no", &case_court, err)) != CR_OK)
             return st;
         if (court && case_court && strcmp(court, case_court) != 0)
-            return cr_errf(err, CR_INVALID, "court: '%s' is not the court of case %s ('%s')", court,
-                           case_no, case_court);
+            return cr_errf(err, CR_INVALID, "court: '%s' is not the court of case %s ('%s')",
+                           court, case_no, case_court);
         if (!court && case_court) {
             snprintf(rec->event_court, sizeof rec->event_court, "%s", case_court);
             rec->u.event.court = rec->event_court;
