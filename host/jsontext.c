@@ -89,6 +89,112 @@ size_t jsontext_escape(unsigned char c, char esc[6])
     }
 }
 
+int jsontext_simple_escape(unsigned char e)
+{
+    switch (e) {
+    case '"':
+    case '\\':
+    case '/':
+        return e;
+    case 'b':
+        return '\b';
+    case 'f':
+        return '\f';
+    case 'n':
+        return '\n';
+    case 'r':
+        return '\r';
+    case 't':
+        return '\t';
+    default:
+        return -1;
+    }
+}
+
+int jsontext_hex4(const unsigned char *p, const unsigned char *end, uint32_t *out)
+{
+    uint32_t v = 0;
+    if (end - p < 4)
+        return 0;
+    for (int i = 0; i < 4; i++) {
+        unsigned char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= (uint32_t)(c - '0');
+        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+            v |= (uint32_t)((c | 0x20) - 'a' + 10);
+        else
+            return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+size_t jsontext_utf8_put(uint32_t cp, unsigned char out[4])
+{
+    if (cp < 0x80) {
+        out[0] = (unsigned char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (unsigned char)(0xC0 | (cp >> 6));
+        out[1] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (unsigned char)(0xE0 | (cp >> 12));
+        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (unsigned char)(0xF0 | (cp >> 18));
+    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static int is_digit(const unsigned char *p, const unsigned char *end)
+{
+    return p < end && *p >= '0' && *p <= '9';
+}
+
+size_t jsontext_number(const unsigned char *p, const unsigned char *end, int *integral,
+                       const char **why)
+{
+    const unsigned char *start = p;
+    *integral = 1;
+    if (p < end && *p == '-')
+        p++;
+    if (!is_digit(p, end))
+        return *why = "invalid number", 0;
+    if (*p == '0') {
+        if (is_digit(++p, end))
+            return *why = "invalid number (leading zero)", 0;
+    } else {
+        while (is_digit(p, end))
+            p++;
+    }
+    if (p < end && *p == '.') {
+        *integral = 0;
+        if (!is_digit(++p, end))
+            return *why = "invalid number (digits expected after '.')", 0;
+        while (is_digit(p, end))
+            p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        *integral = 0;
+        p++;
+        if (p < end && (*p == '+' || *p == '-'))
+            p++;
+        if (!is_digit(p, end))
+            return *why = "invalid number (digits expected in the exponent)", 0;
+        while (is_digit(p, end))
+            p++;
+    }
+    return (size_t)(p - start);
+}
+
 /* Appends s as a string literal; -1 if it is not UTF-8 (jansson refuses
  * to dump such a string). */
 static int put_string(strbuf *b, const char *str, size_t len)

@@ -126,6 +126,28 @@ static inline size_t jsontext_plain_run(const unsigned char *s, size_t len, size
     return len;
 }
 
+/* ---- reading: the lexical pieces both parsers share (jsontext_load.c,
+ * luajson_text.c) ---- */
+
+/* The byte a two-character escape \e stands for ('"', '\\', '/', b f n r t),
+ * or -1 (\u and anything else). */
+int jsontext_simple_escape(unsigned char e);
+
+/* The four hex digits at p (before end) into *out: 1, or 0 if they are not
+ * four hex digits. */
+int jsontext_hex4(const unsigned char *p, const unsigned char *end, uint32_t *out);
+
+/* Code point cp (not a surrogate, at most U+10FFFF) as UTF-8 into out; its
+ * length. */
+size_t jsontext_utf8_put(uint32_t cp, unsigned char out[4]);
+
+/* The length of the JSON number at p (before end):
+ * -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?, with *integral set when
+ * it has neither fraction nor exponent; 0 and *why (json_loadb's kinds of
+ * complaint) when p does not start one. */
+size_t jsontext_number(const unsigned char *p, const unsigned char *end, int *integral,
+                       const char **why);
+
 /* The decimal point printf and strtod use in the current locale (jansson's
  * get_decimal_point), so text always has '.' whatever the locale. */
 char jsontext_decimal_point(void);

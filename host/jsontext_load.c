@@ -37,23 +37,20 @@ static void skip_ws(load *l)
         l->p++;
 }
 
-static int hex4(const unsigned char *p, unsigned *out)
+/* Room for need bytes in the scratch buffer: 1, or 0 out of memory. */
+static int reserve(load *l, size_t need)
 {
-    unsigned v = 0;
-    for (int i = 0; i < 4; i++) {
-        unsigned c = p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= c - '0';
-        else if (c >= 'a' && c <= 'f')
-            v |= c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            v |= c - 'A' + 10;
-        else
-            return -1;
-    }
-    *out = v;
-    return 0;
+    if (need <= l->scratch_cap)
+        return 1;
+    size_t cap = l->scratch_cap ? l->scratch_cap : 256;
+    while (cap < need)
+        cap *= 2;
+    char *grown = realloc(l->scratch, cap);
+    if (!grown)
+        return 0;
+    l->scratch = grown;
+    l->scratch_cap = cap;
+    return 1;
 }
 
 /* The string whose opening quote is at l->p: its bytes in *s (the text
@@ -88,83 +85,32 @@ static int read_string(load *l, const char **s, size_t *len)
         if (end - p < 2)
             return -1;
         size_t n = (size_t)(p - run);
-        if (used + n + 4 > l->scratch_cap) {
-            size_t cap = l->scratch_cap ? l->scratch_cap : 256;
-            while (cap < used + n + 4)
-                cap *= 2;
-            char *grown = realloc(l->scratch, cap);
-            if (!grown)
-                return -1;
-            l->scratch = grown;
-            l->scratch_cap = cap;
-        }
+        if (!reserve(l, used + n + 4)) /* the run, then up to 4 bytes of the escape */
+            return -1;
         memcpy(l->scratch + used, run, n);
         used += n;
         escaped = 1;
         unsigned char e = p[1];
-        char *o = l->scratch + used;
+        unsigned char *o = (unsigned char *)l->scratch + used;
+        int simple = jsontext_simple_escape(e);
+        uint32_t cp;
         p += 2;
-        switch (e) {
-        case '"':
-        case '\\':
-        case '/':
-            *o = (char)e;
+        if (simple >= 0) {
+            *o = (unsigned char)simple;
             used++;
-            break;
-        case 'b':
-            *o = '\b';
-            used++;
-            break;
-        case 'f':
-            *o = '\f';
-            used++;
-            break;
-        case 'n':
-            *o = '\n';
-            used++;
-            break;
-        case 'r':
-            *o = '\r';
-            used++;
-            break;
-        case 't':
-            *o = '\t';
-            used++;
-            break;
-        case 'u': {
-            unsigned cp;
-            if (end - p < 4 || hex4(p, &cp) != 0 || cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF))
-                return -1; /* NUL and surrogates: json_loadb's business */
+        } else if (e == 'u' && jsontext_hex4(p, end, &cp) && cp != 0 &&
+                   (cp < 0xD800 || cp > 0xDFFF)) {
             p += 4;
-            if (cp < 0x80) {
-                o[0] = (char)cp;
-                used += 1;
-            } else if (cp < 0x800) {
-                o[0] = (char)(0xC0 | (cp >> 6));
-                o[1] = (char)(0x80 | (cp & 0x3F));
-                used += 2;
-            } else {
-                o[0] = (char)(0xE0 | (cp >> 12));
-                o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-                o[2] = (char)(0x80 | (cp & 0x3F));
-                used += 3;
-            }
-            break;
-        }
-        default:
+            used += jsontext_utf8_put(cp, o); /* NUL and surrogates: json_loadb's business */
+        } else {
             return -1;
         }
         run = p;
     }
     if (escaped) {
         size_t n = (size_t)(p - run);
-        if (used + n + 1 > l->scratch_cap) {
-            char *grown = realloc(l->scratch, used + n + 1);
-            if (!grown)
-                return -1;
-            l->scratch = grown;
-            l->scratch_cap = used + n + 1;
-        }
+        if (!reserve(l, used + n))
+            return -1;
         memcpy(l->scratch + used, run, n);
         used += n;
         *s = l->scratch;
@@ -177,56 +123,21 @@ static int read_string(load *l, const char **s, size_t *len)
     return 0;
 }
 
-static int is_digit(const unsigned char *p, const unsigned char *end)
-{
-    return p < end && *p >= '0' && *p <= '9';
-}
-
-/* A number, with json_loadb's grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)? */
+/* A number, with json_loadb's grammar (jsontext_number). */
 static json_t *read_number(load *l)
 {
-    const unsigned char *p = l->p, *end = l->end;
-    int real = 0;
-    if (p < end && *p == '-')
-        p++;
-    if (!is_digit(p, end))
-        return NULL;
-    if (*p == '0') {
-        p++;
-        if (is_digit(p, end))
-            return NULL;
-    } else {
-        while (is_digit(p, end))
-            p++;
-    }
-    if (p < end && *p == '.') {
-        p++;
-        if (!is_digit(p, end))
-            return NULL;
-        while (is_digit(p, end))
-            p++;
-        real = 1;
-    }
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        p++;
-        if (p < end && (*p == '+' || *p == '-'))
-            p++;
-        if (!is_digit(p, end))
-            return NULL;
-        while (is_digit(p, end))
-            p++;
-        real = 1;
-    }
+    int integral;
+    const char *why;
+    size_t n = jsontext_number(l->p, l->end, &integral, &why);
     char buf[64];
-    size_t n = (size_t)(p - l->p);
-    if (n >= sizeof buf)
+    if (n == 0 || n >= sizeof buf)
         return NULL; /* json_loadb's business */
     memcpy(buf, l->p, n);
     buf[n] = '\0';
     char *stop;
     errno = 0;
     json_t *v;
-    if (real) {
+    if (!integral) {
         double d = strtod(buf, &stop);
         v = errno || *stop ? NULL : json_real(d);
     } else {
@@ -234,7 +145,7 @@ static json_t *read_number(load *l)
         v = errno || *stop ? NULL : json_integer(i);
     }
     if (v)
-        l->p = p;
+        l->p += n;
     return v;
 }
 

@@ -52,6 +52,4 @@ void luajson_path_pop(luajson_path *path, size_t before);
 /* The path as messages show it: " the top level" when empty. */
 const char *luajson_path_show(const luajson_path *path);
 
-/* ---- text (luajson_text.c, luajson_encode.c) ---- */
-
 #endif

@@ -134,25 +134,6 @@ static void count_string_bytes(lua_State *L, parse_ctx *ctx, const unsigned char
                    ctx->limits.max_string_bytes);
 }
 
-static int hex4(const unsigned char *p, const unsigned char *end, uint32_t *out)
-{
-    uint32_t v = 0;
-    if (end - p < 4)
-        return 0;
-    for (int i = 0; i < 4; i++) {
-        unsigned char c = p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= (uint32_t)(c - '0');
-        else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-            v |= (uint32_t)((c | 0x20) - 'a' + 10);
-        else
-            return 0;
-    }
-    *out = v;
-    return 1;
-}
-
 /* Decodes the escape at p (a backslash) into out; returns the bytes written
  * and advances *pp past the escape. */
 static size_t parse_escape(lua_State *L, parse_ctx *ctx, const unsigned char **pp,
@@ -163,38 +144,19 @@ static size_t parse_escape(lua_State *L, parse_ctx *ctx, const unsigned char **p
     if (end - esc < 2)
         parse_fail(L, ctx, esc, "unterminated string");
     *pp = esc + 2;
-    switch (esc[1]) {
-    case '"':
-    case '\\':
-    case '/':
-        out[0] = esc[1];
+    int simple = jsontext_simple_escape(esc[1]);
+    if (simple >= 0) {
+        out[0] = (unsigned char)simple;
         return 1;
-    case 'b':
-        out[0] = '\b';
-        return 1;
-    case 'f':
-        out[0] = '\f';
-        return 1;
-    case 'n':
-        out[0] = '\n';
-        return 1;
-    case 'r':
-        out[0] = '\r';
-        return 1;
-    case 't':
-        out[0] = '\t';
-        return 1;
-    case 'u':
-        break;
-    default:
-        parse_fail(L, ctx, esc, "invalid escape '\\' followed by byte 0x%02x", esc[1]);
     }
-    if (!hex4(esc + 2, end, &cp))
+    if (esc[1] != 'u')
+        parse_fail(L, ctx, esc, "invalid escape '\\' followed by byte 0x%02x", esc[1]);
+    if (!jsontext_hex4(esc + 2, end, &cp))
         parse_fail(L, ctx, esc, "invalid \\u escape (four hex digits expected)");
     *pp = esc + 6;
     if (cp >= 0xD800 && cp <= 0xDBFF) {
-        if (end - esc < 12 || esc[6] != '\\' || esc[7] != 'u' || !hex4(esc + 8, end, &low) ||
-            low < 0xDC00 || low > 0xDFFF)
+        if (end - esc < 12 || esc[6] != '\\' || esc[7] != 'u' ||
+            !jsontext_hex4(esc + 8, end, &low) || low < 0xDC00 || low > 0xDFFF)
             parse_fail(L, ctx, esc, "lone surrogate \\u%04X (no low surrogate follows)", cp);
         cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
         *pp = esc + 12;
@@ -203,26 +165,7 @@ static size_t parse_escape(lua_State *L, parse_ctx *ctx, const unsigned char **p
     } else if (cp == 0) {
         parse_fail(L, ctx, esc, "\\u0000 in a string (NUL is not allowed)");
     }
-    if (cp < 0x80) {
-        out[0] = (unsigned char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (unsigned char)(0xC0 | (cp >> 6));
-        out[1] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (unsigned char)(0xE0 | (cp >> 12));
-        out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (unsigned char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (unsigned char)(0xF0 | (cp >> 18));
-    out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (unsigned char)(0x80 | (cp & 0x3F));
-    return 4;
+    return jsontext_utf8_put(cp, out);
 }
 
 /* Pushes the string whose opening quote is at ctx->p. */
@@ -274,54 +217,26 @@ static void parse_string(lua_State *L, parse_ctx *ctx)
     ctx->p = p + 1;
 }
 
-static int is_digit(const unsigned char *p, const unsigned char *end)
-{
-    return p < end && *p >= '0' && *p <= '9';
-}
-
 /* Pushes the number at ctx->p: an integer if it has no fraction or exponent
  * and fits lua_Integer, else a float. */
 static void parse_number(lua_State *L, parse_ctx *ctx)
 {
-    const unsigned char *start = ctx->p, *p = start, *end = ctx->end;
-    int negative = 0, integral = 1, overflow = 0;
+    const unsigned char *start = ctx->p, *p = start, *end;
+    int negative = *p == '-', integral, overflow = 0;
+    const char *why;
     uint64_t magnitude = 0;
-    if (*p == '-') {
-        negative = 1;
-        p++;
+    size_t len = jsontext_number(start, ctx->end, &integral, &why);
+    if (!len)
+        parse_fail(L, ctx, start, "%s", why);
+    end = start + len;
+    for (p += negative; integral && p < end; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (magnitude > (UINT64_MAX - d) / 10)
+            overflow = 1;
+        else
+            magnitude = magnitude * 10 + d;
     }
-    if (!is_digit(p, end))
-        parse_fail(L, ctx, start, "invalid number");
-    if (*p == '0') {
-        if (is_digit(++p, end))
-            parse_fail(L, ctx, start, "invalid number (leading zero)");
-    } else {
-        for (; is_digit(p, end); p++) {
-            unsigned d = (unsigned)(*p - '0');
-            if (magnitude > (UINT64_MAX - d) / 10)
-                overflow = 1;
-            else
-                magnitude = magnitude * 10 + d;
-        }
-    }
-    if (p < end && *p == '.') {
-        integral = 0;
-        if (!is_digit(++p, end))
-            parse_fail(L, ctx, start, "invalid number (digits expected after '.')");
-        while (is_digit(p, end))
-            p++;
-    }
-    if (p < end && (*p == 'e' || *p == 'E')) {
-        integral = 0;
-        p++;
-        if (p < end && (*p == '+' || *p == '-'))
-            p++;
-        if (!is_digit(p, end))
-            parse_fail(L, ctx, start, "invalid number (digits expected in the exponent)");
-        while (is_digit(p, end))
-            p++;
-    }
-    ctx->p = p;
+    ctx->p = end;
     if (integral && !overflow) {
         if (!negative && magnitude <= (uint64_t)LUA_MAXINTEGER) {
             lua_pushinteger(L, (lua_Integer)magnitude);
@@ -332,10 +247,9 @@ static void parse_number(lua_State *L, parse_ctx *ctx)
             return;
         }
     }
-    size_t n = (size_t)(p - start);
-    char *text = (char *)scratch_reserve(L, ctx, 0, n + 1), *stop;
-    memcpy(text, start, n);
-    text[n] = '\0';
+    char *text = (char *)scratch_reserve(L, ctx, 0, len + 1), *stop;
+    memcpy(text, start, len);
+    text[len] = '\0';
     if (!ctx->decimal_point)
         ctx->decimal_point = jsontext_decimal_point();
     if (ctx->decimal_point != '.') {
@@ -520,7 +434,7 @@ static int parse_value(lua_State *L, parse_ctx *ctx)
         lua_pushboolean(L, 0);
         break;
     default:
-        if (*ctx->p != '-' && !is_digit(ctx->p, ctx->end))
+        if (*ctx->p != '-' && (*ctx->p < '0' || *ctx->p > '9'))
             parse_fail(L, ctx, ctx->p, "invalid value (expected a JSON value)");
         parse_number(L, ctx);
         break;
