@@ -414,6 +414,34 @@ static void mutated_samples_load_alike(void **state)
     fclose(in);
 }
 
+/* Ordinary records are parsed by jsontext_loadb itself, not handed to
+ * json_loadb (which would make every test above pass while saving nothing):
+ * json_loadb always writes its error's source, the fast path never does. */
+static void sample_records_take_the_fast_path(void **state)
+{
+    (void)state;
+    const char *dir = getenv("COURTRULES_SOURCE_DIR");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/examples/sample-su.jsonl", dir ? dir : ".");
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    char *line = NULL;
+    size_t cap = 0, n = 0;
+    ssize_t len;
+    while ((len = getline(&line, &cap, in)) > 0) {
+        json_error_t e;
+        snprintf(e.source, sizeof e.source, "untouched");
+        json_t *v = jsontext_loadb(line, (size_t)len, JSON_REJECT_DUPLICATES, &e);
+        assert_non_null(v);
+        assert_string_equal(e.source, "untouched");
+        json_decref(v);
+        n++;
+    }
+    free(line);
+    fclose(in);
+    assert_true(n > 100);
+}
+
 /* strbuf_json_string escapes as json_dumps does. */
 static void strbuf_strings_as_json_dumps(void **state)
 {
@@ -443,6 +471,7 @@ int main(void)
         cmocka_unit_test(random_texts_load_alike),
         cmocka_unit_test(odd_texts_load_alike),
         cmocka_unit_test(mutated_samples_load_alike),
+        cmocka_unit_test(sample_records_take_the_fast_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
