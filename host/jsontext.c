@@ -195,26 +195,6 @@ size_t jsontext_number(const unsigned char *p, const unsigned char *end, int *in
     return (size_t)(p - start);
 }
 
-/* Appends s as a string literal; -1 if it is not UTF-8 (jansson refuses
- * to dump such a string). */
-static int put_string(strbuf *b, const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t run = 0, i;
-    strbuf_add(b, "\"", 1);
-    while ((i = jsontext_plain_run(s, len, run, 1)) < len) {
-        char esc[6];
-        strbuf_add(b, str + run, i - run);
-        strbuf_add(b, esc, jsontext_escape(s[i], esc));
-        run = i + 1;
-    }
-    if (i == (size_t)-1)
-        return -1;
-    strbuf_add(b, str + run, len - run);
-    strbuf_add(b, "\"", 1);
-    return 0;
-}
-
 typedef struct member {
     const char *key;
     size_t len;
@@ -280,7 +260,7 @@ static int put_object(dump *d, const json_t *v, int depth)
     for (size_t k = 0; k < i && rc == 0; k++) {
         if (k)
             strbuf_add(&d->b, ",", 1);
-        rc = put_string(&d->b, m[k].key, m[k].len);
+        rc = strbuf_json_stringn(&d->b, m[k].key, m[k].len, 1);
         strbuf_add(&d->b, ":", 1);
         if (rc == 0)
             rc = put_value(d, m[k].value, depth + 1);
@@ -315,7 +295,7 @@ static int put_value(dump *d, const json_t *v, int depth)
         return 0;
     }
     case JSON_STRING:
-        return put_string(&d->b, json_string_value(v), json_string_length(v));
+        return strbuf_json_stringn(&d->b, json_string_value(v), json_string_length(v), 1);
     case JSON_OBJECT:
     case JSON_ARRAY:
         break;

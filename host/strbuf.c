@@ -48,25 +48,30 @@ void strbuf_int(strbuf *b, int64_t v)
     strbuf_add(b, p, (size_t)(end - p));
 }
 
+int strbuf_json_stringn(strbuf *b, const char *str, size_t len, int check_utf8)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t run = 0, i;
+    strbuf_add(b, "\"", 1);
+    while ((i = jsontext_plain_run(s, len, run, check_utf8)) < len) {
+        char esc[6];
+        strbuf_add(b, str + run, i - run);
+        strbuf_add(b, esc, jsontext_escape(s[i], esc));
+        run = i + 1;
+    }
+    if (i == (size_t)-1)
+        return -1;
+    strbuf_add(b, str + run, len - run);
+    strbuf_add(b, "\"", 1);
+    return 0;
+}
+
 void strbuf_json_string(strbuf *b, const char *s)
 {
-    if (!s) {
+    if (s)
+        strbuf_json_stringn(b, s, strlen(s), 0);
+    else
         strbuf_str(b, "null");
-        return;
-    }
-    strbuf_add(b, "\"", 1);
-    const char *run = s;
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch >= 0x20 && ch != '"' && ch != '\\')
-            continue;
-        char esc[6];
-        strbuf_add(b, run, (size_t)(s - run));
-        strbuf_add(b, esc, jsontext_escape(ch, esc));
-        run = s + 1;
-    }
-    strbuf_add(b, run, (size_t)(s - run));
-    strbuf_add(b, "\"", 1);
 }
 
 char *strbuf_take(strbuf *b)

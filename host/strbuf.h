@@ -43,6 +43,10 @@ void strbuf_int(strbuf *b, int64_t v);
 /* Appends s as a JSON string literal, escaped as json_dumps escapes it (s is
  * valid UTF-8), or null when s is NULL. */
 void strbuf_json_string(strbuf *b, const char *s);
+/* Appends len bytes of s as a JSON string literal, escaped as json_dumps
+ * escapes it. check_utf8: -1 (and a cut literal) if s is not UTF-8;
+ * otherwise 0. */
+int strbuf_json_stringn(strbuf *b, const char *s, size_t len, int check_utf8);
 /* The text, now the caller's to free; NULL (and the buffer freed) if some
  * growth failed. The buffer is empty ({0}) afterwards. */
 char *strbuf_take(strbuf *b);
