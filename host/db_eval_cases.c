@@ -111,11 +111,12 @@ struct db_case_iter {
     int64_t last_rowid; /* the last rowid read (ALL) */
     char last[256];     /* the last case_no read (CHANGED) */
     /* CHANGED_AFTER: the candidates' rowids in order, read at the first
-     * page (cand NULL until then), and where the next page starts. */
+     * page (cand_read), and where the next page starts. */
     int64_t after_batch;
     char *as_of;
     int64_t *cand;
     size_t n_cand, cand_pos;
+    int cand_read;
     /* The current page, copied out of the statement: */
     case_row *rows;
     size_t n_rows, next_row, cap_rows;
@@ -251,10 +252,10 @@ static cr_status read_candidates(db_case_iter *it, cr_err *err)
     }
     if (n > 1)
         qsort(cand, n, sizeof *cand, by_value);
-    /* not NULL once read, even when nothing changed */
-    it->cand = cand ? cand : malloc(sizeof *cand);
+    it->cand = cand;
     it->n_cand = n;
-    return it->cand ? CR_OK : cr_errf(err, CR_FAIL, "out of memory reading changed cases");
+    it->cand_read = 1;
+    return CR_OK;
 }
 
 /* Binds ?8 to the next page's slice of the candidates; 0 when none is left. */
@@ -307,7 +308,7 @@ static cr_status read_page(db_case_iter *it, cr_err *err)
     it->n_rows = it->next_row = 0;
     it->text_len = 0;
     if (it->sel == DB_CASES_CHANGED_AFTER) {
-        cr_status st = it->cand ? CR_OK : read_candidates(it, err);
+        cr_status st = it->cand_read ? CR_OK : read_candidates(it, err);
         int bound = st == CR_OK ? bind_next_candidates(it, err) : -1;
         if (bound <= 0) {
             it->done = 1;
