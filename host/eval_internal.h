@@ -26,7 +26,7 @@ typedef struct eval_case_set {
     char **slots;
     size_t cap, n;
     int oom; /* out of memory while filling: any case may be in it */
-    int all; /* not read (a run of few cases): any case may be in it */
+    int unread; /* not read (a run of few cases): each case is looked up */
 } eval_case_set;
 
 /* Frees the set's copies and leaves it empty ({0}). */
@@ -53,7 +53,7 @@ typedef struct eval_writer {
  * quarantines into flags and, for a run over all cases (of a court prefix),
  * the cases with open alerts into open_alerts, in a transaction of its own
  * (rolled back on failure). A run of one case or of the changed ones does
- * not read every open alert for the few it evaluates: open_alerts.all. */
+ * not read every open alert for the few it evaluates: open_alerts.unread. */
 cr_status eval_start_run(eval_writer *wr, const char *scope, cr_err *err);
 
 /* Stores a case the workers ran: its effects, its evaluation, and the

@@ -68,7 +68,7 @@ static void case_set_add(void *ud, const char *case_no)
 /* 1 if case_no may have open alerts (also when the set could not be built). */
 static int case_set_has(const eval_case_set *cs, const char *case_no)
 {
-    if (cs->oom || cs->all)
+    if (cs->oom)
         return 1;
     if (!cs->cap)
         return 0;
@@ -235,6 +235,16 @@ static char *kept_rules(eval_writer *wr, char *worker_kept)
     return text;
 }
 
+/* 1 if the case has or may have open alerts, 0 if not, -1 with err set.
+ * An unread set asks the database: one SELECT, where the resolving UPDATE
+ * costs several times more even when it changes nothing. */
+static int may_have_open_alerts(eval_writer *wr, const char *case_no, cr_err *err)
+{
+    if (wr->open_alerts.unread)
+        return db_eval_case_has_open_alerts(wr->db, case_no, err);
+    return case_set_has(&wr->open_alerts, case_no);
+}
+
 cr_status eval_store_case(eval_writer *wr, work_case *wc, cr_err *err)
 {
     if (!wc->stored_json || !wc->kept_rules_json)
@@ -247,9 +257,7 @@ cr_status eval_store_case(eval_writer *wr, work_case *wc, cr_err *err)
     cr_status st = db_eval_put_evaluation(wr->db, wr->run_id, wc->case_no, wc->changed_batch,
                                           wr->rs->fingerprint, wr->opt->as_of, wc->date_dependent,
                                           wc->stored_json, err);
-    int open = st == CR_OK && case_set_has(&wr->open_alerts, wc->case_no);
-    if (open && wr->open_alerts.all) /* one probe, cheaper than the UPDATE's */
-        open = db_eval_case_has_open_alerts(wr->db, wc->case_no, err);
+    int open = st == CR_OK ? may_have_open_alerts(wr, wc->case_no, err) : 0;
     if (open < 0)
         st = CR_FAIL;
     if (open > 0) {
@@ -428,8 +436,8 @@ cr_status eval_start_run(eval_writer *wr, const char *scope, cr_err *err)
      * Knowing those cases costs a pass over every open alert: worth it when
      * most cases are evaluated, not for one case or a --changed run (each of
      * its cases then looks its own up, one probe of alerts_case). */
-    wr->open_alerts.all = wr->opt->select != DB_CASES_ALL;
-    if (st == CR_OK && !wr->open_alerts.all)
+    wr->open_alerts.unread = wr->opt->select != DB_CASES_ALL;
+    if (st == CR_OK && !wr->open_alerts.unread)
         st = db_eval_cases_with_open_alerts(wr->db, case_set_add, &wr->open_alerts, err);
     if (st == CR_OK)
         st = db_commit(wr->db, err);
