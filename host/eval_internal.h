@@ -25,7 +25,7 @@
 typedef struct eval_case_set {
     char **slots;
     size_t cap, n;
-    int oom; /* out of memory while filling: any case may be in it */
+    int oom;    /* out of memory while filling: any case may be in it */
     int unread; /* not read (a run of few cases): each case is looked up */
 } eval_case_set;
 
