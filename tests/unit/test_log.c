@@ -6,7 +6,11 @@
 #include <cmocka.h>
 
 #include <jansson.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -70,6 +74,109 @@ static void test_cut_short_is_still_a_string(void **state)
     decoded(out);
 }
 
+/* ---- lines from many threads --------------------------------------------- */
+
+enum { WRITERS = 4, LINES_EACH = 300 };
+
+typedef struct {
+    int fd;
+    char *data;
+    size_t len, cap;
+} drain_state;
+
+static void *drain(void *arg)
+{
+    drain_state *d = arg;
+    for (;;) {
+        if (d->cap - d->len < 65536) {
+            d->cap = d->cap * 2 + 65536;
+            d->data = realloc(d->data, d->cap);
+            assert_non_null(d->data);
+        }
+        ssize_t n = read(d->fd, d->data + d->len, d->cap - d->len - 1);
+        if (n <= 0)
+            break;
+        d->len += (size_t)n;
+    }
+    d->data[d->len] = 0;
+    return NULL;
+}
+
+/* Every third line is longer than PIPE_BUF, which a pipe may split. */
+static void *writer(void *arg)
+{
+    int id = (int)(intptr_t)arg;
+    char *pad = malloc(2 * PIPE_BUF + 1), *members = malloc(3 * PIPE_BUF);
+    assert_non_null(pad);
+    assert_non_null(members);
+    for (int i = 0; i < LINES_EACH; i++) {
+        size_t n = i % 3 == 0 ? 2 * PIPE_BUF : (size_t)(i % 50);
+        memset(pad, 'a' + id, n);
+        pad[n] = 0;
+        if (i % 2) {
+            snprintf(members, 3 * PIPE_BUF, "\"writer\":%d,\"i\":%d,\"pad\":\"%s\"", id, i, pad);
+            log_event_text("info", "test.line", members);
+        } else {
+            log_event("info", "test.line", json_pack("{s:i, s:i, s:s}", "writer", id, "i", i, "pad", pad));
+        }
+    }
+    free(pad);
+    free(members);
+    return NULL;
+}
+
+/* Request threads log without queueing behind one another; their lines must
+ * still arrive whole, one per line, none lost. stderr is a pipe here, where
+ * only writes of up to PIPE_BUF bytes are atomic. */
+static void test_lines_from_threads_never_interleave(void **state)
+{
+    (void)state;
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    int saved = dup(2);
+    assert_true(saved >= 0);
+    assert_true(dup2(fds[1], 2) >= 0);
+    close(fds[1]);
+    drain_state d = {fds[0], NULL, 0, 0};
+    pthread_t reader, writers[WRITERS];
+    assert_int_equal(pthread_create(&reader, NULL, drain, &d), 0);
+    for (int w = 0; w < WRITERS; w++)
+        assert_int_equal(pthread_create(&writers[w], NULL, writer, (void *)(intptr_t)w), 0);
+    for (int w = 0; w < WRITERS; w++)
+        pthread_join(writers[w], NULL);
+    assert_true(dup2(saved, 2) >= 0); /* closes the pipe's last write end */
+    close(saved);
+    pthread_join(reader, NULL);
+    close(fds[0]);
+
+    int seen[WRITERS][LINES_EACH] = {{0}};
+    size_t lines = 0;
+    for (char *line = d.data, *end; *line; line = end + 1) {
+        end = strchr(line, '\n');
+        assert_non_null(end);
+        *end = 0;
+        json_error_t jerr;
+        json_t *j = json_loads(line, 0, &jerr);
+        if (!j)
+            fail_msg("line %zu is not one JSON object: %s", lines + 1, jerr.text);
+        int w = (int)json_integer_value(json_object_get(j, "writer"));
+        int i = (int)json_integer_value(json_object_get(j, "i"));
+        assert_string_equal(json_string_value(json_object_get(j, "event")), "test.line");
+        assert_in_range(w, 0, WRITERS - 1);
+        assert_in_range(i, 0, LINES_EACH - 1);
+        size_t pad = strlen(json_string_value(json_object_get(j, "pad")));
+        assert_int_equal(pad, i % 3 == 0 ? 2 * PIPE_BUF : (size_t)(i % 50));
+        seen[w][i]++;
+        json_decref(j);
+        lines++;
+    }
+    assert_int_equal(lines, WRITERS * LINES_EACH);
+    for (int w = 0; w < WRITERS; w++)
+        for (int i = 0; i < LINES_EACH; i++)
+            assert_int_equal(seen[w][i], 1);
+    free(d.data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -77,6 +184,7 @@ int main(void)
         cmocka_unit_test(test_quotes_backslashes_controls_escaped),
         cmocka_unit_test(test_log_line_survives_invalid_utf8_path),
         cmocka_unit_test(test_cut_short_is_still_a_string),
+        cmocka_unit_test(test_lines_from_threads_never_interleave),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
