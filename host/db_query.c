@@ -7,69 +7,129 @@
 #include "db_query.h"
 #include "db_internal.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
-/* ?1 is a court-code prefix, or one court's code when ?20 is 1. Written as
- * a range on col with bounds that do not depend on the row, so that SQLite
- * searches the court indexes (a CASE around the comparison made every query
- * scan the whole table): exactly ?1 is [?1, ?1 || char(1)) -- codes hold no
- * control characters -- and a prefix is [?1, ?1 || U+10FFFF). */
-#define PREFIX_MATCH(col)                                                                      \
-    "(" col " >= ?1 AND " col " < ?1 || CASE WHEN ?20 THEN char(1) ELSE char(0x10FFFF) END)"
+/*
+ * A query's WHERE clause holds only the filters given, each as a plain
+ * comparison on its column, so that SQLite searches the indexes with every
+ * one it can: "(?2 IS NULL OR e.type = ?2)" is true for every row when ?2
+ * is NULL, so SQLite cannot seek on it, and a court query read every event
+ * of the court range to keep those of one type.
+ */
+enum { MAX_BINDS = 16 };
 
-static const char case_where[] =
-    " WHERE " PREFIX_MATCH("c.court") " AND (?2 IS NULL OR c.status = ?2)"
-    " AND (?3 IS NULL OR c.kind = ?3) AND (?4 IS NULL OR c.procedure = ?4)"
-    " AND (?5 IS NULL OR c.type_code = ?5) AND (?6 IS NULL OR c.cause = ?6)"
-    " AND (?7 IS NULL OR c.filing_date >= ?7) AND (?8 IS NULL OR c.filing_date <= ?8)"
-    " AND (?9 IS NULL OR c.closing_date >= ?9) AND (?10 IS NULL OR c.closing_date <= ?10)";
+typedef struct where {
+    char sql[2048];
+    size_t len;
+    int overflow;
+    const char *bind[MAX_BINDS]; /* ?1, ?2, ... in order */
+    int n;
+} where;
 
-/* A judge (?11) is looked up in case_judges (one row per person id among a
- * case's judges or presiding: db_records.c), so a case counts once and no
- * document is parsed. CROSS JOIN fixes the loop order: the judge's rows
- * outside, each case fetched by its key, whatever the court range. */
-static const char cases_from[] = " FROM cases c";
-static const char judge_from[] = " FROM case_judges j CROSS JOIN cases c ON c.case_no = j.case_no";
-static const char judge_where[] = " AND j.judge = ?11";
+static void where_text(where *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static void bind_opt(sqlite3_stmt *st, int i, const char *s)
+static void where_text(where *w, const char *fmt, ...)
 {
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(w->sql + w->len, sizeof w->sql - w->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof w->sql - w->len)
+        w->overflow = 1;
     else
-        sqlite3_bind_null(st, i);
+        w->len += (size_t)n;
 }
 
-static sqlite3_stmt *prepare(cr_db *db, const char *head, const char *tail, cr_err *err)
+/* The next parameter's number, bound to value. */
+static int where_bind(where *w, const char *value)
 {
-    char sql[2048];
-    snprintf(sql, sizeof sql, "%s%s", head, tail ? tail : "");
+    if (w->n == MAX_BINDS) {
+        w->overflow = 1;
+        return MAX_BINDS;
+    }
+    w->bind[w->n++] = value;
+    return w->n;
+}
+
+/* " AND <col> <op> ?N", with value bound to ?N, if value is given. */
+static void where_cmp(where *w, const char *col, const char *op, const char *value)
+{
+    if (!value)
+        return;
+    int i = where_bind(w, value);
+    where_text(w, " AND %s %s ?%d", col, op, i);
+}
+
+/* The court filter: exactly one court's code, or every code starting with
+ * prefix (a range, [prefix, prefix || U+10FFFF), so the court indexes are
+ * searched; "" is every court). Opens the clause. */
+static void where_court(where *w, const char *col, const char *prefix, int exact)
+{
+    int i = where_bind(w, prefix ? prefix : "");
+    if (exact)
+        where_text(w, " WHERE %s = ?%d", col, i);
+    else
+        where_text(w, " WHERE %s >= ?%d AND %s < ?%d || char(0x10FFFF)", col, i, col, i);
+}
+
+/* An event's time is a normalized datetime, "YYYY-MM-DD..." in ASCII, and
+ * from and to are dates of 10 bytes: substr(at, 1, 10) >= from is at >=
+ * from, and substr(at, 1, 10) <= to is at below to followed by the largest
+ * character, written so the index on at can be searched. */
+static void where_at_range(where *w, const char *col, const char *from, const char *to)
+{
+    where_cmp(w, col, ">=", from);
+    if (to)
+        where_text(w, " AND %s < ?%d || char(0x10FFFF)", col, where_bind(w, to));
+}
+
+static sqlite3_stmt *prepare(cr_db *db, const char *head, const where *w, const char *tail,
+                             cr_err *err)
+{
+    char sql[4096];
+    int n = snprintf(sql, sizeof sql, "%s%s%s", head, w->sql, tail ? tail : "");
+    if (w->overflow || n < 0 || (size_t)n >= sizeof sql) {
+        cr_errf(err, CR_FAIL, "query: filter too long");
+        return NULL;
+    }
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL) != SQLITE_OK) {
         db_sqlerr(db, err, "query");
         return NULL;
     }
+    for (int i = 0; i < w->n; i++)
+        sqlite3_bind_text(st, i + 1, w->bind[i], -1, SQLITE_TRANSIENT);
     return st;
 }
+
+/* A judge is looked up in case_judges (one row per person id among a
+ * case's judges or presiding: db_records.c), so a case counts once and no
+ * document is parsed. CROSS JOIN fixes the loop order: the judge's rows
+ * outside, each case fetched by its key, whatever the court range. */
+static const char cases_from[] = " FROM cases c";
+static const char judge_from[] = " FROM case_judges j CROSS JOIN cases c ON c.case_no = j.case_no";
 
 /* "SELECT <columns>" over the cases that pass f, then tail (ORDER BY ...). */
 static sqlite3_stmt *case_stmt(cr_db *db, const char *columns, const char *tail,
                                const db_case_filter *f, cr_err *err)
 {
-    char head[256], where[2048];
+    char head[256];
+    where w = {0};
     snprintf(head, sizeof head, "SELECT %s%s", columns, f->judge ? judge_from : cases_from);
-    snprintf(where, sizeof where, "%s%s%s", case_where, f->judge ? judge_where : "",
-             tail ? tail : "");
-    sqlite3_stmt *st = prepare(db, head, where, err);
-    if (!st)
-        return NULL;
-    const char *v[] = {f->court ? f->court : "", f->status,     f->kind,     f->procedure,
-                       f->type_code,             f->cause,      f->filed_from, f->filed_to,
-                       f->closed_from,           f->closed_to,  f->judge};
-    for (int i = 0; i < 11; i++)
-        bind_opt(st, i + 1, v[i]);
-    sqlite3_bind_int(st, 20, f->exact_court != 0);
-    return st;
+    where_court(&w, "c.court", f->court, f->exact_court);
+    where_cmp(&w, "c.status", "=", f->status);
+    where_cmp(&w, "c.kind", "=", f->kind);
+    where_cmp(&w, "c.procedure", "=", f->procedure);
+    where_cmp(&w, "c.type_code", "=", f->type_code);
+    where_cmp(&w, "c.cause", "=", f->cause);
+    where_cmp(&w, "c.filing_date", ">=", f->filed_from);
+    where_cmp(&w, "c.filing_date", "<=", f->filed_to);
+    where_cmp(&w, "c.closing_date", ">=", f->closed_from);
+    where_cmp(&w, "c.closing_date", "<=", f->closed_to);
+    where_cmp(&w, "j.judge", "=", f->judge);
+    return prepare(db, head, &w, tail, err);
 }
 
 static cr_status one_count(cr_db *db, sqlite3_stmt *st, int64_t *count, cr_err *err)
@@ -126,56 +186,50 @@ cr_status db_query_cases(cr_db *db, const db_case_filter *f, int64_t limit, json
 
 cr_status db_query_courts(cr_db *db, const char *prefix, int exact, json_t **out, cr_err *err)
 {
+    where w = {0};
+    where_court(&w, "c.code", prefix, exact);
     sqlite3_stmt *st = prepare(
         db,
         "SELECT json_set(c.doc, '$.staffing', (SELECT json_group_array(json_object("
         " 'year', s.year, 'authorized_staff', s.authorized_staff,"
         " 'central_special_staff', s.central_special_staff, 'quota_allotted', s.quota_allotted,"
         " 'quota_filled', s.quota_filled, 'admin_staff', s.admin_staff))"
-        " FROM court_staffing s WHERE s.court = c.code)) FROM courts c WHERE ",
-        PREFIX_MATCH("c.code") " ORDER BY c.code", err);
-    if (!st)
-        return CR_FAIL;
-    bind_opt(st, 1, prefix ? prefix : "");
-    sqlite3_bind_int(st, 20, exact != 0);
-    return doc_rows(db, st, out, err);
+        " FROM court_staffing s WHERE s.court = c.code)) FROM courts c",
+        &w, " ORDER BY c.code", err);
+    return st ? doc_rows(db, st, out, err) : CR_FAIL;
 }
 
 cr_status db_query_people(cr_db *db, const char *prefix, int exact, const char *role,
                           int in_quota, json_t **out, cr_err *err)
 {
-    sqlite3_stmt *st =
-        prepare(db, "SELECT p.doc FROM people p WHERE ",
-                PREFIX_MATCH("p.court") " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM"
-                                        " json_each(p.roles) r WHERE r.value = ?2))"
-                                        " AND (?3 < 0 OR p.in_quota = ?3) ORDER BY p.id",
-                err);
-    if (!st)
-        return CR_FAIL;
-    bind_opt(st, 1, prefix ? prefix : "");
-    bind_opt(st, 2, role);
-    sqlite3_bind_int(st, 3, in_quota);
-    sqlite3_bind_int(st, 20, exact != 0);
-    return doc_rows(db, st, out, err);
+    where w = {0};
+    where_court(&w, "p.court", prefix, exact);
+    if (role)
+        where_text(&w, " AND EXISTS (SELECT 1 FROM json_each(p.roles) r WHERE r.value = ?%d)",
+                   where_bind(&w, role));
+    if (in_quota >= 0)
+        where_text(&w, " AND p.in_quota = %d", in_quota != 0);
+    sqlite3_stmt *st = prepare(db, "SELECT p.doc FROM people p", &w, " ORDER BY p.id", err);
+    return st ? doc_rows(db, st, out, err) : CR_FAIL;
+}
+
+/* The events under prefix (or of one court) of one kind (NULL: any) on
+ * days from .. to (either may be NULL). */
+static void event_where(where *w, const char *prefix, int exact, const char *event,
+                        const char *from, const char *to)
+{
+    where_court(w, "e.court", prefix, exact);
+    where_cmp(w, "e.type", "=", event);
+    where_at_range(w, "e.at", from, to);
 }
 
 cr_status db_query_count_events(cr_db *db, const char *prefix, int exact, const char *event,
                                 const char *from, const char *to, int64_t *count, cr_err *err)
 {
-    sqlite3_stmt *st =
-        prepare(db, "SELECT count(*) FROM events e WHERE ",
-                PREFIX_MATCH("e.court") " AND (?2 IS NULL OR e.type = ?2)"
-                                        " AND (?3 IS NULL OR substr(e.at, 1, 10) >= ?3)"
-                                        " AND (?4 IS NULL OR substr(e.at, 1, 10) <= ?4)",
-                err);
-    if (!st)
-        return CR_FAIL;
-    bind_opt(st, 1, prefix ? prefix : "");
-    bind_opt(st, 2, event);
-    bind_opt(st, 3, from);
-    bind_opt(st, 4, to);
-    sqlite3_bind_int(st, 20, exact != 0);
-    return one_count(db, st, count, err);
+    where w = {0};
+    event_where(&w, prefix, exact, event, from, to);
+    sqlite3_stmt *st = prepare(db, "SELECT count(*) FROM events e", &w, NULL, err);
+    return st ? one_count(db, st, count, err) : CR_FAIL;
 }
 
 cr_status db_query_events(cr_db *db, const char *prefix, int exact, const char *event,
@@ -184,21 +238,11 @@ cr_status db_query_events(cr_db *db, const char *prefix, int exact, const char *
 {
     if (limit <= 0 || limit > DB_QUERY_MAX_ROWS)
         limit = DB_QUERY_MAX_ROWS;
-    char tail[1024];
-    snprintf(tail, sizeof tail,
-             PREFIX_MATCH("e.court") " AND (?2 IS NULL OR e.type = ?2)"
-                                     " AND (?3 IS NULL OR substr(e.at, 1, 10) >= ?3)"
-                                     " AND (?4 IS NULL OR substr(e.at, 1, 10) <= ?4)"
-                                     " ORDER BY e.at, e.id LIMIT %lld",
-             (long long)limit);
+    char tail[64];
+    snprintf(tail, sizeof tail, " ORDER BY e.at, e.id LIMIT %lld", (long long)limit);
+    where w = {0};
+    event_where(&w, prefix, exact, event, from, to);
     sqlite3_stmt *st =
-        prepare(db, "SELECT json_set(e.doc, '$.court', e.court) FROM events e WHERE ", tail, err);
-    if (!st)
-        return CR_FAIL;
-    bind_opt(st, 1, prefix ? prefix : "");
-    bind_opt(st, 2, event);
-    bind_opt(st, 3, from);
-    bind_opt(st, 4, to);
-    sqlite3_bind_int(st, 20, exact != 0);
-    return doc_rows(db, st, out, err);
+        prepare(db, "SELECT json_set(e.doc, '$.court', e.court) FROM events e", &w, tail, err);
+    return st ? doc_rows(db, st, out, err) : CR_FAIL;
 }

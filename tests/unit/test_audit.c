@@ -19,45 +19,21 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "db.h"
 #include "db_audit.h"
+#include "db_fixture.h"
 
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 #define N_ENTRIES 10
 
-typedef struct fixture {
-    char dir[64];
-    char path[128];
-    cr_db *db;
-} fixture;
-
 static int setup(void **state)
 {
-    fixture *fx = calloc(1, sizeof *fx);
-    assert_non_null(fx);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/courtrules-test-audit-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->path, sizeof fx->path, "%s/t.db", fx->dir);
-    cr_err err;
-    if (db_open(fx->path, DB_OPEN_CREATE, &fx->db, &err) != CR_OK ||
-        db_migrate(fx->db, NULL, NULL, &err) != CR_OK)
-        fail_msg("%s", err.msg);
-    *state = fx;
+    *state = fixture_open("audit");
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture *fx = *state;
-    db_close(fx->db);
-    const char *suffixes[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        char p[160];
-        snprintf(p, sizeof p, "%s%s", fx->path, suffixes[i]);
-        unlink(p);
-    }
-    rmdir(fx->dir);
-    free(fx);
+    fixture_close(*state);
     return 0;
 }
 

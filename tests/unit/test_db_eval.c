@@ -16,21 +16,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
 #include "db_eval.h"
-#include "db_records.h"
-#include "record.h"
+#include "db_fixture.h"
 
 #define CASE1 "(2024)粤0703民初1号"
 #define CASE2 "(2024)粤0703民初2号"
 #define CASE3 "(2024)粤0704民初3号"
 #define CASE4 "(2024)京0105民初4号"
-
-typedef struct fixture {
-    char dir[64];
-    char path[128];
-    cr_db *db;
-} fixture;
 
 static const char *const base_records[] = {
     "{\"type\":\"court\",\"code\":\"粤\",\"name\":\"广东省高级人民法院\",\"level\":\"高级\"}",
@@ -65,51 +57,9 @@ static const char *const base_records[] = {
     NULL,
 };
 
-static int refs_known(void *ud, record_type type, const char *key, const char **court_out,
-                      cr_err *err)
-{
-    static char court[32];
-    int known = db_record_known(ud, type, key, court, sizeof court, err);
-    if (court_out)
-        *court_out = court;
-    return known;
-}
-
-/* Ingests lines (NULL-terminated) as one batch; returns the batch id. */
-static int64_t ingest(cr_db *db, const char *const *lines)
-{
-    cr_err err;
-    int64_t batch = 0;
-    record_refs refs = {refs_known, db};
-    if (db_begin(db, &err) != CR_OK || db_batch_open(db, "test", &batch, &err) != CR_OK)
-        fail_msg("%s", err.msg);
-    for (const char *const *l = lines; *l; l++) {
-        record rec;
-        if (record_parse(*l, strlen(*l), &refs, &rec, &err) != CR_OK)
-            fail_msg("%s: %s", *l, err.msg);
-        char *doc = record_doc_text(&rec);
-        db_put_result put;
-        if (db_put_record(db, batch, &rec, doc, &put, &err) != CR_OK)
-            fail_msg("%s", err.msg);
-        free(doc);
-        record_free(&rec);
-    }
-    if (db_batch_close(db, batch, "{}", &err) != CR_OK || db_commit(db, &err) != CR_OK)
-        fail_msg("%s", err.msg);
-    return batch;
-}
-
 static int setup(void **state)
 {
-    fixture *fx = calloc(1, sizeof *fx);
-    assert_non_null(fx);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/courtrules-test-eval-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->path, sizeof fx->path, "%s/t.db", fx->dir);
-    cr_err err;
-    if (db_open(fx->path, DB_OPEN_CREATE, &fx->db, &err) != CR_OK ||
-        db_migrate(fx->db, NULL, NULL, &err) != CR_OK)
-        fail_msg("%s", err.msg);
+    fixture *fx = fixture_open("eval");
     ingest(fx->db, base_records);
     *state = fx;
     return 0;
@@ -117,16 +67,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    fixture *fx = *state;
-    db_close(fx->db);
-    const char *suffixes[] = {"", "-wal", "-shm"};
-    for (int i = 0; i < 3; i++) {
-        char p[160];
-        snprintf(p, sizeof p, "%s%s", fx->path, suffixes[i]);
-        unlink(p);
-    }
-    rmdir(fx->dir);
-    free(fx);
+    fixture_close(*state);
     return 0;
 }
 

@@ -1,0 +1,292 @@
+/*
+ * Unit tests for host/db_query.c: the read-only queries of rule scripts --
+ * every filter alone and together, exact courts against prefixes, the
+ * inclusive date bounds on event times -- and that a query narrowed to one
+ * court and one kind of event searches the index instead of reading the
+ * court's other rows (counted in SQLite's VM steps, not in time).
+ * Records go in through the real records API, as `ingest` writes them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db_fixture.h"
+#include "db_internal.h"
+#include "db_query.h"
+
+static const char *const base_records[] = {
+    "{\"type\":\"court\",\"code\":\"粤\",\"name\":\"广东省高级人民法院\",\"level\":\"高级\"}",
+    "{\"type\":\"court\",\"code\":\"粤07\",\"name\":\"江门市中级人民法院\",\"level\":\"中级\","
+    "\"parent\":\"粤\"}",
+    "{\"type\":\"court\",\"code\":\"粤0703\",\"name\":\"蓬江区人民法院\",\"level\":\"基层\","
+    "\"parent\":\"粤07\"}",
+    "{\"type\":\"court\",\"code\":\"粤0704\",\"name\":\"江海区人民法院\",\"level\":\"基层\","
+    "\"parent\":\"粤07\"}",
+    "{\"type\":\"person\",\"id\":\"P1\",\"court\":\"粤07\",\"name\":\"甲\",\"roles\":[\"院长\"],"
+    "\"in_quota\":true}",
+    "{\"type\":\"person\",\"id\":\"P2\",\"court\":\"粤07\",\"name\":\"乙\",\"roles\":[\"员额法官\"]"
+    ","
+    "\"in_quota\":true}",
+    "{\"type\":\"person\",\"id\":\"P3\",\"court\":\"粤0703\",\"name\":\"丙\",\"roles\":["
+    "\"员额法官\","
+    "\"庭长\"],\"in_quota\":true}",
+    "{\"type\":\"person\",\"id\":\"P4\",\"court\":\"粤0703\",\"name\":\"丁\",\"roles\":["
+    "\"法官助理\"],"
+    "\"in_quota\":false}",
+    "{\"type\":\"case\",\"case_no\":\"(2026)粤07民初1号\",\"kind\":\"民事\",\"procedure\":\"普通\","
+    "\"filing_date\":\"2026-01-05\",\"status\":\"已结\",\"closing_date\":\"2026-03-31\","
+    "\"judges\":[\"P2\"],\"presiding\":\"P1\"}",
+    "{\"type\":\"case\",\"case_no\":\"(2026)粤07民初2号\",\"kind\":\"民事\",\"procedure\":\"简易\","
+    "\"filing_date\":\"2026-02-01\",\"status\":\"在办\",\"judges\":[\"P2\"]}",
+    "{\"type\":\"case\",\"case_no\":\"(2026)粤0703刑初1号\",\"kind\":\"刑事\",\"procedure\":"
+    "\"普通\","
+    "\"filing_date\":\"2026-01-01\",\"status\":\"已结\",\"closing_date\":\"2026-04-01\","
+    "\"judges\":[\"P3\"]}",
+    "{\"type\":\"case\",\"case_no\":\"(2025)粤0704民初1号\",\"kind\":\"民事\",\"procedure\":"
+    "\"普通\","
+    "\"filing_date\":\"2025-12-31\",\"status\":\"在办\"}",
+    /* Event times on both sides of the bounds used below. */
+    "{\"type\":\"event\",\"id\":\"R1\",\"court\":\"粤07\",\"event\":\"interference_report\","
+    "\"at\":\"2026-03-01T00:00:00\",\"data\":{\"month\":\"2026-02\",\"count\":0}}",
+    "{\"type\":\"event\",\"id\":\"R2\",\"court\":\"粤07\",\"event\":\"interference_report\","
+    "\"at\":\"2026-03-31T23:59:59\",\"data\":{\"month\":\"2026-03\",\"count\":1}}",
+    "{\"type\":\"event\",\"id\":\"R3\",\"court\":\"粤07\",\"event\":\"interference_report\","
+    "\"at\":\"2026-04-01T00:00:00\",\"data\":{\"month\":\"2026-03\",\"count\":2}}",
+    "{\"type\":\"event\",\"id\":\"R4\",\"court\":\"粤07\",\"event\":\"interference_report\","
+    "\"at\":\"2026-02-28T23:59:59\",\"data\":{\"month\":\"2026-01\",\"count\":0}}",
+    "{\"type\":\"event\",\"id\":\"R5\",\"court\":\"粤0703\",\"event\":\"interference_report\","
+    "\"at\":\"2026-03-15T09:00:00\",\"data\":{\"month\":\"2026-02\",\"count\":0}}",
+    "{\"type\":\"event\",\"id\":\"S1\",\"case_no\":\"(2026)粤07民初2号\",\"event\":\"supervision\","
+    "\"at\":\"2026-03-15T09:00:00\"}",
+    "{\"type\":\"event\",\"id\":\"H1\",\"case_no\":\"(2026)粤07民初1号\",\"event\":\"hearing\","
+    "\"at\":\"2026-03-15T09:00:00\"}",
+    NULL,
+};
+
+static int setup(void **state)
+{
+    fixture *fx = fixture_open("query");
+    ingest(fx->db, base_records);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_close(*state);
+    return 0;
+}
+
+static int64_t count_cases(cr_db *db, db_case_filter f)
+{
+    int64_t n = -1;
+    cr_err err;
+    if (db_query_count_cases(db, &f, &n, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    return n;
+}
+
+static int64_t count_events(cr_db *db, const char *court, int exact, const char *event,
+                            const char *from, const char *to)
+{
+    int64_t n = -1;
+    cr_err err;
+    if (db_query_count_events(db, court, exact, event, from, to, &n, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    return n;
+}
+
+/* The ids (or codes) of a query's rows, joined with ','. */
+static const char *ids(json_t *rows, const char *key)
+{
+    static char out[512];
+    size_t len = 0, i;
+    json_t *row;
+    out[0] = 0;
+    json_array_foreach(rows, i, row)
+    {
+        len += (size_t)snprintf(out + len, sizeof out - len, "%s%s", i ? "," : "",
+                                json_string_value(json_object_get(row, key)));
+    }
+    json_decref(rows);
+    return out;
+}
+
+static void case_filters_alone_and_together(void **state)
+{
+    fixture *fx = *state;
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤"}), 4);
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤07"}), 4);
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤07", .exact_court = 1}), 2);
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤", .exact_court = 1}), 0);
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = ""}), 4);
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤", .status = "已结"}), 2);
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤", .kind = "刑事"}), 1);
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤", .procedure = "简易"}), 1);
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤", .type_code = "民初"}), 3);
+    /* date bounds are inclusive */
+    assert_int_equal(
+        count_cases(fx->db, (db_case_filter){.court = "粤", .filed_from = "2026-01-01"}), 3);
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤", .filed_to = "2026-01-01"}),
+                     2);
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤",
+                                                          .closed_from = "2026-03-31",
+                                                          .closed_to = "2026-03-31"}),
+                     1);
+    assert_int_equal(
+        count_cases(fx->db, (db_case_filter){.court = "粤", .closed_to = "2026-12-31"}), 2);
+    /* a judge among judges or presiding, each case once */
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤", .judge = "P1"}), 1);
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤", .judge = "P2"}), 2);
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤07",
+                                                          .exact_court = 1,
+                                                          .judge = "P2",
+                                                          .status = "已结",
+                                                          .closed_from = "2026-01-01",
+                                                          .closed_to = "2026-03-31"}),
+                     1);
+    assert_int_equal(
+        count_cases(fx->db, (db_case_filter){.court = "粤0704", .exact_court = 1, .judge = "P2"}),
+        0);
+
+    json_t *rows = NULL;
+    cr_err err;
+    db_case_filter f = {.court = "粤07", .status = "在办"};
+    assert_int_equal(db_query_cases(fx->db, &f, 10, &rows, &err), CR_OK);
+    assert_string_equal(ids(rows, "case_no"), "(2025)粤0704民初1号,(2026)粤07民初2号");
+}
+
+/* An event on the last day of [from, to] counts whatever its time of day;
+ * one at midnight after it does not. */
+static void event_filters_and_day_bounds(void **state)
+{
+    fixture *fx = *state;
+    const char *ir = "interference_report";
+    assert_int_equal(count_events(fx->db, "粤", 0, NULL, NULL, NULL), 7);
+    assert_int_equal(count_events(fx->db, "粤07", 0, ir, NULL, NULL), 5);
+    assert_int_equal(count_events(fx->db, "粤07", 1, ir, NULL, NULL), 4);
+    assert_int_equal(count_events(fx->db, "粤07", 1, NULL, NULL, NULL), 6);
+    assert_int_equal(count_events(fx->db, "粤07", 1, ir, "2026-03-01", "2026-03-31"), 2);
+    assert_int_equal(count_events(fx->db, "粤07", 1, ir, "2026-03-01", NULL), 3);
+    assert_int_equal(count_events(fx->db, "粤07", 1, ir, NULL, "2026-02-28"), 1);
+    assert_int_equal(count_events(fx->db, "粤07", 0, ir, "2026-03-01", "2026-03-31"), 3);
+    assert_int_equal(count_events(fx->db, "粤07", 1, ir, "2026-04-02", NULL), 0);
+
+    json_t *rows = NULL;
+    cr_err err;
+    assert_int_equal(
+        db_query_events(fx->db, "粤07", 1, ir, "2026-03-01", "2026-03-31", 100, &rows, &err),
+        CR_OK);
+    assert_string_equal(ids(rows, "id"), "R1,R2");
+    assert_int_equal(db_query_events(fx->db, "粤07", 0, ir, NULL, NULL, 3, &rows, &err), CR_OK);
+    assert_string_equal(ids(rows, "id"), "R4,R1,R5"); /* in time order, limited */
+    /* each row names its court, also for events of a case */
+    assert_int_equal(db_query_events(fx->db, "粤07", 1, "hearing", NULL, NULL, 10, &rows, &err),
+                     CR_OK);
+    assert_int_equal(json_array_size(rows), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(rows, 0), "court")),
+                        "粤07");
+    json_decref(rows);
+}
+
+static void people_and_courts(void **state)
+{
+    fixture *fx = *state;
+    json_t *rows = NULL;
+    cr_err err;
+    assert_int_equal(db_query_people(fx->db, "粤07", 0, NULL, -1, &rows, &err), CR_OK);
+    assert_string_equal(ids(rows, "id"), "P1,P2,P3,P4");
+    assert_int_equal(db_query_people(fx->db, "粤07", 1, NULL, -1, &rows, &err), CR_OK);
+    assert_string_equal(ids(rows, "id"), "P1,P2");
+    assert_int_equal(db_query_people(fx->db, "粤", 0, "员额法官", -1, &rows, &err), CR_OK);
+    assert_string_equal(ids(rows, "id"), "P2,P3");
+    assert_int_equal(db_query_people(fx->db, "粤", 0, NULL, 0, &rows, &err), CR_OK);
+    assert_string_equal(ids(rows, "id"), "P4");
+    assert_int_equal(db_query_people(fx->db, "粤0703", 1, "庭长", 1, &rows, &err), CR_OK);
+    assert_string_equal(ids(rows, "id"), "P3");
+    assert_int_equal(db_query_courts(fx->db, "粤07", 0, &rows, &err), CR_OK);
+    assert_string_equal(ids(rows, "code"), "粤07,粤0703,粤0704");
+    assert_int_equal(db_query_courts(fx->db, "粤07", 1, &rows, &err), CR_OK);
+    assert_string_equal(ids(rows, "code"), "粤07");
+}
+
+/* VM steps of the statements run on the connection, summed as each ends. */
+static int64_t vm_steps;
+
+static int count_steps(unsigned type, void *ud, void *p, void *x)
+{
+    (void)ud;
+    (void)x;
+    if (type == SQLITE_TRACE_PROFILE)
+        vm_steps += sqlite3_stmt_status(p, SQLITE_STMTSTATUS_VM_STEP, 0);
+    return 0;
+}
+
+/* A court's own reports of one month are found through the index on
+ * (court, type, at), whatever else the court and the courts below it
+ * recorded: the work does not grow with the other events. */
+static void one_court_one_kind_searches_the_index(void **state)
+{
+    fixture *fx = *state;
+    enum { OTHER = 3000 };
+    char **lines = calloc(OTHER + 1, sizeof *lines);
+    assert_non_null(lines);
+    for (int i = 0; i < OTHER; i++) {
+        lines[i] = malloc(200);
+        assert_non_null(lines[i]);
+        const char *court = i % 2 ? "粤07" : "粤0703";
+        if (i % 3)
+            snprintf(lines[i], 200,
+                     "{\"type\":\"event\",\"id\":\"X%d\",\"case_no\":\"(2026)%s\","
+                     "\"event\":\"hearing\",\"at\":\"2026-03-%02dT10:00:00\"}",
+                     i, i % 2 ? "粤07民初1号" : "粤0703刑初1号", 1 + i % 28);
+        else
+            snprintf(lines[i], 200,
+                     "{\"type\":\"event\",\"id\":\"X%d\",\"court\":\"%s\","
+                     "\"event\":\"interference_report\",\"at\":\"2026-03-%02dT10:00:00\","
+                     "\"data\":{\"month\":\"2026-02\",\"count\":%d}}",
+                     i, court, 1 + i % 28, i % 5);
+    }
+    ingest(fx->db, (const char *const *)lines);
+    for (int i = 0; i < OTHER; i++)
+        free(lines[i]);
+    free(lines);
+
+    sqlite3_trace_v2(fx->db->sql, SQLITE_TRACE_PROFILE, count_steps, NULL);
+    vm_steps = 0;
+    assert_int_equal(
+        count_events(fx->db, "粤07", 1, "interference_report", "2026-02-28", "2026-02-28"), 1);
+    int64_t narrow = vm_steps;
+    vm_steps = 0;
+    json_t *rows = NULL;
+    cr_err err;
+    assert_int_equal(db_query_events(fx->db, "粤07", 1, "interference_report", "2026-04-01",
+                                     "2026-04-30", 100, &rows, &err),
+                     CR_OK);
+    assert_string_equal(ids(rows, "id"), "R3");
+    int64_t listed = vm_steps;
+    sqlite3_trace_v2(fx->db->sql, 0, NULL, NULL);
+    /* reading every event of 粤07 would take thousands of steps */
+    if (narrow > 100 || listed > 200)
+        fail_msg("VM steps: count %lld, list %lld", (long long)narrow, (long long)listed);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(case_filters_alone_and_together, setup, teardown),
+        cmocka_unit_test_setup_teardown(event_filters_and_day_bounds, setup, teardown),
+        cmocka_unit_test_setup_teardown(people_and_courts, setup, teardown),
+        cmocka_unit_test_setup_teardown(one_court_one_kind_searches_the_index, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
