@@ -16,9 +16,8 @@
 -- Reports are read with ctx.query.events and matched to months by their
 -- data.month; data.count gives the zero reports. (Without ctx.query.events,
 -- in hosts older than this rule, reports are matched by date and the zero
--- check is off; the result's matched_by says which.) A court's own reports
--- are its prefix count minus those of the courts below it (ctx.query's
--- exact = true would do it in one query).
+-- check is off; the result's matched_by says which.) Only the court's own
+-- reports count (ctx.query's exact = true), not those of the courts below.
 local lib = require "lib.court"
 
 local BASIS = "法发〔2020〕26号 第11条（干预过问案件情况月报告和“零报告”制度）"
@@ -50,11 +49,11 @@ end
 
 -- Exact reports by data.month, through ctx.query.events when the host has it.
 local function match_by_data(court, ctx, list)
-  local rows = ctx.query.events{ court = court.code, event = "interference_report",
+  local rows = ctx.query.events{ court = court.code, exact = true, event = "interference_report",
                                  from = list[1].month .. "-01", to = ctx.as_of, limit = 10000 }
   local by_month = {}
   for _, e in ipairs(rows) do
-    if e.court == court.code and e.data and e.data.month then
+    if e.data and e.data.month then
       by_month[e.data.month] = e.data.count -- in time order: a later report replaces an earlier one
     end
   end
@@ -66,11 +65,10 @@ end
 
 -- Reports matched to months by their dates (see the header).
 local function match_by_date(court, ctx, list)
-  local children = lib.children(ctx, court.code)
   local waiting, credit = {}, 0
   for _, m in ipairs(list) do
-    local n = lib.exact_count(ctx.query.count_events, { event = "interference_report", from = m.from, to = m.to },
-      court.code, children)
+    local n = ctx.query.count_events{ court = court.code, exact = true, event = "interference_report",
+                                      from = m.from, to = m.to }
     m.reports = n
     local extra = 0
     if n > 0 then

@@ -12,8 +12,7 @@
 -- Average = cases of this court (exactly: not those of the courts below it)
 -- closed in the quarter / in-quota people of this court in post at some time
 -- in the quarter. If that people list is too long for ctx.query (over 10,000
--- rows: a high court's prefix covers the whole province), staffing
--- quota_filled is used instead and the result says so.
+-- rows), staffing quota_filled is used instead and the result says so.
 --
 -- Leaders: people of this court with a role in leader_caseload.roles (the
 -- highest role in role_order counts), in quota and in post for the whole
@@ -81,13 +80,14 @@ on_court = function(court, ctx)
     return result
   end
 
-  local children = lib.children(ctx, court.code)
-  local closed = lib.exact_count(q.count_cases, { closed_from = from, closed_to = to }, court.code, children)
+  -- this court's own cases, events and people (exact): a prefix would also
+  -- read every court below it
+  local closed = q.count_cases{ court = court.code, exact = true, closed_from = from, closed_to = to }
   local judges = 0
-  local ok, people = pcall(q.people, { court = court.code, in_quota = true })
+  local ok, people = pcall(q.people, { court = court.code, exact = true, in_quota = true })
   if ok then
     for _, person in ipairs(people) do
-      if person.court == court.code and lib.in_post(person, from, to, false) then
+      if lib.in_post(person, from, to, false) then
         judges = judges + 1
       end
     end
@@ -99,8 +99,8 @@ on_court = function(court, ctx)
     reasons[#reasons + 1] = "入额法官名单超出查询上限，按员额实有人数（staffing.quota_filled）计算"
   end
   result.closed, result.judges = closed, judges
-  result.supervision_events = lib.exact_count(q.count_events, { event = "supervision", from = from, to = to },
-    court.code, children)
+  result.supervision_events = q.count_events{ court = court.code, exact = true, event = "supervision",
+                                             from = from, to = to }
   if judges == 0 then
     reasons[#reasons + 1] = qlabel .. "本院无入额法官，无法计算人均办案量"
     return result
@@ -109,8 +109,8 @@ on_court = function(court, ctx)
 
   local seen, leaders = {}, result.leaders
   for _, role in ipairs(p.role_order) do
-    for _, person in ipairs(q.people{ court = court.code, role = role }) do
-      if person.court == court.code and not seen[person.id] then
+    for _, person in ipairs(q.people{ court = court.code, exact = true, role = role }) do
+      if not seen[person.id] then
         seen[person.id] = true
         local category = p.roles[role]
         local entry = { id = person.id, name = person.name, role = role, category = category }
@@ -123,8 +123,6 @@ on_court = function(court, ctx)
         elseif not percent then
           entry.note = string.format("参数未设%s法院%s办案标准", court.level, category)
         else
-          -- the leader's own court only (exact): a leader handles its cases, and
-          -- a prefix would make a high court's count read every court below it
           local handled = q.count_cases{ court = court.code, exact = true, judge = person.id,
                                          closed_from = from, closed_to = to }
           local gap = closed * percent - handled * judges * 100

@@ -1,5 +1,5 @@
--- Helpers for the court-level rules (on_court): staffing years, exact-court
--- counts over ctx.query's prefix filters, quarters and months, exact ratios.
+-- Helpers for the court-level rules (on_court): staffing years, quarters and
+-- months, exact ratios.
 -- Loaded with `require "lib.court"`.
 local common = require "courtrules.common"
 
@@ -15,41 +15,6 @@ function M.staffing(court, year)
     end
   end
   return best
-end
-
--- The courts directly below `code` for counting purposes: every court whose
--- code extends `code` and does not extend another such court's code (for 粤:
--- the intermediate courts, plus any court with no intermediate court above it
--- in the data). Also returns every court under the prefix, `code` included.
--- ctx.query.courts lists codes in byte order, so a court comes right before
--- the courts whose codes extend its own.
-function M.children(ctx, code)
-  local all = ctx.query.courts{ court = code }
-  local top, last = {}, nil
-  for _, c in ipairs(all) do
-    if c.code ~= code and not (last and c.code:sub(1, #last) == last) then
-      top[#top + 1] = c.code
-      last = c.code
-    end
-  end
-  return top, all
-end
-
--- ctx.query's `court` filter is a prefix: "粤07" also counts 粤0703's rows.
--- `count(filter)` for exactly `code`: the prefix count minus the counts of
--- the courts below it (M.children).
-function M.exact_count(count, filter, code, children)
-  local f = {}
-  for k, v in pairs(filter) do
-    f[k] = v
-  end
-  f.court = code
-  local n = count(f)
-  for _, child in ipairs(children) do
-    f.court = child
-    n = n - count(f)
-  end
-  return n
 end
 
 -- Is the person in post for the whole of [from, to] (whole = true), or for
