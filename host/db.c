@@ -481,6 +481,28 @@ static const char *const migrations[] = {
      * leads it for the queries that used cases_court. */
     "DROP INDEX cases_court;"
     "CREATE INDEX cases_court_dates ON cases(court, status, closing_date, filing_date);",
+
+    /* 16: case_judges carries its case's court and closing date, so that
+     * ctx.query's judge filter (db_query.c) keeps a judge's cases of one
+     * court and quarter -- a court leader's handled cases -- from the
+     * judge's own rows, and fetches only those from cases: it fetched every
+     * case the judge ever had (a few thousand for a busy judge, each a
+     * lookup by case number) to test its court and closing date. Ingest
+     * writes both with the row (db_records.c); a case's court never
+     * changes and its closing date only with its document, when its rows
+     * are written again. */
+    "CREATE TABLE case_judges_dated("
+    "  judge TEXT NOT NULL,"
+    "  case_no TEXT NOT NULL,"
+    "  court TEXT NOT NULL,"
+    "  closing_date TEXT,"
+    "  PRIMARY KEY (judge, case_no)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO case_judges_dated(judge, case_no, court, closing_date)"
+    " SELECT j.judge, j.case_no, c.court, c.closing_date"
+    " FROM case_judges j JOIN cases c ON c.case_no = j.case_no;"
+    "DROP TABLE case_judges;"
+    "ALTER TABLE case_judges_dated RENAME TO case_judges;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

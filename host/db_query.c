@@ -105,9 +105,11 @@ static sqlite3_stmt *prepare(cr_db *db, const char *head, const where *w, const 
 }
 
 /* A judge is looked up in case_judges (one row per person id among a
- * case's judges or presiding: db_records.c), so a case counts once and no
- * document is parsed. CROSS JOIN fixes the loop order: the judge's rows
- * outside, each case fetched by its key, whatever the court range. */
+ * case's judges or presiding, with the case's court and closing date:
+ * db_records.c), so a case counts once and no document is parsed. CROSS
+ * JOIN fixes the loop order: the judge's rows outside, tested on court and
+ * closing date there, and only the cases that pass them fetched by their
+ * key, whatever the court range. */
 static const char cases_from[] = " FROM cases c";
 static const char judge_from[] = " FROM case_judges j CROSS JOIN cases c ON c.case_no = j.case_no";
 
@@ -117,8 +119,13 @@ static sqlite3_stmt *case_stmt(cr_db *db, const char *columns, const char *tail,
 {
     char head[256];
     where w = {0};
+    /* the columns case_judges holds too are tested on its rows */
+    const char *t = f->judge ? "j" : "c";
+    char court[16], closing[24];
+    snprintf(court, sizeof court, "%s.court", t);
+    snprintf(closing, sizeof closing, "%s.closing_date", t);
     snprintf(head, sizeof head, "SELECT %s%s", columns, f->judge ? judge_from : cases_from);
-    where_court(&w, "c.court", f->court, f->exact_court);
+    where_court(&w, court, f->court, f->exact_court);
     where_cmp(&w, "c.status", "=", f->status);
     where_cmp(&w, "c.kind", "=", f->kind);
     where_cmp(&w, "c.procedure", "=", f->procedure);
@@ -126,8 +133,8 @@ static sqlite3_stmt *case_stmt(cr_db *db, const char *columns, const char *tail,
     where_cmp(&w, "c.cause", "=", f->cause);
     where_cmp(&w, "c.filing_date", ">=", f->filed_from);
     where_cmp(&w, "c.filing_date", "<=", f->filed_to);
-    where_cmp(&w, "c.closing_date", ">=", f->closed_from);
-    where_cmp(&w, "c.closing_date", "<=", f->closed_to);
+    where_cmp(&w, closing, ">=", f->closed_from);
+    where_cmp(&w, closing, "<=", f->closed_to);
     where_cmp(&w, "j.judge", "=", f->judge);
     return prepare(db, head, &w, tail, err);
 }

@@ -234,10 +234,12 @@ static cr_status put_staffing(cr_db *db, const record *rec, cr_err *err)
 
 /*
  * case_judges holds one (judge, case_no) row per person id among a case's
- * judges or its presiding judge, so that ctx.query's judge filter looks the
- * judge up instead of parsing case documents (db_query.c). Invariant: its
- * rows are exactly those of the cases' stored documents; db_put_record is the
- * only writer of cases.doc and keeps them in step in the same transaction.
+ * judges or its presiding judge, with the case's court and closing date, so
+ * that ctx.query's judge filter looks the judge up instead of parsing case
+ * documents (db_query.c). Invariant: its rows are exactly those of the
+ * cases' stored documents, court and closing date included; db_put_record
+ * is the only writer of cases.doc and keeps them in step in the same
+ * transaction (a changed document's rows are deleted and written again).
  * Keyed by judge alone (no index on case_no, which would cost ingest a
  * second b-tree insert per row): a case's old rows are found from its old
  * document, which is still stored when they are deleted.
@@ -271,15 +273,18 @@ static int judge_seen(const record *rec, size_t n, const char *id)
     return 0;
 }
 
-static cr_status insert_case_judge(cr_db *db, const char *judge, const char *case_no, cr_err *err)
+static cr_status insert_case_judge(cr_db *db, const char *judge, const record *rec, cr_err *err)
 {
-    sqlite3_stmt *ins =
-        db_stmt(db, &db->records->judges_insert,
-                "INSERT OR IGNORE INTO case_judges(judge, case_no) VALUES (?1, ?2)", err);
+    sqlite3_stmt *ins = db_stmt(db, &db->records->judges_insert,
+                                "INSERT OR IGNORE INTO case_judges(judge, case_no, court, closing_date)"
+                                " VALUES (?1, ?2, ?3, ?4)",
+                                err);
     if (!ins)
         return CR_FAIL;
     db_bind_text(ins, 1, judge);
-    db_bind_text(ins, 2, case_no);
+    db_bind_text(ins, 2, rec->key);
+    db_bind_text(ins, 3, rec->u.kase.court);
+    db_bind_text(ins, 4, rec->u.kase.closing_date);
     return db_step_done(db, ins, "case judges", err);
 }
 
@@ -289,13 +294,13 @@ static cr_status insert_case_judges(cr_db *db, const record *rec, cr_err *err)
 {
     cr_status st = CR_OK;
     if (rec->u.kase.presiding)
-        st = insert_case_judge(db, rec->u.kase.presiding, rec->key, err);
+        st = insert_case_judge(db, rec->u.kase.presiding, rec, err);
     size_t i;
     json_t *j;
     json_array_foreach(rec->u.kase.judges, i, j)
     {
         if (st == CR_OK && !judge_seen(rec, i, json_string_value(j)))
-            st = insert_case_judge(db, json_string_value(j), rec->key, err);
+            st = insert_case_judge(db, json_string_value(j), rec, err);
     }
     return st;
 }

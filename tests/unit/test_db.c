@@ -146,8 +146,9 @@ static void transactions_roll_back(void **state)
     db_close(db);
 }
 
-/* Takes a current file back to version 12: undoes migrations 15, 14 and 13
- * (but leaves user_version to the caller). */
+/* Takes a current file back to version 12: undoes migrations 16 to 13
+ * (dropping case_judges undoes 16 and 14; leaves user_version to the
+ * caller). */
 #define AS_VERSION_12                                                                              \
     "DROP INDEX cases_court_dates;" /* migration 15 */                                             \
     "CREATE INDEX cases_court ON cases(court, status);"                                            \
@@ -331,10 +332,12 @@ static void messages_survive_check_migration(void **state)
 
 /* The number of (case, person id) pairs on which case_judges and the judge
  * filter's old test of the documents disagree (an id among doc.judges, or
- * doc.presiding), over every id stored plus two never stored: 0 when the
- * table agrees with the documents. */
+ * doc.presiding), over every id stored plus two never stored, plus the rows
+ * whose court or closing date is not their case's: 0 when the table agrees
+ * with the cases. */
 #define CASE_JUDGES_DISAGREE                                                                       \
-    "SELECT count(*) FROM cases c,"                                                                \
+    "SELECT count(*) + (SELECT count(*) FROM case_judges k JOIN cases c ON c.case_no = k.case_no"  \
+    "  WHERE k.court IS NOT c.court OR k.closing_date IS NOT c.closing_date) FROM cases c,"        \
     " (SELECT judge FROM case_judges UNION SELECT 'nobody' UNION SELECT '[\"P8\"]') p"             \
     " WHERE (coalesce(json_extract(c.doc, '$.presiding') = p.judge, 0) OR EXISTS"                  \
     "  (SELECT 1 FROM json_each(c.doc, '$.judges') j WHERE j.value = p.judge))"                    \
@@ -385,7 +388,9 @@ static void case_judges_filled_by_migration(void **state)
                      1, "{\"judges\":[\"P1\",\"P2\"],\"presiding\":\"P1\"}")
                      CASE_ROW(2, "{\"presiding\":\"P3\"}")
                          CASE_ROW(3, "{\"judges\":[7,\"P4\",[\"P8\"],null],\"presiding\":true}")
-                             CASE_ROW(4, "{}") "PRAGMA user_version=12;");
+                             CASE_ROW(4, "{}") "UPDATE cases SET closing_date = '2024-05-10'"
+                                               " WHERE seq = 2;"
+                                               "PRAGMA user_version=12;");
 #undef CASE_ROW
     db = open_migrated_from(12);
     sqlite3 *h = db_handle(db);

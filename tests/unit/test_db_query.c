@@ -158,11 +158,25 @@ static void case_filters_alone_and_together(void **state)
         count_cases(fx->db, (db_case_filter){.court = "粤0704", .exact_court = 1, .judge = "P2"}),
         0);
 
+    /* a judge's cases follow their closing date when a case is closed later */
+    db_case_filter p2_q1 = {.court = "粤07", .judge = "P2", .closed_from = "2026-01-01",
+                            .closed_to = "2026-03-31"};
+    assert_int_equal(count_cases(fx->db, p2_q1), 1);
+    static const char *const closed[] = {
+        "{\"type\":\"case\",\"case_no\":\"(2026)粤07民初2号\",\"kind\":\"民事\","
+        "\"procedure\":\"简易\",\"filing_date\":\"2026-02-01\",\"status\":\"已结\","
+        "\"closing_date\":\"2026-03-20\",\"judges\":[\"P2\"]}",
+        NULL};
+    ingest(fx->db, closed);
+    assert_int_equal(count_cases(fx->db, p2_q1), 2);
+    p2_q1.closed_to = "2026-03-19";
+    assert_int_equal(count_cases(fx->db, p2_q1), 0);
+
     json_t *rows = NULL;
     cr_err err;
     db_case_filter f = {.court = "粤07", .status = "在办"};
     assert_int_equal(db_query_cases(fx->db, &f, 10, &rows, &err), CR_OK);
-    assert_string_equal(ids(rows, "case_no"), "(2025)粤0704民初1号,(2026)粤07民初2号");
+    assert_string_equal(ids(rows, "case_no"), "(2025)粤0704民初1号");
 }
 
 /* An event on the last day of [from, to] counts whatever its time of day;
