@@ -127,6 +127,12 @@ static sqlite3_stmt *case_stmt(cr_db *db, const char *columns, const char *tail,
     snprintf(head, sizeof head, "SELECT %s%s", columns, f->judge ? judge_from : cases_from);
     where_court(&w, court, f->court, f->exact_court);
     where_cmp(&w, "c.status", "=", f->status);
+    /* Ingest allows a closing date only on a closed case (record.c), so a
+     * closing-date range is among the 已结 cases: saying so lets it be
+     * searched on cases_court_dates (court, status, closing_date, ...)
+     * instead of tested on every entry of the court. */
+    if (!f->status && !f->judge && (f->closed_from || f->closed_to))
+        where_cmp(&w, "c.status", "=", "已结");
     where_cmp(&w, "c.kind", "=", f->kind);
     where_cmp(&w, "c.procedure", "=", f->procedure);
     where_cmp(&w, "c.type_code", "=", f->type_code);

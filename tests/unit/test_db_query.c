@@ -294,6 +294,43 @@ static void one_court_one_kind_searches_the_index(void **state)
         fail_msg("VM steps: count %lld, list %lld", (long long)narrow, (long long)listed);
 }
 
+/* A court's cases closed in a quarter are found through cases_court_dates
+ * (court, status, closing_date, ...) beside thousands of its pending cases:
+ * a closing date is only ever on a closed case. */
+static void closed_in_a_quarter_searches_the_index(void **state)
+{
+    fixture *fx = *state;
+    enum { PENDING = 2000 };
+    char **lines = calloc(PENDING + 1, sizeof *lines);
+    assert_non_null(lines);
+    for (int i = 0; i < PENDING; i++) {
+        lines[i] = malloc(200);
+        assert_non_null(lines[i]);
+        snprintf(lines[i], 200,
+                 "{\"type\":\"case\",\"case_no\":\"(2026)粤07民初%d号\",\"kind\":\"民事\","
+                 "\"filing_date\":\"2026-02-%02d\",\"status\":\"%s\"}",
+                 100 + i, 1 + i % 28, i % 7 ? "在办" : "中止");
+    }
+    ingest(fx->db, (const char *const *)lines);
+    for (int i = 0; i < PENDING; i++)
+        free(lines[i]);
+    free(lines);
+
+    sqlite3_trace_v2(fx->db->sql, SQLITE_TRACE_PROFILE, count_steps, NULL);
+    vm_steps = 0;
+    db_case_filter q1 = {.court = "粤07", .exact_court = 1, .closed_from = "2026-01-01",
+                         .closed_to = "2026-03-31"};
+    assert_int_equal(count_cases(fx->db, q1), 1);
+    sqlite3_trace_v2(fx->db->sql, 0, NULL, NULL);
+    if (vm_steps > 100)
+        fail_msg("VM steps: %lld", (long long)vm_steps);
+    /* the same answer with a status given: none pending closed, one closed */
+    q1.status = "在办";
+    assert_int_equal(count_cases(fx->db, q1), 0);
+    q1.status = "已结";
+    assert_int_equal(count_cases(fx->db, q1), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +338,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(event_filters_and_day_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(people_and_courts, setup, teardown),
         cmocka_unit_test_setup_teardown(one_court_one_kind_searches_the_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(closed_in_a_quarter_searches_the_index, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
