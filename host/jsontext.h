@@ -101,27 +101,45 @@ void jsontext_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, c
 
 /* From s[i] on, the index of the next byte of s a JSON string must escape
  * (c < 0x20, '"' or '\\'), or len; with check_utf8, (size_t)-1 if a
- * sequence on the way is not UTF-8. */
+ * sequence on the way is not UTF-8. Plain ASCII is skipped 8 bytes at a
+ * time, up to the first byte of the word that is not (the lowest byte
+ * jsontext_any_special flags is one: no borrow crosses a plain byte); a
+ * run of non-ASCII characters (CJK text, most of what rules write) one
+ * sequence after another. */
 static inline size_t jsontext_plain_run(const unsigned char *s, size_t len, size_t i,
                                         int check_utf8)
 {
     while (i < len) {
-        uint64_t word;
-        if (len - i >= 8 && (memcpy(&word, s + i, 8), !jsontext_any_special(word))) {
-            i += 8;
-            continue;
+        if (len - i >= 8) {
+            uint64_t word, special;
+            memcpy(&word, s + i, 8);
+            if (!(special = jsontext_any_special(word))) {
+                i += 8;
+                continue;
+            }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            i += (size_t)__builtin_ctzll(special) / 8;
+#endif
         }
         unsigned char c = s[i];
-        if (c >= 0x80) {
-            size_t n = check_utf8 ? jsontext_utf8_sequence(s + i, len - i) : 1;
+        if (c < 0x80) {
+            if (c < 0x20 || c == '"' || c == '\\')
+                return i;
+            i++;
+            continue;
+        }
+        if (!check_utf8) {
+            do
+                i++;
+            while (i < len && s[i] >= 0x80);
+            continue;
+        }
+        do {
+            size_t n = jsontext_utf8_sequence(s + i, len - i);
             if (!n)
                 return (size_t)-1;
             i += n;
-        } else if (c >= 0x20 && c != '"' && c != '\\') {
-            i++;
-        } else {
-            return i;
-        }
+        } while (i < len && s[i] >= 0x80);
     }
     return len;
 }

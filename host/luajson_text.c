@@ -172,17 +172,13 @@ static size_t parse_escape(lua_State *L, parse_ctx *ctx, const unsigned char **p
 static void parse_string(lua_State *L, parse_ctx *ctx)
 {
     const unsigned char *quote = ctx->p, *p = quote + 1, *end = ctx->end, *run;
-    size_t used = 0;
-    for (;;) { /* up to the first escape, control character or the end */
-        while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-            p++;
-        if (p >= end || *p < 0x80)
-            break;
-        size_t n = jsontext_utf8_sequence(p, (size_t)(end - p));
-        if (!n)
-            parse_fail(L, ctx, p, "invalid UTF-8 in a string");
-        p += n;
-    }
+    size_t used = 0, plain = jsontext_plain_run(p, (size_t)(end - p), 0, 1);
+    if (plain == (size_t)-1) /* no escape before it: walk to the bad sequence */
+        for (size_t n;; p += n)
+            if (!(n = jsontext_utf8_sequence(p, (size_t)(end - p))))
+                parse_fail(L, ctx, p, "invalid UTF-8 in a string");
+    /* p at the first escape, control character or the end */
+    p += plain;
     if (p < end && *p == '"') { /* no escapes: the text itself, no copy */
         count_string_bytes(L, ctx, quote, (size_t)(p - quote - 1));
         lua_pushlstring(L, (const char *)quote + 1, (size_t)(p - quote - 1));

@@ -460,6 +460,59 @@ static void strbuf_strings_as_json_dumps(void **state)
     }
 }
 
+/* jsontext_plain_run against a byte-at-a-time reading of its contract:
+ * every special byte and every bad sequence at every offset of a word,
+ * after ASCII and after CJK text, with and without the UTF-8 check. */
+static size_t plain_run_bytewise(const unsigned char *s, size_t len, size_t i, int check_utf8)
+{
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            return i;
+        size_t n = c < 0x80 || !check_utf8 ? 1 : jsontext_utf8_sequence(s + i, len - i);
+        if (!n)
+            return (size_t)-1;
+        i += n;
+    }
+    return len;
+}
+
+static void plain_run_stops_where_bytewise_does(void **state)
+{
+    (void)state;
+    static const char *const prefixes[] = {"", "abcdefghijklmnopqrstuvw", "民初长长长长长长",
+                                           "a民b初cd长e"};
+    static const char *const inserts[] = {
+        "\"",          "\\",   "\n",   "\x01",     "\x7f",
+        "/",           "\xff", "\x80", "\xe4\xb8", "\xed\xa0\x80",
+        "\xc0\xaf",    "民",   "é",    "😀",        "\xf4\x90\x80\x80",
+        "\xe0\xa0\x80"};
+    unsigned char buf[96];
+    for (size_t p = 0; p < sizeof prefixes / sizeof *prefixes; p++)
+        for (size_t k = 0; k < sizeof inserts / sizeof *inserts; k++)
+            for (size_t cut = 0; cut <= strlen(prefixes[p]); cut++)
+                for (size_t tail = 0; tail < 12; tail++) {
+                    size_t len = cut, n = strlen(inserts[k]);
+                    memcpy(buf, prefixes[p], cut);
+                    memcpy(buf + len, inserts[k], n);
+                    len += n;
+                    memset(buf + len, 'z', tail);
+                    len += tail;
+                    for (size_t from = 0; from <= cut; from++)
+                        for (int check = 0; check < 2; check++) {
+                            size_t got = jsontext_plain_run(buf, len, from, check),
+                                   want = plain_run_bytewise(buf, len, from, check);
+                            if (got != want) {
+                                print_error("prefix %zu cut %zu insert %zu tail %zu from %zu "
+                                            "check %d: %zd, expected %zd\n",
+                                            p, cut, k, tail, from, check, (ssize_t)got,
+                                            (ssize_t)want);
+                                fail();
+                            }
+                        }
+                }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -468,6 +521,7 @@ int main(void)
         cmocka_unit_test(sample_records_dump_alike),
         cmocka_unit_test(other_flags_go_to_json_dumps),
         cmocka_unit_test(strbuf_strings_as_json_dumps),
+        cmocka_unit_test(plain_run_stops_where_bytewise_does),
         cmocka_unit_test(random_texts_load_alike),
         cmocka_unit_test(odd_texts_load_alike),
         cmocka_unit_test(mutated_samples_load_alike),

@@ -673,6 +673,12 @@ static void test_parse_invalid_utf8(void **state)
     assert_parse_refused(L, "\"\xf4\x90\x80\x80\"", "invalid UTF-8", 1); /* > U+10FFFF */
     assert_parse_refused(L, "\"\xe4\xb8\"", "invalid UTF-8", 1);         /* cut short */
     assert_parse_refused(L, "{\"\xe4\":1}", "invalid UTF-8", 2);         /* in a key */
+    /* past the first 8-byte word, inside and after a run of CJK text */
+    assert_parse_refused(L, "\"abcdefghij\xff\"", "invalid UTF-8", 11);
+    assert_parse_refused(L, "\"民初\xe4\xb8民\"", "invalid UTF-8", 7);
+    assert_parse_refused(L, "\"民\x80\"", "invalid UTF-8", 4);
+    assert_parse_refused(L, "\"民初abc\x80\"", "invalid UTF-8", 10);
+    assert_parse_refused(L, "\"a\\n\xff\"", "invalid UTF-8", 4); /* after an escape */
     assert_parse_refused(L, "\"a\nb\"", "control character 0x0a", 2);
     assert_parse_refused_with(L, "\"a\0b\"", 5, NULL, "control character 0x00", 2);
     assert_parse_refused(L, "\xef\xbb\xbf{}", "invalid value", 0); /* no BOM */
