@@ -94,6 +94,25 @@ static inline size_t jsontext_utf8_sequence(const unsigned char *s, size_t avail
     return n;
 }
 
+/* Nonzero if the len bytes at s are valid UTF-8 (jsontext_utf8_sequence's
+ * rules; NUL is a character). ASCII is skipped 8 bytes at a time. */
+static inline int jsontext_utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint64_t word;
+        if (len - i >= 8 && (memcpy(&word, s + i, 8), !(word & 0x8080808080808080u))) {
+            i += 8;
+            continue;
+        }
+        size_t n = jsontext_utf8_sequence(s + i, len - i);
+        if (!n)
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
 /* qsort, with an insertion sort for n <= 16 (elements of at most 64
  * bytes): glibc's qsort is a merge sort that sets up a buffer even for the
  * two or three members of most objects. Not stable: for distinct keys. */

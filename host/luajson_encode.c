@@ -26,22 +26,6 @@
  * " the top level". */
 #define PATH_AT(path) ((path)->len ? " " : ""), luajson_path_show(path)
 
-static int utf8_valid(const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    for (size_t i = 0; i < len;) {
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n = jsontext_utf8_sequence(s + i, len - i);
-        if (!n)
-            return 0;
-        i += n;
-    }
-    return 1;
-}
-
 typedef struct encode_member {
     const char *key; /* string keys: points into a Lua string the table holds */
     size_t key_len;
@@ -302,7 +286,7 @@ static int encode_table(encode_ctx *ctx, int idx, int depth)
         if (!in_order)
             jsontext_sort(m, n, sizeof *m, compare_keys);
         for (size_t i = 0; i < n; i++)
-            if (!utf8_valid(m[i].key, m[i].key_len)) {
+            if (!jsontext_utf8_valid((const unsigned char *)m[i].key, m[i].key_len)) {
                 encode_path(ctx, depth, &path);
                 luajson_path_push_key(&path, m[i].key, m[i].key_len);
                 return encode_fail(ctx, "key at %s is not valid UTF-8", luajson_path_show(&path));

@@ -70,6 +70,7 @@ hook gc_metatable "__gc" 'setmetatable({}, { __gc = function() while true do end
 hook deep_recursion "stack overflow" 'local function f(n) return f(n + 1) + 1 end return f(1)'
 hook alert_flood "more than" 'for i = 1, 1000 do ctx.alert{ code = "X", message = "x", basis = "b", dedup_key = tostring(i) } end'
 hook bad_alert "code" 'ctx.alert{ code = 1, message = "x", basis = "b" }'
+hook bad_alert_utf8 "text is not valid UTF-8" 'ctx.alert{ code = "X", message = "x\255", basis = "b" }'
 hook function_result "function" 'return { f = print or function() end }'
 
 # Attacks at load time: a top-level loop, a syntax error, a coroutine made at
