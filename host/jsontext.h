@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 /* json_dumps(v, flags) for flags made of JSON_COMPACT, JSON_SORT_KEYS and
  * JSON_ENCODE_ANY (anything else is passed to json_dumps): the same text
  * or the same NULL (a non-container without JSON_ENCODE_ANY, a string that
@@ -25,6 +27,12 @@
  * tree nested deeper than jansson's parser allows (2,048 levels) is NULL. len, if not NULL, gets
  * the length. The caller frees the text. */
 char *jsontext_dumps(const json_t *v, size_t flags, size_t *len);
+
+/* Appends the text jsontext_dumps(v, flags) returns to out, for flags made
+ * of JSON_COMPACT, JSON_SORT_KEYS and JSON_ENCODE_ANY only. 0; or -1 where
+ * jsontext_dumps returns NULL, out's text then ending where it ended (or
+ * out->oom set: out of memory is sticky, as strbuf.h has it). */
+int jsontext_dump_append(const json_t *v, size_t flags, strbuf *out);
 
 /* json_loadb(text, len, flags, error) for flags 0 or JSON_REJECT_DUPLICATES
  * (anything else is passed to it): the same tree, or NULL with the same

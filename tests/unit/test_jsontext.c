@@ -41,6 +41,16 @@ static void assert_same(const json_t *v, const char *what)
         }
         if (got)
             assert_int_equal(len, strlen(got));
+        /* jsontext_dump_append: the same text after what the buffer held,
+         * or the buffer as it was */
+        strbuf b = {0};
+        strbuf_str(&b, "before");
+        int rc = jsontext_dump_append(v, flag_sets[f], &b);
+        assert_int_equal(rc, got ? 0 : -1);
+        assert_int_equal(b.len, 6 + (got ? len : 0));
+        assert_memory_equal(b.s, "before", 6);
+        assert_string_equal(b.s + 6, got ? got : "");
+        free(b.s);
         free(want);
         free(got);
     }
