@@ -166,7 +166,10 @@ static int api_log(lua_State *L)
     size_t len;
     const char *s = luaL_checklstring(L, -1, &len);
     if (json_array_size(call->log) < LUAAPI_MAX_LOG) {
-        json_t *line = json_stringn(s, len > 1000 ? 1000 : len);
+        size_t keep = len > 1000 ? 1000 : len; /* a cut character makes it invalid: dropped */
+        json_t *line = jsontext_utf8_valid((const unsigned char *)s, keep)
+                           ? json_stringn_nocheck(s, keep)
+                           : NULL;
         if (line)
             json_array_append_new(call->log, line);
     }
