@@ -71,8 +71,19 @@ static inline size_t jsontext_utf8_sequence(const unsigned char *s, size_t avail
     uint32_t cp;
     if (c < 0x80)
         return 1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     /* Most non-ASCII text here is CJK: three bytes led by E1-EC or EE-EF,
-     * whose second byte has no range of its own to check. */
+     * whose second byte has no range of its own to check. With a fourth
+     * byte to read, one load tests them: the lead's high nibble E and the
+     * two continuation bytes' 10 by mask, its low nibble by 0xDFFE (bits
+     * 1-12, 14, 15: not E0, not ED, which the general code below checks). */
+    if (avail >= 4) {
+        uint32_t w;
+        memcpy(&w, s, 4);
+        if ((w & 0xC0C0F0u) == 0x8080E0u && (0xDFFEu >> (w & 0xF)) & 1u)
+            return 3;
+    }
+#endif
     if (((c >= 0xE1 && c <= 0xEC) || c >= 0xEE) && c <= 0xEF)
         return avail >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 ? 3 : 0;
     if (c < 0xC2)

@@ -470,6 +470,63 @@ static void strbuf_strings_as_json_dumps(void **state)
     }
 }
 
+/* jsontext_utf8_sequence against the well-formed byte sequences of RFC
+ * 3629 (the Unicode standard's table 3-7), for every lead and first two
+ * continuation bytes, with and without a fourth byte to read (its one-load
+ * test for three-byte sequences), and for four-byte sequences around the
+ * limits. */
+static const struct {
+    unsigned char lead_lo, lead_hi, second_lo, second_hi;
+    size_t n;
+} well_formed[] = {
+    {0xC2, 0xDF, 0x80, 0xBF, 2}, {0xE0, 0xE0, 0xA0, 0xBF, 3}, {0xE1, 0xEC, 0x80, 0xBF, 3},
+    {0xED, 0xED, 0x80, 0x9F, 3}, {0xEE, 0xEF, 0x80, 0xBF, 3}, {0xF0, 0xF0, 0x90, 0xBF, 4},
+    {0xF1, 0xF3, 0x80, 0xBF, 4}, {0xF4, 0xF4, 0x80, 0x8F, 4},
+};
+
+static size_t utf8_reference(const unsigned char *s, size_t avail)
+{
+    if (s[0] < 0x80)
+        return 1;
+    for (size_t k = 0; k < sizeof well_formed / sizeof *well_formed; k++) {
+        if (s[0] < well_formed[k].lead_lo || s[0] > well_formed[k].lead_hi)
+            continue;
+        size_t n = well_formed[k].n, i = 2;
+        if (avail < n || s[1] < well_formed[k].second_lo || s[1] > well_formed[k].second_hi)
+            return 0;
+        while (i < n && s[i] >= 0x80 && s[i] <= 0xBF)
+            i++;
+        return i == n ? n : 0;
+    }
+    return 0;
+}
+
+static void utf8_sequence_as_rfc3629(void **state)
+{
+    (void)state;
+    unsigned char s[4];
+    for (unsigned a = 0x80; a < 0x100; a++)
+        for (unsigned b = 0; b < 0x100; b++)
+            for (unsigned c = 0; c < 0x100; c++)
+                for (size_t avail = 1; avail <= 4; avail++) {
+                    s[0] = (unsigned char)a, s[1] = (unsigned char)b, s[2] = (unsigned char)c;
+                    s[3] = (unsigned char)(c ^ b ^ 0x80); /* continuation or not */
+                    size_t got = jsontext_utf8_sequence(s, avail), want = utf8_reference(s, avail);
+                    if (got != want) {
+                        print_error("%02x %02x %02x %02x, %zu available: %zu, expected %zu\n", a, b,
+                                    c, s[3], avail, got, want);
+                        fail();
+                    }
+                }
+    for (unsigned a = 0xF0; a < 0xF8; a++)
+        for (unsigned b = 0x70; b < 0xD0; b++)
+            for (unsigned d = 0x70; d < 0xD0; d++) {
+                s[0] = (unsigned char)a, s[1] = (unsigned char)b, s[2] = 0x80,
+                s[3] = (unsigned char)d;
+                assert_int_equal(jsontext_utf8_sequence(s, 4), utf8_reference(s, 4));
+            }
+}
+
 /* jsontext_plain_run against a byte-at-a-time reading of its contract:
  * every special byte and every bad sequence at every offset of a word,
  * after ASCII and after CJK text, with and without the UTF-8 check. */
@@ -532,6 +589,7 @@ int main(void)
         cmocka_unit_test(other_flags_go_to_json_dumps),
         cmocka_unit_test(strbuf_strings_as_json_dumps),
         cmocka_unit_test(plain_run_stops_where_bytewise_does),
+        cmocka_unit_test(utf8_sequence_as_rfc3629),
         cmocka_unit_test(random_texts_load_alike),
         cmocka_unit_test(odd_texts_load_alike),
         cmocka_unit_test(mutated_samples_load_alike),
