@@ -693,6 +693,29 @@ static void test_parse_duplicate_keys(void **state)
     assert_parse_refused(L, "{\"a\":null,\"a\":null}", "duplicate key", 10);
     assert_parse_refused(L, "{\"x\":[{\"k\":1,\"\\u006b\":1}]}", "duplicate key", 13);
     assert_parse_refused(L, "{\"x\":{\"a b\":1,\"a b\":1}}", "(in .x[\"a b\"])", 14);
+    /* a small object's keys are compared among themselves: empty keys, keys
+     * longer than Lua interns, the second of three, equal lengths */
+    assert_parse_refused(L, "{\"\":1,\"\":2}", "duplicate key", 6);
+    assert_parse_refused(L,
+                         "{\"k123456789012345678901234567890123456789012345\":1,"
+                         "\"k123456789012345678901234567890123456789012345\":2}",
+                         "duplicate key", 52);
+    assert_parse_refused(L, "{\"a\":1,\"b\":2,\"a\":3,\"a\":4}", "duplicate key", 13);
+    assert_parse_refused(L, "{\"court\":1,\"cause\":2,\"court\":3}", "duplicate key", 21);
+    assert_int_equal(luajson_push_text(L, "{\"court\":1,\"cause\":2,\"a\":3,\"b\":4}", 33,
+                                       LUAJSON_TEXT_PLAIN, NULL, NULL),
+                     CR_OK);
+    lua_settop(L, 0);
+    /* 32 members (compared) and 33 (looked up), the last one repeating the first */
+    for (int n = 31; n <= 33; n++) {
+        char text[512];
+        int used = snprintf(text, sizeof text, "{\"m0\":0");
+        for (int i = 1; i < n; i++)
+            used += snprintf(text + used, sizeof text - (size_t)used, ",\"m%d\":%d", i, i);
+        int last = used + 1;
+        snprintf(text + used, sizeof text - (size_t)used, ",\"m0\":1}");
+        assert_parse_refused(L, text, "duplicate key at byte", last);
+    }
     /* across chunks of a large object */
     luaL_Buffer b;
     luaL_buffinit(L, &b);
