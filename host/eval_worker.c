@@ -100,6 +100,29 @@ static int ctx_for(eval_worker *w, unsigned s, const char *court, const unsigned
     return e->ref;
 }
 
+/* The registry key of a state's read-only empty events array. */
+static const char no_events;
+
+/* Pushes the events array of JSON text events, read-only. A case without
+ * events (every case the filing system triages) gets the state's one
+ * empty view, made the first time as any other: being empty and
+ * read-only, it carries nothing from one case to the next, and it spares
+ * every such case a table and its view. */
+static cr_status push_events(lua_State *L, const char *events, cr_err *err)
+{
+    int empty = events[0] == '[' && events[1] == ']' && !events[2];
+    if (empty && lua_rawgetp(L, LUA_REGISTRYINDEX, &no_events) == LUA_TTABLE)
+        return CR_OK;
+    if (empty)
+        lua_pop(L, 1);
+    cr_status st = luajson_push_text(L, events, strlen(events), LUAJSON_TEXT_FROZEN, NULL, err);
+    if (st == CR_OK && empty) {
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &no_events);
+    }
+    return st;
+}
+
 /* Protected: the case table, with its events, every table read-only.
  * [1] the case doc and [2] its events array, as NUL-terminated JSON text. */
 static int build_case(lua_State *L)
@@ -113,7 +136,7 @@ static int build_case(lua_State *L)
     if (luajson_push_text(L, doc, strlen(doc), LUAJSON_TEXT_FROZEN_BELOW, NULL, &err) != CR_OK)
         return luaL_error(L, "case data: %s", err.msg);
     if (events) { /* a court has none */
-        if (luajson_push_text(L, events, strlen(events), LUAJSON_TEXT_FROZEN, NULL, &err) != CR_OK)
+        if (push_events(L, events, &err) != CR_OK)
             return luaL_error(L, "case events: %s", err.msg);
         lua_pushliteral(L, "events");
         lua_insert(L, -2);

@@ -52,6 +52,7 @@ hook setmetatable_globals "got nil|read-only" 'setmetatable(_G, { __index = func
 hook string_metatable_index "read-only" 'getmetatable("").__index = { upper = function() return "x" end }'
 hook rawset_ctx "global 'rawset'" 'rawset(ctx, "as_of", "1970-01-01")'
 hook modify_case "read-only" 'case.status = "已结"'
+hook modify_events "read-only" 'case.events[#case.events + 1] = { event = "x" }'
 hook modify_params "read-only" 'ctx.params.factor = 100'
 hook while_true "$RUNAWAY" 'while true do end'
 hook pcall_loop "$RUNAWAY" 'while true do pcall(function() while true do end end) end'
