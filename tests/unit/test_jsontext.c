@@ -529,7 +529,8 @@ static void utf8_sequence_as_rfc3629(void **state)
 
 /* jsontext_plain_run against a byte-at-a-time reading of its contract:
  * every special byte and every bad sequence at every offset of a word,
- * after ASCII and after CJK text, with and without the UTF-8 check. */
+ * after ASCII and after CJK text, with and without the UTF-8 check; and
+ * jsontext_utf8_valid on the same texts. */
 static size_t plain_run_bytewise(const unsigned char *s, size_t len, size_t i, int check_utf8)
 {
     while (i < len) {
@@ -565,6 +566,10 @@ static void plain_run_stops_where_bytewise_does(void **state)
                     len += n;
                     memset(buf + len, 'z', tail);
                     len += tail;
+                    int valid = 1;
+                    for (size_t i = 0, step; valid && i < len; i += step)
+                        valid = (step = utf8_reference(buf + i, len - i)) != 0;
+                    assert_int_equal(jsontext_utf8_valid(buf, len), valid);
                     for (size_t from = 0; from <= cut; from++)
                         for (int check = 0; check < 2; check++) {
                             size_t got = jsontext_plain_run(buf, len, from, check),
