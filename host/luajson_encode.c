@@ -22,10 +22,6 @@
 
 #include "sandbox.h"
 
-/* The two arguments of a message's "at%s%s": a space and the path, or
- * " the top level". */
-#define PATH_AT(path) ((path)->len ? " " : ""), luajson_path_show(path)
-
 typedef struct encode_member {
     const char *key; /* string keys: points into a Lua string the table holds */
     size_t key_len;
@@ -60,21 +56,10 @@ static int encode_fail(encode_ctx *ctx, const char *fmt, ...)
     return 0;
 }
 
-/* The path of a value inside `levels` open tables, as luajson.c builds it. */
+/* The path of a value inside `levels` open tables. */
 static void encode_path(const encode_ctx *ctx, int levels, luajson_path *path)
 {
-    path->len = 0;
-    path->text[0] = '\0';
-    for (int d = 0; d < levels; d++) {
-        int key = ctx->key_slot[d];
-        if (lua_type(ctx->L, key) == LUA_TSTRING) {
-            size_t len;
-            const char *s = lua_tolstring(ctx->L, key, &len);
-            luajson_path_push_key(path, s, len);
-        } else {
-            luajson_path_push(path, "[%lld]", (long long)lua_tointeger(ctx->L, key));
-        }
-    }
+    luajson_path_of_keys(ctx->L, ctx->key_slot, levels, path);
 }
 
 static int out_of_memory(encode_ctx *ctx, int levels)
