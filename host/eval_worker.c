@@ -100,6 +100,29 @@ static int ctx_for(eval_worker *w, unsigned s, const char *court, const unsigned
     return e->ref;
 }
 
+/* The registry key of a state's read-only empty events array. */
+static const char no_events;
+
+/* Pushes the events array of JSON text events, read-only. A case without
+ * events (every case the filing system triages) gets the state's one
+ * empty view, made the first time as any other: being empty and
+ * read-only, it carries nothing from one case to the next, and it spares
+ * every such case a table and its view. */
+static cr_status push_events(lua_State *L, const char *events, cr_err *err)
+{
+    int empty = events[0] == '[' && events[1] == ']' && !events[2];
+    if (empty && lua_rawgetp(L, LUA_REGISTRYINDEX, &no_events) == LUA_TTABLE)
+        return CR_OK;
+    if (empty)
+        lua_pop(L, 1);
+    cr_status st = luajson_push_text(L, events, strlen(events), LUAJSON_TEXT_FROZEN, NULL, err);
+    if (st == CR_OK && empty) {
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &no_events);
+    }
+    return st;
+}
+
 /* Protected: the case table, with its events, every table read-only.
  * [1] the case doc and [2] its events array, as NUL-terminated JSON text. */
 static int build_case(lua_State *L)
@@ -113,7 +136,7 @@ static int build_case(lua_State *L)
     if (luajson_push_text(L, doc, strlen(doc), LUAJSON_TEXT_FROZEN_BELOW, NULL, &err) != CR_OK)
         return luaL_error(L, "case data: %s", err.msg);
     if (events) { /* a court has none */
-        if (luajson_push_text(L, events, strlen(events), LUAJSON_TEXT_FROZEN, NULL, &err) != CR_OK)
+        if (push_events(L, events, &err) != CR_OK)
             return luaL_error(L, "case events: %s", err.msg);
         lua_pushliteral(L, "events");
         lua_insert(L, -2);
@@ -121,6 +144,43 @@ static int build_case(lua_State *L)
     }
     sandbox_push_readonly(L, 1);
     return 1;
+}
+
+/* strbuf_add of a string literal, without strlen. */
+#define ADD_LITERAL(b, s) strbuf_add((b), "" s, sizeof(s) - 1)
+
+/* Writes every rule's head (eval_worker.h). 0, or -1 out of memory. */
+static int write_heads(eval_worker *w)
+{
+    const rule_sets *rs = w->rs;
+    size_t n = 0;
+    strbuf heads = {0};
+    if (!(w->head_base = malloc((rs->n + 1) * sizeof *w->head_base)))
+        return -1;
+    for (size_t s = 0; s < rs->n; s++) {
+        w->head_base[s] = n;
+        n += rs->sets[s].n_rules;
+    }
+    w->head_base[rs->n] = n;
+    if (!(w->head_at = malloc((n + 1) * sizeof *w->head_at)))
+        return -1;
+    for (size_t s = 0, i = 0; s < rs->n; s++)
+        for (size_t r = 0; r < rs->sets[s].n_rules; r++, i++) {
+            w->head_at[i] = heads.len;
+            ADD_LITERAL(&heads, "{\"rule_set\":");
+            strbuf_json_string(&heads, rs->sets[s].name);
+            ADD_LITERAL(&heads, ",\"rule\":");
+            strbuf_json_string(&heads, rs->sets[s].rules[r].name);
+            ADD_LITERAL(&heads, ",\"rule_version\":");
+            strbuf_json_string(&heads, rs->sets[s].rules[r].version);
+            /* The set's SHA-256 is recorded once per run (eval_runs.summary),
+             * not per rule and case: it was a third of every stored row. */
+            ADD_LITERAL(&heads, ",\"status\":\"");
+        }
+    w->head_at[n] = heads.len;
+    if (!heads.len)
+        ADD_LITERAL(&heads, ""); /* no rules: an empty text, not NULL */
+    return (w->heads = strbuf_take(&heads)) ? 0 : -1;
 }
 
 cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
@@ -143,7 +203,7 @@ cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
     w->flags = flags;
     luaapi_call_reset(&w->call);
     w->ctx = calloc(rs->n ? rs->n : 1, sizeof *w->ctx);
-    if (!w->ctx || !w->call.alerts || !w->call.log)
+    if (!w->ctx || !w->call.alerts || !w->call.log || write_heads(w) != 0)
         return cr_errf(err, CR_FAIL, "out of memory");
     return CR_OK;
 }
@@ -166,10 +226,15 @@ void eval_worker_free(eval_worker *w)
     }
     free(w->ctx);
     free(w->scopes);
+    free(w->heads);
+    free(w->head_at);
+    free(w->head_base);
     db_close(w->query_db);
     w->ctx = NULL;
     w->scopes = NULL;
     w->query_db = NULL;
+    w->heads = NULL;
+    w->head_at = w->head_base = NULL;
 }
 
 void work_case_clear(work_case *c)
@@ -288,35 +353,25 @@ static const char *effect_reason(const effect *e)
  * "status", "result": {"value", "log"?} or null, "reason"?, "duration_us"}. */
 static void encode_verbose(const eval_worker *w, const effect *e, strbuf *res)
 {
-    const rule_set *set = &w->rs->sets[e->set];
-    const rule *r = &set->rules[e->rule];
-    strbuf_str(res, "{\"rule_set\":");
-    strbuf_json_string(res, set->name);
-    strbuf_str(res, ",\"rule\":");
-    strbuf_json_string(res, r->name);
-    strbuf_str(res, ",\"rule_version\":");
-    strbuf_json_string(res, r->version);
-    /* The set's SHA-256 is recorded once per run (eval_runs.summary), not
-     * per rule and case: it was a third of every stored row. */
-    strbuf_str(res, ",\"status\":\"");
-    strbuf_str(res, status_names[e->kind]);
-    strbuf_str(res, "\",\"result\":");
+    size_t i = w->head_base[e->set] + e->rule;
+    strbuf_add(res, w->heads + w->head_at[i], w->head_at[i + 1] - w->head_at[i]);
     if (e->kind == EFFECT_OK) { /* {"value":…} or {"value":…,"log":…} */
-        strbuf_str(res, "{\"value\":");
+        ADD_LITERAL(res, "ok\",\"result\":{\"value\":");
         strbuf_add(res, w->values.text + e->value_at, e->value_len);
         if (e->log_json) {
-            strbuf_str(res, ",\"log\":");
+            ADD_LITERAL(res, ",\"log\":");
             strbuf_str(res, e->log_json);
         }
         strbuf_add(res, "}", 1);
     } else {
-        strbuf_str(res, "null");
+        strbuf_str(res, status_names[e->kind]);
+        ADD_LITERAL(res, "\",\"result\":null");
     }
     if (effect_reason(e)) {
-        strbuf_str(res, ",\"reason\":");
+        ADD_LITERAL(res, ",\"reason\":");
         strbuf_json_string(res, effect_reason(e));
     }
-    strbuf_str(res, ",\"duration_us\":");
+    ADD_LITERAL(res, ",\"duration_us\":");
     strbuf_int(res, e->duration_us);
     strbuf_add(res, "}", 1);
 }

@@ -84,6 +84,12 @@ typedef struct eval_worker {
     luaapi_query_scope *scopes; /* per set: what its ctx.query may reach */
     luajson_buffer values;      /* the current case's result values, end to end */
     int store_only;             /* cases get stored_json only, no results_json (eval runs) */
+    /* Per rule, the start of its verbose result up to the status,
+     * {"rule_set":…,"rule":…,"rule_version":…,"status":" -- written once:
+     * bytes [head_at[i], head_at[i + 1]) of heads for i = head_base[set] +
+     * rule. */
+    char *heads;
+    size_t *head_at, *head_base;
 } eval_worker;
 
 /* Builds each set's ctx; db_path (may be NULL: no ctx.query) is opened

@@ -11,6 +11,7 @@
  */
 #include "jsontext.h"
 
+#include <assert.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,6 +321,24 @@ static int put_value(dump *d, const json_t *v, int depth)
     }
     strbuf_add(&d->b, "]", 1);
     return 0;
+}
+
+int jsontext_dump_append(const json_t *v, size_t flags, strbuf *out)
+{
+    assert(!(flags & ~(size_t)(JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)));
+    if (!v || (!(flags & JSON_ENCODE_ANY) && !json_is_object(v) && !json_is_array(v)))
+        return -1;
+    dump d;
+    size_t before = out->len;
+    d.b = *out;
+    d.sort_keys = (flags & JSON_SORT_KEYS) != 0;
+    int rc = put_value(&d, v, 0);
+    *out = d.b;
+    if (rc != 0 && out->s) {
+        out->len = before;
+        out->s[before] = '\0';
+    }
+    return rc != 0 || out->oom ? -1 : 0;
 }
 
 char *jsontext_dumps(const json_t *v, size_t flags, size_t *len)

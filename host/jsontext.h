@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "strbuf.h"
+
 /* json_dumps(v, flags) for flags made of JSON_COMPACT, JSON_SORT_KEYS and
  * JSON_ENCODE_ANY (anything else is passed to json_dumps): the same text
  * or the same NULL (a non-container without JSON_ENCODE_ANY, a string that
@@ -25,6 +27,12 @@
  * tree nested deeper than jansson's parser allows (2,048 levels) is NULL. len, if not NULL, gets
  * the length. The caller frees the text. */
 char *jsontext_dumps(const json_t *v, size_t flags, size_t *len);
+
+/* Appends the text jsontext_dumps(v, flags) returns to out, for flags made
+ * of JSON_COMPACT, JSON_SORT_KEYS and JSON_ENCODE_ANY only. 0; or -1 where
+ * jsontext_dumps returns NULL, out's text then ending where it ended (or
+ * out->oom set: out of memory is sticky, as strbuf.h has it). */
+int jsontext_dump_append(const json_t *v, size_t flags, strbuf *out);
 
 /* json_loadb(text, len, flags, error) for flags 0 or JSON_REJECT_DUPLICATES
  * (anything else is passed to it): the same tree, or NULL with the same
@@ -63,8 +71,19 @@ static inline size_t jsontext_utf8_sequence(const unsigned char *s, size_t avail
     uint32_t cp;
     if (c < 0x80)
         return 1;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
     /* Most non-ASCII text here is CJK: three bytes led by E1-EC or EE-EF,
-     * whose second byte has no range of its own to check. */
+     * whose second byte has no range of its own to check. With a fourth
+     * byte to read, one load tests them: the lead's high nibble E and the
+     * two continuation bytes' 10 by mask, its low nibble by 0xDFFE (bits
+     * 1-12, 14, 15: not E0, not ED, which the general code below checks). */
+    if (avail >= 4) {
+        uint32_t w;
+        memcpy(&w, s, 4);
+        if ((w & 0xC0C0F0u) == 0x8080E0u && (0xDFFEu >> (w & 0xF)) & 1u)
+            return 3;
+    }
+#endif
     if (((c >= 0xE1 && c <= 0xEC) || c >= 0xEE) && c <= 0xEF)
         return avail >= 3 && (s[1] & 0xC0) == 0x80 && (s[2] & 0xC0) == 0x80 ? 3 : 0;
     if (c < 0xC2)
@@ -94,6 +113,45 @@ static inline size_t jsontext_utf8_sequence(const unsigned char *s, size_t avail
     return n;
 }
 
+/* From s[i] on, past the run of CJK characters jsontext_utf8_sequence's
+ * one-load test accepts, two at a time (while 8 bytes can be read); the
+ * index of the first character it did not take. */
+static inline size_t jsontext_cjk_pairs(const unsigned char *s, size_t len, size_t i)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (len - i >= 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if ((w & 0xC0C0F0C0C0F0u) != 0x8080E08080E0u ||
+            !((0xDFFEu >> (w & 0xF)) & (0xDFFEu >> ((w >> 24) & 0xF)) & 1u))
+            break;
+        i += 6;
+    }
+#else
+    (void)s, (void)len;
+#endif
+    return i;
+}
+
+/* Nonzero if the len bytes at s are valid UTF-8 (jsontext_utf8_sequence's
+ * rules; NUL is a character). ASCII is skipped 8 bytes at a time. */
+static inline int jsontext_utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint64_t word;
+        if (len - i >= 8 && (memcpy(&word, s + i, 8), !(word & 0x8080808080808080u))) {
+            i += 8;
+            continue;
+        }
+        size_t n = jsontext_utf8_sequence(s + i, len - i);
+        if (!n)
+            return 0;
+        i = jsontext_cjk_pairs(s, len, i + n);
+    }
+    return 1;
+}
+
 /* qsort, with an insertion sort for n <= 16 (elements of at most 64
  * bytes): glibc's qsort is a merge sort that sets up a buffer even for the
  * two or three members of most objects. Not stable: for distinct keys. */
@@ -101,27 +159,45 @@ void jsontext_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, c
 
 /* From s[i] on, the index of the next byte of s a JSON string must escape
  * (c < 0x20, '"' or '\\'), or len; with check_utf8, (size_t)-1 if a
- * sequence on the way is not UTF-8. */
+ * sequence on the way is not UTF-8. Plain ASCII is skipped 8 bytes at a
+ * time, up to the first byte of the word that is not (the lowest byte
+ * jsontext_any_special flags is one: no borrow crosses a plain byte); a
+ * run of non-ASCII characters (CJK text, most of what rules write) one
+ * sequence after another. */
 static inline size_t jsontext_plain_run(const unsigned char *s, size_t len, size_t i,
                                         int check_utf8)
 {
     while (i < len) {
-        uint64_t word;
-        if (len - i >= 8 && (memcpy(&word, s + i, 8), !jsontext_any_special(word))) {
-            i += 8;
-            continue;
+        if (len - i >= 8) {
+            uint64_t word, special;
+            memcpy(&word, s + i, 8);
+            if (!(special = jsontext_any_special(word))) {
+                i += 8;
+                continue;
+            }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            i += (size_t)__builtin_ctzll(special) / 8;
+#endif
         }
         unsigned char c = s[i];
-        if (c >= 0x80) {
-            size_t n = check_utf8 ? jsontext_utf8_sequence(s + i, len - i) : 1;
+        if (c < 0x80) {
+            if (c < 0x20 || c == '"' || c == '\\')
+                return i;
+            i++;
+            continue;
+        }
+        if (!check_utf8) {
+            do
+                i++;
+            while (i < len && s[i] >= 0x80);
+            continue;
+        }
+        do {
+            size_t n = jsontext_utf8_sequence(s + i, len - i);
             if (!n)
                 return (size_t)-1;
-            i += n;
-        } else if (c >= 0x20 && c != '"' && c != '\\') {
-            i++;
-        } else {
-            return i;
-        }
+            i = jsontext_cjk_pairs(s, len, i + n);
+        } while (i < len && s[i] >= 0x80);
     }
     return len;
 }

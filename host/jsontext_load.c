@@ -63,6 +63,10 @@ static int read_string(load *l, const char **s, size_t *len)
     int escaped = 0;
     const unsigned char *run = start;
     for (;;) {
+        size_t plain = jsontext_plain_run(p, (size_t)(end - p), 0, 1);
+        if (plain == (size_t)-1)
+            return -1;
+        p += plain;
         if (p >= end)
             return -1;
         unsigned char c = *p;
@@ -70,17 +74,6 @@ static int read_string(load *l, const char **s, size_t *len)
             break;
         if (c < 0x20)
             return -1;
-        if (c >= 0x80) {
-            size_t n = jsontext_utf8_sequence(p, (size_t)(end - p));
-            if (!n)
-                return -1;
-            p += n;
-            continue;
-        }
-        if (c != '\\') {
-            p++;
-            continue;
-        }
         /* an escape: the string is built in the scratch buffer */
         if (end - p < 2)
             return -1;

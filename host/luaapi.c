@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dates.h"
+#include "jsontext.h"
 #include "luaapi_calendar.h"
 #include "luajson.h"
 #include "sandbox.h"
@@ -88,6 +89,28 @@ static const char *field_string(lua_State *L, int t, const char *key, int requir
     return s;
 }
 
+/* {"code", "severity", "message", "basis"} as json_pack("{s:s, s:s, s:s,
+ * s:s}") makes it, the strings checked once each; NULL if one is not UTF-8
+ * (or out of memory). */
+static json_t *alert_object(const char *code, const char *severity, const char *message,
+                            const char *basis)
+{
+    const char *const keys[] = {"code", "severity", "message", "basis"};
+    const char *const values[] = {code, severity, message, basis};
+    json_t *a = json_object();
+    for (size_t i = 0; a && i < sizeof keys / sizeof *keys; i++) {
+        size_t len = strlen(values[i]);
+        json_t *v = jsontext_utf8_valid((const unsigned char *)values[i], len)
+                        ? json_stringn_nocheck(values[i], len)
+                        : NULL;
+        if (!v || json_object_set_new_nocheck(a, keys[i], v) != 0) {
+            json_decref(a);
+            a = NULL;
+        }
+    }
+    return a;
+}
+
 /* ctx.alert{code=, severity=, message=, basis=, dedup_key=, data=} */
 static int api_alert(lua_State *L)
 {
@@ -117,8 +140,7 @@ static int api_alert(lua_State *L)
             return luaL_error(L, "ctx.alert: data: %s", err.msg);
     }
     lua_pop(L, 1);
-    json_t *a = json_pack("{s:s, s:s, s:s, s:s}", "code", code, "severity", severity, "message",
-                          message, "basis", basis);
+    json_t *a = alert_object(code, severity, message, basis);
     if (!a) {
         json_decref(data);
         return luaL_error(L, "ctx.alert: text is not valid UTF-8");
@@ -144,7 +166,10 @@ static int api_log(lua_State *L)
     size_t len;
     const char *s = luaL_checklstring(L, -1, &len);
     if (json_array_size(call->log) < LUAAPI_MAX_LOG) {
-        json_t *line = json_stringn(s, len > 1000 ? 1000 : len);
+        size_t keep = len > 1000 ? 1000 : len; /* a cut character makes it invalid: dropped */
+        json_t *line = jsontext_utf8_valid((const unsigned char *)s, keep)
+                           ? json_stringn_nocheck(s, keep)
+                           : NULL;
         if (line)
             json_array_append_new(call->log, line);
     }

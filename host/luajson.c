@@ -24,9 +24,10 @@ typedef struct to_json_ctx {
     lua_State *L;
     luajson_limits limits;
     cr_err *err;
-    luajson_path path;
+    luajson_path path; /* built by path_at for a message */
     size_t values;
     size_t bytes;
+    int key_slot[LUAJSON_MAX_DEPTH]; /* stack index of the key being converted, per open table */
     const void *open_tables[LUAJSON_MAX_DEPTH]; /* the tables being converted, outermost first */
 } to_json_ctx;
 
@@ -62,24 +63,33 @@ static json_t *fail(to_json_ctx *ctx, const char *fmt, ...)
     return NULL;
 }
 
+/* The path of a value inside `levels` open tables, for a message. */
+static luajson_path *path_at(to_json_ctx *ctx, int levels)
+{
+    luajson_path_of_keys(ctx->L, ctx->key_slot, levels, &ctx->path);
+    return &ctx->path;
+}
+
 static json_t *convert(to_json_ctx *ctx, int idx, int depth);
 
-static int count_value(to_json_ctx *ctx)
+/* Counts a value inside `levels` open tables. */
+static int count_value(to_json_ctx *ctx, int levels)
 {
     if (++ctx->values > ctx->limits.max_values) {
         fail(ctx, "result has more than %zu values (at%s%s)", ctx->limits.max_values,
-             ctx->path.len ? " " : "", luajson_path_show(&ctx->path));
+             PATH_AT(path_at(ctx, levels)));
         return 0;
     }
     return 1;
 }
 
-static int count_bytes(to_json_ctx *ctx, size_t len)
+/* Counts the bytes of a key or string inside `levels` open tables. */
+static int count_bytes(to_json_ctx *ctx, size_t len, int levels)
 {
     ctx->bytes += len;
     if (ctx->bytes > ctx->limits.max_string_bytes) {
         fail(ctx, "result holds more than %zu bytes of text (at%s%s)", ctx->limits.max_string_bytes,
-             ctx->path.len ? " " : "", luajson_path_show(&ctx->path));
+             PATH_AT(path_at(ctx, levels)));
         return 0;
     }
     return 1;
@@ -125,29 +135,27 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
 
     for (int i = 0; i < depth; i++)
         if (ctx->open_tables[i] == self)
-            return fail(ctx, "result table refers to itself at%s%s", ctx->path.len ? " " : "",
-                        luajson_path_show(&ctx->path));
+            return fail(ctx, "result table refers to itself at%s%s", PATH_AT(path_at(ctx, depth)));
     if (depth >= ctx->limits.max_depth)
         return fail(ctx, "result nests deeper than %d levels at%s%s", ctx->limits.max_depth,
-                    ctx->path.len ? " " : "", luajson_path_show(&ctx->path));
+                    PATH_AT(path_at(ctx, depth)));
     if (!lua_checkstack(L, 4))
-        return fail(ctx, "Lua stack exhausted converting%s%s", ctx->path.len ? " " : "",
-                    luajson_path_show(&ctx->path));
+        return fail(ctx, "Lua stack exhausted converting%s%s", PATH_AT(path_at(ctx, depth)));
     ctx->open_tables[depth] = self;
 
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-        size_t before = ctx->path.len;
         table_member m = {NULL, 0, NULL};
         int key_type = lua_type(L, -2);
+        ctx->key_slot[depth] = lua_gettop(L) - 1;
 
         if (key_type == LUA_TSTRING) {
             m.key = lua_tolstring(L, -2, &m.len); /* a string: no conversion */
             string_keys = 1;
-            luajson_path_push_key(&ctx->path, m.key, m.len);
             if (memchr(m.key, '\0', m.len))
-                fail(ctx, "key at %s contains a NUL byte", luajson_path_show(&ctx->path));
-            else if (count_bytes(ctx, m.len))
+                fail(ctx, "key at %s contains a NUL byte",
+                     luajson_path_show(path_at(ctx, depth + 1)));
+            else if (count_bytes(ctx, m.len, depth + 1))
                 m.value = convert(ctx, lua_gettop(L), depth + 1);
         } else if (key_type == LUA_TNUMBER && lua_isinteger(L, -2) && lua_tointeger(L, -2) > 0) {
             lua_Integer index = lua_tointeger(L, -2);
@@ -155,17 +163,15 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
             if (index > max_index)
                 max_index = index;
             m.len = (size_t)index;
-            luajson_path_push(&ctx->path, "[%lld]", (long long)index);
             m.value = convert(ctx, lua_gettop(L), depth + 1);
         } else {
             fail(ctx,
                  "table at%s%s has a key of type %s; only string keys (object) or 1..n (array) "
                  "convert to JSON",
-                 ctx->path.len ? " " : "", luajson_path_show(&ctx->path),
+                 PATH_AT(path_at(ctx, depth)),
                  key_type == LUA_TNUMBER ? "number (not a positive integer)"
                                          : lua_typename(L, key_type));
         }
-        luajson_path_pop(&ctx->path, before);
         if (!m.value) {
             lua_pop(L, 2);
             goto done;
@@ -173,8 +179,8 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
         if (string_keys && integer_keys) {
             json_decref(m.value);
             lua_pop(L, 2);
-            fail(ctx, "table at%s%s mixes string keys and integer keys", ctx->path.len ? " " : "",
-                 luajson_path_show(&ctx->path));
+            fail(ctx, "table at%s%s mixes string keys and integer keys",
+                 PATH_AT(path_at(ctx, depth)));
             goto done;
         }
         if (n == cap) {
@@ -183,8 +189,7 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
             if (!grown) {
                 json_decref(m.value);
                 lua_pop(L, 2);
-                fail(ctx, "out of memory converting%s%s", ctx->path.len ? " " : "",
-                     luajson_path_show(&ctx->path));
+                fail(ctx, "out of memory converting%s%s", PATH_AT(path_at(ctx, depth)));
                 goto done;
             }
             members = grown;
@@ -196,16 +201,20 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
 
     if (string_keys) {
         result = json_object();
-        if (n > 1)
-            qsort(members, n, sizeof *members, compare_members);
+        jsontext_sort(members, n, sizeof *members, compare_members); /* keys are distinct */
         for (size_t i = 0; result && i < n; i++) {
             json_t *value = members[i].value;
             members[i].value = NULL;
-            if (json_object_setn_new(result, members[i].key, members[i].len, value) != 0) {
-                size_t before = ctx->path.len;
-                luajson_path_push_key(&ctx->path, members[i].key, members[i].len);
-                fail(ctx, "key at %s is not valid UTF-8", luajson_path_show(&ctx->path));
-                luajson_path_pop(&ctx->path, before);
+            int set = jsontext_utf8_valid((const unsigned char *)members[i].key, members[i].len);
+            if (!set) /* json_object_setn_new takes the value even when it refuses */
+                json_decref(value);
+            else
+                set = json_object_setn_new_nocheck(result, members[i].key, members[i].len, value) ==
+                      0;
+            if (!set) {
+                luajson_path *path = path_at(ctx, depth);
+                luajson_path_push_key(path, members[i].key, members[i].len);
+                fail(ctx, "key at %s is not valid UTF-8", luajson_path_show(path));
                 json_decref(result);
                 result = NULL;
             }
@@ -213,7 +222,7 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
     } else {
         if ((size_t)max_index != n) {
             fail(ctx, "array at%s%s has holes: %zu elements but index %lld",
-                 ctx->path.len ? " " : "", luajson_path_show(&ctx->path), n, (long long)max_index);
+                 PATH_AT(path_at(ctx, depth)), n, (long long)max_index);
             goto done;
         }
         /* n keys, all in 1..n: each index appears exactly once */
@@ -222,8 +231,7 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
         if (!slots || !result) {
             free(slots);
             json_decref(result);
-            result = fail(ctx, "out of memory converting%s%s", ctx->path.len ? " " : "",
-                          luajson_path_show(&ctx->path));
+            result = fail(ctx, "out of memory converting%s%s", PATH_AT(path_at(ctx, depth)));
             goto done;
         }
         for (size_t i = 0; i < n; i++) {
@@ -243,8 +251,7 @@ done:
 static json_t *convert(to_json_ctx *ctx, int idx, int depth)
 {
     lua_State *L = ctx->L;
-    const char *at = ctx->path.len ? " " : "";
-    if (!count_value(ctx))
+    if (!count_value(ctx, depth))
         return NULL;
     switch (lua_type(L, idx)) {
     case LUA_TNIL:
@@ -255,17 +262,18 @@ static json_t *convert(to_json_ctx *ctx, int idx, int depth)
         if (lua_isinteger(L, idx))
             return json_integer((json_int_t)lua_tointeger(L, idx));
         if (!isfinite(lua_tonumber(L, idx)))
-            return fail(ctx, "number at%s%s is not finite", at, luajson_path_show(&ctx->path));
+            return fail(ctx, "number at%s%s is not finite", PATH_AT(path_at(ctx, depth)));
         return json_real(lua_tonumber(L, idx));
     case LUA_TSTRING: {
         size_t len;
         const char *s = lua_tolstring(L, idx, &len);
         json_t *value;
-        if (!count_bytes(ctx, len))
+        if (!count_bytes(ctx, len, depth))
             return NULL;
-        value = json_stringn(s, len);
+        value = jsontext_utf8_valid((const unsigned char *)s, len) ? json_stringn_nocheck(s, len)
+                                                                   : NULL;
         if (!value)
-            return fail(ctx, "string at%s%s is not valid UTF-8", at, luajson_path_show(&ctx->path));
+            return fail(ctx, "string at%s%s is not valid UTF-8", PATH_AT(path_at(ctx, depth)));
         return value;
     }
     case LUA_TTABLE:
@@ -279,7 +287,7 @@ static json_t *convert(to_json_ctx *ctx, int idx, int depth)
         return fail(ctx,
                     "value at%s%s is a %s; only nil, booleans, numbers, strings and tables "
                     "convert to JSON",
-                    at, luajson_path_show(&ctx->path), lua_typename(L, lua_type(L, idx)));
+                    PATH_AT(path_at(ctx, depth)), lua_typename(L, lua_type(L, idx)));
     }
 }
 

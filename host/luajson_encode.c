@@ -22,26 +22,6 @@
 
 #include "sandbox.h"
 
-/* The two arguments of a message's "at%s%s": a space and the path, or
- * " the top level". */
-#define PATH_AT(path) ((path)->len ? " " : ""), luajson_path_show(path)
-
-static int utf8_valid(const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    for (size_t i = 0; i < len;) {
-        if (s[i] < 0x80) {
-            i++;
-            continue;
-        }
-        size_t n = jsontext_utf8_sequence(s + i, len - i);
-        if (!n)
-            return 0;
-        i += n;
-    }
-    return 1;
-}
-
 typedef struct encode_member {
     const char *key; /* string keys: points into a Lua string the table holds */
     size_t key_len;
@@ -76,21 +56,10 @@ static int encode_fail(encode_ctx *ctx, const char *fmt, ...)
     return 0;
 }
 
-/* The path of a value inside `levels` open tables, as luajson.c builds it. */
+/* The path of a value inside `levels` open tables. */
 static void encode_path(const encode_ctx *ctx, int levels, luajson_path *path)
 {
-    path->len = 0;
-    path->text[0] = '\0';
-    for (int d = 0; d < levels; d++) {
-        int key = ctx->key_slot[d];
-        if (lua_type(ctx->L, key) == LUA_TSTRING) {
-            size_t len;
-            const char *s = lua_tolstring(ctx->L, key, &len);
-            luajson_path_push_key(path, s, len);
-        } else {
-            luajson_path_push(path, "[%lld]", (long long)lua_tointeger(ctx->L, key));
-        }
-    }
+    luajson_path_of_keys(ctx->L, ctx->key_slot, levels, path);
 }
 
 static int out_of_memory(encode_ctx *ctx, int levels)
@@ -172,14 +141,38 @@ static int out_string(encode_ctx *ctx, const char *str, size_t len, int check_ut
     return out_add(ctx, str + run, len - run) && out_add(ctx, "\"", 1);
 }
 
+/* memcmp's order, then the shorter first. Keys are short and mostly differ
+ * in their first bytes: a byte loop costs less than the call. */
+static inline int key_order(const encode_member *x, const encode_member *y)
+{
+    const unsigned char *a = (const unsigned char *)x->key, *b = (const unsigned char *)y->key;
+    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return a[i] < b[i] ? -1 : 1;
+    return (x->key_len > y->key_len) - (x->key_len < y->key_len);
+}
+
 static int compare_keys(const void *a, const void *b)
 {
-    const encode_member *x = a, *y = b;
-    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-    int c = memcmp(x->key, y->key, n);
-    if (c != 0)
-        return c;
-    return (x->key_len > y->key_len) - (x->key_len < y->key_len);
+    return key_order(a, b);
+}
+
+/* The members in key order. An object's keys are distinct and usually few:
+ * an insertion sort moving whole members, jsontext_sort for many. */
+static void sort_by_key(encode_member *m, size_t n)
+{
+    if (n > 16) {
+        jsontext_sort(m, n, sizeof *m, compare_keys);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        encode_member v = m[i];
+        size_t j = i;
+        for (; j > 0 && key_order(&m[j - 1], &v) > 0; j--)
+            m[j] = m[j - 1];
+        m[j] = v;
+    }
 }
 
 static int compare_indexes(const void *a, const void *b)
@@ -298,11 +291,11 @@ static int encode_table(encode_ctx *ctx, int idx, int depth)
     ctx->n_members = base;
     if (string_keys) {
         for (size_t i = 1; i < n && in_order; i++)
-            in_order = compare_keys(&m[i - 1], &m[i]) < 0;
+            in_order = key_order(&m[i - 1], &m[i]) < 0;
         if (!in_order)
-            jsontext_sort(m, n, sizeof *m, compare_keys);
+            sort_by_key(m, n);
         for (size_t i = 0; i < n; i++)
-            if (!utf8_valid(m[i].key, m[i].key_len)) {
+            if (!jsontext_utf8_valid((const unsigned char *)m[i].key, m[i].key_len)) {
                 encode_path(ctx, depth, &path);
                 luajson_path_push_key(&path, m[i].key, m[i].key_len);
                 return encode_fail(ctx, "key at %s is not valid UTF-8", luajson_path_show(&path));

@@ -52,4 +52,13 @@ void luajson_path_pop(luajson_path *path, size_t before);
 /* The path as messages show it: " the top level" when empty. */
 const char *luajson_path_show(const luajson_path *path);
 
+/* The two arguments of a message's "at%s%s": a space and the path, or
+ * " the top level". */
+#define PATH_AT(path) ((path)->len ? " " : ""), luajson_path_show(path)
+
+/* The path of a value inside `levels` open tables whose current keys are at
+ * stack indexes key_slot[0..levels-1]: built only when a message needs it,
+ * as the converters' lua_next loops keep their keys on the stack. */
+void luajson_path_of_keys(lua_State *L, const int *key_slot, int levels, luajson_path *path);
+
 #endif

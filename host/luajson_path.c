@@ -52,6 +52,22 @@ void luajson_path_pop(luajson_path *path, size_t before)
     path->text[before] = '\0';
 }
 
+void luajson_path_of_keys(lua_State *L, const int *key_slot, int levels, luajson_path *path)
+{
+    path->len = 0;
+    path->text[0] = '\0';
+    for (int d = 0; d < levels; d++) {
+        int key = key_slot[d];
+        if (lua_type(L, key) == LUA_TSTRING) {
+            size_t len;
+            const char *s = lua_tolstring(L, key, &len);
+            luajson_path_push_key(path, s, len);
+        } else {
+            luajson_path_push(path, "[%lld]", (long long)lua_tointeger(L, key));
+        }
+    }
+}
+
 const char *luajson_path_show(const luajson_path *path)
 {
     return path->len ? path->text : " the top level";

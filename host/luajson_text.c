@@ -172,17 +172,13 @@ static size_t parse_escape(lua_State *L, parse_ctx *ctx, const unsigned char **p
 static void parse_string(lua_State *L, parse_ctx *ctx)
 {
     const unsigned char *quote = ctx->p, *p = quote + 1, *end = ctx->end, *run;
-    size_t used = 0;
-    for (;;) { /* up to the first escape, control character or the end */
-        while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-            p++;
-        if (p >= end || *p < 0x80)
-            break;
-        size_t n = jsontext_utf8_sequence(p, (size_t)(end - p));
-        if (!n)
-            parse_fail(L, ctx, p, "invalid UTF-8 in a string");
-        p += n;
-    }
+    size_t used = 0, plain = jsontext_plain_run(p, (size_t)(end - p), 0, 1);
+    if (plain == (size_t)-1) /* no escape before it: walk to the bad sequence */
+        for (size_t n;; p += n)
+            if (!(n = jsontext_utf8_sequence(p, (size_t)(end - p))))
+                parse_fail(L, ctx, p, "invalid UTF-8 in a string");
+    /* p at the first escape, control character or the end */
+    p += plain;
     if (p < end && *p == '"') { /* no escapes: the text itself, no copy */
         count_string_bytes(L, ctx, quote, (size_t)(p - quote - 1));
         lua_pushlstring(L, (const char *)quote + 1, (size_t)(p - quote - 1));
@@ -271,29 +267,60 @@ static void parse_literal(lua_State *L, parse_ctx *ctx, const char *word, size_t
     ctx->p += len;
 }
 
+/* Raises "duplicate key" for the pending member whose key is at stack
+ * index key. */
+static void duplicate_key(lua_State *L, parse_ctx *ctx, int key) __attribute__((noreturn));
+static void duplicate_key(lua_State *L, parse_ctx *ctx, int key)
+{
+    luajson_path path;
+    size_t len;
+    const char *name = lua_tolstring(L, key, &len);
+    parse_path(L, ctx, &path);
+    luajson_path_push_key(&path, name, len);
+    parse_raise(L, ctx, CR_INVALID, (size_t)lua_tointeger(L, key + 2), &path, "duplicate key");
+}
+
+enum { FEW_KEYS = 32 }; /* compared among themselves rather than looked up */
+
+/* Raises for the first of a fresh object's pending members (at most
+ * FEW_KEYS) whose key an earlier one has: what looking each up in the
+ * table before storing it finds, without the lookups. */
+static void check_few_keys(lua_State *L, parse_ctx *ctx, const text_frame *f)
+{
+    const char *keys[FEW_KEYS];
+    size_t lens[FEW_KEYS];
+    for (size_t i = 0; i < f->pending; i++) {
+        keys[i] = lua_tolstring(L, f->slot + 1 + 3 * (int)i, &lens[i]);
+        for (size_t j = 0; j < i; j++)
+            if (lens[j] == lens[i] &&
+                (keys[j] == keys[i] ||
+                 (keys[j][0] == keys[i][0] && memcmp(keys[j], keys[i], lens[i]) == 0)))
+                duplicate_key(L, ctx, f->slot + 1 + 3 * (int)i);
+    }
+}
+
 /* Moves the pending members into the table, creating it sized for them. */
 static void drain(lua_State *L, parse_ctx *ctx, text_frame *f)
 {
-    int slot = f->slot;
+    int slot = f->slot, few = 0;
     if (lua_isnil(L, slot)) {
         int n = f->pending > INT32_MAX ? 0 : (int)f->pending;
+        if (f->is_object && f->pending <= FEW_KEYS) {
+            check_few_keys(L, ctx, f);
+            few = 1;
+        }
         lua_createtable(L, f->is_object ? 0 : n, f->is_object ? n : 0);
         lua_replace(L, slot);
     }
     for (size_t i = 0; i < f->pending; i++) {
         if (f->is_object) {
             int key = slot + 1 + 3 * (int)i;
-            lua_pushvalue(L, key);
-            if (lua_rawget(L, slot) != LUA_TNIL) {
-                luajson_path path;
-                size_t len;
-                const char *name = lua_tolstring(L, key, &len);
-                parse_path(L, ctx, &path);
-                luajson_path_push_key(&path, name, len);
-                parse_raise(L, ctx, CR_INVALID, (size_t)lua_tointeger(L, key + 2), &path,
-                            "duplicate key");
+            if (!few) {
+                lua_pushvalue(L, key);
+                if (lua_rawget(L, slot) != LUA_TNIL)
+                    duplicate_key(L, ctx, key);
+                lua_pop(L, 1);
             }
-            lua_pop(L, 1);
             lua_pushvalue(L, key);
             lua_pushvalue(L, key + 1);
             lua_rawset(L, slot);

@@ -52,6 +52,7 @@ hook setmetatable_globals "got nil|read-only" 'setmetatable(_G, { __index = func
 hook string_metatable_index "read-only" 'getmetatable("").__index = { upper = function() return "x" end }'
 hook rawset_ctx "global 'rawset'" 'rawset(ctx, "as_of", "1970-01-01")'
 hook modify_case "read-only" 'case.status = "已结"'
+hook modify_events "read-only" 'case.events[#case.events + 1] = { event = "x" }'
 hook modify_params "read-only" 'ctx.params.factor = 100'
 hook while_true "$RUNAWAY" 'while true do end'
 hook pcall_loop "$RUNAWAY" 'while true do pcall(function() while true do end end) end'
@@ -70,6 +71,7 @@ hook gc_metatable "__gc" 'setmetatable({}, { __gc = function() while true do end
 hook deep_recursion "stack overflow" 'local function f(n) return f(n + 1) + 1 end return f(1)'
 hook alert_flood "more than" 'for i = 1, 1000 do ctx.alert{ code = "X", message = "x", basis = "b", dedup_key = tostring(i) } end'
 hook bad_alert "code" 'ctx.alert{ code = 1, message = "x", basis = "b" }'
+hook bad_alert_utf8 "text is not valid UTF-8" 'ctx.alert{ code = "X", message = "x\255", basis = "b" }'
 hook function_result "function" 'return { f = print or function() end }'
 
 # Attacks at load time: a top-level loop, a syntax error, a coroutine made at

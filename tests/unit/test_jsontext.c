@@ -41,6 +41,16 @@ static void assert_same(const json_t *v, const char *what)
         }
         if (got)
             assert_int_equal(len, strlen(got));
+        /* jsontext_dump_append: the same text after what the buffer held,
+         * or the buffer as it was */
+        strbuf b = {0};
+        strbuf_str(&b, "before");
+        int rc = jsontext_dump_append(v, flag_sets[f], &b);
+        assert_int_equal(rc, got ? 0 : -1);
+        assert_int_equal(b.len, 6 + (got ? len : 0));
+        assert_memory_equal(b.s, "before", 6);
+        assert_string_equal(b.s + 6, got ? got : "");
+        free(b.s);
         free(want);
         free(got);
     }
@@ -460,6 +470,121 @@ static void strbuf_strings_as_json_dumps(void **state)
     }
 }
 
+/* jsontext_utf8_sequence against the well-formed byte sequences of RFC
+ * 3629 (the Unicode standard's table 3-7), for every lead and first two
+ * continuation bytes, with and without a fourth byte to read (its one-load
+ * test for three-byte sequences), and for four-byte sequences around the
+ * limits. */
+static const struct {
+    unsigned char lead_lo, lead_hi, second_lo, second_hi;
+    size_t n;
+} well_formed[] = {
+    {0xC2, 0xDF, 0x80, 0xBF, 2}, {0xE0, 0xE0, 0xA0, 0xBF, 3}, {0xE1, 0xEC, 0x80, 0xBF, 3},
+    {0xED, 0xED, 0x80, 0x9F, 3}, {0xEE, 0xEF, 0x80, 0xBF, 3}, {0xF0, 0xF0, 0x90, 0xBF, 4},
+    {0xF1, 0xF3, 0x80, 0xBF, 4}, {0xF4, 0xF4, 0x80, 0x8F, 4},
+};
+
+static size_t utf8_reference(const unsigned char *s, size_t avail)
+{
+    if (s[0] < 0x80)
+        return 1;
+    for (size_t k = 0; k < sizeof well_formed / sizeof *well_formed; k++) {
+        if (s[0] < well_formed[k].lead_lo || s[0] > well_formed[k].lead_hi)
+            continue;
+        size_t n = well_formed[k].n, i = 2;
+        if (avail < n || s[1] < well_formed[k].second_lo || s[1] > well_formed[k].second_hi)
+            return 0;
+        while (i < n && s[i] >= 0x80 && s[i] <= 0xBF)
+            i++;
+        return i == n ? n : 0;
+    }
+    return 0;
+}
+
+static void utf8_sequence_as_rfc3629(void **state)
+{
+    (void)state;
+    unsigned char s[4];
+    for (unsigned a = 0x80; a < 0x100; a++)
+        for (unsigned b = 0; b < 0x100; b++)
+            for (unsigned c = 0; c < 0x100; c++)
+                for (size_t avail = 1; avail <= 4; avail++) {
+                    s[0] = (unsigned char)a, s[1] = (unsigned char)b, s[2] = (unsigned char)c;
+                    s[3] = (unsigned char)(c ^ b ^ 0x80); /* continuation or not */
+                    size_t got = jsontext_utf8_sequence(s, avail), want = utf8_reference(s, avail);
+                    if (got != want) {
+                        print_error("%02x %02x %02x %02x, %zu available: %zu, expected %zu\n", a, b,
+                                    c, s[3], avail, got, want);
+                        fail();
+                    }
+                }
+    for (unsigned a = 0xF0; a < 0xF8; a++)
+        for (unsigned b = 0x70; b < 0xD0; b++)
+            for (unsigned d = 0x70; d < 0xD0; d++) {
+                s[0] = (unsigned char)a, s[1] = (unsigned char)b, s[2] = 0x80,
+                s[3] = (unsigned char)d;
+                assert_int_equal(jsontext_utf8_sequence(s, 4), utf8_reference(s, 4));
+            }
+}
+
+/* jsontext_plain_run against a byte-at-a-time reading of its contract:
+ * every special byte and every bad sequence at every offset of a word,
+ * after ASCII and after CJK text, with and without the UTF-8 check; and
+ * jsontext_utf8_valid on the same texts. */
+static size_t plain_run_bytewise(const unsigned char *s, size_t len, size_t i, int check_utf8)
+{
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c < 0x20 || c == '"' || c == '\\')
+            return i;
+        size_t n = c < 0x80 || !check_utf8 ? 1 : jsontext_utf8_sequence(s + i, len - i);
+        if (!n)
+            return (size_t)-1;
+        i += n;
+    }
+    return len;
+}
+
+static void plain_run_stops_where_bytewise_does(void **state)
+{
+    (void)state;
+    static const char *const prefixes[] = {"", "abcdefghijklmnopqrstuvw", "民初长长长长长长",
+                                           "a民b初cd长e"};
+    static const char *const inserts[] = {
+        "\"",          "\\",   "\n",   "\x01",     "\x7f",
+        "/",           "\xff", "\x80", "\xe4\xb8", "\xed\xa0\x80",
+        "\xc0\xaf",    "民",   "é",    "😀",        "\xf4\x90\x80\x80",
+        "\xe0\xa0\x80"};
+    unsigned char buf[96];
+    for (size_t p = 0; p < sizeof prefixes / sizeof *prefixes; p++)
+        for (size_t k = 0; k < sizeof inserts / sizeof *inserts; k++)
+            for (size_t cut = 0; cut <= strlen(prefixes[p]); cut++)
+                for (size_t tail = 0; tail < 12; tail++) {
+                    size_t len = cut, n = strlen(inserts[k]);
+                    memcpy(buf, prefixes[p], cut);
+                    memcpy(buf + len, inserts[k], n);
+                    len += n;
+                    memset(buf + len, 'z', tail);
+                    len += tail;
+                    int valid = 1;
+                    for (size_t i = 0, step; valid && i < len; i += step)
+                        valid = (step = utf8_reference(buf + i, len - i)) != 0;
+                    assert_int_equal(jsontext_utf8_valid(buf, len), valid);
+                    for (size_t from = 0; from <= cut; from++)
+                        for (int check = 0; check < 2; check++) {
+                            size_t got = jsontext_plain_run(buf, len, from, check),
+                                   want = plain_run_bytewise(buf, len, from, check);
+                            if (got != want) {
+                                print_error("prefix %zu cut %zu insert %zu tail %zu from %zu "
+                                            "check %d: %zd, expected %zd\n",
+                                            p, cut, k, tail, from, check, (ssize_t)got,
+                                            (ssize_t)want);
+                                fail();
+                            }
+                        }
+                }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -468,6 +593,8 @@ int main(void)
         cmocka_unit_test(sample_records_dump_alike),
         cmocka_unit_test(other_flags_go_to_json_dumps),
         cmocka_unit_test(strbuf_strings_as_json_dumps),
+        cmocka_unit_test(plain_run_stops_where_bytewise_does),
+        cmocka_unit_test(utf8_sequence_as_rfc3629),
         cmocka_unit_test(random_texts_load_alike),
         cmocka_unit_test(odd_texts_load_alike),
         cmocka_unit_test(mutated_samples_load_alike),

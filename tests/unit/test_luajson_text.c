@@ -673,6 +673,12 @@ static void test_parse_invalid_utf8(void **state)
     assert_parse_refused(L, "\"\xf4\x90\x80\x80\"", "invalid UTF-8", 1); /* > U+10FFFF */
     assert_parse_refused(L, "\"\xe4\xb8\"", "invalid UTF-8", 1);         /* cut short */
     assert_parse_refused(L, "{\"\xe4\":1}", "invalid UTF-8", 2);         /* in a key */
+    /* past the first 8-byte word, inside and after a run of CJK text */
+    assert_parse_refused(L, "\"abcdefghij\xff\"", "invalid UTF-8", 11);
+    assert_parse_refused(L, "\"民初\xe4\xb8民\"", "invalid UTF-8", 7);
+    assert_parse_refused(L, "\"民\x80\"", "invalid UTF-8", 4);
+    assert_parse_refused(L, "\"民初abc\x80\"", "invalid UTF-8", 10);
+    assert_parse_refused(L, "\"a\\n\xff\"", "invalid UTF-8", 4); /* after an escape */
     assert_parse_refused(L, "\"a\nb\"", "control character 0x0a", 2);
     assert_parse_refused_with(L, "\"a\0b\"", 5, NULL, "control character 0x00", 2);
     assert_parse_refused(L, "\xef\xbb\xbf{}", "invalid value", 0); /* no BOM */
@@ -687,6 +693,29 @@ static void test_parse_duplicate_keys(void **state)
     assert_parse_refused(L, "{\"a\":null,\"a\":null}", "duplicate key", 10);
     assert_parse_refused(L, "{\"x\":[{\"k\":1,\"\\u006b\":1}]}", "duplicate key", 13);
     assert_parse_refused(L, "{\"x\":{\"a b\":1,\"a b\":1}}", "(in .x[\"a b\"])", 14);
+    /* a small object's keys are compared among themselves: empty keys, keys
+     * longer than Lua interns, the second of three, equal lengths */
+    assert_parse_refused(L, "{\"\":1,\"\":2}", "duplicate key", 6);
+    assert_parse_refused(L,
+                         "{\"k123456789012345678901234567890123456789012345\":1,"
+                         "\"k123456789012345678901234567890123456789012345\":2}",
+                         "duplicate key", 52);
+    assert_parse_refused(L, "{\"a\":1,\"b\":2,\"a\":3,\"a\":4}", "duplicate key", 13);
+    assert_parse_refused(L, "{\"court\":1,\"cause\":2,\"court\":3}", "duplicate key", 21);
+    assert_int_equal(luajson_push_text(L, "{\"court\":1,\"cause\":2,\"a\":3,\"b\":4}", 33,
+                                       LUAJSON_TEXT_PLAIN, NULL, NULL),
+                     CR_OK);
+    lua_settop(L, 0);
+    /* 32 members (compared) and 33 (looked up), the last one repeating the first */
+    for (int n = 31; n <= 33; n++) {
+        char text[512];
+        int used = snprintf(text, sizeof text, "{\"m0\":0");
+        for (int i = 1; i < n; i++)
+            used += snprintf(text + used, sizeof text - (size_t)used, ",\"m%d\":%d", i, i);
+        int last = used + 1;
+        snprintf(text + used, sizeof text - (size_t)used, ",\"m0\":1}");
+        assert_parse_refused(L, text, "duplicate key at byte", last);
+    }
     /* across chunks of a large object */
     luaL_Buffer b;
     luaL_buffinit(L, &b);
