@@ -51,6 +51,7 @@ struct webhook_format {
     sandbox *sb;
     int module_ref; /* the module's table (not its read-only view) */
     int keys_ref;   /* the driver keys, an array indexed by KEY_ */
+    int recent_ref; /* the texts the last alert rendered had, by KEY_ALERT + field */
     char name[64];
     /* the `webhook` functions' own (their upvalue is the format): */
     luajson_buffer json;    /* webhook.json's text and scratch, kept between calls */
@@ -225,6 +226,8 @@ static void make_keys(lua_State *L, webhook_format *f)
         lua_rawseti(L, -2, i);
     }
     f->keys_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_createtable(L, WEBHOOK_ALERT_FIELDS, 0);
+    f->recent_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 cr_status webhook_format_load(const char *plugins_dir, const char *name, webhook_format **out,
@@ -335,10 +338,30 @@ static void push_c_string(lua_State *L, const char *s)
     lua_pushlstring(L, s, strlen(s));
 }
 
+/* Pushes text s of alert field i: the string the last alert had there
+ * when the text is the same (recent: the stack index of those strings),
+ * else a new one, kept for the next alert. Alerts of a batch share most of
+ * their fields (rule, code, court, dates), and a string made anew is hashed
+ * and looked up (short) or allocated and copied (long) every time; equal
+ * strings are one value to Lua, so the script sees no difference. */
+static void push_alert_text(lua_State *L, int recent, int i, const char *s)
+{
+    size_t len = strlen(s), had_len;
+    lua_rawgeti(L, recent, KEY_ALERT + i);
+    const char *had = lua_tolstring(L, -1, &had_len); /* NULL: nil, nothing kept yet */
+    if (had && had_len == len && memcmp(had, s, len) == 0)
+        return;
+    lua_pop(L, 1);
+    lua_pushlstring(L, s, len);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, recent, KEY_ALERT + i);
+}
+
 /* Pushes one alert as a fresh table: the texts as strings, data as the
  * value its JSON text encodes, NULL fields left out (as a JSON null member
- * would be). keys is the stack index of the keys' array. */
-static void push_alert(lua_State *L, int keys, const webhook_alert *a)
+ * would be). keys and recent are the stack indexes of the keys' array and
+ * of the last alert's texts. */
+static void push_alert(lua_State *L, int keys, int recent, const webhook_alert *a)
 {
     lua_createtable(L, 0, WEBHOOK_ALERT_FIELDS + 1);
     int t = lua_gettop(L);
@@ -359,7 +382,7 @@ static void push_alert(lua_State *L, int keys, const webhook_alert *a)
                 continue;
             }
         } else {
-            push_c_string(L, s);
+            push_alert_text(L, recent, i, s);
         }
         lua_rawset(L, t);
     }
@@ -372,6 +395,8 @@ static int render_driver(lua_State *L)
     render_job *job = lua_touserdata(L, 1);
     push_keys(L, job->f);
     int keys = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, job->f->recent_ref);
+    int recent = lua_gettop(L);
     push_field(L, job->f, keys, KEY_RENDER);
     lua_createtable(L, 0, 3);
     int batch = lua_gettop(L);
@@ -384,7 +409,7 @@ static int render_driver(lua_State *L)
     lua_rawgeti(L, keys, KEY_ALERTS);
     lua_createtable(L, job->n, 0);
     for (int i = 0; i < job->n; i++) {
-        push_alert(L, keys, job->alerts[i]);
+        push_alert(L, keys, recent, job->alerts[i]);
         lua_rawseti(L, -2, i + 1);
     }
     lua_rawset(L, batch);
