@@ -338,6 +338,22 @@ static void push_c_string(lua_State *L, const char *s)
     lua_pushlstring(L, s, strlen(s));
 }
 
+/* t[key] = s, and t[key] = v: t is the stack index of a plain table, keys
+ * that of the keys' array, key a KEY_. */
+static void set_string(lua_State *L, int t, int keys, int key, const char *s)
+{
+    lua_rawgeti(L, keys, key);
+    push_c_string(L, s);
+    lua_rawset(L, t);
+}
+
+static void set_integer(lua_State *L, int t, int keys, int key, lua_Integer v)
+{
+    lua_rawgeti(L, keys, key);
+    lua_pushinteger(L, v);
+    lua_rawset(L, t);
+}
+
 /* Pushes text s of alert field i: the string the last alert had there
  * when the text is the same (recent: the stack index of those strings),
  * else a new one, kept for the next alert. Alerts of a batch share most of
@@ -365,9 +381,7 @@ static void push_alert(lua_State *L, int keys, int recent, const webhook_alert *
 {
     lua_createtable(L, 0, WEBHOOK_ALERT_FIELDS + 1);
     int t = lua_gettop(L);
-    lua_rawgeti(L, keys, KEY_ID);
-    lua_pushinteger(L, a->id);
-    lua_rawset(L, t);
+    set_integer(L, t, keys, KEY_ID, a->id);
     for (int i = 0; i < WEBHOOK_ALERT_FIELDS; i++) {
         const char *s = a->field[i];
         if (!s)
@@ -400,12 +414,8 @@ static int render_driver(lua_State *L)
     push_field(L, job->f, keys, KEY_RENDER);
     lua_createtable(L, 0, 3);
     int batch = lua_gettop(L);
-    lua_rawgeti(L, keys, KEY_WEBHOOK);
-    push_c_string(L, job->webhook_name);
-    lua_rawset(L, batch);
-    lua_rawgeti(L, keys, KEY_CREATED_AT);
-    push_c_string(L, job->created_at);
-    lua_rawset(L, batch);
+    set_string(L, batch, keys, KEY_WEBHOOK, job->webhook_name);
+    set_string(L, batch, keys, KEY_CREATED_AT, job->created_at);
     lua_rawgeti(L, keys, KEY_ALERTS);
     lua_createtable(L, job->n, 0);
     for (int i = 0; i < job->n; i++) {
@@ -503,21 +513,11 @@ static int sign_driver(lua_State *L)
     push_field(L, job->f, keys, KEY_SIGN);
     lua_createtable(L, 0, 6);
     int req = lua_gettop(L);
-    lua_rawgeti(L, keys, KEY_ID);
-    push_c_string(L, job->msg_id);
-    lua_rawset(L, req);
-    lua_rawgeti(L, keys, KEY_TIMESTAMP);
-    lua_pushinteger(L, job->now_ms / 1000);
-    lua_rawset(L, req);
-    lua_rawgeti(L, keys, KEY_TIMESTAMP_MS);
-    lua_pushinteger(L, job->now_ms);
-    lua_rawset(L, req);
-    lua_rawgeti(L, keys, KEY_URL);
-    push_c_string(L, job->url);
-    lua_rawset(L, req);
-    lua_rawgeti(L, keys, KEY_BODY);
-    push_c_string(L, job->body);
-    lua_rawset(L, req);
+    set_string(L, req, keys, KEY_ID, job->msg_id);
+    set_integer(L, req, keys, KEY_TIMESTAMP, job->now_ms / 1000);
+    set_integer(L, req, keys, KEY_TIMESTAMP_MS, job->now_ms);
+    set_string(L, req, keys, KEY_URL, job->url);
+    set_string(L, req, keys, KEY_BODY, job->body);
     lua_rawgeti(L, keys, KEY_SECRETS);
     lua_createtable(L, 2, 0);
     for (int i = 0, n = 0; i < 2; i++)
