@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -644,8 +645,22 @@ int db_user_version(cr_db *db)
     return v;
 }
 
+/* Process-wide SQLite settings, made once before the library initializes
+ * (sqlite3_config refuses them afterwards; a refusal leaves the defaults).
+ * Memory statistics are off: with them every allocation and free inside
+ * SQLite takes a global mutex to count bytes nobody reads (no soft heap
+ * limit, no sqlite3_memory_used here). A library built without its
+ * lookaside allocator, as Debian's is, makes about 28 of each for a webhook
+ * message stored and its attempt recorded. */
+static void configure_sqlite(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 cr_status db_open(const char *path, enum db_open_mode mode, cr_db **out, cr_err *err)
 {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, configure_sqlite);
     *out = NULL;
     if (mode != DB_OPEN_CREATE && access(path, F_OK) != 0)
         return cr_errf(err, CR_INVALID, "%s: no such database (run `courtrules init` first)", path);

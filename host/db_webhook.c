@@ -151,30 +151,38 @@ void db_webhook_free_alerts(webhook_alert **alerts, int n)
 
 enum { PENDING_FIRST_FIELD = 3 }; /* S_PENDING's column of WEBHOOK_ALERT_EVENT */
 
-/* The current row of S_PENDING as one block: the struct, then its texts. */
+/* The current row of S_PENDING as one block: the struct, then its texts.
+ * Each column is asked for once: its text, then that text's length (the
+ * order SQLite documents; the pointers last until the next step). NULL if
+ * out of memory. */
 static webhook_alert *pending_alert(sqlite3_stmt *st)
 {
+    const char *text[WEBHOOK_ALERT_FIELDS];
+    size_t len[WEBHOOK_ALERT_FIELDS];
     size_t size = sizeof(webhook_alert);
-    for (int i = 0; i < WEBHOOK_ALERT_FIELDS; i++)
-        if (sqlite3_column_type(st, PENDING_FIRST_FIELD + i) != SQLITE_NULL) {
-            sqlite3_column_text(st, PENDING_FIRST_FIELD + i); /* bytes of the text form */
-            size += (size_t)sqlite3_column_bytes(st, PENDING_FIRST_FIELD + i) + 1;
+    for (int i = 0; i < WEBHOOK_ALERT_FIELDS; i++) {
+        text[i] = (const char *)sqlite3_column_text(st, PENDING_FIRST_FIELD + i);
+        if (!text[i]) {
+            if (sqlite3_column_type(st, PENDING_FIRST_FIELD + i) != SQLITE_NULL)
+                return NULL; /* no memory for the text form */
+            continue;
         }
+        len[i] = (size_t)sqlite3_column_bytes(st, PENDING_FIRST_FIELD + i);
+        size += len[i] + 1;
+    }
     webhook_alert *a = malloc(size);
     if (!a)
         return NULL;
     char *p = (char *)(a + 1);
     a->id = sqlite3_column_int64(st, 2);
     for (int i = 0; i < WEBHOOK_ALERT_FIELDS; i++) {
-        const char *s = (const char *)sqlite3_column_text(st, PENDING_FIRST_FIELD + i);
-        if (!s) {
+        if (!text[i]) {
             a->field[i] = NULL;
             continue;
         }
-        size_t len = (size_t)sqlite3_column_bytes(st, PENDING_FIRST_FIELD + i);
-        memcpy(p, s, len + 1);
+        memcpy(p, text[i], len[i] + 1);
         a->field[i] = p;
-        p += len + 1;
+        p += len[i] + 1;
     }
     return a;
 }

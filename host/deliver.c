@@ -43,8 +43,9 @@ static cr_status flush(deliverer *d, cr_err *err);
 
 static int is_in_flight(deliverer *d, int64_t message)
 {
-    /* attempts in flight are few (max_connections): a scan beats a map */
-    for (int i = 0; i < d->max_active; i++)
+    /* attempts in flight are few (max_connections): a scan beats a map,
+     * over the slots ever taken, not all of them */
+    for (int i = 0; i < d->active_used; i++)
         if (d->active[i] == message)
             return 1;
     return 0;
@@ -78,6 +79,8 @@ static cr_status start(deliverer *d, endpoint *e, db_message *m, cr_err *err)
     while (d->active[slot])
         slot++;
     d->active[slot] = m->row;
+    if (slot >= d->active_used)
+        d->active_used = slot + 1;
     e->in_flight++;
     d->in_flight++;
     deliver_sender_post(d->sender, job);
@@ -183,7 +186,7 @@ static cr_status finish(deliverer *d, const deliver_done *r)
     if (e)
         e->in_flight--;
     d->in_flight--;
-    for (int i = 0; i < d->max_active; i++)
+    for (int i = 0; i < d->active_used; i++)
         if (d->active[i] == r->message) {
             d->active[i] = 0;
             break;

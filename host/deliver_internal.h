@@ -61,6 +61,7 @@ typedef struct deliverer {
     int n_formats;
     int64_t *active; /* messages.id of the attempts in flight; 0 = free slot */
     int max_active, in_flight;
+    int active_used; /* slots ever taken: a start takes the lowest free one */
     done_attempt *done;
     int n_done, cap_done;
     int64_t last_flush_ms, last_repeat_ms;

@@ -19,7 +19,7 @@
 typedef struct transfer {
     deliver_job *job;
     CURL *easy;
-    struct curl_slist *headers;
+    struct curl_slist *headers; /* one block of nodes over req's lines (header_list) */
     webhook_request req;
     int64_t started_ms;
     char response[DELIVER_RESPONSE_EXCERPT + 1];
@@ -146,10 +146,27 @@ static void free_transfer(transfer *t, handle_pool *pool)
     } else if (t->easy) {
         curl_easy_cleanup(t->easy);
     }
-    curl_slist_free_all(t->headers);
+    free(t->headers);
     webhook_request_free(&t->req);
     free_job(t->job);
     free(t);
+}
+
+/* The request's header lines and "Expect:" (no 100-continue round trip)
+ * as a curl_slist of one block whose nodes point at the lines themselves:
+ * libcurl only reads the list, so curl_slist_append would copy every line
+ * only for the copies to be freed after the transfer. NULL if out of
+ * memory; the lines must outlive the list. */
+static struct curl_slist *header_list(const webhook_request *req)
+{
+    static char expect_off[] = "Expect:";
+    struct curl_slist *nodes = malloc((size_t)(req->n_headers + 1) * sizeof *nodes);
+    if (!nodes)
+        return NULL;
+    for (int i = 0; i < req->n_headers; i++)
+        nodes[i] = (struct curl_slist){req->headers[i], &nodes[i + 1]};
+    nodes[req->n_headers] = (struct curl_slist){expect_off, NULL};
+    return nodes;
 }
 
 /* Signs job with its format and sets up an easy handle (from pool when it
@@ -183,9 +200,12 @@ static transfer *new_transfer(formats *f, handle_pool *pool, deliver_job *job, c
         cr_errf(err, CR_FAIL, "libcurl: no handle");
         return NULL;
     }
-    for (int i = 0; i < t->req.n_headers; i++)
-        t->headers = curl_slist_append(t->headers, t->req.headers[i]);
-    t->headers = curl_slist_append(t->headers, "Expect:");
+    if (!(t->headers = header_list(&t->req))) {
+        t->job = NULL;
+        free_transfer(t, pool);
+        cr_errf(err, CR_FAIL, "out of memory");
+        return NULL;
+    }
     long timeout = (long)job->timeout_ms;
     curl_easy_setopt(easy, CURLOPT_URL, t->req.url);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");

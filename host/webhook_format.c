@@ -17,9 +17,41 @@
 #include "strbuf.h"
 #include "webhook.h"
 
+enum { FORMAT_GC_PAUSE = 400 }; /* percent; Lua's default is 200 */
+
+/* The keys the drivers below set and read, made Lua strings once per
+ * format (the array at keys_ref): lua_setfield and lua_getfield look a C
+ * string up in Lua's string cache on every call and then take the path
+ * that checks for metamethods, where the tables here are plain. Alert
+ * fields are KEY_ALERT + their WEBHOOK_ALERT_ index. */
+enum {
+    KEY_ALERT = 1,
+    KEY_ID = KEY_ALERT + WEBHOOK_ALERT_FIELDS,
+    KEY_WEBHOOK,
+    KEY_CREATED_AT,
+    KEY_ALERTS,
+    KEY_TIMESTAMP,
+    KEY_TIMESTAMP_MS,
+    KEY_URL,
+    KEY_BODY,
+    KEY_SECRETS,
+    KEY_HEADERS,
+    KEY_RENDER,
+    KEY_SIGN,
+    KEY_END
+};
+static const char *const driver_keys[KEY_END] = {
+    [KEY_ID] = "id",           [KEY_WEBHOOK] = "webhook",     [KEY_CREATED_AT] = "created_at",
+    [KEY_ALERTS] = "alerts",   [KEY_TIMESTAMP] = "timestamp", [KEY_TIMESTAMP_MS] = "timestamp_ms",
+    [KEY_URL] = "url",         [KEY_BODY] = "body",           [KEY_SECRETS] = "secrets",
+    [KEY_HEADERS] = "headers", [KEY_RENDER] = "render",       [KEY_SIGN] = "sign",
+};
+
 struct webhook_format {
     sandbox *sb;
     int module_ref; /* the module's table (not its read-only view) */
+    int keys_ref;   /* the driver keys, an array indexed by KEY_ */
+    int recent_ref; /* the texts the last alert rendered had, by KEY_ALERT + field */
     char name[64];
     /* the `webhook` functions' own (their upvalue is the format): */
     luajson_buffer json;    /* webhook.json's text and scratch, kept between calls */
@@ -169,14 +201,33 @@ static int plain_name(const char *name)
     return 1;
 }
 
-/* Pushes field `key` of the module table by raw access. */
-static void push_field(webhook_format *f, const char *key)
+/* Pushes the driver keys' array. */
+static void push_keys(lua_State *L, const webhook_format *f)
 {
-    lua_State *L = sandbox_state(f->sb);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, f->keys_ref);
+}
+
+/* Pushes field `key` (a KEY_) of the module table by raw access; keys is
+ * the stack index of the keys' array. */
+static void push_field(lua_State *L, const webhook_format *f, int keys, int key)
+{
     lua_rawgeti(L, LUA_REGISTRYINDEX, f->module_ref);
-    lua_pushstring(L, key);
+    lua_rawgeti(L, keys, key);
     lua_rawget(L, -2);
     lua_remove(L, -2);
+}
+
+/* Makes the driver keys' array (stack unchanged). */
+static void make_keys(lua_State *L, webhook_format *f)
+{
+    lua_createtable(L, KEY_END - 1, 0);
+    for (int i = 1; i < KEY_END; i++) {
+        lua_pushstring(L, i < KEY_ID ? webhook_alert_keys[i - KEY_ALERT] : driver_keys[i]);
+        lua_rawseti(L, -2, i);
+    }
+    f->keys_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+    lua_createtable(L, WEBHOOK_ALERT_FIELDS, 0);
+    f->recent_ref = luaL_ref(L, LUA_REGISTRYINDEX);
 }
 
 cr_status webhook_format_load(const char *plugins_dir, const char *name, webhook_format **out,
@@ -227,20 +278,30 @@ cr_status webhook_format_load(const char *plugins_dir, const char *name, webhook
         webhook_format_free(f);
         return st == CR_FAIL ? CR_INVALID : st;
     }
+    /* Everything render and sign make is garbage once they return, and
+     * the live heap is small (the module and the standard library), so the
+     * collector may wait for 4 times it instead of twice: a third less of
+     * its work per message. A refused allocation still collects at once
+     * (Lua's emergency collection), so the memory cap holds as before. */
+    lua_gc(L, LUA_GCINC, FORMAT_GC_PAUSE, 0, 0);
     /* stack: view, table */
     f->module_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_pop(L, 1);
-    static const char *const required[] = {"render", "sign"};
+    make_keys(L, f);
+    push_keys(L, f);
+    static const int required[] = {KEY_RENDER, KEY_SIGN};
     for (int i = 0; i < 2; i++) {
-        push_field(f, required[i]);
+        push_field(L, f, lua_gettop(L), required[i]);
         int ok = lua_isfunction(L, -1);
         lua_pop(L, 1);
         if (!ok) {
+            lua_pop(L, 1);
             webhook_format_free(f);
             return cr_errf(err, CR_INVALID, "webhook format '%s': %s has no function %s", name,
-                           path, required[i]);
+                           path, driver_keys[required[i]]);
         }
     }
+    lua_pop(L, 1);
     *out = f;
     return CR_OK;
 }
@@ -277,30 +338,67 @@ static void push_c_string(lua_State *L, const char *s)
     lua_pushlstring(L, s, strlen(s));
 }
 
+/* t[key] = s, and t[key] = v: t is the stack index of a plain table, keys
+ * that of the keys' array, key a KEY_. */
+static void set_string(lua_State *L, int t, int keys, int key, const char *s)
+{
+    lua_rawgeti(L, keys, key);
+    push_c_string(L, s);
+    lua_rawset(L, t);
+}
+
+static void set_integer(lua_State *L, int t, int keys, int key, lua_Integer v)
+{
+    lua_rawgeti(L, keys, key);
+    lua_pushinteger(L, v);
+    lua_rawset(L, t);
+}
+
+/* Pushes text s of alert field i: the string the last alert had there
+ * when the text is the same (recent: the stack index of those strings),
+ * else a new one, kept for the next alert. Alerts of a batch share most of
+ * their fields (rule, code, court, dates), and a string made anew is hashed
+ * and looked up (short) or allocated and copied (long) every time; equal
+ * strings are one value to Lua, so the script sees no difference. */
+static void push_alert_text(lua_State *L, int recent, int i, const char *s)
+{
+    size_t len = strlen(s), had_len;
+    lua_rawgeti(L, recent, KEY_ALERT + i);
+    const char *had = lua_tolstring(L, -1, &had_len); /* NULL: nil, nothing kept yet */
+    if (had && had_len == len && memcmp(had, s, len) == 0)
+        return;
+    lua_pop(L, 1);
+    lua_pushlstring(L, s, len);
+    lua_pushvalue(L, -1);
+    lua_rawseti(L, recent, KEY_ALERT + i);
+}
+
 /* Pushes one alert as a fresh table: the texts as strings, data as the
  * value its JSON text encodes, NULL fields left out (as a JSON null member
- * would be). */
-static void push_alert(lua_State *L, const webhook_alert *a)
+ * would be). keys and recent are the stack indexes of the keys' array and
+ * of the last alert's texts. */
+static void push_alert(lua_State *L, int keys, int recent, const webhook_alert *a)
 {
     lua_createtable(L, 0, WEBHOOK_ALERT_FIELDS + 1);
-    lua_pushinteger(L, a->id);
-    lua_setfield(L, -2, "id");
+    int t = lua_gettop(L);
+    set_integer(L, t, keys, KEY_ID, a->id);
     for (int i = 0; i < WEBHOOK_ALERT_FIELDS; i++) {
         const char *s = a->field[i];
         if (!s)
             continue;
+        lua_rawgeti(L, keys, KEY_ALERT + i);
         if (i == WEBHOOK_ALERT_DATA) {
             cr_err err;
             if (luajson_push_text(L, s, strlen(s), LUAJSON_TEXT_PLAIN, NULL, &err) != CR_OK)
                 luaL_error(L, "alert %I data: %s", (lua_Integer)a->id, err.msg);
             if (lua_isnil(L, -1)) { /* the text null */
-                lua_pop(L, 1);
+                lua_pop(L, 2);
                 continue;
             }
         } else {
-            push_c_string(L, s);
+            push_alert_text(L, recent, i, s);
         }
-        lua_setfield(L, -2, webhook_alert_keys[i]);
+        lua_rawset(L, t);
     }
 }
 
@@ -309,18 +407,22 @@ static void push_alert(lua_State *L, const webhook_alert *a)
 static int render_driver(lua_State *L)
 {
     render_job *job = lua_touserdata(L, 1);
-    push_field(job->f, "render");
+    push_keys(L, job->f);
+    int keys = lua_gettop(L);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, job->f->recent_ref);
+    int recent = lua_gettop(L);
+    push_field(L, job->f, keys, KEY_RENDER);
     lua_createtable(L, 0, 3);
-    lua_pushstring(L, job->webhook_name);
-    lua_setfield(L, -2, "webhook");
-    lua_pushstring(L, job->created_at);
-    lua_setfield(L, -2, "created_at");
+    int batch = lua_gettop(L);
+    set_string(L, batch, keys, KEY_WEBHOOK, job->webhook_name);
+    set_string(L, batch, keys, KEY_CREATED_AT, job->created_at);
+    lua_rawgeti(L, keys, KEY_ALERTS);
     lua_createtable(L, job->n, 0);
     for (int i = 0; i < job->n; i++) {
-        push_alert(L, job->alerts[i]);
+        push_alert(L, keys, recent, job->alerts[i]);
         lua_rawseti(L, -2, i + 1);
     }
-    lua_setfield(L, -2, "alerts");
+    lua_rawset(L, batch);
     lua_call(L, 1, 1);
     return 1;
 }
@@ -380,15 +482,17 @@ typedef struct sign_job {
     webhook_request *out;
 } sign_job;
 
-/* Copies the string field `key` of the table at idx into *out (malloc'd). */
-static void take_string(lua_State *L, int idx, const char *key, char **out)
+/* Copies the string field `key` (a KEY_) of the table at idx into *out
+ * (malloc'd); keys is the stack index of the keys' array. */
+static void take_string(lua_State *L, int idx, int keys, int key, char **out)
 {
-    lua_getfield(L, idx, key); /* the result is the script's own plain table */
+    lua_rawgeti(L, keys, key);
+    lua_rawget(L, idx); /* the result is the script's own plain table */
     if (lua_type(L, -1) != LUA_TSTRING)
         luaL_error(L,
                    "sign must return {url = string, body = string, headers = {name = value}}"
                    " (%s is %s)",
-                   key, luaL_typename(L, -1));
+                   driver_keys[key], luaL_typename(L, -1));
     size_t len;
     const char *s = lua_tolstring(L, -1, &len);
     if (!(*out = malloc(len + 1)))
@@ -404,47 +508,42 @@ static int sign_driver(lua_State *L)
 {
     sign_job *job = lua_touserdata(L, 1);
     webhook_request *out = job->out;
-    push_field(job->f, "sign");
+    push_keys(L, job->f);
+    int keys = lua_gettop(L);
+    push_field(L, job->f, keys, KEY_SIGN);
     lua_createtable(L, 0, 6);
-    push_c_string(L, job->msg_id);
-    lua_setfield(L, -2, "id");
-    lua_pushinteger(L, job->now_ms / 1000);
-    lua_setfield(L, -2, "timestamp");
-    lua_pushinteger(L, job->now_ms);
-    lua_setfield(L, -2, "timestamp_ms");
-    push_c_string(L, job->url);
-    lua_setfield(L, -2, "url");
-    push_c_string(L, job->body);
-    lua_setfield(L, -2, "body");
+    int req = lua_gettop(L);
+    set_string(L, req, keys, KEY_ID, job->msg_id);
+    set_integer(L, req, keys, KEY_TIMESTAMP, job->now_ms / 1000);
+    set_integer(L, req, keys, KEY_TIMESTAMP_MS, job->now_ms);
+    set_string(L, req, keys, KEY_URL, job->url);
+    set_string(L, req, keys, KEY_BODY, job->body);
+    lua_rawgeti(L, keys, KEY_SECRETS);
     lua_createtable(L, 2, 0);
     for (int i = 0, n = 0; i < 2; i++)
         if (job->secrets[i] && *job->secrets[i]) {
             push_c_string(L, job->secrets[i]);
             lua_rawseti(L, -2, ++n);
         }
-    lua_setfield(L, -2, "secrets");
+    lua_rawset(L, req);
     lua_call(L, 1, 1);
     if (!lua_istable(L, -1) || lua_getmetatable(L, -1))
         return luaL_error(L,
                           "sign must return a plain table {url = ..., body = ..., headers = ...}");
     int res = lua_gettop(L);
-    take_string(L, res, "url", &out->url);
-    take_string(L, res, "body", &out->body);
+    take_string(L, res, keys, KEY_URL, &out->url);
+    take_string(L, res, keys, KEY_BODY, &out->body);
     if (has_line_break(out->url))
         return luaL_error(L, "sign returned a url with a line break");
-    lua_getfield(L, res, "headers");
+    lua_rawgeti(L, keys, KEY_HEADERS);
+    lua_rawget(L, res);
     if (lua_isnil(L, -1))
         return 0;
     if (!lua_istable(L, -1))
         return luaL_error(L, "sign: headers must be a table {name = value}");
-    int headers = lua_gettop(L), count = 0;
-    lua_pushnil(L);
-    while (lua_next(L, headers)) {
-        count++;
-        lua_pop(L, 1);
-    }
-    if (!(out->headers = calloc((size_t)count + 1, sizeof *out->headers)))
-        return luaL_error(L, "out of memory");
+    /* one pass over the table: the list grows (NULL-terminated throughout,
+     * so that webhook_request_free can take it after an error) */
+    int headers = lua_gettop(L), cap = 0;
     lua_pushnil(L);
     while (lua_next(L, headers)) {
         if (lua_type(L, -2) != LUA_TSTRING || lua_type(L, -1) != LUA_TSTRING)
@@ -452,6 +551,14 @@ static int sign_driver(lua_State *L)
         const char *name = lua_tostring(L, -2), *value = lua_tostring(L, -1);
         if (has_line_break(name) || has_line_break(value) || strchr(name, ':') || !*name)
             return luaL_error(L, "sign: header '%s' has a line break or a ':' in its name", name);
+        if (out->n_headers + 2 > cap) { /* this line and the NULL after it */
+            int grown_cap = cap ? cap * 2 : 8;
+            char **grown = realloc(out->headers, (size_t)grown_cap * sizeof *grown);
+            if (!grown)
+                return luaL_error(L, "out of memory");
+            out->headers = grown;
+            cap = grown_cap;
+        }
         size_t name_len = strlen(name), value_len = strlen(value);
         char *line = malloc(name_len + value_len + 3);
         if (!line)
@@ -460,8 +567,11 @@ static int sign_driver(lua_State *L)
         memcpy(line + name_len, ": ", 2);
         memcpy(line + name_len + 2, value, value_len + 1);
         out->headers[out->n_headers++] = line;
+        out->headers[out->n_headers] = NULL;
         lua_pop(L, 1);
     }
+    if (!out->headers && !(out->headers = calloc(1, sizeof *out->headers)))
+        return luaL_error(L, "out of memory"); /* an empty table: an empty list */
     return 0;
 }
 

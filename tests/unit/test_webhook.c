@@ -181,6 +181,11 @@ static void test_derived_message_ids(void **state)
     webhook_message_id_for("x", 1, split, 2, a);
     webhook_message_id_for("x", 1, joined, 2, b);
     assert_string_not_equal(a, b);
+    /* ids already stored must come out the same from every later build:
+     * the hash of "<instance>/<endpoint>/<row>/<row>..." */
+    int64_t wide[] = {INT64_MAX, -3, 0};
+    webhook_message_id_for("0123456789abcdef0123456789abcdef", 42, wide, 3, a);
+    assert_string_equal(a, "msg_pbqkjmxktmf4nd66tk6gn6cwsx");
 }
 
 static void test_base64(void **state)
