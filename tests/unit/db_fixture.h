@@ -85,4 +85,21 @@ static inline int64_t ingest(cr_db *db, const char *const *lines)
     return batch;
 }
 
+/* cmocka setup: a fixture named name holding records (NULL-terminated, or
+ * NULL for none) in *state; teardown with fixture_teardown. */
+static inline int fixture_setup(void **state, const char *name, const char *const *records)
+{
+    fixture *fx = fixture_open(name);
+    if (records)
+        ingest(fx->db, records);
+    *state = fx;
+    return 0;
+}
+
+static inline int fixture_teardown(void **state)
+{
+    fixture_close(*state);
+    return 0;
+}
+
 #endif

@@ -27,14 +27,12 @@
 
 static int setup(void **state)
 {
-    *state = fixture_open("audit");
-    return 0;
+    return fixture_setup(state, "audit", NULL);
 }
 
 static int teardown(void **state)
 {
-    fixture_close(*state);
-    return 0;
+    return fixture_teardown(state);
 }
 
 /* Appends one entry in its own transaction; returns its seq. */

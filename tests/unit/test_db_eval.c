@@ -59,16 +59,12 @@ static const char *const base_records[] = {
 
 static int setup(void **state)
 {
-    fixture *fx = fixture_open("eval");
-    ingest(fx->db, base_records);
-    *state = fx;
-    return 0;
+    return fixture_setup(state, "eval", base_records);
 }
 
 static int teardown(void **state)
 {
-    fixture_close(*state);
-    return 0;
+    return fixture_teardown(state);
 }
 
 /* ---- helpers ---- */

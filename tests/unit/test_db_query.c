@@ -74,16 +74,12 @@ static const char *const base_records[] = {
 
 static int setup(void **state)
 {
-    fixture *fx = fixture_open("query");
-    ingest(fx->db, base_records);
-    *state = fx;
-    return 0;
+    return fixture_setup(state, "query", base_records);
 }
 
 static int teardown(void **state)
 {
-    fixture_close(*state);
-    return 0;
+    return fixture_teardown(state);
 }
 
 static int64_t count_cases(cr_db *db, db_case_filter f)
