@@ -587,6 +587,8 @@ static cr_status parse_case(record *rec, cr_err *err)
     if (!no->old_style && filed.y < no->year)
         return cr_errf(err, CR_INVALID, "filing_date: %s is before the case number's year %d",
                        rec->u.kase.filing_date, no->year);
+    /* A closing date exactly on the closed cases: ctx.query relies on it
+     * to search a closing-date range among them (db_query.c). */
     int closed = strcmp(rec->u.kase.status, "已结") == 0;
     if (closed && !rec->u.kase.closing_date)
         return cr_errf(err, CR_INVALID, "closing_date: required when status is 已结");
