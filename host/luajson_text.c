@@ -294,18 +294,24 @@ static void duplicate_key(lua_State *L, parse_ctx *ctx, int key)
 /* Raises for the first of a fresh object's pending members (at most
  * FEW_KEYS, their keys in ctx->few_keys) whose key an earlier one has:
  * what looking each up in the table before storing it finds, without the
- * lookups. */
+ * lookups. A key is compared with the earlier ones only if one of them
+ * fell in its bucket (of 64, by length and first and last byte). */
 static void check_few_keys(lua_State *L, parse_ctx *ctx, const text_frame *f)
 {
     const few_key *keys = ctx->few_keys[f - ctx->frames];
+    uint64_t buckets = 0;
     for (size_t i = 0; i < f->pending; i++) {
-        const char *key = keys[i].text;
+        const unsigned char *key = (const unsigned char *)keys[i].text;
         size_t len = keys[i].len;
-        for (size_t j = 0; j < i; j++)
-            if (keys[j].len == len &&
-                (keys[j].text == key ||
-                 (keys[j].text[0] == key[0] && memcmp(keys[j].text, key, len) == 0)))
-                duplicate_key(L, ctx, f->slot + 1 + 3 * (int)i);
+        uint64_t bucket = (uint64_t)1 << ((len + (len ? key[0] + 3u * key[len - 1] : 0)) & 63);
+        if (buckets & bucket) {
+            for (size_t j = 0; j < i; j++)
+                if (keys[j].len == len && (keys[j].text == keys[i].text ||
+                                           (keys[j].text[0] == keys[i].text[0] &&
+                                            memcmp(keys[j].text, keys[i].text, len) == 0)))
+                    duplicate_key(L, ctx, f->slot + 1 + 3 * (int)i);
+        }
+        buckets |= bucket;
     }
 }
 
@@ -360,6 +366,21 @@ static void remove_null_members(lua_State *L, int slot)
 
 static int parse_value(lua_State *L, parse_ctx *ctx);
 
+/* parse_value, with a string (most members) parsed here rather than through
+ * parse_value's call and switch. */
+static int parse_member_value(lua_State *L, parse_ctx *ctx)
+{
+    skip_space(ctx);
+    if (ctx->p < ctx->end && *ctx->p == '"') {
+        size_t len;
+        if (++ctx->values > ctx->limits.max_values)
+            parse_fail(L, ctx, ctx->p, "more than %zu values", ctx->limits.max_values);
+        parse_string(L, ctx, &len);
+        return 1;
+    }
+    return parse_value(L, ctx);
+}
+
 /* Pushes the object or array whose bracket is at ctx->p. */
 static void parse_container(lua_State *L, parse_ctx *ctx, int is_object)
 {
@@ -406,14 +427,14 @@ static void parse_container(lua_State *L, parse_ctx *ctx, int is_object)
                 if (ctx->p >= ctx->end || *ctx->p != ':')
                     parse_fail(L, ctx, ctx->p, "':' expected after the key");
                 ctx->p++;
-                if (!parse_value(L, ctx)) {
+                if (!parse_member_value(L, ctx)) {
                     lua_pushlightuserdata(L, (void *)&null_member);
                     f->nulls++;
                 }
                 lua_pushinteger(L, (lua_Integer)(at - ctx->text));
             } else {
                 f->in_member = 1;
-                if (!parse_value(L, ctx))
+                if (!parse_member_value(L, ctx))
                     parse_fail(L, ctx, at, "null inside an array (it would leave a hole)");
             }
             f->in_member = 0;
