@@ -820,6 +820,21 @@ static void test_parse_duplicate_keys(void **state)
                                        LUAJSON_TEXT_PLAIN, NULL, NULL),
                      CR_OK);
     lua_settop(L, 0);
+    /* keys decoded from escapes: each compared as Lua holds it, not as the
+     * scratch buffer (reused by the next escaped key) last held it */
+    assert_parse_refused(L, "{\"\\u0061b\":1,\"ab\":2}", "duplicate key", 13);
+    assert_parse_refused(L, "{\"\\u0061\":1,\"\\u0062\":2,\"\\u0061\":3}", "duplicate key", 23);
+    assert_parse_refused(L,
+                         "{\"k12345678901234567890123456789012345678901234\\u0035\":1,"
+                         "\"k123456789012345678901234567890123456789012345\":2}",
+                         "duplicate key", 57);
+    /* keys of one length, first and last byte: compared, and distinct */
+    const char *one_bucket = "{\"axb\":1,\"ayb\":2,\"azb\":3,\"a\\u0078c\":4}";
+    assert_int_equal(
+        luajson_push_text(L, one_bucket, strlen(one_bucket), LUAJSON_TEXT_PLAIN, NULL, NULL),
+        CR_OK);
+    lua_settop(L, 0);
+    assert_parse_refused(L, "{\"axb\":1,\"ayb\":2,\"azb\":3,\"ayb\":4}", "duplicate key", 25);
     /* 32 members (compared) and 33 (looked up), the last one repeating the first */
     for (int n = 31; n <= 33; n++) {
         char text[512];
