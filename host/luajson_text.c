@@ -25,7 +25,15 @@
 enum {
     CHUNK_SLOTS = 3072, /* stack slots one container's pending members may use */
     STACK_SPARE = 8,    /* free slots kept for one member, a string and the scratch */
+    FEW_KEYS = 32,      /* an object's first keys compared among themselves, not looked up */
 };
+
+/* A pending key's bytes, as lua_pushlstring returned them: valid while the
+ * string is on the stack (Lua does not move strings). */
+typedef struct few_key {
+    const char *text;
+    size_t len;
+} few_key;
 
 typedef struct text_frame {
     int slot;       /* stack index of the table; nil there until the first drain */
@@ -49,6 +57,7 @@ typedef struct parse_ctx {
     text_frame frames[LUAJSON_MAX_DEPTH];
     cr_status status; /* CR_OK until a failure is raised */
     char msg[sizeof(((cr_err *)0)->msg)];
+    few_key few_keys[LUAJSON_MAX_DEPTH][FEW_KEYS]; /* frames[d]'s first keys */
 } parse_ctx;
 
 /* A null member's placeholder: it holds the key (so a duplicate is found)
@@ -168,8 +177,9 @@ static size_t parse_escape(lua_State *L, parse_ctx *ctx, const unsigned char **p
     return jsontext_utf8_put(cp, out);
 }
 
-/* Pushes the string whose opening quote is at ctx->p. */
-static void parse_string(lua_State *L, parse_ctx *ctx)
+/* Pushes the string whose opening quote is at ctx->p; returns its bytes
+ * (lua_pushlstring's copy) and sets *len. */
+static const char *parse_string(lua_State *L, parse_ctx *ctx, size_t *len)
 {
     const unsigned char *quote = ctx->p, *p = quote + 1, *end = ctx->end, *run;
     size_t used = 0, plain = jsontext_plain_run(p, (size_t)(end - p), 0, 1);
@@ -180,10 +190,10 @@ static void parse_string(lua_State *L, parse_ctx *ctx)
     /* p at the first escape, control character or the end */
     p += plain;
     if (p < end && *p == '"') { /* no escapes: the text itself, no copy */
-        count_string_bytes(L, ctx, quote, (size_t)(p - quote - 1));
-        lua_pushlstring(L, (const char *)quote + 1, (size_t)(p - quote - 1));
+        *len = (size_t)(p - quote - 1);
+        count_string_bytes(L, ctx, quote, *len);
         ctx->p = p + 1;
-        return;
+        return lua_pushlstring(L, (const char *)quote + 1, *len);
     }
     run = quote + 1;
     for (;;) {
@@ -209,8 +219,9 @@ static void parse_string(lua_State *L, parse_ctx *ctx)
         }
     }
     count_string_bytes(L, ctx, quote, used);
-    lua_pushlstring(L, (const char *)ctx->scratch, used);
     ctx->p = p + 1;
+    *len = used;
+    return lua_pushlstring(L, (const char *)ctx->scratch, used);
 }
 
 /* Pushes the number at ctx->p: an integer if it has no fraction or exponent
@@ -280,22 +291,27 @@ static void duplicate_key(lua_State *L, parse_ctx *ctx, int key)
     parse_raise(L, ctx, CR_INVALID, (size_t)lua_tointeger(L, key + 2), &path, "duplicate key");
 }
 
-enum { FEW_KEYS = 32 }; /* compared among themselves rather than looked up */
-
 /* Raises for the first of a fresh object's pending members (at most
- * FEW_KEYS) whose key an earlier one has: what looking each up in the
- * table before storing it finds, without the lookups. */
+ * FEW_KEYS, their keys in ctx->few_keys) whose key an earlier one has:
+ * what looking each up in the table before storing it finds, without the
+ * lookups. A key is compared with the earlier ones only if one of them
+ * fell in its bucket (of 64, by length and first and last byte). */
 static void check_few_keys(lua_State *L, parse_ctx *ctx, const text_frame *f)
 {
-    const char *keys[FEW_KEYS];
-    size_t lens[FEW_KEYS];
+    const few_key *keys = ctx->few_keys[f - ctx->frames];
+    uint64_t buckets = 0;
     for (size_t i = 0; i < f->pending; i++) {
-        keys[i] = lua_tolstring(L, f->slot + 1 + 3 * (int)i, &lens[i]);
-        for (size_t j = 0; j < i; j++)
-            if (lens[j] == lens[i] &&
-                (keys[j] == keys[i] ||
-                 (keys[j][0] == keys[i][0] && memcmp(keys[j], keys[i], lens[i]) == 0)))
-                duplicate_key(L, ctx, f->slot + 1 + 3 * (int)i);
+        const unsigned char *key = (const unsigned char *)keys[i].text;
+        size_t len = keys[i].len;
+        uint64_t bucket = (uint64_t)1 << ((len + (len ? key[0] + 3u * key[len - 1] : 0)) & 63);
+        if (buckets & bucket) {
+            for (size_t j = 0; j < i; j++)
+                if (keys[j].len == len && (keys[j].text == keys[i].text ||
+                                           (keys[j].text[0] == keys[i].text[0] &&
+                                            memcmp(keys[j].text, keys[i].text, len) == 0)))
+                    duplicate_key(L, ctx, f->slot + 1 + 3 * (int)i);
+        }
+        buckets |= bucket;
     }
 }
 
@@ -350,6 +366,21 @@ static void remove_null_members(lua_State *L, int slot)
 
 static int parse_value(lua_State *L, parse_ctx *ctx);
 
+/* parse_value, with a string (most members) parsed here rather than through
+ * parse_value's call and switch. */
+static int parse_member_value(lua_State *L, parse_ctx *ctx)
+{
+    skip_space(ctx);
+    if (ctx->p < ctx->end && *ctx->p == '"') {
+        size_t len;
+        if (++ctx->values > ctx->limits.max_values)
+            parse_fail(L, ctx, ctx->p, "more than %zu values", ctx->limits.max_values);
+        parse_string(L, ctx, &len);
+        return 1;
+    }
+    return parse_value(L, ctx);
+}
+
 /* Pushes the object or array whose bracket is at ctx->p. */
 static void parse_container(lua_State *L, parse_ctx *ctx, int is_object)
 {
@@ -387,20 +418,23 @@ static void parse_container(lua_State *L, parse_ctx *ctx, int is_object)
                     parse_fail(L, ctx, at, "unexpected end of text (a string key expected)");
                 if (*at != '"')
                     parse_fail(L, ctx, at, "a string key expected");
-                parse_string(L, ctx);
+                size_t key_len;
+                const char *key = parse_string(L, ctx, &key_len);
+                if (f->pending < FEW_KEYS) /* read only before the first drain */
+                    ctx->few_keys[ctx->open - 1][f->pending] = (few_key){key, key_len};
                 f->in_member = 1;
                 skip_space(ctx);
                 if (ctx->p >= ctx->end || *ctx->p != ':')
                     parse_fail(L, ctx, ctx->p, "':' expected after the key");
                 ctx->p++;
-                if (!parse_value(L, ctx)) {
+                if (!parse_member_value(L, ctx)) {
                     lua_pushlightuserdata(L, (void *)&null_member);
                     f->nulls++;
                 }
                 lua_pushinteger(L, (lua_Integer)(at - ctx->text));
             } else {
                 f->in_member = 1;
-                if (!parse_value(L, ctx))
+                if (!parse_member_value(L, ctx))
                     parse_fail(L, ctx, at, "null inside an array (it would leave a hole)");
             }
             f->in_member = 0;
@@ -449,9 +483,11 @@ static int parse_value(lua_State *L, parse_ctx *ctx)
     case '[':
         parse_container(L, ctx, 0);
         break;
-    case '"':
-        parse_string(L, ctx);
+    case '"': {
+        size_t len;
+        parse_string(L, ctx, &len);
         break;
+    }
     case 't':
         parse_literal(L, ctx, "true", 4);
         lua_pushboolean(L, 1);

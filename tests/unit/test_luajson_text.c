@@ -444,6 +444,120 @@ static void test_parse_large_containers(void **state)
     lua_settop(L, 0);
 }
 
+/* The keys (strings) of the table at idx in next()'s order, one per line,
+ * pushed as one string. */
+static const char *push_next_order(lua_State *L, int idx)
+{
+    char *order = NULL;
+    size_t len = 0;
+    idx = lua_absindex(L, idx);
+    lua_pushnil(L);
+    while (lua_next(L, idx)) {
+        size_t key_len;
+        const char *key = lua_tolstring(L, -2, &key_len);
+        assert_non_null(key);
+        order = realloc(order, len + key_len + 1);
+        assert_non_null(order);
+        memcpy(order + len, key, key_len);
+        len += key_len;
+        order[len++] = '\n';
+        lua_pop(L, 1);
+    }
+    lua_pushlstring(L, order ? order : "", len);
+    free(order);
+    return lua_tostring(L, -1);
+}
+
+/*
+ * pairs() order is visible to rules, and it follows from a table's size
+ * hint and the order its keys went in: an object of n members must come
+ * out as the constructor {k1 = v1, ..., kn = vn} builds it (a table sized
+ * for n, filled in text order), its null members set and then cleared;
+ * one larger than a stack chunk (1,024 members) as that constructor for
+ * the first 1,024 and assignments for the rest.
+ */
+static void test_parse_pairs_order_as_constructed(void **state)
+{
+    lua_State *L = *state;
+    static const int sizes[] = {1, 2, 3, 5, 8, 9, 16, 17, 31, 32, 33, 40, 100, 1024, 1100};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        for (int with_nulls = 0; with_nulls <= 1; with_nulls++) {
+            int n = sizes[s];
+            luaL_Buffer text, source;
+            char member[64];
+            luaL_buffinit(L, &text);
+            luaL_addchar(&text, '{');
+            for (int i = 0; i < n; i++) {
+                int is_null = with_nulls && i % 3 == 1;
+                /* short and long keys, so both intern and not */
+                snprintf(member, sizeof member, "%s\"%s%d\":%s", i ? "," : "",
+                         i % 5 == 4 ? "a_key_longer_than_forty_bytes_of_text_____" : "k",
+                         (i * 7919) % 10007,
+                         is_null      ? "null"
+                         : i % 4 == 0 ? "\"v\""
+                                      : "1");
+                luaL_addstring(&text, member);
+            }
+            luaL_addchar(&text, '}');
+            luaL_pushresult(&text);
+            luaL_buffinit(L, &source);
+            luaL_addstring(&source, "local t = {\n");
+            for (int i = 0; i < n; i++) {
+                if (i == 1024)
+                    luaL_addstring(&source, "}\n");
+                snprintf(member, sizeof member, "%s[\"%s%d\"]=%s%s", i >= 1024 ? "t" : "",
+                         i % 5 == 4 ? "a_key_longer_than_forty_bytes_of_text_____" : "k",
+                         (i * 7919) % 10007, i % 4 == 0 ? "'v'" : "1", i < 1024 ? ",\n" : "\n");
+                luaL_addstring(&source, member);
+            }
+            if (n <= 1024)
+                luaL_addstring(&source, "}\n");
+            for (int i = 1; with_nulls && i < n; i += 3) {
+                snprintf(member, sizeof member, "t[\"%s%d\"]=nil\n",
+                         i % 5 == 4 ? "a_key_longer_than_forty_bytes_of_text_____" : "k",
+                         (i * 7919) % 10007);
+                luaL_addstring(&source, member);
+            }
+            luaL_addstring(&source, "return t");
+            luaL_pushresult(&source);
+            int top = lua_gettop(L);
+            if (luaL_dostring(L, lua_tostring(L, -1)) != LUA_OK) {
+                print_error("%s\n", lua_tostring(L, -1));
+                fail();
+            }
+            size_t len;
+            const char *json = lua_tolstring(L, top - 1, &len);
+            assert_int_equal(luajson_push_text(L, json, len, LUAJSON_TEXT_PLAIN, NULL, NULL),
+                             CR_OK);
+            char *expected = strdup(push_next_order(L, top + 1));
+            if (strcmp(push_next_order(L, top + 2), expected) != 0) {
+                print_error("%d members%s: pairs() order differs\n", n,
+                            with_nulls ? " with nulls" : "");
+                fail();
+            }
+            /* nested and frozen: [{"x":[object]}, object], through the views' targets */
+            lua_settop(L, top);
+            lua_pushfstring(L, "[{\"x\":[%s]},%s]", json, json);
+            json = lua_tolstring(L, -1, &len);
+            assert_int_equal(luajson_push_text(L, json, len, LUAJSON_TEXT_FROZEN, NULL, NULL),
+                             CR_OK);
+            assert_true(sandbox_readonly_target(L, top + 2));
+            lua_rawgeti(L, top + 3, 2);
+            assert_true(sandbox_readonly_target(L, -1));
+            assert_string_equal(push_next_order(L, -1), expected);
+            lua_rawgeti(L, top + 3, 1);
+            assert_true(sandbox_readonly_target(L, -1));
+            lua_getfield(L, -1, "x"); /* the target is a plain table: a raw read */
+            assert_true(sandbox_readonly_target(L, -1));
+            lua_rawgeti(L, -1, 1);
+            assert_true(sandbox_readonly_target(L, -1));
+            assert_string_equal(push_next_order(L, -1), expected);
+            free(expected);
+            lua_settop(L, 0);
+        }
+    }
+}
+
 /* Integers beyond lua_Integer become floats (jansson refuses them). */
 static void test_parse_big_integers_are_floats(void **state)
 {
@@ -706,6 +820,21 @@ static void test_parse_duplicate_keys(void **state)
                                        LUAJSON_TEXT_PLAIN, NULL, NULL),
                      CR_OK);
     lua_settop(L, 0);
+    /* keys decoded from escapes: each compared as Lua holds it, not as the
+     * scratch buffer (reused by the next escaped key) last held it */
+    assert_parse_refused(L, "{\"\\u0061b\":1,\"ab\":2}", "duplicate key", 13);
+    assert_parse_refused(L, "{\"\\u0061\":1,\"\\u0062\":2,\"\\u0061\":3}", "duplicate key", 23);
+    assert_parse_refused(L,
+                         "{\"k12345678901234567890123456789012345678901234\\u0035\":1,"
+                         "\"k123456789012345678901234567890123456789012345\":2}",
+                         "duplicate key", 57);
+    /* keys of one length, first and last byte: compared, and distinct */
+    const char *one_bucket = "{\"axb\":1,\"ayb\":2,\"azb\":3,\"a\\u0078c\":4}";
+    assert_int_equal(
+        luajson_push_text(L, one_bucket, strlen(one_bucket), LUAJSON_TEXT_PLAIN, NULL, NULL),
+        CR_OK);
+    lua_settop(L, 0);
+    assert_parse_refused(L, "{\"axb\":1,\"ayb\":2,\"azb\":3,\"ayb\":4}", "duplicate key", 25);
     /* 32 members (compared) and 33 (looked up), the last one repeating the first */
     for (int n = 31; n <= 33; n++) {
         char text[512];
@@ -1142,6 +1271,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_parse_valid_texts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_sample_docs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_large_containers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parse_pairs_order_as_constructed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_big_integers_are_floats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_frozen_below, setup, teardown),
         cmocka_unit_test_setup_teardown(test_build_case_replacement, setup, teardown),
