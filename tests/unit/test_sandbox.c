@@ -977,6 +977,159 @@ static void test_readonly_pairs_iterator(void **state)
     sandbox_free(sb);
 }
 
+/* Pushes a view of a new table holding `fields` (name/value pairs on the
+ * stack, popped) -- the way luajson_text freezes what it parses. */
+static void push_view_of(lua_State *L, int fields)
+{
+    lua_createtable(L, 0, fields);
+    for (int i = fields; i > 0; i--) {
+        lua_pushvalue(L, -2 * i - 1);
+        lua_pushvalue(L, -2 * i - 1);
+        lua_rawset(L, -3);
+    }
+    sandbox_push_readonly(L, -1);
+    lua_replace(L, -2 * fields - 2);
+    lua_settop(L, lua_gettop(L) - 2 * fields);
+}
+
+/* open_api: a global `doc` of nested views, as a case is:
+ * { a = 1, b = "two", list = { {n=3}, {n=1}, {n=2} }, obj = { x = { y = true } } } */
+static int open_views_api(lua_State *L)
+{
+    lua_pushliteral(L, "a");
+    lua_pushinteger(L, 1);
+    lua_pushliteral(L, "b");
+    lua_pushliteral(L, "two");
+    lua_pushliteral(L, "list");
+    lua_createtable(L, 3, 0);
+    for (int i = 1; i <= 3; i++) {
+        lua_pushliteral(L, "n");
+        lua_pushinteger(L, (i + 1) % 3 + 1);
+        push_view_of(L, 1);
+        lua_rawseti(L, -2, i);
+    }
+    sandbox_push_readonly(L, -1);
+    lua_replace(L, -2);
+    lua_pushliteral(L, "obj");
+    lua_pushliteral(L, "x");
+    lua_pushliteral(L, "y");
+    lua_pushboolean(L, 1);
+    push_view_of(L, 1);
+    push_view_of(L, 1);
+    push_view_of(L, 4);
+    lua_setfield(L, 1, "doc");
+    return 0;
+}
+
+/* Everything a rule can observe of a view: reads, # and ipairs through it,
+ * pairs yielding the nested views themselves, an empty raw table, the
+ * locked metatable, and the same error for every kind of write. */
+static void test_readonly_view_contract(void **state)
+{
+    (void)state;
+    sandbox_limits limits = test_limits();
+    cr_err err = {{0}};
+    sandbox *sb = sandbox_new(&limits, NULL, open_views_api, NULL, &err);
+    lua_State *L;
+    const char *src =
+        "local function fails(f, ...) local ok, e = pcall(f, ...) "
+        "  return ok and 'no error' or tostring(e) end "
+        "if not (doc.a == 1 and doc.b == 'two' and doc.list[1].n == 3 and doc.obj.x.y) "
+        "then return 'reads' end "
+        "if #doc.list ~= 3 or #doc ~= 0 or #doc.obj.x ~= 0 then return '#' end "
+        "if rawlen(doc.list) ~= 0 or rawget(doc, 'a') ~= nil or rawget(doc.list, 1) ~= nil "
+        "  or next(doc) ~= nil or next(doc.list) ~= nil then return 'raw' end "
+        "local seen = '' "
+        "for i, e in ipairs(doc.list) do "
+        "  if not rawequal(e, doc.list[i]) or getmetatable(e) ~= 'read-only' then return 'ipairs' end "
+        "  seen = seen .. e.n end "
+        "if seen ~= '312' then return 'ipairs order ' .. seen end "
+        "local order = {} "
+        "for k, v in pairs(doc) do order[#order + 1] = k "
+        "  if type(v) == 'table' and (not rawequal(v, doc[k]) "
+        "      or getmetatable(v) ~= 'read-only') then return 'pairs ' .. k end end "
+        "local inner = '' for k, v in pairs(doc.obj.x) do inner = inner .. k .. tostring(v) end "
+        "if inner ~= 'ytrue' then return 'inner pairs' end "
+        "local nested = doc.list[2] "
+        "if getmetatable(doc) ~= 'read-only' or getmetatable(nested) ~= 'read-only' "
+        "then return 'getmetatable' end "
+        "return table.concat(order, ',') .. '|' .. table.concat({ "
+        "  fails(function() doc.a = 2 end), "
+        "  fails(function() doc.obj.x.z = 1 end), "
+        "  fails(function() nested.n = 0 end), "
+        "  fails(table.insert, doc.list, {}), "
+        "  fails(table.remove, doc.list), "
+        "  fails(table.sort, doc.list, function(p, q) return p.n < q.n end), "
+        "  fails(setmetatable, nested, {}), "
+        "  fails(setmetatable, doc.list, nil), "
+        "}, '|')";
+    const char *errors =
+        "|views:1: attempt to modify a read-only table"
+        "|views:1: attempt to modify a read-only table"
+        "|views:1: attempt to modify a read-only table"
+        "|attempt to modify a read-only table"
+        "|attempt to modify a read-only table"
+        "|attempt to modify a read-only table"
+        "|cannot change a protected metatable"
+        "|cannot change a protected metatable";
+    char expected[512] = "";
+    size_t len = 0;
+
+    assert_non_null(sb);
+    L = sandbox_state(sb);
+    assert_int_equal(sandbox_dostring(sb, src, strlen(src), "=views", &err), CR_OK);
+    /* pairs visits the keys in the shown table's own `next` order */
+    lua_getglobal(L, "doc");
+    assert_true(sandbox_readonly_target(L, -1));
+    lua_pushnil(L);
+    while (lua_next(L, -2)) {
+        lua_pop(L, 1);
+        len += (size_t)snprintf(expected + len, sizeof expected - len, "%s%s", len ? "," : "",
+                                lua_tostring(L, -1));
+    }
+    lua_pop(L, 2);
+    snprintf(expected + len, sizeof expected - len, "%s", errors);
+    assert_string_equal(lua_tostring(L, -1), expected);
+    sandbox_free(sb);
+}
+
+/* A view of a view is the view itself; views work in any state, not only
+ * in a sandbox's, and each state's views are its own. */
+static void test_readonly_view_of_view(void **state)
+{
+    (void)state;
+    lua_State *a = luaL_newstate(), *b = luaL_newstate();
+    assert_non_null(a);
+    assert_non_null(b);
+    for (int i = 0; i < 2; i++) {
+        lua_State *L = i ? b : a;
+        lua_createtable(L, 2, 0);
+        lua_pushliteral(L, "first");
+        lua_rawseti(L, -2, 1);
+        lua_pushliteral(L, "second");
+        lua_rawseti(L, -2, 2);
+        sandbox_push_readonly(L, -1);
+        sandbox_push_readonly(L, -1);
+        assert_true(lua_rawequal(L, -1, -2));
+        assert_false(lua_rawequal(L, -1, -3));
+        assert_int_equal(lua_rawlen(L, -1), 0);
+        lua_len(L, -1);
+        assert_int_equal(lua_tointeger(L, -1), 2);
+        lua_pop(L, 1);
+        assert_int_equal(lua_geti(L, -1, 2), LUA_TSTRING);
+        assert_string_equal(lua_tostring(L, -1), "second");
+        lua_pop(L, 1);
+        assert_true(luaL_getmetafield(L, -1, "__metatable") == LUA_TSTRING);
+        assert_string_equal(lua_tostring(L, -1), "read-only");
+        lua_pop(L, 1);
+        assert_true(sandbox_readonly_target(L, -1));
+        assert_true(lua_rawequal(L, -1, -4));
+        lua_settop(L, 0);
+    }
+    lua_close(a);
+    lua_close(b);
+}
+
 static void test_error_object_nil(void **state)
 {
     (void)state;
@@ -1092,6 +1245,8 @@ int main(void)
         cmocka_unit_test(test_require_caches_readonly_view),
         cmocka_unit_test(test_readonly_view),
         cmocka_unit_test(test_readonly_pairs_iterator),
+        cmocka_unit_test(test_readonly_view_contract),
+        cmocka_unit_test(test_readonly_view_of_view),
         cmocka_unit_test(test_error_object_nil),
         cmocka_unit_test(test_dofile_missing),
         cmocka_unit_test(test_dofile_skips_bom),
