@@ -241,35 +241,55 @@ static int count_steps(unsigned type, void *ud, void *p, void *x)
     return 0;
 }
 
+/* Ingests n records, line i written by make(i, buf, size). */
+static void ingest_made(cr_db *db, int n, void (*make)(int i, char *buf, size_t size))
+{
+    char **lines = calloc((size_t)n + 1, sizeof *lines);
+    assert_non_null(lines);
+    for (int i = 0; i < n; i++) {
+        lines[i] = malloc(256);
+        assert_non_null(lines[i]);
+        make(i, lines[i], 256);
+    }
+    ingest(db, (const char *const *)lines);
+    for (int i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+}
+
+/* Events of 粤07 and 粤0703 in March 2026: hearings of their cases, and
+ * interference reports. */
+static void make_other_event(int i, char *buf, size_t size)
+{
+    if (i % 3)
+        snprintf(buf, size,
+                 "{\"type\":\"event\",\"id\":\"X%d\",\"case_no\":\"(2026)%s\","
+                 "\"event\":\"hearing\",\"at\":\"2026-03-%02dT10:00:00\"}",
+                 i, i % 2 ? "粤07民初1号" : "粤0703刑初1号", 1 + i % 28);
+    else
+        snprintf(buf, size,
+                 "{\"type\":\"event\",\"id\":\"X%d\",\"court\":\"%s\","
+                 "\"event\":\"interference_report\",\"at\":\"2026-03-%02dT10:00:00\","
+                 "\"data\":{\"month\":\"2026-02\",\"count\":%d}}",
+                 i, i % 2 ? "粤07" : "粤0703", 1 + i % 28, i % 5);
+}
+
+/* Pending cases of 粤07 filed in February 2026. */
+static void make_pending_case(int i, char *buf, size_t size)
+{
+    snprintf(buf, size,
+             "{\"type\":\"case\",\"case_no\":\"(2026)粤07民初%d号\",\"kind\":\"民事\","
+             "\"filing_date\":\"2026-02-%02d\",\"status\":\"%s\"}",
+             100 + i, 1 + i % 28, i % 7 ? "在办" : "中止");
+}
+
 /* A court's own reports of one month are found through the index on
  * (court, type, at), whatever else the court and the courts below it
  * recorded: the work does not grow with the other events. */
 static void one_court_one_kind_searches_the_index(void **state)
 {
     fixture *fx = *state;
-    enum { OTHER = 3000 };
-    char **lines = calloc(OTHER + 1, sizeof *lines);
-    assert_non_null(lines);
-    for (int i = 0; i < OTHER; i++) {
-        lines[i] = malloc(200);
-        assert_non_null(lines[i]);
-        const char *court = i % 2 ? "粤07" : "粤0703";
-        if (i % 3)
-            snprintf(lines[i], 200,
-                     "{\"type\":\"event\",\"id\":\"X%d\",\"case_no\":\"(2026)%s\","
-                     "\"event\":\"hearing\",\"at\":\"2026-03-%02dT10:00:00\"}",
-                     i, i % 2 ? "粤07民初1号" : "粤0703刑初1号", 1 + i % 28);
-        else
-            snprintf(lines[i], 200,
-                     "{\"type\":\"event\",\"id\":\"X%d\",\"court\":\"%s\","
-                     "\"event\":\"interference_report\",\"at\":\"2026-03-%02dT10:00:00\","
-                     "\"data\":{\"month\":\"2026-02\",\"count\":%d}}",
-                     i, court, 1 + i % 28, i % 5);
-    }
-    ingest(fx->db, (const char *const *)lines);
-    for (int i = 0; i < OTHER; i++)
-        free(lines[i]);
-    free(lines);
+    ingest_made(fx->db, 3000, make_other_event);
 
     sqlite3_trace_v2(fx->db->sql, SQLITE_TRACE_PROFILE, count_steps, NULL);
     vm_steps = 0;
@@ -296,21 +316,7 @@ static void one_court_one_kind_searches_the_index(void **state)
 static void closed_in_a_quarter_searches_the_index(void **state)
 {
     fixture *fx = *state;
-    enum { PENDING = 2000 };
-    char **lines = calloc(PENDING + 1, sizeof *lines);
-    assert_non_null(lines);
-    for (int i = 0; i < PENDING; i++) {
-        lines[i] = malloc(200);
-        assert_non_null(lines[i]);
-        snprintf(lines[i], 200,
-                 "{\"type\":\"case\",\"case_no\":\"(2026)粤07民初%d号\",\"kind\":\"民事\","
-                 "\"filing_date\":\"2026-02-%02d\",\"status\":\"%s\"}",
-                 100 + i, 1 + i % 28, i % 7 ? "在办" : "中止");
-    }
-    ingest(fx->db, (const char *const *)lines);
-    for (int i = 0; i < PENDING; i++)
-        free(lines[i]);
-    free(lines);
+    ingest_made(fx->db, 2000, make_pending_case);
 
     sqlite3_trace_v2(fx->db->sql, SQLITE_TRACE_PROFILE, count_steps, NULL);
     vm_steps = 0;
