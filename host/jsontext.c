@@ -328,7 +328,7 @@ int jsontext_dump_append(const json_t *v, size_t flags, strbuf *out)
     assert(!(flags & ~(size_t)(JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY)));
     if (!v || (!(flags & JSON_ENCODE_ANY) && !json_is_object(v) && !json_is_array(v)))
         return -1;
-    dump d;
+    dump d; /* 16 KB of stack for the ancestors, as deep as jansson's parser goes */
     size_t before = out->len;
     d.b = *out;
     d.sort_keys = (flags & JSON_SORT_KEYS) != 0;
@@ -349,14 +349,10 @@ char *jsontext_dumps(const json_t *v, size_t flags, size_t *len)
             *len = strlen(text);
         return text;
     }
-    if (!v || (!(flags & JSON_ENCODE_ANY) && !json_is_object(v) && !json_is_array(v)))
-        return NULL;
-    dump d; /* 16 KB of stack for the ancestors, as deep as jansson's parser goes */
-    d.b = (strbuf){0};
-    d.sort_keys = (flags & JSON_SORT_KEYS) != 0;
-    int rc = put_value(&d, v, 0);
-    size_t n = d.b.len;
-    char *text = strbuf_take(&d.b);
+    strbuf b = {0};
+    int rc = jsontext_dump_append(v, flags, &b);
+    size_t n = b.len;
+    char *text = strbuf_take(&b);
     if (rc != 0 || !text) {
         free(text);
         return NULL;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "jsontext.h"
+#include "strbuf.h"
 
 /* "2026-01-02T03:04:05.678Z" */
 static void timestamp(char when[40])
@@ -64,17 +65,13 @@ void log_event(const char *level, const char *event, json_t *fields)
     if (line && fields)
         json_object_update(line, fields);
     json_decref(fields);
-    size_t len = 0;
-    char *text = line ? jsontext_dumps(line, JSON_COMPACT, &len) : NULL;
+    strbuf text = {0};
+    int rc = jsontext_dump_append(line, JSON_COMPACT, &text);
     json_decref(line);
-    char *with_newline = text ? realloc(text, len + 1) : NULL;
-    if (!with_newline) {
-        free(text);
-        return;
-    }
-    with_newline[len] = '\n';
-    write_line(with_newline, len + 1);
-    free(with_newline);
+    strbuf_add(&text, "\n", 1);
+    if (rc == 0 && !text.oom)
+        write_line(text.s, text.len);
+    free(text.s);
 }
 
 void log_event_text(const char *level, const char *event, const char *members)
@@ -101,34 +98,15 @@ void log_event_text(const char *level, const char *event, const char *members)
         free(text);
 }
 
-/* The length of the UTF-8 sequence at s if it is a valid one (no overlong
- * forms, no surrogates, nothing above U+10FFFF), else 0. */
-static size_t utf8_sequence(const unsigned char *s)
-{
-    if (s[0] < 0x80)
-        return 1;
-    size_t n = s[0] >= 0xc2 && s[0] <= 0xdf   ? 2
-               : s[0] >= 0xe0 && s[0] <= 0xef ? 3
-               : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4
-                                              : 0;
-    for (size_t i = 1; i < n; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    if ((n == 3 && s[0] == 0xe0 && s[1] < 0xa0) || (n == 3 && s[0] == 0xed && s[1] > 0x9f) ||
-        (n == 4 && s[0] == 0xf0 && s[1] < 0x90) || (n == 4 && s[0] == 0xf4 && s[1] > 0x8f))
-        return 0;
-    return n;
-}
-
 size_t log_json_string(char *out, size_t cap, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)s;
+    const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
     size_t len = 0;
     out[len++] = '"';
     while (*p) {
         char esc[8];
         const char *piece = esc;
-        size_t n = utf8_sequence(p), take = n ? n : 1;
+        size_t n = jsontext_utf8_sequence(p, (size_t)(end - p)), take = n ? n : 1;
         if (n == 1 && (*p < 0x20 || *p == '"' || *p == '\\'))
             snprintf(esc, sizeof esc, *p == '"' || *p == '\\' ? "\\%c" : "\\u%04x", *p);
         else if (n == 0)
