@@ -202,13 +202,10 @@ typedef struct member {
     json_t *value;
 } member;
 
-/* jansson's compare_keys: bytes, then length. */
 static int by_key(const void *a, const void *b)
 {
     const member *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->key, y->key, n);
-    return c ? c : (x->len > y->len) - (x->len < y->len);
+    return jsontext_key_order(x->key, x->len, y->key, y->len);
 }
 
 void jsontext_sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))

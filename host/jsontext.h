@@ -152,6 +152,19 @@ static inline int jsontext_utf8_valid(const unsigned char *s, size_t len)
     return 1;
 }
 
+/* jansson's order of object keys (its compare_keys): by bytes, then the
+ * shorter first. Inline, a byte at a time: keys are short and mostly differ
+ * in their first bytes, where a call to memcmp costs more. */
+static inline int jsontext_key_order(const char *a, size_t alen, const char *b, size_t blen)
+{
+    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+    size_t n = alen < blen ? alen : blen;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != y[i])
+            return x[i] < y[i] ? -1 : 1;
+    return (alen > blen) - (alen < blen);
+}
+
 /* qsort, with an insertion sort for n <= 16 (elements of at most 64
  * bytes): glibc's qsort is a merge sort that sets up a buffer even for the
  * two or three members of most objects. Not stable: for distinct keys. */

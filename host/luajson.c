@@ -104,11 +104,7 @@ typedef struct table_member {
 static int compare_members(const void *a, const void *b)
 {
     const table_member *x = a, *y = b;
-    size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(x->key, y->key, n);
-    if (c != 0)
-        return c;
-    return (x->len > y->len) - (x->len < y->len);
+    return jsontext_key_order(x->key, x->len, y->key, y->len);
 }
 
 static void free_members(table_member *members, size_t n)

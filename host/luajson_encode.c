@@ -141,16 +141,9 @@ static int out_string(encode_ctx *ctx, const char *str, size_t len, int check_ut
     return out_add(ctx, str + run, len - run) && out_add(ctx, "\"", 1);
 }
 
-/* memcmp's order, then the shorter first. Keys are short and mostly differ
- * in their first bytes: a byte loop costs less than the call. */
 static inline int key_order(const encode_member *x, const encode_member *y)
 {
-    const unsigned char *a = (const unsigned char *)x->key, *b = (const unsigned char *)y->key;
-    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-    for (size_t i = 0; i < n; i++)
-        if (a[i] != b[i])
-            return a[i] < b[i] ? -1 : 1;
-    return (x->key_len > y->key_len) - (x->key_len < y->key_len);
+    return jsontext_key_order(x->key, x->key_len, y->key, y->key_len);
 }
 
 static int compare_keys(const void *a, const void *b)
