@@ -152,6 +152,13 @@ static inline int jsontext_utf8_valid(const unsigned char *s, size_t len)
     return 1;
 }
 
+/* json_stringn(s, len), UTF-8 checked as above: NULL if s is not UTF-8 (or
+ * memory ran out). */
+static inline json_t *jsontext_string(const char *s, size_t len)
+{
+    return jsontext_utf8_valid((const unsigned char *)s, len) ? json_stringn_nocheck(s, len) : NULL;
+}
+
 /* jansson's order of object keys (its compare_keys): by bytes, then the
  * shorter first. Inline, a byte at a time: keys are short and mostly differ
  * in their first bytes, where a call to memcmp costs more. */

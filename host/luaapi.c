@@ -99,10 +99,7 @@ static json_t *alert_object(const char *code, const char *severity, const char *
     const char *const values[] = {code, severity, message, basis};
     json_t *a = json_object();
     for (size_t i = 0; a && i < sizeof keys / sizeof *keys; i++) {
-        size_t len = strlen(values[i]);
-        json_t *v = jsontext_utf8_valid((const unsigned char *)values[i], len)
-                        ? json_stringn_nocheck(values[i], len)
-                        : NULL;
+        json_t *v = jsontext_string(values[i], strlen(values[i]));
         if (!v || json_object_set_new_nocheck(a, keys[i], v) != 0) {
             json_decref(a);
             a = NULL;
@@ -167,9 +164,7 @@ static int api_log(lua_State *L)
     const char *s = luaL_checklstring(L, -1, &len);
     if (json_array_size(call->log) < LUAAPI_MAX_LOG) {
         size_t keep = len > 1000 ? 1000 : len; /* a cut character makes it invalid: dropped */
-        json_t *line = jsontext_utf8_valid((const unsigned char *)s, keep)
-                           ? json_stringn_nocheck(s, keep)
-                           : NULL;
+        json_t *line = jsontext_string(s, keep);
         if (line)
             json_array_append_new(call->log, line);
     }

@@ -266,8 +266,7 @@ static json_t *convert(to_json_ctx *ctx, int idx, int depth)
         json_t *value;
         if (!count_bytes(ctx, len, depth))
             return NULL;
-        value = jsontext_utf8_valid((const unsigned char *)s, len) ? json_stringn_nocheck(s, len)
-                                                                   : NULL;
+        value = jsontext_string(s, len);
         if (!value)
             return fail(ctx, "string at%s%s is not valid UTF-8", PATH_AT(path_at(ctx, depth)));
         return value;
