@@ -15,19 +15,6 @@ static void tb_json(strbuf *b, const json_t *v)
         b->oom = 1;
 }
 
-/* ,"key":"value" as json_object_set_new(o, key, json_string(value)) adds it
- * to an object that lacks key: nothing when value is not UTF-8. */
-static void tb_add_name(strbuf *b, const char *key, const char *value)
-{
-    size_t len = strlen(value);
-    if (!jsontext_utf8_valid((const unsigned char *)value, len))
-        return;
-    strbuf_add(b, ",\"", 2);
-    strbuf_str(b, key);
-    strbuf_add(b, "\":", 2);
-    strbuf_json_stringn(b, value, len, 0);
-}
-
 /* The "triage" member: the value of the first rule named "triage" that ran
  * OK, the procedure recommendation the filing system shows; null if none.
  * A value's JSON text is bytes [value_at, value_at + value_len) of the
@@ -59,32 +46,21 @@ static int64_t tb_raised_alerts(strbuf *b, const rule_sets *rs, const work_case 
         json_t *a;
         json_array_foreach(ef->alerts, k, a)
         {
-            const char *set_name = rs->sets[ef->set].name;
-            const char *rule_name = rs->sets[ef->set].rules[ef->rule].name;
             if (n++)
                 strbuf_add(b, ",", 1);
-            /* ctx.alert's object gets the two names as its last members: its
-             * own text without the closing brace, then the names. */
-            if (json_object_size(a) && !json_object_get(a, "rule_set") &&
-                !json_object_get(a, "rule")) {
-                tb_json(b, a);
-                if (b->oom)
-                    continue;
-                b->len--; /* the '}' */
-                tb_add_name(b, "rule_set", set_name);
-                tb_add_name(b, "rule", rule_name);
-                strbuf_add(b, "}", 1);
+            /* ctx.alert's object (luaapi.c: never empty, no rule_set or rule
+             * member) gets the rule's names as its last members: its own
+             * text without the closing brace, then the names (ASCII, as
+             * rules.c checks them). */
+            tb_json(b, a);
+            if (b->oom)
                 continue;
-            }
-            json_t *copy = json_copy(a); /* shallow: only the two names are added */
-            if (!copy) {
-                b->oom = 1;
-                continue;
-            }
-            json_object_set_new(copy, "rule_set", json_string(set_name));
-            json_object_set_new(copy, "rule", json_string(rule_name));
-            tb_json(b, copy);
-            json_decref(copy);
+            b->len--; /* the '}' */
+            strbuf_str(b, ",\"rule_set\":");
+            strbuf_json_string(b, rs->sets[ef->set].name);
+            strbuf_str(b, ",\"rule\":");
+            strbuf_json_string(b, rs->sets[ef->set].rules[ef->rule].name);
+            strbuf_add(b, "}", 1);
         }
     }
     strbuf_add(b, "]", 1);
