@@ -110,13 +110,7 @@ static cr_status slot_worker(engine_slot *s, const char *as_of, cr_err *err)
         return CR_OK;
     slot_worker_free(s);
     rule_sets *rs = s->gen->copies[s->index];
-    size_t n_rules = 0;
-    s->flags.base = calloc(rs->n + 1, sizeof *s->flags.base);
-    for (size_t k = 0; s->flags.base && k < rs->n; k++) {
-        s->flags.base[k] = n_rules;
-        n_rules += rs->sets[k].n_rules;
-    }
-    s->flags.quarantined = calloc(n_rules + 1, sizeof *s->flags.quarantined);
+    rule_flags_alloc(&s->flags, rs);
     if (!s->flags.base || !s->flags.quarantined)
         return cr_errf(err, CR_FAIL, "out of memory");
     for (size_t k = 0; k < rs->n; k++)

@@ -306,12 +306,7 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
              opt->select == DB_CASES_ONE ? opt->case_no : "", opt->court_prefix ? " court " : "",
              opt->court_prefix ? opt->court_prefix : "");
 
-    wr.flags.base = calloc(rs[0]->n + 1, sizeof *wr.flags.base);
-    for (size_t s = 0; wr.flags.base && s < rs[0]->n; s++) {
-        wr.flags.base[s] = n_rules;
-        n_rules += rs[0]->sets[s].n_rules;
-    }
-    wr.flags.quarantined = calloc(n_rules + 1, sizeof *wr.flags.quarantined);
+    n_rules = rule_flags_alloc(&wr.flags, rs[0]);
     wr.flags.ids = calloc(n_rules + 1, sizeof *wr.flags.ids);
     wr.consecutive = calloc(n_rules + 1, sizeof *wr.consecutive);
     for (size_t i = 0; wr.consecutive && i < n_rules; i++)

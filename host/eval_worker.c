@@ -146,6 +146,20 @@ static int build_case(lua_State *L)
     return 1;
 }
 
+size_t rule_flags_alloc(rule_flags *f, const rule_sets *rs)
+{
+    size_t n = 0;
+    f->base = calloc(rs->n + 1, sizeof *f->base);
+    for (size_t s = 0; f->base && s < rs->n; s++) {
+        f->base[s] = n;
+        n += rs->sets[s].n_rules;
+    }
+    if (f->base)
+        f->base[rs->n] = n;
+    f->quarantined = calloc(n + 1, sizeof *f->quarantined);
+    return n;
+}
+
 /* strbuf_add of a string literal, without strlen. */
 #define ADD_LITERAL(b, s) strbuf_add((b), "" s, sizeof(s) - 1)
 
@@ -153,15 +167,8 @@ static int build_case(lua_State *L)
 static int write_heads(eval_worker *w)
 {
     const rule_sets *rs = w->rs;
-    size_t n = 0;
+    size_t n = w->flags->base[rs->n];
     strbuf heads = {0};
-    if (!(w->head_base = malloc((rs->n + 1) * sizeof *w->head_base)))
-        return -1;
-    for (size_t s = 0; s < rs->n; s++) {
-        w->head_base[s] = n;
-        n += rs->sets[s].n_rules;
-    }
-    w->head_base[rs->n] = n;
     if (!(w->head_at = malloc((n + 1) * sizeof *w->head_at)))
         return -1;
     for (size_t s = 0, i = 0; s < rs->n; s++)
@@ -228,13 +235,12 @@ void eval_worker_free(eval_worker *w)
     free(w->scopes);
     free(w->heads);
     free(w->head_at);
-    free(w->head_base);
     db_close(w->query_db);
     w->ctx = NULL;
     w->scopes = NULL;
     w->query_db = NULL;
     w->heads = NULL;
-    w->head_at = w->head_base = NULL;
+    w->head_at = NULL;
 }
 
 void work_case_clear(work_case *c)
@@ -353,7 +359,7 @@ static const char *effect_reason(const effect *e)
  * "status", "result": {"value", "log"?} or null, "reason"?, "duration_us"}. */
 static void encode_verbose(const eval_worker *w, const effect *e, strbuf *res)
 {
-    size_t i = w->head_base[e->set] + e->rule;
+    size_t i = w->flags->base[e->set] + e->rule;
     strbuf_add(res, w->heads + w->head_at[i], w->head_at[i + 1] - w->head_at[i]);
     if (e->kind == EFFECT_OK) { /* {"value":…} or {"value":…,"log":…} */
         ADD_LITERAL(res, "ok\",\"result\":{\"value\":");

@@ -73,6 +73,12 @@ typedef struct rule_flags {
     int64_t *ids;
 } rule_flags;
 
+/* Allocates f->base -- each set's first index among all the rules, and at
+ * [rs->n] the number of rules -- and f->quarantined, all clear (ids is left
+ * alone). Returns the number of rules; on out of memory a NULL base or
+ * quarantined tells. The caller frees both. */
+size_t rule_flags_alloc(rule_flags *f, const rule_sets *rs);
+
 typedef struct eval_worker {
     rule_sets *rs;
     const char *as_of;
@@ -86,10 +92,10 @@ typedef struct eval_worker {
     int store_only;             /* cases get stored_json only, no results_json (eval runs) */
     /* Per rule, the start of its verbose result up to the status,
      * {"rule_set":…,"rule":…,"rule_version":…,"status":" -- written once:
-     * bytes [head_at[i], head_at[i + 1]) of heads for i = head_base[set] +
-     * rule. */
+     * bytes [head_at[i], head_at[i + 1]) of heads for i = flags->base[set]
+     * + rule. */
     char *heads;
-    size_t *head_at, *head_base;
+    size_t *head_at;
 } eval_worker;
 
 /* Builds each set's ctx; db_path (may be NULL: no ctx.query) is opened

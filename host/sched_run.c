@@ -343,13 +343,7 @@ cr_status sched_run_due(cr_db *db, rule_sets *rs, const sched_run_options *opt,
               .sum = sum,
               .grace = opt->grace > 0 ? opt->grace : SCHED_DEFAULT_GRACE,
               .lease = opt->lease > 0 ? opt->lease : SCHED_DEFAULT_LEASE};
-    size_t n_rules = 0;
-    p.flags.base = calloc(rs->n + 1, sizeof *p.flags.base);
-    for (size_t s = 0; p.flags.base && s < rs->n; s++) {
-        p.flags.base[s] = n_rules;
-        n_rules += rs->sets[s].n_rules;
-    }
-    p.flags.quarantined = calloc(n_rules + 1, sizeof *p.flags.quarantined);
+    rule_flags_alloc(&p.flags, rs);
     cr_status st = p.flags.base && p.flags.quarantined && sum->events
                        ? CR_OK
                        : cr_errf(err, CR_FAIL, "out of memory");

@@ -54,9 +54,10 @@ static void worker_leaves_no_ctx_behind(void **state)
     if (rules_load(FIXTURES "/worker/rules", NULL, eval_open_api, NULL, &rs, &err) != CR_OK)
         fail_msg("%s", err.msg);
     assert_int_equal(rs->n, 1);
-    atomic_int quarantined[2] = {0};
-    size_t base[2] = {0};
-    rule_flags flags = {quarantined, base, NULL};
+    rule_flags flags = {0};
+    rule_flags_alloc(&flags, rs);
+    assert_non_null(flags.base);
+    assert_non_null(flags.quarantined);
     sandbox *sb = rs->sets[0].sb;
     evaluate_once(rs, &flags); /* warm: modules, interned strings */
     lua_gc(sandbox_state(sb), LUA_GCCOLLECT);
@@ -68,6 +69,8 @@ static void worker_leaves_no_ctx_behind(void **state)
     /* 200 leaked ctx tables would be hundreds of kilobytes */
     if (after > before + 16 * 1024)
         fail_msg("the set's state grew from %zu to %zu bytes over 200 workers", before, after);
+    free(flags.base);
+    free(flags.quarantined);
     rules_free(rs);
 }
 
