@@ -196,15 +196,9 @@ size_t jsontext_number(const unsigned char *p, const unsigned char *end, int *in
     return (size_t)(p - start);
 }
 
-typedef struct member {
-    const char *key;
-    size_t len;
-    json_t *value;
-} member;
-
-static int by_key(const void *a, const void *b)
+int jsontext_member_order(const void *a, const void *b)
 {
-    const member *x = a, *y = b;
+    const jsontext_member *x = a, *y = b;
     return jsontext_key_order(x->key, x->len, y->key, y->len);
 }
 
@@ -240,7 +234,7 @@ static int put_object(dump *d, const json_t *v, int depth)
         strbuf_add(&d->b, "{}", 2);
         return 0;
     }
-    member small[16], *m = n <= 16 ? small : malloc(n * sizeof *m);
+    jsontext_member small[16], *m = n <= 16 ? small : malloc(n * sizeof *m);
     if (!m)
         return -1;
     const char *key;
@@ -249,10 +243,10 @@ static int put_object(dump *d, const json_t *v, int depth)
     json_object_keylen_foreach((json_t *)v, key, key_len, value)
     {
         if (i < n)
-            m[i++] = (member){key, key_len, value};
+            m[i++] = (jsontext_member){key, key_len, value};
     }
     if (d->sort_keys)
-        jsontext_sort(m, i, sizeof *m, by_key);
+        jsontext_sort(m, i, sizeof *m, jsontext_member_order);
     int rc = 0;
     strbuf_add(&d->b, "{", 1);
     for (size_t k = 0; k < i && rc == 0; k++) {

@@ -172,6 +172,16 @@ static inline int jsontext_key_order(const char *a, size_t alen, const char *b, 
     return (alen > blen) - (alen < blen);
 }
 
+/* An object member on its way to text or a tree, for sorting by key. */
+typedef struct jsontext_member {
+    const char *key;
+    size_t len;
+    json_t *value;
+} jsontext_member;
+
+/* jsontext_sort's comparator of jsontext_members: jsontext_key_order. */
+int jsontext_member_order(const void *a, const void *b);
+
 /* qsort, with an insertion sort for n <= 16 (elements of at most 64
  * bytes): glibc's qsort is a merge sort that sets up a buffer even for the
  * two or three members of most objects. Not stable: for distinct keys. */

@@ -95,19 +95,7 @@ static int count_bytes(to_json_ctx *ctx, size_t len, int levels)
     return 1;
 }
 
-typedef struct table_member {
-    const char *key; /* points into a Lua string kept alive by the table */
-    size_t len;
-    json_t *value;
-} table_member;
-
-static int compare_members(const void *a, const void *b)
-{
-    const table_member *x = a, *y = b;
-    return jsontext_key_order(x->key, x->len, y->key, y->len);
-}
-
-static void free_members(table_member *members, size_t n)
+static void free_members(jsontext_member *members, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         json_decref(members[i].value);
@@ -123,7 +111,7 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
 {
     lua_State *L = ctx->L;
     const void *self = lua_topointer(L, idx);
-    table_member *members = NULL;
+    jsontext_member *members = NULL;
     size_t n = 0, cap = 0;
     int string_keys = 0, integer_keys = 0;
     lua_Integer max_index = 0;
@@ -141,7 +129,7 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
 
     lua_pushnil(L);
     while (lua_next(L, idx)) {
-        table_member m = {NULL, 0, NULL};
+        jsontext_member m = {NULL, 0, NULL};
         int key_type = lua_type(L, -2);
         ctx->key_slot[depth] = lua_gettop(L) - 1;
 
@@ -181,7 +169,7 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
         }
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 8;
-            table_member *grown = realloc(members, ncap * sizeof *members);
+            jsontext_member *grown = realloc(members, ncap * sizeof *members);
             if (!grown) {
                 json_decref(m.value);
                 lua_pop(L, 2);
@@ -197,7 +185,7 @@ static json_t *convert_table(to_json_ctx *ctx, int idx, int depth)
 
     if (string_keys) {
         result = json_object();
-        jsontext_sort(members, n, sizeof *members, compare_members); /* keys are distinct */
+        jsontext_sort(members, n, sizeof *members, jsontext_member_order); /* keys are distinct */
         for (size_t i = 0; result && i < n; i++) {
             json_t *value = members[i].value;
             members[i].value = NULL;
