@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "jsontext.h"
 #include "luajson.h"
@@ -16,13 +15,6 @@
 #include "strbuf.h"
 
 #define MAX_RULES_PER_CASE 256
-
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 #define MAX_COVERING 16
 
@@ -309,7 +301,6 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
         return;
     lua_State *L = sandbox_state(set->sb);
     luaapi_call_reset(&w->call);
-    double t0 = now_seconds();
     lua_rawgeti(L, LUA_REGISTRYINDEX, hook);
     lua_pushvalue(L, case_idx);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ctx_ref);
@@ -323,7 +314,7 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
         if (encoded != CR_OK)
             cr_err_prefix(&err, "result");
     }
-    e->duration_us = (int64_t)((now_seconds() - t0) * 1e6);
+    e->duration_us = sandbox_call_elapsed_us(set->sb); /* the call and its result's encoding */
     if (st != CR_OK) {
         sandbox_reason why = sandbox_last_reason(set->sb);
         fail(e, why != SANDBOX_OK ? sandbox_reason_name(why) : "error", err.msg);

@@ -67,6 +67,7 @@ struct sandbox {
     /* The running call (depth > 0) and its budget. */
     int depth;
     uint64_t instructions_used;
+    uint64_t started_ns; /* the clock when the outermost call began */
     uint64_t deadline_ns;
     size_t clock_units;
     sandbox_reason exhausted;
@@ -306,8 +307,14 @@ static void call_begin(sandbox *sb)
     sb->exhausted = SANDBOX_OK;
     sb->refused.pending = 0;
     sb->where[0] = '\0';
-    sb->deadline_ns = now_ns() + (uint64_t)sb->limits.wall_ms * 1000000u;
+    sb->started_ns = now_ns();
+    sb->deadline_ns = sb->started_ns + (uint64_t)sb->limits.wall_ms * 1000000u;
     lua_sethook(sb->L, budget_hook, hook_mask(sb), HOOK_INTERVAL);
+}
+
+int64_t sandbox_call_elapsed_us(const sandbox *sb)
+{
+    return (int64_t)((now_ns() - sb->started_ns) / 1000u);
 }
 
 /* Appends s[0..len) to dst (capacity cap, NUL-terminated) keeping only

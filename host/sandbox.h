@@ -101,6 +101,11 @@ cr_status sandbox_dofile(sandbox *sb, const char *path, const char *chunkname, c
  */
 cr_status sandbox_call(sandbox *sb, int nargs, int nresults, cr_err *err);
 
+/* Microseconds since the latest outermost call began (its start is read
+ * anyway, for the deadline): a caller timing a call and its aftermath reads
+ * the clock once more instead of twice. */
+int64_t sandbox_call_elapsed_us(const sandbox *sb);
+
 /*
  * Line events, for coverage (`courtrules test --coverage`). While fn is set,
  * the budget hook also asks for line events, and fn(ud, source, line) is
