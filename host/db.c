@@ -15,6 +15,35 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The outbox triggers (migration 5, made again by 17 with their table). */
+#define ALERTS_OUTBOX_TRIGGERS                                                                     \
+    "CREATE TRIGGER alerts_outbox_created AFTER INSERT ON alerts BEGIN"                            \
+    "  INSERT INTO outbox(webhook_id, alert_id, event, created_ms)"                                \
+    "  SELECT w.id, NEW.id, 'firing',"                                                             \
+    "         CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"                          \
+    "  FROM webhooks w"                                                                            \
+    "  WHERE w.removed_at IS NULL"                                                                 \
+    "    AND substr(NEW.court, 1, length(w.court_prefix)) = w.court_prefix"                        \
+    "    AND (CASE NEW.severity WHEN 'critical' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END)"          \
+    "        >= w.min_severity"                                                                    \
+    "    AND EXISTS (SELECT 1 FROM webhook_codes c"                                                \
+    "                WHERE c.webhook_id = w.id AND NEW.code GLOB c.pattern);"                      \
+    "END;"                                                                                         \
+    "CREATE TRIGGER alerts_outbox_status AFTER UPDATE OF status ON alerts"                         \
+    "  WHEN (NEW.status = 'resolved') != (OLD.status = 'resolved') BEGIN"                          \
+    "  INSERT INTO outbox(webhook_id, alert_id, event, created_ms)"                                \
+    "  SELECT w.id, NEW.id, CASE NEW.status WHEN 'resolved' THEN 'resolved' ELSE 'firing' END,"    \
+    "         CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"                          \
+    "  FROM webhooks w"                                                                            \
+    "  WHERE w.removed_at IS NULL"                                                                 \
+    "    AND (NEW.status != 'resolved' OR w.send_resolved)"                                        \
+    "    AND substr(NEW.court, 1, length(w.court_prefix)) = w.court_prefix"                        \
+    "    AND (CASE NEW.severity WHEN 'critical' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END)"          \
+    "        >= w.min_severity"                                                                    \
+    "    AND EXISTS (SELECT 1 FROM webhook_codes c"                                                \
+    "                WHERE c.webhook_id = w.id AND NEW.code GLOB c.pattern);"                      \
+    "END;"
+
 /*
  * Schema migrations. Entry i takes the file from user_version i to i+1.
  * Never edit a shipped entry: append a new one.
@@ -277,33 +306,8 @@ static const char *const migrations[] = {
     "  response TEXT,"
     "  next_attempt_ms INTEGER"
     ");"
-    "CREATE INDEX delivery_attempts_message ON delivery_attempts(message, attempt);"
-    "CREATE TRIGGER alerts_outbox_created AFTER INSERT ON alerts BEGIN"
-    "  INSERT INTO outbox(webhook_id, alert_id, event, created_ms)"
-    "  SELECT w.id, NEW.id, 'firing',"
-    "         CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
-    "  FROM webhooks w"
-    "  WHERE w.removed_at IS NULL"
-    "    AND substr(NEW.court, 1, length(w.court_prefix)) = w.court_prefix"
-    "    AND (CASE NEW.severity WHEN 'critical' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END)"
-    "        >= w.min_severity"
-    "    AND EXISTS (SELECT 1 FROM webhook_codes c"
-    "                WHERE c.webhook_id = w.id AND NEW.code GLOB c.pattern);"
-    "END;"
-    "CREATE TRIGGER alerts_outbox_status AFTER UPDATE OF status ON alerts"
-    "  WHEN (NEW.status = 'resolved') != (OLD.status = 'resolved') BEGIN"
-    "  INSERT INTO outbox(webhook_id, alert_id, event, created_ms)"
-    "  SELECT w.id, NEW.id, CASE NEW.status WHEN 'resolved' THEN 'resolved' ELSE 'firing' END,"
-    "         CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
-    "  FROM webhooks w"
-    "  WHERE w.removed_at IS NULL"
-    "    AND (NEW.status != 'resolved' OR w.send_resolved)"
-    "    AND substr(NEW.court, 1, length(w.court_prefix)) = w.court_prefix"
-    "    AND (CASE NEW.severity WHEN 'critical' THEN 2 WHEN 'warning' THEN 1 ELSE 0 END)"
-    "        >= w.min_severity"
-    "    AND EXISTS (SELECT 1 FROM webhook_codes c"
-    "                WHERE c.webhook_id = w.id AND NEW.code GLOB c.pattern);"
-    "END;",
+    "CREATE INDEX delivery_attempts_message ON delivery_attempts(message, "
+    "attempt);" ALERTS_OUTBOX_TRIGGERS,
 
     /* 6: schedules declared by rules (sched_run.c): per schedule, the
      * latest fire time handled, the last outcome, and the "running" mark
@@ -504,6 +508,68 @@ static const char *const migrations[] = {
     " FROM case_judges j JOIN cases c ON c.case_no = j.case_no;"
     "DROP TABLE case_judges;"
     "ALTER TABLE case_judges_dated RENAME TO case_judges;",
+
+    /* 17: alerts and outbox again, their CHECKs written as equalities (as
+     * 11 did for messages): each IN list of three values was a temporary
+     * b-tree built anew for every row written -- two per alert stored,
+     * about half the instructions of storing one, and one per outbox row.
+     * Both tables are copied, dropped (with their indexes and the outbox
+     * triggers) and made again under the same names, with the same ids, so
+     * outbox's foreign key points at the new alerts; the check is deferred
+     * meanwhile. The triggers come back last: made before the alerts are
+     * copied back, they would queue every alert again. */
+    "PRAGMA defer_foreign_keys=ON;"
+    "CREATE TABLE alerts_copy AS SELECT * FROM alerts;"
+    "CREATE TABLE outbox_copy AS SELECT * FROM outbox;"
+    "DROP TABLE outbox;"
+    "DROP TABLE alerts;"
+    "CREATE TABLE alerts("
+    "  id INTEGER PRIMARY KEY,"
+    "  dedup_key TEXT NOT NULL UNIQUE,"
+    "  rule_set TEXT NOT NULL,"
+    "  rule TEXT NOT NULL,"
+    "  rule_version TEXT,"
+    "  rule_set_sha TEXT NOT NULL,"
+    "  code TEXT NOT NULL,"
+    "  severity TEXT NOT NULL"
+    "    CHECK (severity = 'info' OR severity = 'warning' OR severity = 'critical'),"
+    "  court TEXT NOT NULL,"
+    "  case_no TEXT,"
+    "  message TEXT NOT NULL,"
+    "  basis TEXT,"
+    "  data TEXT,"
+    "  status TEXT NOT NULL DEFAULT 'open'"
+    "    CHECK (status = 'open' OR status = 'acked' OR status = 'resolved'),"
+    "  as_of TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL,"
+    "  last_seen_at TEXT NOT NULL,"
+    "  resolved_at TEXT,"
+    "  run_id INTEGER NOT NULL"
+    ");"
+    "INSERT INTO alerts(id, dedup_key, rule_set, rule, rule_version, rule_set_sha, code,"
+    " severity, court, case_no, message, basis, data, status, as_of, created_at, last_seen_at,"
+    " resolved_at, run_id)"
+    " SELECT id, dedup_key, rule_set, rule, rule_version, rule_set_sha, code, severity, court,"
+    " case_no, message, basis, data, status, as_of, created_at, last_seen_at, resolved_at, run_id"
+    " FROM alerts_copy ORDER BY id;"
+    "CREATE INDEX alerts_case ON alerts(case_no, rule_set, rule);"
+    "CREATE INDEX alerts_court ON alerts(court, status, created_at);"
+    "CREATE INDEX alerts_court_level ON alerts(court) WHERE case_no IS NULL;"
+    "CREATE TABLE outbox("
+    "  id INTEGER PRIMARY KEY,"
+    "  webhook_id INTEGER NOT NULL REFERENCES webhooks(id),"
+    "  alert_id INTEGER NOT NULL REFERENCES alerts(id),"
+    "  event TEXT NOT NULL CHECK (event = 'firing' OR event = 'resolved' OR event = 'repeat'),"
+    "  created_ms INTEGER NOT NULL,"
+    "  message INTEGER" /* messages.id once sent in one; -1 cancelled */
+    ");"
+    "INSERT INTO outbox(id, webhook_id, alert_id, event, created_ms, message)"
+    " SELECT id, webhook_id, alert_id, event, created_ms, message FROM outbox_copy ORDER BY id;"
+    "CREATE INDEX outbox_pending ON outbox(webhook_id, id) WHERE message IS NULL;"
+    "CREATE INDEX outbox_alert ON outbox(alert_id, webhook_id, created_ms);"
+    "CREATE INDEX outbox_message ON outbox(message) WHERE message IS NOT NULL;"
+    "DROP TABLE alerts_copy;"
+    "DROP TABLE outbox_copy;" ALERTS_OUTBOX_TRIGGERS,
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

@@ -478,6 +478,116 @@ static void cases_court_gains_dates(void **state)
     db_close(db);
 }
 
+/* How many times the program of sql has the opcode op. */
+static int count_opcode(sqlite3 *h, const char *sql, const char *op)
+{
+    char *explain = sqlite3_mprintf("EXPLAIN %s", sql);
+    sqlite3_stmt *st;
+    int n = 0;
+    assert_int_equal(sqlite3_prepare_v2(h, explain, -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        n += strcmp((const char *)sqlite3_column_text(st, 1), op) == 0;
+    sqlite3_finalize(st);
+    sqlite3_free(explain);
+    return n;
+}
+
+#define ALERT_INSERT(id, key, severity, status)                                                    \
+    "INSERT INTO alerts(id, dedup_key, rule_set, rule, rule_set_sha, code, severity, court,"       \
+    " case_no, message, status, as_of, created_at, last_seen_at, run_id) VALUES (" #id ", '" key   \
+    "', 's', 'r', 'sha', 'C1', '" severity "', '粤01', 'n', 'm', '" status "', '2026-03-31',"      \
+    " 't', 't', 1);"
+
+/* Migration 17 makes alerts and outbox again (their CHECKs without IN
+ * lists): rows and ids, indexes, triggers, CHECKs and the foreign key stay,
+ * no outbox row is queued by the move, and storing an alert no longer
+ * builds a temporary b-tree. */
+static void alerts_survive_check_migration(void **state)
+{
+    cr_err err;
+    make_current_file();
+    exec_on_file(
+        "PRAGMA foreign_keys=OFF;"
+        "DROP TABLE outbox;" /* both as migration 5 made them (the triggers go too) */
+        "DROP TABLE alerts;"
+        "CREATE TABLE alerts(id INTEGER PRIMARY KEY, dedup_key TEXT NOT NULL UNIQUE,"
+        " rule_set TEXT NOT NULL, rule TEXT NOT NULL, rule_version TEXT,"
+        " rule_set_sha TEXT NOT NULL, code TEXT NOT NULL,"
+        " severity TEXT NOT NULL CHECK (severity IN ('info', 'warning', 'critical')),"
+        " court TEXT NOT NULL, case_no TEXT, message TEXT NOT NULL, basis TEXT, data TEXT,"
+        " status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'acked', 'resolved')),"
+        " as_of TEXT NOT NULL, created_at TEXT NOT NULL, last_seen_at TEXT NOT NULL,"
+        " resolved_at TEXT, run_id INTEGER NOT NULL);"
+        "CREATE INDEX alerts_case ON alerts(case_no, rule_set, rule);"
+        "CREATE INDEX alerts_court ON alerts(court, status, created_at);"
+        "CREATE INDEX alerts_court_level ON alerts(court) WHERE case_no IS NULL;"
+        "CREATE TABLE outbox(id INTEGER PRIMARY KEY,"
+        " webhook_id INTEGER NOT NULL REFERENCES webhooks(id),"
+        " alert_id INTEGER NOT NULL REFERENCES alerts(id),"
+        " event TEXT NOT NULL CHECK (event IN ('firing', 'resolved', 'repeat')),"
+        " created_ms INTEGER NOT NULL, message INTEGER);"
+        "CREATE INDEX outbox_pending ON outbox(webhook_id, id) WHERE message IS NULL;"
+        "CREATE INDEX outbox_alert ON outbox(alert_id, webhook_id, created_ms);"
+        "CREATE INDEX outbox_message ON outbox(message) WHERE message IS NOT NULL;"
+        "INSERT INTO webhooks(id, name, url, format, max_in_flight, rate_per_s, timeout_ms,"
+        " group_window_ms, repeat_interval_ms, send_resolved, retry_schedule, created_at)"
+        " VALUES (1, 'w', 'http://x', 'standard', 4, 0, 1000, 0, 0, 1, '1s', 'now');"
+        "INSERT INTO webhook_codes(webhook_id, pattern) VALUES (1, '*');" ALERT_INSERT(
+            5, "k5", "warning", "open")
+            ALERT_INSERT(9, "k9", "critical",
+                         "resolved") "INSERT INTO outbox VALUES (3, 1, 5, 'firing', 10, 7), (4, 1, "
+                                     "9, 'resolved', 11, NULL);"
+                                     "PRAGMA user_version=16;");
+
+    cr_db *db = open_migrated_from(16);
+    sqlite3 *h = db_handle(db);
+    const char *alerts = "SELECT group_concat(id || '|' || dedup_key || '|' || severity || '|' ||"
+                         " status, ' ') FROM (SELECT * FROM alerts ORDER BY id)";
+    const char *outbox = "SELECT group_concat(id || '|' || alert_id || '|' || event || '|' ||"
+                         " coalesce(message, '-'), ' ') FROM (SELECT * FROM outbox ORDER BY id)";
+    expect_text(h, alerts, "5|k5|warning|open 9|k9|critical|resolved");
+    expect_text(h, outbox, "3|5|firing|7 4|9|resolved|-"); /* nothing queued by the move */
+    expect_text(h,
+                "SELECT (SELECT count(*) FROM pragma_foreign_key_check) || '|' ||"
+                " (SELECT count(*) FROM sqlite_schema WHERE type = 'index' AND name IN"
+                "  ('alerts_case', 'alerts_court', 'alerts_court_level', 'outbox_pending',"
+                "   'outbox_alert', 'outbox_message')) || '|' ||"
+                " (SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
+                "  AND name LIKE '%_copy')",
+                "0|6|0");
+    /* no temporary b-tree for the CHECKs any more */
+    assert_int_equal(count_opcode(h, ALERT_INSERT(12, "k12", "info", "open"), "OpenEphemeral"), 0);
+    assert_int_equal(count_opcode(h,
+                                  "INSERT INTO outbox(webhook_id, alert_id, event, created_ms)"
+                                  " VALUES (1, 5, 'repeat', 12)",
+                                  "OpenEphemeral"),
+                     0);
+    /* the triggers queue a new alert and a resolution, once each */
+    assert_int_equal(sqlite3_exec(h, ALERT_INSERT(12, "k12", "info", "open"), NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(h, "UPDATE alerts SET status = 'resolved' WHERE id = 12", NULL, NULL, NULL),
+        SQLITE_OK);
+    expect_text(h,
+                "SELECT group_concat(alert_id || '|' || event, ' ') FROM"
+                " (SELECT * FROM outbox WHERE id > 4 ORDER BY id)",
+                "12|firing 12|resolved");
+    /* the CHECKs still refuse other values, and the foreign key holds */
+    assert_int_equal(
+        sqlite3_exec(h, "UPDATE alerts SET severity = 'fatal' WHERE id = 5", NULL, NULL, NULL),
+        SQLITE_CONSTRAINT_CHECK);
+    assert_int_equal(
+        sqlite3_exec(h, "UPDATE alerts SET status = 'gone' WHERE id = 5", NULL, NULL, NULL),
+        SQLITE_CONSTRAINT_CHECK);
+    assert_int_equal(
+        sqlite3_exec(h, "UPDATE outbox SET event = 'lost' WHERE id = 3", NULL, NULL, NULL),
+        SQLITE_CONSTRAINT_CHECK);
+    assert_int_equal(sqlite3_exec(h, "DELETE FROM alerts WHERE id = 5", NULL, NULL, NULL),
+                     SQLITE_CONSTRAINT_FOREIGNKEY);
+    assert_int_equal(db_integrity_check(db, &err), CR_OK);
+    db_close(db);
+}
+
 static void not_a_database_is_reported(void **state)
 {
     FILE *f = fopen(path, "w");
@@ -503,6 +613,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(case_judges_filled_by_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(case_judges_follow_ingest, setup, teardown),
         cmocka_unit_test_setup_teardown(cases_court_gains_dates, setup, teardown),
+        cmocka_unit_test_setup_teardown(alerts_survive_check_migration, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
