@@ -8,6 +8,11 @@
  * (or when CHUNK_SLOTS are used), so tables are not rehashed as they grow.
  * A data error is written into the parse context and raised with lua_error
  * on whatever value is on top, so unwinding never needs an allocation.
+ *
+ * Every case repeats the same keys ("case_no", "court", "at", ...) and many
+ * of the same short values. Pushing a string makes Lua hash all its bytes
+ * and compare it with its string table, so short strings go through a small
+ * cache of the strings pushed before (see push_string).
  */
 #include "luajson_text.h"
 #include "luajson_internal.h"
@@ -23,10 +28,40 @@
 #include "sandbox.h"
 
 enum {
-    CHUNK_SLOTS = 3072, /* stack slots one container's pending members may use */
-    STACK_SPARE = 8,    /* free slots kept for one member, a string and the scratch */
-    FEW_KEYS = 32,      /* an object's first keys compared among themselves, not looked up */
+    CHUNK_SLOTS = 3072,    /* stack slots one container's pending members may use */
+    STACK_SPARE = 8,       /* free slots kept for one member, a string and the scratch */
+    FEW_KEYS = 32,         /* an object's first keys compared among themselves, not looked up */
+    STRING_CACHE_BITS = 8, /* the string cache's halves have 2^8 slots */
+    STRING_CACHE_SLOTS = 2 << STRING_CACHE_BITS, /* keys' half, then values' half */
+    STRING_CACHE_MAX_LEN = 24,                   /* longer strings seldom recur: not cached */
 };
+
+/* One slot of a state's string cache. The string itself is the cache's
+ * user value of the same number; text is its bytes (Lua never moves a
+ * string, and the user value keeps it alive), len its length (SIZE_MAX
+ * while the slot is empty), first and last its string_words. missed is the
+ * hash of the last value string that missed the slot and was not put in. */
+typedef struct cached_string {
+    uint64_t first, last;
+    size_t len;
+    const char *text;
+    uint64_t missed;
+} cached_string;
+
+/* A state's string cache: a userdata with one user value per slot, kept in
+ * the registry under &string_cache_key. Direct-mapped: a string has one
+ * slot in its half, and a string put there replaces the one before. Keys
+ * and values have separate halves, so the many values that never recur
+ * (names, dates, numbers) cannot push out the keys that always do.
+ * Its memory is bounded (the slots, their user values and a string of at
+ * most STRING_CACHE_MAX_LEN bytes each: about 60 KiB at most) and counts
+ * against the state's memory cap. Only C code reaches it: scripts never
+ * see the registry. */
+typedef struct string_cache {
+    cached_string slots[STRING_CACHE_SLOTS];
+} string_cache;
+
+static const char string_cache_key;
 
 /* A pending key's bytes, as lua_pushlstring returned them: valid while the
  * string is on the stack (Lua does not move strings). */
@@ -52,6 +87,8 @@ typedef struct parse_ctx {
     int scratch_slot; /* a userdata: decoded strings, number text */
     unsigned char *scratch;
     size_t scratch_cap;
+    int cache_slot; /* the state's string cache (its userdata) */
+    string_cache *cache;
     char decimal_point; /* 0 until a real number is parsed */
     int open;           /* containers being parsed: frames[0..open-1] */
     text_frame frames[LUAJSON_MAX_DEPTH];
@@ -143,6 +180,83 @@ static void count_string_bytes(lua_State *L, parse_ctx *ctx, const unsigned char
                    ctx->limits.max_string_bytes);
 }
 
+/* Two words holding the len bytes at s, for a short string all of them:
+ * the first and the last eight (they overlap below 16 bytes), four below 8
+ * bytes, the first, middle and last byte below 4. Strings of the same
+ * length up to 16 bytes are equal if and only if their words are. */
+static void string_words(const unsigned char *s, size_t len, uint64_t *first, uint64_t *last)
+{
+    if (len >= 8) {
+        memcpy(first, s, 8);
+        memcpy(last, s + len - 8, 8);
+    } else if (len >= 4) {
+        uint32_t a, b;
+        memcpy(&a, s, 4);
+        memcpy(&b, s + len - 4, 4);
+        *first = a;
+        *last = b;
+    } else {
+        *first = len ? s[0] | (uint64_t)s[len / 2] << 8 : 0;
+        *last = len ? s[len - 1] : 0;
+    }
+}
+
+/* Pushes a string its slot i does not hold, and puts it there. */
+static const char *push_new_string(lua_State *L, parse_ctx *ctx, const unsigned char *s, size_t len,
+                                   unsigned i, uint64_t first, uint64_t last)
+{
+    const char *text = lua_pushlstring(L, (const char *)s, len);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, ctx->cache_slot, (int)i + 1);
+    ctx->cache->slots[i] = (cached_string){first, last, len, text, 0};
+    return text;
+}
+
+/* Pushes the len bytes at s as a string and returns its bytes, as
+ * lua_pushlstring does, but takes the string from the cache when its slot
+ * (a hash of its words, in the keys' or the values' half) holds it: that
+ * costs a few comparisons where Lua would hash every byte and search its
+ * string table. A key that misses takes the slot; a value only when it
+ * missed the slot the time before too, so that values seen once (most of
+ * them) cost a lookup more, not an update of the cache as well. */
+static inline const char *push_string(lua_State *L, parse_ctx *ctx, const unsigned char *s,
+                                      size_t len, int is_key)
+{
+    uint64_t first, last;
+    if (len > STRING_CACHE_MAX_LEN)
+        return lua_pushlstring(L, (const char *)s, len);
+    string_words(s, len, &first, &last);
+    uint64_t h =
+        (first ^ (last * UINT64_C(0x9E3779B97F4A7C15)) ^ len) * UINT64_C(0xBF58476D1CE4E5B9);
+    unsigned i = (unsigned)(h >> (64 - STRING_CACHE_BITS)) | (is_key ? 0 : 1u << STRING_CACHE_BITS);
+    cached_string *slot = &ctx->cache->slots[i];
+    if (slot->len == len && slot->first == first && slot->last == last &&
+        (len <= 16 || memcmp(slot->text + 8, s + 8, len - 16) == 0)) {
+        lua_getiuservalue(L, ctx->cache_slot, (int)i + 1);
+        return slot->text;
+    }
+    if (!is_key && slot->missed != h) {
+        slot->missed = h;
+        return lua_pushlstring(L, (const char *)s, len);
+    }
+    return push_new_string(L, ctx, s, len, i, first, last);
+}
+
+/* Pushes the state's string cache, made the first time. */
+static string_cache *push_string_cache(lua_State *L)
+{
+    string_cache *cache;
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &string_cache_key) == LUA_TUSERDATA)
+        return lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    cache = lua_newuserdatauv(L, sizeof *cache, STRING_CACHE_SLOTS);
+    for (size_t i = 0; i < STRING_CACHE_SLOTS; i++)
+        cache->slots[i] = (cached_string){.len = SIZE_MAX};
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &string_cache_key);
+    return cache;
+}
+
 /* Decodes the escape at p (a backslash) into out; returns the bytes written
  * and advances *pp past the escape. */
 static size_t parse_escape(lua_State *L, parse_ctx *ctx, const unsigned char **pp,
@@ -179,7 +293,7 @@ static size_t parse_escape(lua_State *L, parse_ctx *ctx, const unsigned char **p
 
 /* Pushes the string whose opening quote is at ctx->p; returns its bytes
  * (lua_pushlstring's copy) and sets *len. */
-static const char *parse_string(lua_State *L, parse_ctx *ctx, size_t *len)
+static const char *parse_string(lua_State *L, parse_ctx *ctx, size_t *len, int is_key)
 {
     const unsigned char *quote = ctx->p, *p = quote + 1, *end = ctx->end, *run;
     size_t used = 0, plain = jsontext_plain_run(p, (size_t)(end - p), 0, 1);
@@ -193,7 +307,7 @@ static const char *parse_string(lua_State *L, parse_ctx *ctx, size_t *len)
         *len = (size_t)(p - quote - 1);
         count_string_bytes(L, ctx, quote, *len);
         ctx->p = p + 1;
-        return lua_pushlstring(L, (const char *)quote + 1, *len);
+        return push_string(L, ctx, quote + 1, *len, is_key);
     }
     run = quote + 1;
     for (;;) {
@@ -221,7 +335,7 @@ static const char *parse_string(lua_State *L, parse_ctx *ctx, size_t *len)
     count_string_bytes(L, ctx, quote, used);
     ctx->p = p + 1;
     *len = used;
-    return lua_pushlstring(L, (const char *)ctx->scratch, used);
+    return push_string(L, ctx, ctx->scratch, used, is_key);
 }
 
 /* Pushes the number at ctx->p: an integer if it has no fraction or exponent
@@ -375,7 +489,7 @@ static int parse_member_value(lua_State *L, parse_ctx *ctx)
         size_t len;
         if (++ctx->values > ctx->limits.max_values)
             parse_fail(L, ctx, ctx->p, "more than %zu values", ctx->limits.max_values);
-        parse_string(L, ctx, &len);
+        parse_string(L, ctx, &len, 0);
         return 1;
     }
     return parse_value(L, ctx);
@@ -419,7 +533,7 @@ static void parse_container(lua_State *L, parse_ctx *ctx, int is_object)
                 if (*at != '"')
                     parse_fail(L, ctx, at, "a string key expected");
                 size_t key_len;
-                const char *key = parse_string(L, ctx, &key_len);
+                const char *key = parse_string(L, ctx, &key_len, 1);
                 if (f->pending < FEW_KEYS) /* read only before the first drain */
                     ctx->few_keys[ctx->open - 1][f->pending] = (few_key){key, key_len};
                 f->in_member = 1;
@@ -485,7 +599,7 @@ static int parse_value(lua_State *L, parse_ctx *ctx)
         break;
     case '"': {
         size_t len;
-        parse_string(L, ctx, &len);
+        parse_string(L, ctx, &len, 0);
         break;
     }
     case 't':
@@ -511,6 +625,8 @@ static int push_text_protected(lua_State *L)
     parse_ctx *ctx = lua_touserdata(L, 1);
     lua_pushnil(L);
     ctx->scratch_slot = lua_gettop(L);
+    ctx->cache = push_string_cache(L);
+    ctx->cache_slot = lua_gettop(L);
     if (!parse_value(L, ctx)) { /* a top-level null: nil, counted as luajson_push does */
         if (++ctx->values > ctx->limits.max_values)
             parse_fail(L, ctx, ctx->p - 4, "more than %zu values", ctx->limits.max_values);

@@ -415,6 +415,36 @@ static void test_parse_sample_docs(void **state)
     free_lines(lines, n);
 }
 
+/* Strings that a cache of recent strings could confuse: of every length up
+ * to 26 bytes, several of each length that differ in one byte only (past
+ * byte 8 and before the last 8 when they are longer than 16), as keys and
+ * values, parsed again and again in one state so that later texts find the
+ * earlier strings cached. Each must still come out as itself. */
+static void test_parse_similar_strings(void **state)
+{
+    lua_State *L = *state;
+    char strings[27 * 4][32];
+    size_t n = 0;
+    for (size_t len = 0; len <= 26; len++)
+        for (int variant = 0; variant < (len ? 4 : 1); variant++) {
+            memset(strings[n], 'k', len);
+            if (len)
+                strings[n][len > 16 ? 8 + variant % (len - 16) : len / 2] = (char)('a' + variant);
+            strings[n++][len] = '\0';
+        }
+    for (size_t round = 0; round < 4; round++) {
+        char text[8192], *p = text;
+        p += sprintf(p, "[{");
+        for (size_t i = 0; i < n; i++)
+            p += sprintf(p, "%s\"%s\":\"%s\"", i ? "," : "", strings[i], strings[(i + round) % n]);
+        p += sprintf(p, "},[");
+        for (size_t i = 0; i < n; i++)
+            p += sprintf(p, "%s\"%s\"", i ? "," : "", strings[(i * 7 + round) % n]);
+        sprintf(p, "]]");
+        assert_parse_same(L, text, strlen(text));
+    }
+}
+
 /* Containers larger than a stack chunk: drained in several steps. */
 static void test_parse_large_containers(void **state)
 {
@@ -1270,6 +1300,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_parse_valid_texts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_sample_docs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parse_similar_strings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_large_containers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_pairs_order_as_constructed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_big_integers_are_floats, setup, teardown),
