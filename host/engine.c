@@ -237,7 +237,7 @@ void engine_close(engine *e)
 /* ---- evaluation ---- */
 
 cr_status engine_eval_doc(engine_slot *s, const char *as_of, const char *case_no,
-                          const char *court, const char *doc, const char *events,
+                          const char *court, const json_t *doc, const json_t *events,
                           engine_answer *out, cr_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -246,9 +246,9 @@ cr_status engine_eval_doc(engine_slot *s, const char *as_of, const char *case_no
         return st;
     work_case wc = {.case_no = strdup(case_no),
                     .court = strdup(court),
-                    .doc = strdup(doc),
-                    .events = strdup(events ? events : "[]")};
-    if (!wc.case_no || !wc.court || !wc.doc || !wc.events) {
+                    .doc_tree = doc,
+                    .events_tree = events};
+    if (!wc.case_no || !wc.court) {
         work_case_clear(&wc);
         return cr_errf(err, CR_FAIL, "out of memory");
     }

@@ -61,16 +61,15 @@ typedef struct engine_answer {
 
 /*
  * Evaluates a case given as documents (doc: the case record as record_parse
- * normalized it; events: a JSON array text of event docs, "[]" if none)
- * as of as_of, storing nothing. out->json: {case_no, court, as_of,
- * rules_fingerprint, persisted: false, results: [...], alerts: [...],
- * triage}, where alerts are those the rules raised, each with its rule_set
- * and rule, and triage is the value of the first rule named "triage" that
- * ran OK (null if none did).
+ * normalized it; events: an array of event docs, NULL or empty if none;
+ * both borrowed, read only) as of as_of, storing nothing. out->json:
+ * {case_no, court, as_of, rules_fingerprint, persisted: false, results:
+ * [...], alerts: [...], triage}, where alerts are those the rules raised,
+ * each with its rule_set and rule, and triage is the value of the first
+ * rule named "triage" that ran OK (null if none did).
  */
-cr_status engine_eval_doc(engine_slot *s, const char *as_of, const char *case_no,
-                          const char *court, const char *doc, const char *events,
-                          engine_answer *out, cr_err *err);
+cr_status engine_eval_doc(engine_slot *s, const char *as_of, const char *case_no, const char *court,
+                          const json_t *doc, const json_t *events, engine_answer *out, cr_err *err);
 
 /*
  * Evaluates a stored case (with its stored events) as `eval --case` does

@@ -95,19 +95,23 @@ static int ctx_for(eval_worker *w, unsigned s, const char *court, const unsigned
 /* The registry key of a state's read-only empty events array. */
 static const char no_events;
 
-/* Pushes the events array of JSON text events, read-only. A case without
- * events (every case the filing system triages) gets the state's one
+/* Pushes the case's events array, read-only. A case without events
+ * (every case the filing system triages) gets the state's one
  * empty view, made the first time as any other: being empty and
  * read-only, it carries nothing from one case to the next, and it spares
  * every such case a table and its view. */
-static cr_status push_events(lua_State *L, const char *events, cr_err *err)
+static cr_status push_events(lua_State *L, const work_case *c, cr_err *err)
 {
-    int empty = events[0] == '[' && events[1] == ']' && !events[2];
+    const char *events = c->events;
+    int empty = c->doc_tree ? json_array_size(c->events_tree) == 0
+                            : events[0] == '[' && events[1] == ']' && !events[2];
     if (empty && lua_rawgetp(L, LUA_REGISTRYINDEX, &no_events) == LUA_TTABLE)
         return CR_OK;
     if (empty)
         lua_pop(L, 1);
-    cr_status st = luajson_push_text(L, events, strlen(events), LUAJSON_TEXT_FROZEN, NULL, err);
+    cr_status st =
+        c->doc_tree ? luajson_push_tree(L, c->events_tree, LUAJSON_TEXT_FROZEN, NULL, err)
+                    : luajson_push_text(L, events, strlen(events), LUAJSON_TEXT_FROZEN, NULL, err);
     if (st == CR_OK && empty) {
         lua_pushvalue(L, -1);
         lua_rawsetp(L, LUA_REGISTRYINDEX, &no_events);
@@ -116,19 +120,24 @@ static cr_status push_events(lua_State *L, const char *events, cr_err *err)
 }
 
 /* Protected: the case table, with its events, every table read-only.
- * [1] the case doc and [2] its events array, as NUL-terminated JSON text. */
+ * [1] the work_case: its doc_tree and events_tree, or its doc and events
+ * arrays as NUL-terminated JSON text. */
 static int build_case(lua_State *L)
 {
-    const char *doc = lua_touserdata(L, 1);
-    const char *events = lua_touserdata(L, 2);
+    const work_case *c = lua_touserdata(L, 1);
+    const char *doc = c->doc;
     cr_err err;
+    cr_status st;
     lua_settop(L, 0);
-    if (doc[strspn(doc, " \t\r\n")] != '{')
+    if (c->doc_tree ? !json_is_object(c->doc_tree) : doc[strspn(doc, " \t\r\n")] != '{')
         return luaL_error(L, "case data: not a JSON object");
-    if (luajson_push_text(L, doc, strlen(doc), LUAJSON_TEXT_FROZEN_BELOW, NULL, &err) != CR_OK)
+    st = c->doc_tree
+             ? luajson_push_tree(L, c->doc_tree, LUAJSON_TEXT_FROZEN_BELOW, NULL, &err)
+             : luajson_push_text(L, doc, strlen(doc), LUAJSON_TEXT_FROZEN_BELOW, NULL, &err);
+    if (st != CR_OK)
         return luaL_error(L, "case data: %s", err.msg);
-    if (events) { /* a court has none */
-        if (push_events(L, events, &err) != CR_OK)
+    if (c->doc_tree || c->events) { /* a court has none */
+        if (push_events(L, c, &err) != CR_OK)
             return luaL_error(L, "case events: %s", err.msg);
         lua_pushliteral(L, "events");
         lua_insert(L, -2);
@@ -475,9 +484,8 @@ void eval_worker_case(eval_worker *w, work_case *c)
             st = CR_FAIL;
         } else {
             lua_pushcfunction(L, build_case);
-            lua_pushlightuserdata(L, c->doc);
-            lua_pushlightuserdata(L, c->events);
-            st = sandbox_call(set->sb, 2, 1, &err);
+            lua_pushlightuserdata(L, c);
+            st = sandbox_call(set->sb, 1, 1, &err);
         }
         if (st != CR_OK) {
             /* The set's state cannot hold the case: each of its rules fails. */
@@ -509,9 +517,8 @@ void eval_worker_call(eval_worker *w, work_case *c, unsigned s, unsigned r, int 
     cr_status st = CR_FAIL;
     if (ctx_ref != LUA_NOREF) {
         lua_pushcfunction(L, build_case);
-        lua_pushlightuserdata(L, c->doc);
-        lua_pushlightuserdata(L, c->events);
-        st = sandbox_call(set->sb, 2, 1, &err);
+        lua_pushlightuserdata(L, c);
+        st = sandbox_call(set->sb, 1, 1, &err);
     }
     if (st != CR_OK) {
         effect *e = add_effect(c, s, r, EFFECT_OK);

@@ -45,6 +45,11 @@ typedef struct work_case {
     char *case_no, *court, *doc, *events; /* owned copies, or pointers into block */
     char *block; /* when set, the one allocation holding all four strings (the evaluator's
                     reader copies a case at once: one malloc instead of four) */
+    /* When doc_tree is set (the API's triage, which has just validated the
+     * case), the case is read from it and events_tree (an array; NULL reads
+     * as empty), both borrowed, instead of from doc and events: the text is
+     * not written only to be parsed again in every rule set's state. */
+    const json_t *doc_tree, *events_tree;
     int64_t changed_batch;
     int date_dependent; /* some rule read ctx.as_of */
     effect *effects;

@@ -191,19 +191,17 @@ void http_api_records(engine *e, const http_call *call, http_reply *reply)
 
 /* A case posted for evaluation, validated. */
 typedef struct posted_case {
-    record rec;
+    record rec; /* rec.doc: the normalized case record */
     int parsed;
-    char *doc;    /* normalized case record */
-    char *events; /* JSON array text of its normalized event records */
-    char *lines;  /* the case and its events as JSON Lines, for ingest */
+    json_t *events; /* array of its normalized event records */
+    char *lines;    /* the case and its events as JSON Lines, for ingest */
 } posted_case;
 
 static void posted_free(posted_case *pc)
 {
     if (pc->parsed)
         record_free(&pc->rec);
-    free(pc->doc);
-    free(pc->events);
+    json_decref(pc->events);
     free(pc->lines);
     memset(pc, 0, sizeof *pc);
 }
@@ -253,7 +251,7 @@ static int post_case(const http_call *call, json_t *obj, json_t *events, const c
                          where, pc->rec.key);
         return -1;
     }
-    json_t *docs = json_array();
+    json_t *docs = pc->events = json_array();
     size_t i;
     json_t *ev;
     json_array_foreach(events, i, ev)
@@ -279,16 +277,12 @@ static int post_case(const http_call *call, json_t *obj, json_t *events, const c
             record_free(&erec);
         }
         if (st != CR_OK) {
-            json_decref(docs);
             http_reply_error(reply, st == CR_INVALID ? 400 : 500, "events[%zu]: %s", i,
                              st == CR_INVALID ? err.msg : "out of memory");
             return -1;
         }
     }
-    pc->events = jsontext_dumps(docs, JSON_COMPACT, NULL);
-    json_decref(docs);
-    pc->doc = record_doc_text(&pc->rec);
-    if (!pc->events || !pc->doc) {
+    if (!docs) {
         http_reply_error(reply, 500, "out of memory");
         return -1;
     }
@@ -393,7 +387,7 @@ static int evaluate_posted(engine_slot *s, const http_call *call, posted_case *p
             return -1;
         st = engine_eval_stored(s, as_of, pc->rec.key, call->token->court, 1, actor, answer, &err);
     } else {
-        st = engine_eval_doc(s, as_of, pc->rec.key, pc->rec.u.kase.court, pc->doc, pc->events,
+        st = engine_eval_doc(s, as_of, pc->rec.key, pc->rec.u.kase.court, pc->rec.doc, pc->events,
                              answer, &err);
     }
     if (st != CR_OK) {

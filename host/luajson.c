@@ -9,6 +9,7 @@
  */
 #include "luajson.h"
 #include "luajson_internal.h"
+#include "luajson_text.h"
 #include "sandbox.h"
 
 #include <math.h>
@@ -294,6 +295,28 @@ typedef struct push_ctx {
 
 static void push_value(lua_State *L, push_ctx *ctx, const json_t *value, int depth);
 
+/* Pushes a number, true, false or null (nil): integers as integers, reals
+ * as floats (the text path writes a real with 17 digits and a '.' or an
+ * exponent, so it parses back to the same float). */
+static void push_scalar(lua_State *L, const json_t *value)
+{
+    switch (json_typeof(value)) {
+    case JSON_INTEGER:
+        lua_pushinteger(L, (lua_Integer)json_integer_value(value));
+        return;
+    case JSON_REAL:
+        lua_pushnumber(L, json_real_value(value));
+        return;
+    case JSON_TRUE:
+    case JSON_FALSE:
+        lua_pushboolean(L, json_is_true(value));
+        return;
+    default:
+        lua_pushnil(L);
+        return;
+    }
+}
+
 static int push_refuse(lua_State *L, push_ctx *ctx, const char *what)
 {
     return luaL_error(L, "%s at%s%s", what, ctx->path.len ? " " : "",
@@ -345,19 +368,8 @@ static void push_value(lua_State *L, push_ctx *ctx, const json_t *value, int dep
     case JSON_STRING:
         lua_pushlstring(L, json_string_value(value), json_string_length(value));
         return;
-    case JSON_INTEGER:
-        lua_pushinteger(L, (lua_Integer)json_integer_value(value));
-        return;
-    case JSON_REAL:
-        lua_pushnumber(L, json_real_value(value));
-        return;
-    case JSON_TRUE:
-    case JSON_FALSE:
-        lua_pushboolean(L, json_is_true(value));
-        return;
-    case JSON_NULL:
     default:
-        lua_pushnil(L);
+        push_scalar(L, value);
         return;
     }
 }
@@ -391,4 +403,138 @@ cr_status luajson_push(lua_State *L, const json_t *value, const luajson_limits *
         cr_errf(err, CR_INVALID, "converting case data to Lua failed");
     lua_pop(L, 1);
     return status == LUA_ERRMEM ? CR_FAIL : CR_INVALID;
+}
+
+/* ---- JSON -> Lua, as the text parser builds it -------------------------- */
+
+/* luajson_text.c moves a container's members into its table in chunks of
+ * 3,072 stack slots: the table is created sized for the first chunk -- an
+ * object's first 1,024 members (three slots each), an array's first 3,072
+ * elements -- and the rest are assigned, growing it. pairs() follows from
+ * the size and the order the keys went in, so the tree is built alike;
+ * tests/unit/test_luajson_tree.c checks the orders around both sizes. */
+enum { TEXT_CHUNK_MEMBERS = 1024, TEXT_CHUNK_ELEMENTS = 3072 };
+
+typedef struct tree_ctx {
+    const json_t *value;
+    luajson_limits limits;
+    int frozen;
+    size_t values, bytes;
+} tree_ctx;
+
+/* Anything the text parser refuses unwinds to luajson_push_tree, which
+ * hands the value to it for its own message: none is written here. */
+static int tree_refuse(lua_State *L)
+{
+    lua_pushnil(L);
+    return lua_error(L);
+}
+
+static void tree_string(lua_State *L, tree_ctx *ctx, const char *s, size_t len)
+{
+    ctx->bytes += len;
+    if (ctx->bytes > ctx->limits.max_string_bytes || memchr(s, '\0', len))
+        tree_refuse(L); /* the text parser refuses \u0000 as jansson does */
+    lua_pushlstring(L, s, len);
+}
+
+static void tree_value(lua_State *L, tree_ctx *ctx, const json_t *value, int depth);
+
+/* Fills the table on top with object's members. A null member's key goes
+ * in with a placeholder and is cleared when the object ends, as the text
+ * parser holds it (to find a duplicate), so the table's nodes are the
+ * same. */
+static void tree_members(lua_State *L, tree_ctx *ctx, const json_t *object, int depth)
+{
+    json_t *obj = (json_t *)object; /* jansson's iterators take no const */
+    size_t nulls = 0;
+    /* The iterator itself, not json_object_keylen_foreach: that macro
+     * looks every key up again, three times a member. */
+    for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it)) {
+        json_t *member = json_object_iter_value(it);
+        tree_string(L, ctx, json_object_iter_key(it), json_object_iter_key_len(it));
+        if (json_is_null(member)) {
+            lua_pushboolean(L, 0);
+            nulls++;
+        } else {
+            tree_value(L, ctx, member, depth + 1);
+        }
+        lua_rawset(L, -3);
+    }
+    for (void *it = json_object_iter(obj); nulls && it; it = json_object_iter_next(obj, it)) {
+        if (json_is_null(json_object_iter_value(it))) {
+            lua_pushlstring(L, json_object_iter_key(it), json_object_iter_key_len(it));
+            lua_pushnil(L);
+            lua_rawset(L, -3);
+            nulls--;
+        }
+    }
+}
+
+static void tree_value(lua_State *L, tree_ctx *ctx, const json_t *value, int depth)
+{
+    size_t n;
+    if (++ctx->values > ctx->limits.max_values)
+        tree_refuse(L);
+    switch (json_typeof(value)) {
+    case JSON_OBJECT:
+        if (depth >= ctx->limits.max_depth || !lua_checkstack(L, 4))
+            tree_refuse(L);
+        n = json_object_size(value);
+        lua_createtable(L, 0, (int)(n < TEXT_CHUNK_MEMBERS ? n : TEXT_CHUNK_MEMBERS));
+        tree_members(L, ctx, value, depth);
+        break;
+    case JSON_ARRAY:
+        if (depth >= ctx->limits.max_depth || !lua_checkstack(L, 3))
+            tree_refuse(L);
+        n = json_array_size(value);
+        lua_createtable(L, (int)(n < TEXT_CHUNK_ELEMENTS ? n : TEXT_CHUNK_ELEMENTS), 0);
+        for (size_t i = 0; i < n; i++) {
+            const json_t *element = json_array_get(value, i);
+            if (json_is_null(element))
+                tree_refuse(L); /* it would leave a hole */
+            tree_value(L, ctx, element, depth + 1);
+            lua_rawseti(L, -2, (lua_Integer)i + 1);
+        }
+        break;
+    case JSON_STRING:
+        tree_string(L, ctx, json_string_value(value), json_string_length(value));
+        return;
+    default: /* null only at the top */
+        push_scalar(L, value);
+        return;
+    }
+    if (ctx->frozen == LUAJSON_TEXT_FROZEN_BELOW ? depth > 0 : ctx->frozen != 0) {
+        sandbox_push_readonly(L, -1);
+        lua_replace(L, -2);
+    }
+}
+
+/* lua_CFunction run by luajson_push_tree: [1] light userdata tree_ctx. */
+static int tree_protected(lua_State *L)
+{
+    tree_ctx *ctx = lua_touserdata(L, 1);
+    tree_value(L, ctx, ctx->value, 0);
+    return 1;
+}
+
+cr_status luajson_push_tree(lua_State *L, const json_t *value, int frozen,
+                            const luajson_limits *limits, cr_err *err)
+{
+    tree_ctx ctx = {.value = value, .limits = luajson_limits_or_default(limits), .frozen = frozen};
+    if (value && lua_checkstack(L, 3)) {
+        lua_pushcfunction(L, tree_protected);
+        lua_pushlightuserdata(L, &ctx);
+        if (lua_pcall(L, 1, 1, 0) == LUA_OK)
+            return CR_OK;
+        lua_pop(L, 1);
+    }
+    /* Refused, or out of memory: the text parser decides, and says why. */
+    size_t len = 0;
+    char *text = value ? jsontext_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY, &len) : NULL;
+    if (value && !text)
+        return cr_errf(err, CR_FAIL, "out of memory converting JSON text to Lua");
+    cr_status st = luajson_push_text(L, text, len, frozen, limits, err);
+    free(text);
+    return st;
 }

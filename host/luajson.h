@@ -56,4 +56,22 @@ json_t *luajson_to_json(lua_State *L, int idx, const luajson_limits *limits, cr_
 cr_status luajson_push(lua_State *L, const json_t *value, const luajson_limits *limits,
                        cr_err *err);
 
+/*
+ * Pushes value exactly as luajson_push_text pushes its compact text
+ * (jsontext_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY)), without writing
+ * and parsing that text: the same tables, created with the same sizes and
+ * filled in the same order (so pairs() visits them alike), integers as
+ * integers and reals as floats, frozen as luajson_text.h's LUAJSON_TEXT_
+ * value frozen says. What the parser would refuse (limits, a null in an
+ * array, a NUL in a string) is handed to it, so the refusal and its
+ * message, byte offsets in that text included, are the parser's.
+ * value's strings must be valid UTF-8, as jansson makes them.
+ * Returns as luajson_push_text does. Two differences it cannot see: on a
+ * Lua stack within a few hundred slots of its limit the parser fills
+ * tables early (sized otherwise), and it allocates less than the parser,
+ * so under a memory cap it may succeed where the parser runs out.
+ */
+cr_status luajson_push_tree(lua_State *L, const json_t *value, int frozen,
+                            const luajson_limits *limits, cr_err *err);
+
 #endif
