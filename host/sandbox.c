@@ -152,21 +152,18 @@ static int grant(sandbox *sb, void *ptr, size_t osize, size_t nsize)
     return 1;
 }
 
-/* lua_Alloc: counts every byte and refuses growth past the memory cap.
- * Shrinking never fails, as Lua requires. The cap is on the bytes Lua asks
- * for, whichever block serves them: the pool only decides where they come
- * from, after grant() has allowed them. */
-static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+_Static_assert((size_t)SANDBOX_POOL_GRAIN * SANDBOX_POOL_CLASSES < BIG_ALLOCATION,
+               "sandbox_alloc's shortcut skips the deadline check of big allocations");
+
+/* Makes or grows a block once grant() allows it, and counts it: every case
+ * sandbox_alloc has no shortcut for. Shrinking never fails, as Lua
+ * requires. */
+static __attribute__((noinline)) void *alloc_counted(sandbox *sb, void *ptr, size_t osize,
+                                                     size_t nsize)
 {
-    sandbox *sb = ud;
     size_t old = ptr ? osize : 0;
     void *block;
 
-    if (nsize == 0) {
-        sandbox_pool_release(&sb->pool, ptr, old);
-        sb->memory_used -= old;
-        return NULL;
-    }
     if (nsize > old && !grant(sb, ptr, osize, nsize))
         return NULL;
     block = sandbox_pool_resize(&sb->pool, ptr, old, nsize);
@@ -177,6 +174,39 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
     }
     sb->memory_used = sb->memory_used - old + nsize;
     return block;
+}
+
+/* lua_Alloc: counts every byte and refuses growth past the memory cap. The
+ * cap is on the bytes Lua asks for, whichever block serves them: the pool
+ * only decides where they come from, after grant() has allowed them.
+ *
+ * Freeing and making small objects are most of the calls (several hundred
+ * per evaluated case), so they are done here without a stack frame when the
+ * pool has the block; anything else goes to alloc_counted. */
+static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+    sandbox *sb = ud;
+
+    if (nsize == 0) {
+        if (ptr) {
+            sb->memory_used -= osize;
+            sandbox_pool_release(&sb->pool, ptr, osize);
+        }
+        return NULL;
+    }
+    /* A new object of a pooled size that fits under the memory cap and, of
+     * whatever type, under the string cap: grant() would allow it (pooled
+     * sizes are far below BIG_ALLOCATION) and note nothing. */
+    if (!ptr && nsize <= sb->limits.memory_bytes - sb->memory_used &&
+        nsize <= sb->limits.string_bytes + STRING_HEADER) {
+        void *block = sandbox_pool_pop(&sb->pool, nsize);
+        if (block) {
+            sb->refused.pending = 0;
+            sb->memory_used += nsize;
+            return block;
+        }
+    }
+    return alloc_counted(sb, ptr, osize, nsize);
 }
 
 /* ---- budget ------------------------------------------------------------- */
