@@ -837,6 +837,36 @@ static void test_pool_churn_keeps_cap(void **state)
     sandbox_free(sb);
 }
 
+/* sandbox_alloc hands out small blocks from the pool without calling
+ * grant(); with a string cap below the pooled sizes, a new string over the
+ * cap must still be refused when the pool holds a block of its class, and
+ * any other object of that size still allowed. */
+static void test_pool_string_cap_below_pooled_sizes(void **state)
+{
+    (void)state;
+    sandbox_limits limits = test_limits();
+    limits.string_bytes = 100;
+    sandbox *sb = new_sandbox_with(&limits);
+    lua_State *L = sandbox_state(sb);
+    cr_err err = {{0}};
+    /* (sources, too, must stay under the string cap) */
+    const char *churn = "for i=1,2000 do local a={1,2,3,4,5,6,7,8,9,10,11,12,13} local t={-i} end";
+    const char *table = "local t = {} for j = 1, 12 do t[-j] = j end return t[-12]";
+    const char *fits = "local s = ('x'):rep(50) .. ('y'):rep(50) return #s";
+    const char *over = "local s = ('x'):rep(90) .. ('y'):rep(90) return #s";
+
+    assert_int_equal(sandbox_dostring(sb, churn, strlen(churn), "=churn", &err), CR_OK);
+    lua_gc(L, LUA_GCCOLLECT); /* the pool now holds 208-byte blocks (arrays of 13) */
+    assert_int_equal(sandbox_dostring(sb, table, strlen(table), "=table", &err), CR_OK);
+    assert_int_equal(lua_tointeger(L, -1), 12);
+    assert_int_equal(sandbox_dostring(sb, fits, strlen(fits), "=fits", &err), CR_OK);
+    assert_int_equal(lua_tointeger(L, -1), 100);
+    assert_int_equal(sandbox_dostring(sb, over, strlen(over), "=over", &err), CR_FAIL);
+    assert_int_equal(sandbox_last_reason(sb), SANDBOX_STRING_CAP);
+    assert_contains(err.msg, "string operation cap exceeded");
+    sandbox_free(sb);
+}
+
 static int api_double(lua_State *L)
 {
     lua_pushinteger(L, 2 * luaL_checkinteger(L, 1));
@@ -1240,6 +1270,7 @@ int main(void)
         cmocka_unit_test(test_healthy_rule),
         cmocka_unit_test(test_budget_is_per_call),
         cmocka_unit_test(test_pool_churn_keeps_cap),
+        cmocka_unit_test(test_pool_string_cap_below_pooled_sizes),
         cmocka_unit_test(test_open_api_is_frozen),
         cmocka_unit_test(test_open_api_error),
         cmocka_unit_test(test_require_caches_readonly_view),
