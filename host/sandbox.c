@@ -120,11 +120,26 @@ static void mark_exhausted(sandbox *sb, sandbox_reason reason)
 
 /* ---- allocator ---------------------------------------------------------- */
 
+/* True when a new block of nsize bytes, of any type, passes every check of
+ * grant() at once: under the memory cap and the string cap, and too small
+ * for the clock check of big allocations. grant() and sandbox_alloc's
+ * shortcut both ask this, so the shortcut cannot allow what grant()
+ * would refuse. */
+static inline int fits_at_once(const sandbox *sb, size_t nsize)
+{
+    return nsize < BIG_ALLOCATION && nsize <= sb->limits.memory_bytes - sb->memory_used &&
+           nsize <= sb->limits.string_bytes + STRING_HEADER;
+}
+
 /* Decides whether an allocation may grow from old to nsize bytes. */
 static int grant(sandbox *sb, void *ptr, size_t osize, size_t nsize)
 {
     size_t old = ptr ? osize : 0;
 
+    if (!ptr && fits_at_once(sb, nsize)) {
+        sb->refused.pending = 0;
+        return 1;
+    }
     /* A new string object above the cap: catches `..`, string.format and
      * every C function's result, whatever built it. (For a new object Lua
      * passes its type in osize.) */
@@ -151,9 +166,6 @@ static int grant(sandbox *sb, void *ptr, size_t osize, size_t nsize)
     sb->refused.pending = 0;
     return 1;
 }
-
-_Static_assert((size_t)SANDBOX_POOL_GRAIN * SANDBOX_POOL_CLASSES < BIG_ALLOCATION,
-               "sandbox_alloc's shortcut skips the deadline check of big allocations");
 
 /* Makes or grows a block once grant() allows it, and counts it: every case
  * sandbox_alloc has no shortcut for. Shrinking never fails, as Lua
@@ -194,11 +206,8 @@ static void *sandbox_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
         }
         return NULL;
     }
-    /* A new object of a pooled size that fits under the memory cap and, of
-     * whatever type, under the string cap: grant() would allow it (pooled
-     * sizes are far below BIG_ALLOCATION) and note nothing. */
-    if (!ptr && nsize <= sb->limits.memory_bytes - sb->memory_used &&
-        nsize <= sb->limits.string_bytes + STRING_HEADER) {
+    /* A new object that grant() allows at once, served from the pool. */
+    if (!ptr && fits_at_once(sb, nsize)) {
         void *block = sandbox_pool_pop(&sb->pool, nsize);
         if (block) {
             sb->refused.pending = 0;
