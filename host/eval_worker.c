@@ -92,6 +92,16 @@ static int ctx_for(eval_worker *w, unsigned s, const char *court, const unsigned
     return e->ref;
 }
 
+/* Pushes one of a case's JSON values, frozen as luajson_text.h says: from
+ * its tree when the case has one (the API's triage: doc_tree and
+ * events_tree), else from its text (doc and events). */
+static cr_status push_case_json(lua_State *L, const work_case *c, const json_t *tree,
+                                const char *text, int frozen, cr_err *err)
+{
+    return c->doc_tree ? luajson_push_tree(L, tree, frozen, NULL, err)
+                       : luajson_push_text(L, text, strlen(text), frozen, NULL, err);
+}
+
 /* The registry key of a state's read-only empty events array. */
 static const char no_events;
 
@@ -109,9 +119,7 @@ static cr_status push_events(lua_State *L, const work_case *c, cr_err *err)
         return CR_OK;
     if (empty)
         lua_pop(L, 1);
-    cr_status st =
-        c->doc_tree ? luajson_push_tree(L, c->events_tree, LUAJSON_TEXT_FROZEN, NULL, err)
-                    : luajson_push_text(L, events, strlen(events), LUAJSON_TEXT_FROZEN, NULL, err);
+    cr_status st = push_case_json(L, c, c->events_tree, events, LUAJSON_TEXT_FROZEN, err);
     if (st == CR_OK && empty) {
         lua_pushvalue(L, -1);
         lua_rawsetp(L, LUA_REGISTRYINDEX, &no_events);
@@ -127,16 +135,12 @@ static int build_case(lua_State *L)
     const work_case *c = lua_touserdata(L, 1);
     const char *doc = c->doc;
     cr_err err;
-    cr_status st;
     lua_settop(L, 0);
     if (c->doc_tree ? !json_is_object(c->doc_tree) : doc[strspn(doc, " \t\r\n")] != '{')
         return luaL_error(L, "case data: not a JSON object");
-    st = c->doc_tree
-             ? luajson_push_tree(L, c->doc_tree, LUAJSON_TEXT_FROZEN_BELOW, NULL, &err)
-             : luajson_push_text(L, doc, strlen(doc), LUAJSON_TEXT_FROZEN_BELOW, NULL, &err);
-    if (st != CR_OK)
+    if (push_case_json(L, c, c->doc_tree, doc, LUAJSON_TEXT_FROZEN_BELOW, &err) != CR_OK)
         return luaL_error(L, "case data: %s", err.msg);
-    if (c->doc_tree || c->events) { /* a court has none */
+    if (c->doc_tree || c->events) { /* a court has none; a posted case has, if empty */
         if (push_events(L, c, &err) != CR_OK)
             return luaL_error(L, "case events: %s", err.msg);
         lua_pushliteral(L, "events");
