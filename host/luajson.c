@@ -412,7 +412,8 @@ cr_status luajson_push(lua_State *L, const json_t *value, const luajson_limits *
  * object's first 1,024 members (three slots each), an array's first 3,072
  * elements -- and the rest are assigned, growing it. pairs() follows from
  * the size and the order the keys went in, so the tree is built alike;
- * tests/unit/test_luajson_tree.c checks the orders around both sizes. */
+ * tests/unit/test_luajson.c (test_tree_*) checks the orders around both
+ * sizes. */
 enum { TEXT_CHUNK_MEMBERS = 1024, TEXT_CHUNK_ELEMENTS = 3072 };
 
 typedef struct tree_ctx {
