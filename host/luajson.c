@@ -407,14 +407,12 @@ cr_status luajson_push(lua_State *L, const json_t *value, const luajson_limits *
 
 /* ---- JSON -> Lua, as the text parser builds it -------------------------- */
 
-/* luajson_text.c moves a container's members into its table in chunks of
- * 3,072 stack slots: the table is created sized for the first chunk -- an
- * object's first 1,024 members (three slots each), an array's first 3,072
- * elements -- and the rest are assigned, growing it. pairs() follows from
- * the size and the order the keys went in, so the tree is built alike;
- * tests/unit/test_luajson.c (test_tree_*) checks the orders around both
- * sizes. */
-enum { TEXT_CHUNK_MEMBERS = 1024, TEXT_CHUNK_ELEMENTS = 3072 };
+/* luajson_text.c moves a container's members into its table in chunks
+ * (LUAJSON_CHUNK_MEMBERS, LUAJSON_CHUNK_ELEMENTS): the table is created
+ * sized for the first chunk and the rest are assigned, growing it. pairs()
+ * follows from the size and the order the keys went in, so the tree is
+ * built alike; tests/unit/test_luajson.c (test_tree_*) checks the orders
+ * around both sizes. */
 
 typedef struct tree_ctx {
     const json_t *value;
@@ -482,14 +480,14 @@ static void tree_value(lua_State *L, tree_ctx *ctx, const json_t *value, int dep
         if (depth >= ctx->limits.max_depth || !lua_checkstack(L, 4))
             tree_refuse(L);
         n = json_object_size(value);
-        lua_createtable(L, 0, (int)(n < TEXT_CHUNK_MEMBERS ? n : TEXT_CHUNK_MEMBERS));
+        lua_createtable(L, 0, (int)(n < LUAJSON_CHUNK_MEMBERS ? n : LUAJSON_CHUNK_MEMBERS));
         tree_members(L, ctx, value, depth);
         break;
     case JSON_ARRAY:
         if (depth >= ctx->limits.max_depth || !lua_checkstack(L, 3))
             tree_refuse(L);
         n = json_array_size(value);
-        lua_createtable(L, (int)(n < TEXT_CHUNK_ELEMENTS ? n : TEXT_CHUNK_ELEMENTS), 0);
+        lua_createtable(L, (int)(n < LUAJSON_CHUNK_ELEMENTS ? n : LUAJSON_CHUNK_ELEMENTS), 0);
         for (size_t i = 0; i < n; i++) {
             const json_t *element = json_array_get(value, i);
             if (json_is_null(element))

@@ -22,6 +22,14 @@
 enum {
     LUAJSON_PATH_MAX_LEN = 256, /* a longer path is cut and ends in "..." */
     LUAJSON_MAX_DEPTH = 64,     /* the largest max_depth: per-level arrays are this long */
+    /* The parser collects a container's members on the Lua stack and moves
+     * them into its table, created sized for them, when the container ends
+     * or when they fill this many slots: an object's member takes three (key,
+     * value, key offset), an array's element one. luajson_push_tree sizes
+     * its tables alike, so that pairs() visits them in the same order. */
+    LUAJSON_CHUNK_SLOTS = 3072,
+    LUAJSON_CHUNK_MEMBERS = LUAJSON_CHUNK_SLOTS / 3,
+    LUAJSON_CHUNK_ELEMENTS = LUAJSON_CHUNK_SLOTS,
 };
 
 /* limits, or the defaults if NULL; a max_depth outside 1..LUAJSON_MAX_DEPTH

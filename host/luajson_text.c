@@ -5,7 +5,8 @@
  * Parsing runs inside lua_pcall: tables and strings allocate, and the
  * sandbox's memory cap may refuse. The members of a container collect on
  * the Lua stack and go into a table sized for them when the container ends
- * (or when CHUNK_SLOTS are used), so tables are not rehashed as they grow.
+ * (or when LUAJSON_CHUNK_SLOTS are used), so tables are not rehashed as
+ * they grow.
  * A data error is written into the parse context and raised with lua_error
  * on whatever value is on top, so unwinding never needs an allocation.
  *
@@ -28,7 +29,6 @@
 #include "sandbox.h"
 
 enum {
-    CHUNK_SLOTS = 3072,    /* stack slots one container's pending members may use */
     STACK_SPARE = 8,       /* free slots kept for one member, a string and the scratch */
     FEW_KEYS = 32,         /* an object's first keys compared among themselves, not looked up */
     STRING_CACHE_BITS = 8, /* the string cache's halves have 2^8 slots */
@@ -552,7 +552,7 @@ static void parse_container(lua_State *L, parse_ctx *ctx, int is_object)
                     parse_fail(L, ctx, at, "null inside an array (it would leave a hole)");
             }
             f->in_member = 0;
-            if (++f->pending * (is_object ? 3 : 1) >= CHUNK_SLOTS)
+            if (++f->pending >= (is_object ? LUAJSON_CHUNK_MEMBERS : LUAJSON_CHUNK_ELEMENTS))
                 drain(L, ctx, f);
             skip_space(ctx);
             if (ctx->p < ctx->end && *ctx->p == ',') {
