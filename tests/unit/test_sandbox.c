@@ -867,6 +867,29 @@ static void test_pool_string_cap_below_pooled_sizes(void **state)
     sandbox_free(sb);
 }
 
+/* sandbox_call_elapsed_us, which every rule's stored duration reads,
+ * counts from the start of the latest outermost call: after a million loop
+ * iterations (some two million VM instructions, which no machine runs in a
+ * microsecond) it is at least 1, and it is no more than the time since just
+ * before that call began. */
+static void test_call_elapsed_counts_the_call(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    cr_err err = {{0}};
+    const char *warm = "return 1";
+    const char *loop = "local n = 0 for i = 1, 1000000 do n = n + i end return n";
+    assert_int_equal(sandbox_dostring(sb, warm, strlen(warm), "=warm", &err), CR_OK);
+    struct timespec before;
+    clock_gettime(CLOCK_MONOTONIC, &before);
+    assert_int_equal(sandbox_dostring(sb, loop, strlen(loop), "=loop", &err), CR_OK);
+    int64_t us = sandbox_call_elapsed_us(sb);
+    double bound_us = seconds_since(&before) * 1e6 + 1;
+    assert_true(us >= 1);
+    assert_true((double)us <= bound_us);
+    sandbox_free(sb);
+}
+
 static int api_double(lua_State *L)
 {
     lua_pushinteger(L, 2 * luaL_checkinteger(L, 1));
@@ -1271,6 +1294,7 @@ int main(void)
         cmocka_unit_test(test_budget_is_per_call),
         cmocka_unit_test(test_pool_churn_keeps_cap),
         cmocka_unit_test(test_pool_string_cap_below_pooled_sizes),
+        cmocka_unit_test(test_call_elapsed_counts_the_call),
         cmocka_unit_test(test_open_api_is_frozen),
         cmocka_unit_test(test_open_api_error),
         cmocka_unit_test(test_require_caches_readonly_view),
