@@ -47,6 +47,12 @@
 /*
  * Schema migrations. Entry i takes the file from user_version i to i+1.
  * Never edit a shipped entry: append a new one.
+ *
+ * Write a CHECK's enumeration as equalities joined by OR, not as an IN
+ * list: SQLite 3.40 codes an IN list of three or more values in a CHECK as
+ * a temporary b-tree built anew for every row written (migrations 11 and
+ * 17 rewrote messages, alerts and outbox for it; schedules and tokens,
+ * written a row at a time and seldom, keep theirs).
  */
 static const char *const migrations[] = {
     /* 1: records, ingest batches, audit trail */
