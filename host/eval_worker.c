@@ -295,6 +295,13 @@ static void fail(effect *e, const char *kind, const char *reason)
     e->reason = strdup(reason);
 }
 
+/* A hook's only effects are its result and what it left in w->call: a call
+ * made again (sandbox_call_replayable) starts from an empty one. */
+static void reset_call(void *call)
+{
+    luaapi_call_reset(call);
+}
+
 /* One rule's hook (on_case, or on_court for a court; or hook_ref given, a
  * schedule's run) on the table at case_idx, with the ctx at ctx_ref. */
 static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int case_idx,
@@ -318,7 +325,7 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
     lua_pushvalue(L, case_idx);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ctx_ref);
     cr_err err;
-    cr_status st = sandbox_call(set->sb, 2, 1, &err);
+    cr_status st = sandbox_call_replayable(set->sb, 2, 1, reset_call, &w->call, &err);
     cr_status encoded = CR_OK;
     e->value_at = w->values.len;
     if (st == CR_OK) {

@@ -5,7 +5,9 @@
  * Invariants:
  *   - memory_used <= limits.memory_bytes (growth beyond it is refused);
  *   - every thread of the state carries budget_hook (set on the main thread
- *     before any code runs; lua_newthread copies it to each coroutine);
+ *     before any code runs; hooked_coroutine sets it on each coroutine),
+ *     except the main thread during an unhooked call (see "Calls without a
+ *     count hook"), which the watchdog can hook at any time;
  *   - `exhausted`, once set during a call, stays set until the outermost
  *     call returns, and the thread that noticed it is switched to a hook
  *     on every instruction, so no pcall can run on past it.
@@ -13,6 +15,7 @@
 #include "sandbox.h"
 #include "sandbox_internal.h"
 #include "sandbox_pool.h"
+#include "sandbox_watch.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -27,11 +30,20 @@ enum {
     CLOCK_UNITS = 4096,       /* C-library work units between clock reads */
     BIG_ALLOCATION = 1 << 16, /* allocations this large also check the deadline */
     STRING_HEADER = 64,       /* bytes of a string object that are not its text */
-    REASON_COUNT = SANDBOX_STRING_CAP + 1
+    /* No CPU runs more Lua VM instructions than this per nanosecond: 10 per
+     * ns is about ten times what a fast core manages on `while true do
+     * end` (one jump per iteration). An unhooked call that took t ns ran
+     * at most t * MAX_INSTRUCTIONS_PER_NS instructions. */
+    MAX_INSTRUCTIONS_PER_NS = 10,
+    REASON_COUNT = SANDBOX_STRING_CAP + 2
 };
 
+/* Internal: the watchdog interrupted an unhooked call, which is run again
+ * hooked. Never a call's last reason. */
+#define SANDBOX_RERUN ((sandbox_reason)(SANDBOX_STRING_CAP + 1))
+
 static const char *const reason_names[REASON_COUNT] = {
-    "ok", "error", "syntax", "memory", "instructions", "deadline", "string_cap",
+    "ok", "error", "syntax", "memory", "instructions", "deadline", "string_cap", "rerun",
 };
 
 /*
@@ -46,6 +58,7 @@ static const char *const reason_messages[REASON_COUNT] = {
     [SANDBOX_INSTRUCTIONS] = "sandbox: instruction budget exhausted",
     [SANDBOX_DEADLINE] = "sandbox: wall-clock budget exhausted",
     [SANDBOX_STRING_CAP] = "sandbox: string operation cap exceeded",
+    [SANDBOX_RERUN] = "sandbox: call interrupted, to be run again with its instructions counted",
 };
 
 struct sandbox {
@@ -72,6 +85,12 @@ struct sandbox {
     size_t clock_units;
     sandbox_reason exhausted;
     char where[192]; /* "chunk:line" where a limit was first noticed */
+
+    /* Unhooked calls (sandbox_call_replayable). */
+    sandbox_watch watch;
+    int watched;   /* registered with the watchdog: unhooked calls possible */
+    int unhooked;  /* the running call is one */
+    uint64_t reruns;
 
     sandbox_reason last_reason;
     int reason_ref[REASON_COUNT];
@@ -276,7 +295,18 @@ static void budget_hook(lua_State *L, lua_Debug *ar)
     }
     if (sb->depth > 0 && sb->exhausted == SANDBOX_OK) {
         sb->instructions_used += (uint64_t)count;
-        if (sb->instructions_used > sb->limits.instructions)
+        if (sb->unhooked && sb->watch.armed) {
+            /* an interrupted unhooked call: a coroutine is left suspended
+             * where it is (its resume returns, and the main thread, hooked
+             * by the watchdog, raises at its next instruction; the call is
+             * made again anyway) so that a coroutine made before the call
+             * is found by the second run where it was, not dead */
+            if (L != sb->L && lua_isyieldable(L)) {
+                lua_yield(L, 0);
+                return;
+            }
+            sb->exhausted = SANDBOX_RERUN;
+        } else if (sb->instructions_used > sb->limits.instructions)
             sb->exhausted = SANDBOX_INSTRUCTIONS;
         else if (now_ns() >= sb->deadline_ns)
             sb->exhausted = SANDBOX_DEADLINE;
@@ -336,18 +366,24 @@ const char *const *sandbox_module_dirs(lua_State *L)
 
 /* ---- calls -------------------------------------------------------------- */
 
-/* Starts the budget of an outermost call; nested calls share it. */
-static void call_begin(sandbox *sb)
+/* A fresh budget for an outermost call that began at `started`. */
+static void budget_begin(sandbox *sb, uint64_t started)
 {
-    if (sb->depth++ > 0)
-        return;
     sb->instructions_used = 0;
     sb->clock_units = 0;
     sb->exhausted = SANDBOX_OK;
     sb->refused.pending = 0;
     sb->where[0] = '\0';
-    sb->started_ns = now_ns();
-    sb->deadline_ns = sb->started_ns + (uint64_t)sb->limits.wall_ms * 1000000u;
+    sb->started_ns = started;
+    sb->deadline_ns = started + (uint64_t)sb->limits.wall_ms * 1000000u;
+}
+
+/* Starts the budget of an outermost call; nested calls share it. */
+static void call_begin(sandbox *sb)
+{
+    if (sb->depth++ > 0)
+        return;
+    budget_begin(sb, now_ns());
     lua_sethook(sb->L, budget_hook, hook_mask(sb), HOOK_INTERVAL);
 }
 
@@ -476,6 +512,133 @@ cr_status sandbox_call(sandbox *sb, int nargs, int nresults, cr_err *err)
     call_begin(sb);
     status = lua_pcall(sb->L, nargs, nresults, 0);
     return call_end(sb, status, base, err);
+}
+
+/*
+ * Calls without a count hook.
+ *
+ * With any count hook set, Lua 5.4 calls luaG_traceexec before every VM
+ * instruction, not only every HOOK_INTERVAL: about 7% of evaluating a case.
+ * A replayable call therefore runs with no hook on the main thread, and is
+ * run again from the start with the hook whenever its unhooked outcome is
+ * not certain to be what the hooked call would have given:
+ *
+ *   - the watchdog (sandbox_watch.c) interrupted it: it ran past a tick,
+ *     and may never end (the handler hooks the main thread; budget_hook
+ *     then raises SANDBOX_RERUN, sticky like any limit, or makes a
+ *     coroutine yield, which the code resuming it did not ask for);
+ *   - it returned or raised an error after running long enough to have
+ *     run the whole instruction budget: the instructions charged, plus
+ *     MAX_INSTRUCTIONS_PER_NS per nanosecond of its duration, reach the
+ *     budget (the watchdog may have been kept from looking).
+ * Otherwise the hooked call could not have hit a budget, and every other
+ * outcome depends only on the code and its arguments (the hook allocates
+ * nothing but, now and then, a few stack slots for its own call). A
+ * limit an uninterrupted unhooked run hit stands: the memory and string
+ * caps do not depend on the hook, and the instructions it charged or
+ * counted in coroutines were run (a hooked call would have stopped there
+ * or earlier, for the same reason). The second run keeps the first one's
+ * start, so the wall-clock budget covers both.
+ *
+ * Coroutines always carry the hook (hooked_coroutine). They count, and an
+ * interrupted one yields rather than dies (budget_hook).
+ */
+static int unhooked_outcome_holds(const sandbox *sb, int armed)
+{
+    if (armed)
+        return 0;
+    if (sb->exhausted != SANDBOX_OK)
+        return sb->exhausted != SANDBOX_RERUN;
+    uint64_t now = now_ns();
+    if (now >= sb->deadline_ns)
+        return 0;
+    uint64_t most = (now - sb->started_ns) * MAX_INSTRUCTIONS_PER_NS;
+    return sb->instructions_used + most < sb->limits.instructions;
+}
+
+cr_status sandbox_call_replayable(sandbox *sb, int nargs, int nresults,
+                                  void (*before_rerun)(void *ud), void *ud, cr_err *err)
+{
+    lua_State *L = sb->L;
+    if (sb->depth > 0 || !sb->watched || sb->line_fn || !lua_checkstack(L, nargs + 1))
+        return sandbox_call(sb, nargs, nresults, err);
+    int fn = lua_gettop(L) - nargs; /* the function; a copy of it and its arguments is called */
+    for (int i = 0; i <= nargs; i++)
+        lua_pushvalue(L, fn + i);
+
+    sb->depth++;
+    budget_begin(sb, now_ns());
+    sb->unhooked = 1;
+    lua_sethook(L, NULL, 0, 0);
+    sandbox_watch_enter(&sb->watch);
+    int status = lua_pcall(L, nargs, nresults, 0);
+    sandbox_watch_leave(&sb->watch);
+    lua_sethook(L, budget_hook, hook_mask(sb), HOOK_INTERVAL);
+    sb->unhooked = 0;
+    int armed = sb->watch.armed;
+    sb->watch.armed = 0;
+
+    if (unhooked_outcome_holds(sb, armed)) {
+        cr_status st = call_end(sb, status, fn + nargs, err);
+        if (st == CR_OK) { /* the results go below the kept function and arguments */
+            lua_rotate(L, fn, -(nargs + 1));
+            lua_pop(L, nargs + 1);
+        } else {
+            lua_settop(L, fn - 1);
+        }
+        return st;
+    }
+
+    uint64_t started = sb->started_ns;
+    sb->depth--;
+    lua_settop(L, fn + nargs);
+    if (sb->exhausted == SANDBOX_MEMORY) /* as call_end does after a limit */
+        lua_gc(L, LUA_GCCOLLECT);
+    sb->reruns++;
+    if (before_rerun)
+        before_rerun(ud);
+    sb->depth++;
+    budget_begin(sb, started);
+    status = lua_pcall(L, nargs, nresults, 0);
+    return call_end(sb, status, fn - 1, err);
+}
+
+uint64_t sandbox_reruns(const sandbox *sb)
+{
+    return sb->reruns;
+}
+
+/* coroutine.create and coroutine.wrap: the stock function (upvalue 1; a
+ * wrap if upvalue 2 is true), then the new coroutine gets the budget hook.
+ * lua_newthread copies the hook of the thread creating it, and in an
+ * unhooked call that thread has none. */
+static int hooked_coroutine(lua_State *L)
+{
+    int wrap = lua_toboolean(L, lua_upvalueindex(2));
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    if (wrap)
+        lua_getupvalue(L, -1, 1); /* the stock wrap's closure holds its coroutine */
+    else
+        lua_pushvalue(L, -1);
+    lua_State *co = lua_tothread(L, -1);
+    if (co)
+        lua_sethook(co, budget_hook, hook_mask(sandbox_of(L)), HOOK_INTERVAL);
+    lua_pop(L, 1);
+    return 1;
+}
+
+void sandbox_hook_coroutines(lua_State *L, int lib)
+{
+    static const char *const names[] = {"create", "wrap"};
+    lib = lua_absindex(L, lib);
+    for (int i = 0; i < 2; i++) {
+        lua_getfield(L, lib, names[i]);
+        lua_pushboolean(L, i == 1);
+        lua_pushcclosure(L, hooked_coroutine, 2);
+        lua_setfield(L, lib, names[i]);
+    }
 }
 
 /* A chunk name as people read it: "@file" and "=name" without the mark. */
@@ -676,6 +839,9 @@ sandbox *sandbox_new(const sandbox_limits *limits, const char *const *module_dir
     lua_atpanic(L, sandbox_panic);
     /* before any code runs, so every coroutine inherits it */
     lua_sethook(L, budget_hook, LUA_MASKCOUNT, HOOK_INTERVAL);
+    sb->watch.L = L;
+    sb->watch.hook = budget_hook;
+    sb->watched = sandbox_watch_add(&sb->watch) == 0;
 
     call_begin(sb);
     lua_settop(L, 0);
@@ -701,6 +867,8 @@ void sandbox_free(sandbox *sb)
 {
     if (!sb)
         return;
+    if (sb->watched)
+        sandbox_watch_remove(&sb->watch);
     if (sb->L) {
         sb->depth = 0; /* any Lua code run while closing is stopped at once */
         lua_close(sb->L);

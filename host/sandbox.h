@@ -3,9 +3,10 @@
  * globals, text chunks only, and budgets a script cannot escape.
  *
  * A sandbox owns one lua_State. Its allocator enforces a memory cap on every
- * allocation; a count hook installed at creation (and inherited by every
+ * allocation; a count hook installed at creation (and given to every
  * coroutine) enforces an instruction budget and a wall-clock deadline per
- * host call; the string, pattern and table functions that loop in C charge
+ * host call (sandbox_call_replayable runs without it while that cannot
+ * change the outcome); the string, pattern and table functions that loop in C charge
  * the same budget and cap the size of the strings they produce. Once a budget
  * is exhausted it stays exhausted until the host call returns, so pcall
  * cannot swallow it. docs/sandbox.md explains every guard and the limits.
@@ -100,6 +101,24 @@ cr_status sandbox_dofile(sandbox *sb, const char *path, const char *chunkname, c
  * metamethod is ever called), or the limit that stopped the call.
  */
 cr_status sandbox_call(sandbox *sb, int nargs, int nresults, cr_err *err);
+
+/*
+ * sandbox_call for a call whose only effects are its results and what
+ * before_rerun undoes (a rule's hook: its alerts and log lines). It runs
+ * first without the count hook, which costs Lua a check before every
+ * instruction; when that run's outcome could differ from a hooked call's
+ * (it ran long enough to reach the instruction budget, hit a budget, or
+ * was interrupted by the watchdog) before_rerun(ud) is called (if not
+ * NULL) and the call is made again, hooked, from the start. Results,
+ * errors and every limit are then exactly sandbox_call's; the wall-clock
+ * budget covers both runs. Nested calls, and calls while a line hook is
+ * set, are plain sandbox_calls.
+ */
+cr_status sandbox_call_replayable(sandbox *sb, int nargs, int nresults,
+                                  void (*before_rerun)(void *ud), void *ud, cr_err *err);
+
+/* How many replayable calls were made again hooked, since sandbox_new. */
+uint64_t sandbox_reruns(const sandbox *sb);
 
 /* Microseconds since the latest outermost call began (its start is read
  * anyway, for the deadline): a caller timing a call and its aftermath reads

@@ -60,8 +60,9 @@ static const char *const utf8_allowed[] = {
 };
 
 /*
- * coroutine: all of it. lua_newthread copies the budget hook into every new
- * coroutine, so code in a coroutine runs under the same budget.
+ * coroutine: all of it. create and wrap give every new coroutine the budget
+ * hook (sandbox_hook_coroutines), so code in a coroutine runs under the same
+ * budget.
  */
 static const char *const coroutine_allowed[] = {
     "close", "create", "isyieldable", "resume", "running", "status", "wrap", "yield", NULL,
@@ -510,6 +511,7 @@ int sandbox_env_open(lua_State *L)
     meter(L, lua_gettop(L), utf8_metered);
     lua_setfield(L, env, "utf8");
     new_library(L, 7, coroutine_allowed);
+    sandbox_hook_coroutines(L, -1);
     lua_setfield(L, env, "coroutine");
 
     lua_newtable(L);

@@ -2,6 +2,7 @@
  * sandbox_internal.h -- what the sandbox's files share; not for other modules.
  *
  * sandbox.c        state, allocator, budget hook, calls, error reporting
+ * sandbox_watch.c  the watchdog that interrupts unhooked calls
  * sandbox_env.c    allow-lists, read-only views, setmetatable, require
  * sandbox_strlib.c budgeted string.rep/find/match/gmatch/gsub (from lstrlib.c)
  * sandbox_tablib.c budgeted table library (from ltablib.c)
@@ -51,6 +52,10 @@ const char *const *sandbox_module_dirs(lua_State *L);
  * nil, [2] api_ud), freezes everything and installs the read-only globals.
  */
 int sandbox_env_open(lua_State *L);
+
+/* Replaces create and wrap in the coroutine library at lib by versions that
+ * give every new coroutine the budget hook. */
+void sandbox_hook_coroutines(lua_State *L, int lib);
 
 /* Sets the budgeted rep, find, match, gmatch and gsub in the table at idx. */
 void sandbox_strlib_register(lua_State *L, int idx);

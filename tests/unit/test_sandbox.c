@@ -111,6 +111,10 @@ static void push_case(lua_State *L)
     json_decref(data);
 }
 
+/* Whether call_on_case makes its call with sandbox_call_replayable (as
+ * the evaluator does) instead of sandbox_call. */
+static int replayable;
+
 /* Calls rule.on_case(case, ctx) for the rule table at rule_idx; on success
  * the result is left on the stack. The rule table is read raw: reading it
  * with metamethods would run script code outside a sandbox call. */
@@ -123,7 +127,8 @@ static cr_status call_on_case(sandbox *sb, int rule_idx, cr_err *err)
     lua_rawget(L, rule_idx);
     push_case(L);
     lua_newtable(L); /* ctx */
-    return sandbox_call(sb, 2, 1, err);
+    return replayable ? sandbox_call_replayable(sb, 2, 1, NULL, NULL, err)
+                      : sandbox_call(sb, 2, 1, err);
 }
 
 /* Converts the value at the top to compact JSON text (caller frees). */
@@ -175,8 +180,21 @@ static int load_healthy(sandbox *sb)
  * `reason` (CONVERSION_FAILED: the call succeeded but its result must not
  * convert to JSON) with `message` in the error. Then checks that a healthy
  * rule still works, in a sandbox made before the attack and in this one.
+ * Each attack runs twice: called with sandbox_call, then with
+ * sandbox_call_replayable, which starts without the count hook.
  */
+static void run_attack_once(const char *name, const sandbox_limits *limits, sandbox_reason reason,
+                            const char *message);
+
 static void run_attack_with(const char *name, const sandbox_limits *limits, sandbox_reason reason,
+                            const char *message)
+{
+    for (replayable = 0; replayable < 2; replayable++)
+        run_attack_once(name, limits, reason, message);
+    replayable = 0;
+}
+
+static void run_attack_once(const char *name, const sandbox_limits *limits, sandbox_reason reason,
                             const char *message)
 {
     char path[4096], relative[256];
@@ -203,7 +221,8 @@ static void run_attack_with(const char *name, const sandbox_limits *limits, sand
         got = CONVERSION_FAILED;
     }
     if (got != reason)
-        print_error("attack %s: reason %s, message: %s\n", name, sandbox_reason_name(got), err.msg);
+        print_error("attack %s (%s): reason %s, message: %s\n", name,
+                    replayable ? "replayable" : "hooked", sandbox_reason_name(got), err.msg);
     assert_int_equal(got, reason);
     assert_contains(err.msg, message);
     assert_true(sandbox_memory_used(sb) <= limits->memory_bytes);
@@ -890,6 +909,137 @@ static void test_call_elapsed_counts_the_call(void **state)
     sandbox_free(sb);
 }
 
+/* ---- replayable calls (no count hook until the watchdog or the clock
+ * says the outcome might differ) ---------------------------------------- */
+
+static void count_rerun(void *ud)
+{
+    (*(int *)ud)++;
+}
+
+/* Runs `chunk`, which returns a function, and calls that function with arg
+ * through sandbox_call_replayable, counting before_rerun's calls. A
+ * sentinel below the call checks that the stack is left as sandbox_call
+ * leaves it: the one result on success, nothing on failure. */
+static cr_status call_replayable(sandbox *sb, const char *chunk, lua_Integer arg, int *reruns,
+                                 cr_err *err)
+{
+    lua_State *L = sandbox_state(sb);
+    lua_settop(L, 0);
+    lua_pushliteral(L, "sentinel");
+    assert_int_equal(sandbox_dostring(sb, chunk, strlen(chunk), "=replayable", err), CR_OK);
+    lua_pushinteger(L, arg);
+    cr_status st = sandbox_call_replayable(sb, 1, 1, count_rerun, reruns, err);
+    assert_int_equal(lua_gettop(L), st == CR_OK ? 2 : 1);
+    assert_string_equal(lua_tostring(L, 1), "sentinel");
+    return st;
+}
+
+static sandbox *new_sandbox_budget(uint64_t instructions)
+{
+    sandbox_limits limits = test_limits();
+    limits.instructions = instructions;
+    return new_sandbox_with(&limits);
+}
+
+/* A call far shorter than the budget could run is made once. */
+static void test_replayable_short_call_runs_once(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox();
+    cr_err err = {{0}};
+    int reruns = 0;
+    assert_int_equal(call_replayable(sb, "return function(n) return n * 2 end", 21, &reruns, &err),
+                     CR_OK);
+    assert_int_equal(lua_tointeger(sandbox_state(sb), -1), 42);
+    assert_int_equal(reruns, 0);
+    assert_int_equal(sandbox_reruns(sb), 0);
+    sandbox_free(sb);
+}
+
+/* A call long enough to have run its whole budget (50M instructions: at
+ * most 5 ms at the bound of 10 per ns; ten million iterations take longer
+ * on any machine) is made again hooked, once, after before_rerun, and
+ * returns what it returns. */
+static void test_replayable_long_call_runs_again(void **state)
+{
+    (void)state;
+    sandbox *sb = new_sandbox_budget(50000000);
+    cr_err err = {{0}};
+    int reruns = 0;
+    const char *sum = "return function(n) local s = 0 for i = 1, n do s = s + i end return s end";
+    assert_int_equal(call_replayable(sb, sum, 10000000, &reruns, &err), CR_OK);
+    assert_int_equal(lua_tointeger(sandbox_state(sb), -1), 50000005000000);
+    assert_int_equal(reruns, 1);
+    assert_int_equal(sandbox_reruns(sb), 1);
+    sandbox_free(sb);
+}
+
+/* A call that never ends is interrupted by the watchdog (no other way out
+ * of an unhooked loop), made again hooked and stopped by the budget with
+ * the message a hooked call gives. */
+static void test_replayable_runaway_is_interrupted(void **state)
+{
+    (void)state;
+    const char *loop = "return function() while true do end end";
+    sandbox *hooked = new_sandbox();
+    sandbox *sb = new_sandbox();
+    cr_err want = {{0}}, err = {{0}};
+    int reruns = 0;
+    assert_int_equal(sandbox_dostring(hooked, loop, strlen(loop), "=replayable", &want), CR_OK);
+    assert_int_equal(sandbox_call(hooked, 0, 1, &want), CR_FAIL);
+    assert_int_equal(call_replayable(sb, loop, 0, &reruns, &err), CR_FAIL);
+    assert_int_equal(sandbox_last_reason(sb), SANDBOX_INSTRUCTIONS);
+    assert_string_equal(err.msg, want.msg);
+    assert_int_equal(reruns, 1);
+    sandbox_free(sb);
+    sandbox_free(hooked);
+}
+
+/* A coroutine made inside an unhooked call gets the hook all the same
+ * (lua_newthread would copy the creator's: none), by create and by wrap;
+ * without it the watchdog would hook the main thread only, and the loop
+ * would never end. */
+static void test_replayable_new_coroutine_is_hooked(void **state)
+{
+    (void)state;
+    const char *chunks[] = {
+        "return function() local co = coroutine.create(function() while true do end end) "
+        "coroutine.resume(co) return 1 end",
+        "return function() coroutine.wrap(function() while true do end end)() return 1 end",
+    };
+    for (int i = 0; i < 2; i++) {
+        sandbox *sb = new_sandbox();
+        cr_err err = {{0}};
+        int reruns = 0;
+        assert_int_equal(call_replayable(sb, chunks[i], 0, &reruns, &err), CR_FAIL);
+        assert_int_equal(sandbox_last_reason(sb), SANDBOX_INSTRUCTIONS);
+        assert_contains(err.msg, "instruction budget exhausted");
+        sandbox_free(sb);
+    }
+}
+
+/* A coroutine that outlives calls (made at load time) and is interrupted
+ * in an unhooked call yields instead of dying, so the second run resumes
+ * it where it was: the first value it yields is returned, not "cannot
+ * resume dead coroutine". */
+static void test_replayable_interrupted_coroutine_survives(void **state)
+{
+    (void)state;
+    const char *gen = "local co = coroutine.wrap(function() local i = 0 "
+                      "while true do i = i + 1 if i == 10000000 then coroutine.yield(i) end end end) "
+                      "return function() return co() end";
+    sandbox *sb = new_sandbox_budget(100000000);
+    cr_err err = {{0}};
+    int reruns = 0;
+    if (call_replayable(sb, gen, 0, &reruns, &err) != CR_OK)
+        print_error("%s\n", err.msg);
+    assert_int_equal(sandbox_last_reason(sb), SANDBOX_OK);
+    assert_int_equal(lua_tointeger(sandbox_state(sb), -1), 10000000);
+    assert_int_equal(reruns, 1);
+    sandbox_free(sb);
+}
+
 static int api_double(lua_State *L)
 {
     lua_pushinteger(L, 2 * luaL_checkinteger(L, 1));
@@ -1295,6 +1445,11 @@ int main(void)
         cmocka_unit_test(test_pool_churn_keeps_cap),
         cmocka_unit_test(test_pool_string_cap_below_pooled_sizes),
         cmocka_unit_test(test_call_elapsed_counts_the_call),
+        cmocka_unit_test(test_replayable_short_call_runs_once),
+        cmocka_unit_test(test_replayable_long_call_runs_again),
+        cmocka_unit_test(test_replayable_runaway_is_interrupted),
+        cmocka_unit_test(test_replayable_new_coroutine_is_hooked),
+        cmocka_unit_test(test_replayable_interrupted_coroutine_survives),
         cmocka_unit_test(test_open_api_is_frozen),
         cmocka_unit_test(test_open_api_error),
         cmocka_unit_test(test_require_caches_readonly_view),
