@@ -418,6 +418,7 @@ typedef struct tree_ctx {
     const json_t *value;
     luajson_limits limits;
     int frozen;
+    int kit; /* sandbox_push_view_kit's strings, if frozen */
     size_t values, bytes;
 } tree_ctx;
 
@@ -477,14 +478,14 @@ static void tree_value(lua_State *L, tree_ctx *ctx, const json_t *value, int dep
         tree_refuse(L);
     switch (json_typeof(value)) {
     case JSON_OBJECT:
-        if (depth >= ctx->limits.max_depth || !lua_checkstack(L, 4))
+        if (depth >= ctx->limits.max_depth || !lua_checkstack(L, 1 + SANDBOX_VIEW_SLOTS))
             tree_refuse(L);
         n = json_object_size(value);
         lua_createtable(L, 0, (int)(n < LUAJSON_CHUNK_MEMBERS ? n : LUAJSON_CHUNK_MEMBERS));
         tree_members(L, ctx, value, depth);
         break;
     case JSON_ARRAY:
-        if (depth >= ctx->limits.max_depth || !lua_checkstack(L, 3))
+        if (depth >= ctx->limits.max_depth || !lua_checkstack(L, 1 + SANDBOX_VIEW_SLOTS))
             tree_refuse(L);
         n = json_array_size(value);
         lua_createtable(L, (int)(n < LUAJSON_CHUNK_ELEMENTS ? n : LUAJSON_CHUNK_ELEMENTS), 0);
@@ -503,16 +504,18 @@ static void tree_value(lua_State *L, tree_ctx *ctx, const json_t *value, int dep
         push_scalar(L, value);
         return;
     }
-    if (ctx->frozen == LUAJSON_TEXT_FROZEN_BELOW ? depth > 0 : ctx->frozen != 0) {
-        sandbox_push_readonly(L, -1);
-        lua_replace(L, -2);
-    }
+    if (ctx->frozen == LUAJSON_TEXT_FROZEN_BELOW ? depth > 0 : ctx->frozen != 0)
+        sandbox_readonly_fresh(L, ctx->kit);
 }
 
 /* lua_CFunction run by luajson_push_tree: [1] light userdata tree_ctx. */
 static int tree_protected(lua_State *L)
 {
     tree_ctx *ctx = lua_touserdata(L, 1);
+    if (ctx->frozen) {
+        ctx->kit = lua_gettop(L) + 1;
+        sandbox_push_view_kit(L);
+    }
     tree_value(L, ctx, ctx->value, 0);
     return 1;
 }

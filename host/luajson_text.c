@@ -29,7 +29,8 @@
 #include "sandbox.h"
 
 enum {
-    STACK_SPARE = 8,       /* free slots kept for one member, a string and the scratch */
+    STACK_SPARE = 8,       /* free slots kept for one member, a string and the scratch, or
+                              for the view of the table on top (SANDBOX_VIEW_SLOTS) */
     FEW_KEYS = 32,         /* an object's first keys compared among themselves, not looked up */
     STRING_CACHE_BITS = 8, /* the string cache's halves have 2^8 slots */
     STRING_CACHE_SLOTS = 2 << STRING_CACHE_BITS, /* keys' half, then values' half */
@@ -89,6 +90,7 @@ typedef struct parse_ctx {
     size_t scratch_cap;
     int cache_slot; /* the state's string cache (its userdata) */
     string_cache *cache;
+    int kit_slot;       /* sandbox_push_view_kit's strings, if frozen */
     char decimal_point; /* 0 until a real number is parsed */
     int open;           /* containers being parsed: frames[0..open-1] */
     text_frame frames[LUAJSON_MAX_DEPTH];
@@ -571,10 +573,8 @@ static void parse_container(lua_State *L, parse_ctx *ctx, int is_object)
     if (f->nulls)
         remove_null_members(L, f->slot);
     ctx->open--;
-    if (ctx->frozen == LUAJSON_TEXT_FROZEN_BELOW ? ctx->open > 0 : ctx->frozen != 0) {
-        sandbox_push_readonly(L, -1);
-        lua_replace(L, -2);
-    }
+    if (ctx->frozen == LUAJSON_TEXT_FROZEN_BELOW ? ctx->open > 0 : ctx->frozen != 0)
+        sandbox_readonly_fresh(L, ctx->kit_slot);
 }
 
 /* Pushes the value at ctx->p, or returns 0 and pushes nothing for null (the
@@ -619,14 +619,23 @@ static int parse_value(lua_State *L, parse_ctx *ctx)
     return 1;
 }
 
-/* lua_CFunction run by luajson_push_text: [1] light userdata parse_ctx. */
+/* lua_CFunction run by luajson_push_text: [1] light userdata parse_ctx.
+ * Lua gives it LUA_MINSTACK free slots, enough for what it pushes before
+ * the first container checks for room: an empty one is viewed at once. */
 static int push_text_protected(lua_State *L)
 {
+    _Static_assert((int)SANDBOX_VIEW_SLOTS <= (int)STACK_SPARE, "a view fits in the spare slots");
+    _Static_assert(3 + SANDBOX_VIEW_KIT_SLOTS + 1 + SANDBOX_VIEW_SLOTS <= LUA_MINSTACK,
+                   "context, scratch, cache, kit, a table and its view fit");
     parse_ctx *ctx = lua_touserdata(L, 1);
     lua_pushnil(L);
     ctx->scratch_slot = lua_gettop(L);
     ctx->cache = push_string_cache(L);
     ctx->cache_slot = lua_gettop(L);
+    if (ctx->frozen) {
+        ctx->kit_slot = lua_gettop(L) + 1;
+        sandbox_push_view_kit(L);
+    }
     if (!parse_value(L, ctx)) { /* a top-level null: nil, counted as luajson_push does */
         if (++ctx->values > ctx->limits.max_values)
             parse_fail(L, ctx, ctx->p - 4, "more than %zu values", ctx->limits.max_values);

@@ -155,6 +155,30 @@ const char *sandbox_reason_name(sandbox_reason reason);
  */
 void sandbox_push_readonly(lua_State *L, int idx);
 
+enum {
+    SANDBOX_VIEW_KIT_SLOTS = 6, /* the values sandbox_push_view_kit pushes */
+    SANDBOX_VIEW_SLOTS = 4,     /* free slots sandbox_readonly_fresh uses */
+};
+
+/*
+ * For converters that make many views at once (luajson's, for every table
+ * of a case): pushes SANDBOX_VIEW_KIT_SLOTS strings that
+ * sandbox_readonly_fresh reuses instead of finding them by name for every
+ * view. Leave them on the stack while views are made; they are only
+ * strings, harmless wherever they go.
+ */
+void sandbox_push_view_kit(lua_State *L);
+
+/*
+ * Replaces the table on top of the stack by its read-only view, as
+ * sandbox_push_readonly then lua_replace(L, -2) would, for a table the
+ * caller has just created and filled itself: it must not be a view (that
+ * is not checked). kit is the stack index of sandbox_push_view_kit's first
+ * string. Needs SANDBOX_VIEW_SLOTS free stack slots (not checked); may
+ * raise a memory error, so call it from protected code.
+ */
+void sandbox_readonly_fresh(lua_State *L, int kit);
+
 /* If the value at idx is a read-only view, pushes the table it shows and
  * returns 1; otherwise pushes nothing and returns 0. Raw access only: no
  * metamethod runs. Converters use it so a rule returning case.parties stores

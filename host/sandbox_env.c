@@ -197,27 +197,66 @@ static int readonly_pairs(lua_State *L)
     return 3;
 }
 
+/* A view's metatable keys and its tag, in the order sandbox_push_view_kit
+ * pushes them. */
+static const char *const view_kit[SANDBOX_VIEW_KIT_SLOTS] = {
+    "__index", "__newindex", "__len", "__pairs", "__metatable", READONLY_TAG,
+};
+
+void sandbox_push_view_kit(lua_State *L)
+{
+    for (int i = 0; i < SANDBOX_VIEW_KIT_SLOTS; i++)
+        lua_pushstring(L, view_kit[i]);
+}
+
+/* Pushes view_kit[i]: from the kit at stack index kit, or, with kit 0, by
+ * name (Lua looks the name up in its string cache and string table). */
+static void push_kit_string(lua_State *L, int kit, int i)
+{
+    if (kit)
+        lua_pushvalue(L, kit + i);
+    else
+        lua_pushstring(L, view_kit[i]);
+}
+
+/* Replaces the table on top of the stack, which is not a view, by its view;
+ * kit as push_kit_string. Uses SANDBOX_VIEW_SLOTS slots above the table.
+ * The metatable is fresh and has no metatable itself: raw sets are the same
+ * as lua_setfield's, without its lookup of the key by name. */
+static void make_view(lua_State *L, int kit)
+{
+    lua_createtable(L, 0, 0); /* the view stays empty, so every access reaches a metamethod */
+    lua_createtable(L, 0, 5);
+    push_kit_string(L, kit, 0);
+    lua_pushvalue(L, -4);
+    lua_rawset(L, -3); /* __index: the table shown */
+    push_kit_string(L, kit, 1);
+    lua_pushcfunction(L, readonly_newindex);
+    lua_rawset(L, -3);
+    push_kit_string(L, kit, 2);
+    lua_pushcfunction(L, readonly_len);
+    lua_rawset(L, -3);
+    push_kit_string(L, kit, 3);
+    lua_pushcfunction(L, readonly_pairs);
+    lua_rawset(L, -3);
+    push_kit_string(L, kit, 4);
+    push_kit_string(L, kit, 5); /* __metatable: locks the metatable */
+    lua_rawset(L, -3);
+    lua_setmetatable(L, -2);
+    lua_replace(L, -2);
+}
+
 void sandbox_push_readonly(lua_State *L, int idx)
 {
-    idx = lua_absindex(L, idx);
-    if (lua_type(L, idx) != LUA_TTABLE || is_readonly(L, idx)) {
-        lua_pushvalue(L, idx);
-        return;
-    }
-    luaL_checkstack(L, 4, "read-only view");
-    lua_newtable(L); /* the view stays empty, so every access reaches a metamethod */
-    lua_createtable(L, 0, 5);
+    luaL_checkstack(L, 1 + SANDBOX_VIEW_SLOTS, "read-only view");
     lua_pushvalue(L, idx);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, readonly_newindex);
-    lua_setfield(L, -2, "__newindex");
-    lua_pushcfunction(L, readonly_len);
-    lua_setfield(L, -2, "__len");
-    lua_pushcfunction(L, readonly_pairs);
-    lua_setfield(L, -2, "__pairs");
-    lua_pushliteral(L, READONLY_TAG); /* locks the metatable */
-    lua_setfield(L, -2, "__metatable");
-    lua_setmetatable(L, -2);
+    if (lua_type(L, -1) == LUA_TTABLE && !is_readonly(L, -1))
+        make_view(L, 0);
+}
+
+void sandbox_readonly_fresh(lua_State *L, int kit)
+{
+    make_view(L, kit);
 }
 
 /* ---- setmetatable ------------------------------------------------------- */

@@ -1333,6 +1333,56 @@ static void test_readonly_view_of_view(void **state)
     lua_close(b);
 }
 
+/* Keys of the table at a, each holding at b what it holds at a (raw). */
+static int same_fields(lua_State *L, int a, int b)
+{
+    int n = 0, same = 1;
+    lua_pushnil(L);
+    while (lua_next(L, a)) {
+        lua_pushvalue(L, -2);
+        lua_rawget(L, b);
+        same = same && lua_rawequal(L, -1, -2);
+        lua_pop(L, 2);
+        n++;
+    }
+    return same ? n : -1;
+}
+
+/* The converters' way, sandbox_readonly_fresh with the kit, makes the view
+ * sandbox_push_readonly makes: a metatable with the same fields (what
+ * __index shows included), recognised as a view, the kit left as it was. */
+static void test_readonly_fresh_same_view(void **state)
+{
+    (void)state;
+    static const char *const kit[] = {"__index", "__newindex", "__len",
+                                      "__pairs", "__metatable", "read-only"};
+    lua_State *L = luaL_newstate();
+    assert_non_null(L);
+    sandbox_push_view_kit(L);
+    assert_int_equal(lua_gettop(L), SANDBOX_VIEW_KIT_SLOTS);
+    lua_createtable(L, 1, 0); /* 7: the table shown */
+    lua_pushliteral(L, "first");
+    lua_rawseti(L, -2, 1);
+    sandbox_push_readonly(L, 7); /* 8 */
+    lua_pushvalue(L, 7);
+    sandbox_readonly_fresh(L, 1); /* 9 */
+    assert_int_equal(lua_gettop(L), 9);
+    for (int i = 0; i < SANDBOX_VIEW_KIT_SLOTS; i++)
+        assert_string_equal(lua_tostring(L, i + 1), kit[i]);
+    assert_false(lua_rawequal(L, 8, 9));
+    assert_true(lua_getmetatable(L, 8)); /* 10 */
+    assert_true(lua_getmetatable(L, 9)); /* 11 */
+    assert_int_equal(same_fields(L, 10, 11), 5);
+    assert_int_equal(same_fields(L, 11, 10), 5);
+    lua_settop(L, 9);
+    assert_true(sandbox_readonly_target(L, 9));
+    assert_true(lua_rawequal(L, -1, 7));
+    sandbox_push_readonly(L, 9);
+    assert_true(lua_rawequal(L, -1, 9));
+    assert_int_equal(lua_rawlen(L, 9), 0);
+    lua_close(L);
+}
+
 static void test_error_object_nil(void **state)
 {
     (void)state;
@@ -1457,6 +1507,7 @@ int main(void)
         cmocka_unit_test(test_readonly_pairs_iterator),
         cmocka_unit_test(test_readonly_view_contract),
         cmocka_unit_test(test_readonly_view_of_view),
+        cmocka_unit_test(test_readonly_fresh_same_view),
         cmocka_unit_test(test_error_object_nil),
         cmocka_unit_test(test_dofile_missing),
         cmocka_unit_test(test_dofile_skips_bom),
