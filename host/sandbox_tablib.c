@@ -425,7 +425,7 @@ static int sort_strings(lua_State *L, IdxT n)
         lua_settop(L, 2);
         return 0;
     }
-    luaL_checkstack(L, (int)n, "table.sort");
+    luaL_checkstack(L, (int)n + 1, "table.sort"); /* the strings, then each one again */
     for (IdxT i = 0; i < n; i++) {
         if (lua_rawgeti(L, 1, (lua_Integer)i + 1) != LUA_TSTRING) {
             lua_settop(L, 2);
