@@ -150,15 +150,14 @@ static int api_alert(lua_State *L)
     return 0;
 }
 
-/* ctx.log(fmt, ...): string.format semantics, kept with the result. */
+/* ctx.log(fmt, ...): string.format semantics, kept with the result.
+ * string.format is upvalue 2, found once per ctx (luaapi_push_ctx). */
 static int api_log(lua_State *L)
 {
     luaapi_call *call = current_call(L);
     int n = lua_gettop(L);
-    lua_getglobal(L, "string");
-    lua_getfield(L, -1, "format");
+    lua_pushvalue(L, lua_upvalueindex(2));
     lua_insert(L, 1);
-    lua_pop(L, 1);
     lua_call(L, n, 1);
     size_t len;
     const char *s = luaL_checklstring(L, -1, &len);
@@ -279,7 +278,8 @@ int luaapi_fen(lua_State *L)
     return 1;
 }
 
-/* The API, in one place. Functions taking the call state get it as upvalue. */
+/* The API, in one place. Functions taking the call state get it as upvalue
+ * 1; string.format is upvalue 2 (ctx.log's). */
 static const luaL_Reg ctx_functions[] = {
     {"alert", api_alert},
     {"log", api_log},
@@ -297,15 +297,20 @@ const luaL_Reg luaapi_date_functions[] = {
 };
 
 /* ctx's view: read-only like sandbox_push_readonly's, and it notes reads of
- * ctx.as_of, so `eval --changed` knows which cases depend on the date. */
-static int ctx_index(lua_State *L)
+ * ctx.as_of, so `eval --changed` knows which cases depend on the date. The
+ * view's __index is the ctx table itself, which holds everything but as_of:
+ * reading ctx.params, ctx.alert... is a table lookup, not a C call (rules
+ * read ctx several times per case). A miss there reaches the ctx table's
+ * own __index, this function (upvalues: the as-of string, the call). */
+static int ctx_as_of(lua_State *L)
 {
     if (lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "as_of") == 0) {
         luaapi_call *call = lua_touserdata(L, lua_upvalueindex(2));
         call->used_as_of = 1;
+        lua_pushvalue(L, lua_upvalueindex(1));
+        return 1;
     }
-    lua_pushvalue(L, 2);
-    lua_rawget(L, lua_upvalueindex(1));
+    lua_pushnil(L);
     return 1;
 }
 
@@ -314,15 +319,20 @@ static int ctx_newindex(lua_State *L)
     return luaL_error(L, "attempt to modify a read-only table");
 }
 
-/* Replaces the ctx table on the top of the stack by its view. */
-static void push_ctx_view(lua_State *L, luaapi_call *call)
+/* Replaces the ctx table on the top of the stack by its view. The ctx table
+ * is reachable only through the view's locked metatable. */
+static void push_ctx_view(lua_State *L, const char *as_of, luaapi_call *call)
 {
     int real = lua_gettop(L);
-    lua_newtable(L); /* the view stays empty: every read reaches ctx_index */
+    lua_createtable(L, 0, 1);
+    lua_pushstring(L, as_of);
+    lua_pushlightuserdata(L, call);
+    lua_pushcclosure(L, ctx_as_of, 2);
+    lua_setfield(L, -2, "__index");
+    lua_setmetatable(L, real);
+    lua_newtable(L); /* the view stays empty: every read reaches the ctx table */
     lua_createtable(L, 0, 3);
     lua_pushvalue(L, real);
-    lua_pushlightuserdata(L, call);
-    lua_pushcclosure(L, ctx_index, 2);
     lua_setfield(L, -2, "__index");
     lua_pushcfunction(L, ctx_newindex);
     lua_setfield(L, -2, "__newindex");
@@ -337,7 +347,10 @@ void luaapi_push_ctx(lua_State *L, const char *as_of, int params_ref, luaapi_cal
 {
     lua_createtable(L, 0, 6);
     lua_pushlightuserdata(L, call);
-    luaL_setfuncs(L, ctx_functions, 1);
+    lua_getglobal(L, "string");
+    lua_getfield(L, -1, "format");
+    lua_remove(L, -2);
+    luaL_setfuncs(L, ctx_functions, 2);
     lua_newtable(L);
     luaL_setfuncs(L, luaapi_date_functions, 0);
     lua_pushlightuserdata(L, (void *)cal);
@@ -347,9 +360,7 @@ void luaapi_push_ctx(lua_State *L, const char *as_of, int params_ref, luaapi_cal
     lua_pop(L, 1);
     luaapi_push_query(L, query);
     lua_setfield(L, -2, "query");
-    lua_pushstring(L, as_of);
-    lua_setfield(L, -2, "as_of");
     lua_rawgeti(L, LUA_REGISTRYINDEX, params_ref);
     lua_setfield(L, -2, "params");
-    push_ctx_view(L, call);
+    push_ctx_view(L, as_of, call);
 }
