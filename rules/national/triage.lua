@@ -29,31 +29,152 @@ local pairs, tonumber, math_type, min, max = pairs, tonumber, math.type, math.mi
 local sort, insert, concat = table.sort, table.insert, table.concat
 local NONE = {}
 
--- The small-claims standard for a province and filing date, or nil and why.
-local function small_claims_standard(p, province, filed)
+-- "why +points", as format("%s +%d", why, points) writes it: joined when
+-- points is an integer, which is cheaper than format (%d would also take a
+-- float with an integer value, or refuse any other).
+local function scored(why, points)
+  return math_type(points) == "integer" and why .. " +" .. points or format("%s +%d", why, points)
+end
+
+-- A list (a params array) as a plain table: reading it costs no metamethod.
+local function copy_list(list)
+  local copy = {}
+  for i = 1, #list do
+    copy[i] = list[i]
+  end
+  return copy
+end
+
+-- A params map of points as plain tables: the points, and the reason each
+-- one adds (`label(key) +points`) where the points are an integer (else
+-- score_of writes it with format, as before).
+local function points_of(map, label)
+  local points, texts = {}, {}
+  for key, value in pairs(map) do
+    points[key] = value
+    if math_type(value) == "integer" then
+      texts[key] = label(key) .. " +" .. value
+    end
+  end
+  return points, texts
+end
+
+local function same(key)
+  return key
+end
+
+local function cause_label(word)
+  return "复杂案由（" .. word .. "）"
+end
+
+-- What the rule derives from params alone, made once per params table:
+-- every case of a court's rule sets gets the same read-only params table
+-- (ctx.params), which nothing can change, so what is derived from it is the
+-- same for all of them and keeping it changes no result. One plan per
+-- params table (a rule set has one per list of sets covering a court).
+-- fen: ctx.fen.
+local plans = {}
+
+local function new_plan(p, fen)
+  local s = p.triage_score or NONE
+  local tiers = {}
+  local amount_points = s.amount_points or NONE
+  for i = 1, #amount_points do
+    local tier = amount_points[i]
+    local above = fen(tier.above)
+    -- the reason is only written for a tier whose amount is one (fen)
+    local why = above and "标的额超过" .. tier.above .. "元"
+    tiers[i] = { above = above, points = tier.points, why = why,
+                 text = why and math_type(tier.points) == "integer" and why .. " +" .. tier.points }
+  end
+  -- The complex causes in byte order: the first one a cause contains is
+  -- the smallest one it contains.
+  local cause_points, cause_texts = points_of(s.complex_causes or NONE, cause_label)
+  local causes = {}
+  for word in pairs(cause_points) do
+    causes[#causes + 1] = word
+  end
+  sort(causes)
+  local flag_points, flag_texts = points_of(s.flags or NONE, same)
+  local event_points, event_texts = points_of(s.events or NONE, same)
+  local plan = {
+    complex_at = s.complex_at or 101,
+    points_per_party_over_two = s.points_per_party_over_two,
+    party_points_max = s.party_points_max or 100,
+    tiers = tiers,
+    causes = causes, cause_points = cause_points, cause_texts = cause_texts,
+    flag_points = flag_points, flag_texts = flag_texts,
+    event_points = event_points, event_texts = event_texts,
+    small_claims = {}, -- by province, filled as provinces are met (province_entries)
+    small_claims_max_age_years = p.small_claims_max_age_years or 1,
+    major_impact_flags = copy_list(p.major_impact_flags or NONE),
+    fast_track_causes = copy_list(p.fast_track_causes or NONE),
+    admin_simple_causes = p.admin_simple_causes and copy_list(p.admin_simple_causes),
+    admin_simple_max_fen = fen(p.admin_simple_max_amount),
+  }
+  plans[p] = plan
+  return plan
+end
+
+local function plan_of(p, fen)
+  return plans[p] or new_plan(p, fen)
+end
+
+-- A province's small-claims entries (plan.small_claims[province]), nil when
+-- params have none for it: { year =, from =, standard =, limit_fen =,
+-- consent_fen =, limit_text =, consent_text =, source_text = } for each
+-- year whose entry is a table. The texts are what format's %s writes.
+local function new_entries(plan, p, province, fen)
   local entries = (p.small_claims or NONE)[province]
   if not entries then
+    return nil -- not kept: any province code without figures would add one
+  end
+  local list = {}
+  for year, s in pairs(entries) do
+    if type(s) == "table" then
+      local from = s.effective_from or (year .. "-01-01")
+      list[#list + 1] = {
+        year = year, from = from,
+        standard = { year = year, effective_from = from, limit = s.limit, consent_limit = s.consent_limit,
+                     source = s.source },
+        limit_fen = fen(s.limit), consent_fen = fen(s.consent_limit),
+        limit_text = tostring(s.limit), consent_text = tostring(s.consent_limit), source_text = tostring(s.source),
+      }
+    end
+  end
+  plan.small_claims[province] = list
+  return list
+end
+
+local function province_entries(plan, p, province, fen)
+  return plan.small_claims[province] or new_entries(plan, p, province, fen)
+end
+
+-- The small-claims entry for a province and filing date (province_entries),
+-- or nil and why.
+local function small_claims_standard(plan, p, province, filed, fen)
+  local list = province_entries(plan, p, province, fen)
+  if not list then
     return nil, "本省（" .. province .. "）小额诉讼标的额标准未配置"
   end
   -- The latest effective_from on or before filing; of equal dates, the
   -- first year in byte order (what iterating the sorted years gives).
-  local best, best_from, best_year
-  for year, s in pairs(entries) do
-    local from = type(s) == "table" and (s.effective_from or (year .. "-01-01"))
-    if from and from <= filed
-        and (not best or from > best_from or (from == best_from and year < best_year)) then
-      best, best_from, best_year = s, from, year
+  local best
+  for i = 1, #list do
+    local entry = list[i]
+    local from = entry.from
+    if from <= filed and (not best or from > best.from or (from == best.from and entry.year < best.year)) then
+      best = entry
     end
   end
   if not best then
     return nil, format("本省（%s）无 %s 前施行的小额诉讼标的额标准", province, filed)
   end
-  local age = tonumber(sub(filed, 1, 4)) - tonumber(best_year)
-  if age > (p.small_claims_max_age_years or 1) then
-    return nil, format("本省（%s）最近的小额诉讼标的额标准为 %s 年度，%s 立案适用的标准未配置", province, best_year, filed)
+  local age = tonumber(sub(filed, 1, 4)) - tonumber(best.year)
+  if age > plan.small_claims_max_age_years then
+    return nil, format("本省（%s）最近的小额诉讼标的额标准为 %s 年度，%s 立案适用的标准未配置", province, best.year, filed)
   end
-  return { year = best_year, effective_from = best_from, limit = best.limit, consent_limit = best.consent_limit,
-           source = best.source }
+  return best
 end
 
 local SAME_AS_FLAG = { appraisal = "appraisal", counterclaim_filed = "counterclaim",
@@ -61,69 +182,73 @@ local SAME_AS_FLAG = { appraisal = "appraisal", counterclaim_filed = "countercla
 
 -- The complexity score and its reasons; and, from the same pass over the
 -- events, the procedure in force (common.current_procedure) and whether any
--- procedure_changed event exists.
-local function score_of(case, p, claim, fen)
-  local s = p.triage_score or NONE
+-- procedure_changed event exists. plan: plan_of(params).
+local function score_of(case, plan, claim)
   local flags = case.flags or NONE
   local score, reasons = 0, {}
-  local function add(points, why)
+  -- text: the reason made beforehand (plan), else it is made here
+  local function add(points, why, text)
     if points and points ~= 0 then
       score = score + points
-      reasons[#reasons + 1] = format("%s +%d", why, points)
+      reasons[#reasons + 1] = text or scored(why, points)
     end
   end
   local extra_parties = (case.party_count or 0) - 2
-  if extra_parties > 0 and s.points_per_party_over_two then
-    add(min(extra_parties * s.points_per_party_over_two, s.party_points_max or 100),
-      format("当事人%d人", case.party_count))
+  if extra_parties > 0 and plan.points_per_party_over_two then
+    local count = case.party_count
+    add(min(extra_parties * plan.points_per_party_over_two, plan.party_points_max),
+      math_type(count) == "integer" and "当事人" .. count .. "人" or format("当事人%d人", count))
   end
   if claim then
-    local tiers = s.amount_points or NONE
+    local tiers = plan.tiers
     for i = 1, #tiers do
       local tier = tiers[i]
-      if claim > fen(tier.above) then
-        add(tier.points, "标的额超过" .. tier.above .. "元")
+      if claim > tier.above then
+        add(tier.points, tier.why, tier.text)
         break
       end
     end
   end
-  -- The first complex cause in byte order that the cause contains: the
-  -- smallest one found (params never change, so they are not sorted here).
-  local causes, cause, word = s.complex_causes or NONE, case.cause, nil
+  -- The first complex cause in byte order that the cause contains.
+  local cause = case.cause
   if cause then
-    for w in pairs(causes) do
-      if (not word or w < word) and find(cause, w, 1, true) then
-        word = w
+    local causes = plan.causes
+    for i = 1, #causes do
+      local word = causes[i]
+      if find(cause, word, 1, true) then
+        local text = plan.cause_texts[word]
+        add(plan.cause_points[word], text or cause_label(word), text)
+        break
       end
     end
-  end
-  if word then
-    add(causes[word], "复杂案由（" .. word .. "）")
   end
   -- The case's flags that have points, in byte order (a case has few flags,
   -- the params many). An event counts once, and not at all when its flag
   -- already counted. A case without flags has neither to look at.
-  local flag_points, event_points, counted = s.flags or NONE, s.events or NONE, {}
+  local flag_points, event_points, counted = plan.flag_points, plan.event_points, {}
   if flags ~= NONE then
-    local scored = {}
+    local flag_texts, with_points = plan.flag_texts, {}
     for flag, on in pairs(flags) do
       if on and flag_points[flag] then
-        scored[#scored + 1] = flag
+        with_points[#with_points + 1] = flag
       end
     end
-    if #scored > 1 then
-      sort(scored)
+    if #with_points > 1 then
+      sort(with_points)
     end
-    for i = 1, #scored do
-      add(flag_points[scored[i]], scored[i])
+    for i = 1, #with_points do
+      local flag = with_points[i]
+      add(flag_points[flag], flag, flag_texts[flag])
     end
     for event, flag in pairs(SAME_AS_FLAG) do
       counted[event] = flags[flag] and flag_points[flag] and true or nil
     end
   end
+  -- events[i] up to the first nil rather than 1..#events: the events are a
+  -- read-only view (an array, no holes), whose length is a call into C.
   local procedure, changed, events = case.procedure, false, case.events
-  for i = 1, #events do
-    local e = events[i]
+  local event_texts, i, e = plan.event_texts, 1, events[1]
+  while e do
     local kind = e.event
     if kind == "procedure_changed" then
       changed = true
@@ -134,8 +259,10 @@ local function score_of(case, p, claim, fen)
     end
     if event_points[kind] and not counted[kind] then
       counted[kind] = true
-      add(event_points[kind], kind)
+      add(event_points[kind], kind, event_texts[kind])
     end
+    i = i + 1
+    e = events[i]
   end
   return min(score, 100), reasons, procedure, changed
 end
@@ -153,7 +280,7 @@ local function basic_court(court)
   return court ~= "最高法" and find(court, "^%d%d%d%d$", -4) ~= nil
 end
 
-local function civil(case, p, flags, out, claim, fen)
+local function civil(case, p, plan, flags, out, claim, fen)
   local basic = basic_court(case.court)
   local small, simple = out.exclusions.small_claims, out.exclusions.simple
   local reasons = out.reasons
@@ -168,10 +295,11 @@ local function civil(case, p, flags, out, claim, fen)
   local defendant_missing = flags.defendant_whereabouts_unknown
   local anyone_missing = defendant_missing
   -- one pass over the parties: foreign or missing ones, and the largest side
+  -- (parties[i] up to the first nil: see score_of's events)
   local plaintiffs, defendants, listed = 0, 0, 0
   local parties = case.parties or NONE
-  for i = 1, #parties do
-    local party = parties[i]
+  local party = parties[1]
+  while party do
     foreign = foreign or party.foreign
     local role = party.role
     if party.whereabouts_unknown then
@@ -184,12 +312,13 @@ local function civil(case, p, flags, out, claim, fen)
     elseif DEFENDANT_SIDE[role] then
       defendants = defendants + 1
     end
+    party = parties[listed + 1]
   end
   if foreign then small[#small + 1] = "涉外（涉港澳台）案件" end
   local appraisal, counterclaim, publication = flags.appraisal, flags.counterclaim, flags.service_by_publication
   local events = case.events
-  for i = 1, #events do
-    local e = events[i]
+  local k, e = 1, events[1]
+  while e do
     local kind = e.event
     if kind == "appraisal" then
       appraisal = true
@@ -207,6 +336,8 @@ local function civil(case, p, flags, out, claim, fen)
     elseif kind == "party_added" then
       reasons[#reasons + 1] = "追加当事人，请复核是否仍符合小额诉讼条件（民诉解释 第278条）"
     end
+    k = k + 1
+    e = events[k]
   end
   if appraisal then small[#small + 1] = "需要鉴定、评估" end
   if anyone_missing then small[#small + 1] = "一方当事人下落不明" end
@@ -230,29 +361,30 @@ local function civil(case, p, flags, out, claim, fen)
   if not claim then
     small[#small + 1] = "非金钱给付或者未填标的额"
   else
-    local standard, missing = small_claims_standard(p, province_of(case.court), case.filing_date)
-    if not standard then
+    local entry, missing = small_claims_standard(plan, p, province_of(case.court), case.filing_date, fen)
+    if not entry then
       reasons[#reasons + 1] = missing
     else
-      local claim_text = yuan(claim)
+      local standard, claim_text = entry.standard, yuan(claim)
       out.small_claims = { claim = claim_text, limit = standard.limit, consent_limit = standard.consent_limit,
                            standard = standard.source, effective_from = standard.effective_from }
-      if claim <= fen(standard.limit) then
+      -- the texts joined are the strings format's %s would write
+      local limit_text = entry.limit_text
+      if claim <= entry.limit_fen then
         amount_ok, mandatory = true, true
-        reasons[#reasons + 1] = format("标的额%s元不超过小额诉讼标准%s元（%s）", claim_text,
-          standard.limit, standard.source)
-      elseif claim <= fen(standard.consent_limit) then
+        reasons[#reasons + 1] = "标的额" .. claim_text .. "元不超过小额诉讼标准" .. limit_text .. "元（" ..
+          entry.source_text .. "）"
+      elseif claim <= entry.consent_fen then
         if flags.both_agree_small_claims then
           amount_ok = true
-          reasons[#reasons + 1] = format("标的额%s元超过%s元但不超过%s元，双方当事人约定适用小额诉讼程序",
-            claim_text, standard.limit, standard.consent_limit)
+          reasons[#reasons + 1] = "标的额" .. claim_text .. "元超过" .. limit_text .. "元但不超过" ..
+            entry.consent_text .. "元，双方当事人约定适用小额诉讼程序"
         else
-          small[#small + 1] = format("标的额%s元超过小额诉讼标准%s元，且未见双方约定适用", claim_text,
-            standard.limit)
+          small[#small + 1] = "标的额" .. claim_text .. "元超过小额诉讼标准" .. limit_text .. "元，且未见双方约定适用"
         end
       else
-        small[#small + 1] = format("标的额%s元超过上年度就业人员年平均工资二倍（%s元）", claim_text,
-          standard.consent_limit)
+        small[#small + 1] = "标的额" .. claim_text .. "元超过上年度就业人员年平均工资二倍（" .. entry.consent_text ..
+          "元）"
       end
     end
   end
@@ -286,7 +418,7 @@ local function civil(case, p, flags, out, claim, fen)
   out.should_small_claims = mandatory and #small == 0 and #simple == 0 and not complex
 end
 
-local function criminal(case, p, flags, out)
+local function criminal(case, p, plan, flags, out)
   local basic = basic_court(case.court)
   local fast, simple = out.exclusions.fast_track, out.exclusions.simple
   local function both(why)
@@ -299,7 +431,7 @@ local function criminal(case, p, flags, out)
   if not flags.guilty_plea then
     both("被告人未认罪认罚")
   end
-  local major_impact_flags = p.major_impact_flags or NONE
+  local major_impact_flags = plan.major_impact_flags
   for i = 1, #major_impact_flags do
     local flag = major_impact_flags[i]
     if flags[flag] then
@@ -318,7 +450,7 @@ local function criminal(case, p, flags, out)
     if months > 36 then
       fast[#fast + 1] = format("可能判处的刑罚超过三年有期徒刑（%d个月）", months)
     end
-  elseif not contains(p.fast_track_causes, case.cause) then
+  elseif not contains(plan.fast_track_causes, case.cause) then
     out.reasons[#out.reasons + 1] = "可能判处的刑罚未填，罪名（" .. (case.cause or "未填") .. "）不在速裁常见罪名目录"
     out.fast_track_unsure = true
   end
@@ -338,15 +470,15 @@ local function criminal(case, p, flags, out)
   end
 end
 
-local function administrative(case, p, flags, out, claim, fen)
+local function administrative(case, p, plan, flags, out, claim)
   local simple = out.exclusions.simple
   if flags.remanded then simple[#simple + 1] = "发回重审" end
   if flags.retrial_own_court then simple[#simple + 1] = "按照审判监督程序再审" end
   local grounds = {}
-  if claim and claim <= fen(p.admin_simple_max_amount) then
+  if claim and claim <= plan.admin_simple_max_fen then
     grounds[#grounds + 1] = format("案件涉及款额%s元，不超过%s元", yuan(claim), p.admin_simple_max_amount)
   end
-  local word = find_word(case.cause, p.admin_simple_causes)
+  local word = find_word(case.cause, plan.admin_simple_causes)
   if word then
     grounds[#grounds + 1] = "属于" .. word .. "案件"
   end
@@ -376,12 +508,13 @@ return {
     local flags = case.flags or NONE
     local fen = ctx.fen -- amounts as integer fen: courtrules.common.fen, done by the host
     local claim = fen(case.claim_amount)
-    local score, score_reasons, current, changed = score_of(case, p, claim, fen)
-    local complex_at = (p.triage_score or NONE).complex_at or 101
+    local plan = plan_of(p, fen)
+    local score, score_reasons, current, changed = score_of(case, plan, claim)
+    local complex_at = plan.complex_at
     local out = { applicable = true, current = current, score = score,
                   complex = score >= complex_at, score_reasons = score_reasons, reasons = {},
                   exclusions = { small_claims = {}, simple = {}, fast_track = {} } }
-    handler(case, p, flags, out, claim, fen)
+    handler(case, p, plan, flags, out, claim, fen)
     if out.complex then
       insert(out.reasons, 1, format("复杂程度评分%d分，达到繁案标准%d分", score, complex_at))
     end
