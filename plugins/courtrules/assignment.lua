@@ -40,8 +40,10 @@ function M.scan(case, ctx, opts)
   local closed = case.status == "已结"
   local as_of -- read only when a pending case has an unnotified reassignment
 
-  for i = 1, #events do
-    local e = events[i]
+  -- events[k] up to the first nil rather than 1..#events: the events are a
+  -- read-only view (an array, no holes), whose length is a call into C.
+  local k, e = 1, events[1]
+  while e do
     local kind = e.event
     -- only these kinds matter here: their day is cut, no other event's
     local day = (kind == "assigned" or kind == "designated_assignment" or kind == "reassigned") and day_of(e.at)
@@ -66,11 +68,11 @@ function M.scan(case, ctx, opts)
         found.reassigned_without[#found.reassigned_without + 1] = day
       end
       local notified = e.data and e.data.parties_notified == true
-      for j = i + 1, #events do
-        if notified then
-          break
-        end
-        notified = events[j].event == "parties_notified"
+      local j, later = k + 1, events[k + 1]
+      while later and not notified do
+        notified = later.event == "parties_notified"
+        j = j + 1
+        later = events[j]
       end
       if not notified then
         local waited
@@ -87,6 +89,8 @@ function M.scan(case, ctx, opts)
         end
       end
     end
+    k = k + 1
+    e = events[k]
   end
   if opts.notes then
     for i = 1, #found.designated_without do

@@ -10,11 +10,15 @@ return {
   version = "2026.1",
   on_case = function(case, ctx)
     local flags = case.flags or NONE
+    -- wanted[i] up to the first nil: # of the params view is a call into C
     local wanted = ctx.params.attention_supervision_flags
-    for i = 1, #wanted do
-      if not flags[wanted[i]] then
+    local i, flag = 1, wanted[1]
+    while flag do
+      if not flags[flag] then
         return { required = false, reasons = {} }
       end
+      i = i + 1
+      flag = wanted[i]
     end
     local reasons = { "人大代表关注且媒体关注，应当列入院庭长督办" }
     local supervised = flags.supervised == true

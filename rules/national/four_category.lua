@@ -54,6 +54,37 @@ local function flags_in(flags, table_of, kind)
   return keys
 end
 
+-- A list (a params array) as a plain table: reading it costs no metamethod.
+local function copy_list(list)
+  local copy = {}
+  for i = 1, #list do
+    copy[i] = list[i]
+  end
+  return copy
+end
+
+-- What the rule derives from params alone, made once per params table (the
+-- lists as plain tables, the large-claim figure in fen): every case of a
+-- court's rule sets gets the same read-only params table (ctx.params), which
+-- nothing can change, so keeping what is derived from it changes no result.
+-- fen: ctx.fen.
+local plans = {}
+
+local function new_plan(p, fen)
+  local large = p.large_claim_amount
+  local plan = {
+    kinds = copy_list(p.four_category_kinds or NONE),
+    mass_causes = p.mass_causes and copy_list(p.mass_causes),
+    large = large, large_fen = large and fen(large),
+  }
+  plans[p] = plan
+  return plan
+end
+
+local function plan_of(p, fen)
+  return plans[p] or new_plan(p, fen)
+end
+
 local function by_category(a, b)
   if a.category ~= b.category then
     return a.category < b.category
@@ -62,9 +93,9 @@ local function by_category(a, b)
 end
 
 -- Every criterion the case meets: { category = 1..4, reason = text, since = date }.
--- fen: ctx.fen. manual: the flag_confirmed events with a category, in event
--- order.
-local function signals_of(case, p, date, fen, stop, manual)
+-- fen: ctx.fen; plan: plan_of(p). manual: the flag_confirmed events with a
+-- category, in event order.
+local function signals_of(case, p, plan, date, fen, stop, manual)
   local flags = case.flags or NONE
   local found = {}
   local function add(category, reason, since)
@@ -78,22 +109,22 @@ local function signals_of(case, p, date, fen, stop, manual)
   end
   local count = case.party_count or 0
   if count >= p.mass_parties then
-    local word = find_word(case.cause, p.mass_causes)
+    local word = find_word(case.cause, plan.mass_causes)
     add(2, format("当事人或者被害人人数众多（%d人，标准%d人以上）%s", count, p.mass_parties,
       word and ("，涉众案由（" .. word .. "）") or ""))
   else
     -- the cause is looked up only where a number of parties is set for the
     -- kind and the case reaches it
     local min_parties = (p.mass_cause_min_parties or NONE)[case.kind]
-    local word = min_parties and count >= min_parties and find_word(case.cause, p.mass_causes)
+    local word = min_parties and count >= min_parties and find_word(case.cause, plan.mass_causes)
     if word then
       add(2, format("涉众案由（%s），当事人%d人", word, count))
     end
   end
-  local large = p.large_claim_amount
+  local large = plan.large
   if large then
     local claim = fen(case.claim_amount)
-    if claim and claim >= fen(large) then
+    if claim and claim >= plan.large_fen then
       add(1, format("标的额特别巨大（%s元，标准%s元）", case.claim_amount, large))
     end
   end
@@ -167,17 +198,20 @@ return {
   name = "four_category",
   version = "2026.1",
   on_case = function(case, ctx)
-    local p, date = ctx.params, ctx.date
+    local p, date, fen = ctx.params, ctx.date, ctx.fen
+    local plan = plan_of(p, fen)
     local closed = case.status == "已结"
     -- 四类 identification covers the trial kinds in four_category_kinds. The
     -- day its checks look at: the closing date, or today for pending cases.
-    local covered = contains(p.four_category_kinds, case.kind)
+    local covered = contains(plan.kinds, case.kind)
     local stop = closed and case.closing_date or covered and ctx.as_of or nil
     local reported, confirmed, removed, meeting, committee_at
     local supervision, manual = {}, {}
+    -- events[i] up to the first nil rather than 1..#events: the events are a
+    -- read-only view (an array, no holes), whose length is a call into C.
     local events = case.events
-    for i = 1, #events do
-      local e = events[i]
+    local k, e = 1, events[1]
+    while e do
       local kind = e.event
       if kind == "reported_to_president" then
         reported = reported or day(e.at)
@@ -200,8 +234,10 @@ return {
       elseif kind == "supervision" then
         supervision[#supervision + 1] = day(e.at)
       end
+      k = k + 1
+      e = events[k]
     end
-    local signals = covered and signals_of(case, p, date, ctx.fen, stop, manual) or NONE
+    local signals = covered and signals_of(case, p, plan, date, fen, stop, manual) or NONE
 
     local result = { categories = {}, reasons = {}, flagged = false }
     local seen, since = {}, nil
