@@ -511,9 +511,13 @@ return {
     local plan = plan_of(p, fen)
     local score, score_reasons, current, changed = score_of(case, plan, claim)
     local complex_at = plan.complex_at
+    -- The fields the handlers set are listed too, as nil: the table is then
+    -- made with room for them instead of growing on the way.
     local out = { applicable = true, current = current, score = score,
                   complex = score >= complex_at, score_reasons = score_reasons, reasons = {},
-                  exclusions = { small_claims = {}, simple = {}, fast_track = {} } }
+                  exclusions = { small_claims = {}, simple = {}, fast_track = {} },
+                  recommended = nil, permissible = nil, small_claims = nil, obstacles = nil,
+                  should_small_claims = nil, fast_track_unsure = nil }
     handler(case, p, plan, flags, out, claim, fen)
     if out.complex then
       insert(out.reasons, 1, format("复杂程度评分%d分，达到繁案标准%d分", score, complex_at))
