@@ -50,6 +50,37 @@ function M.contains(list, value)
   return false
 end
 
+-- A list (a params array, a read-only view) as a plain table, for a rule
+-- that reads it on every case: reading a plain table costs no metamethod.
+function M.copy_list(list)
+  local copy = {}
+  for i = 1, #list do
+    copy[i] = list[i]
+  end
+  return copy
+end
+
+-- make(params, ...) once per params table: returns a function of (params,
+-- ...) that gives what make returned for that table the first time. For
+-- what a rule derives from params alone (plain copies of lists, amounts in
+-- fen, texts): every case of a court's rule sets gets the same read-only
+-- params table (ctx.params), which nothing can change, so what is derived
+-- from it is the same for every case, and keeping it changes no result.
+-- The tables made are kept by the returned function, which the rule holds
+-- (one per params table: one per list of sets covering a court); this
+-- module keeps nothing.
+function M.per_params(make)
+  local made = {}
+  return function(params, ...)
+    local value = made[params]
+    if value == nil then
+      value = make(params, ...)
+      made[params] = value
+    end
+    return value
+  end
+end
+
 -- The first word of `words` found in `text` (plain search), or nil.
 function M.find_word(text, words)
   if not text then

@@ -20,7 +20,7 @@
 local common = require "courtrules.common"
 
 local find_word, has_text, day = common.find_word, common.has_text, common.day
-local contains = common.contains
+local contains, copy_list = common.contains, common.copy_list
 local format, sort, concat = string.format, table.sort, table.concat
 local pairs, type, math_type = pairs, type, math.type
 local NONE = {}
@@ -54,36 +54,17 @@ local function flags_in(flags, table_of, kind)
   return keys
 end
 
--- A list (a params array) as a plain table: reading it costs no metamethod.
-local function copy_list(list)
-  local copy = {}
-  for i = 1, #list do
-    copy[i] = list[i]
-  end
-  return copy
-end
-
--- What the rule derives from params alone, made once per params table (the
--- lists as plain tables, the large-claim figure in fen): every case of a
--- court's rule sets gets the same read-only params table (ctx.params), which
--- nothing can change, so keeping what is derived from it changes no result.
+-- What the rule derives from params alone (common.per_params: once per
+-- params table): the lists as plain tables, the large-claim figure in fen.
 -- fen: ctx.fen.
-local plans = {}
-
-local function new_plan(p, fen)
+local plan_of = common.per_params(function(p, fen)
   local large = p.large_claim_amount
-  local plan = {
+  return {
     kinds = copy_list(p.four_category_kinds or NONE),
     mass_causes = p.mass_causes and copy_list(p.mass_causes),
     large = large, large_fen = large and fen(large),
   }
-  plans[p] = plan
-  return plan
-end
-
-local function plan_of(p, fen)
-  return plans[p] or new_plan(p, fen)
-end
+end)
 
 local function by_category(a, b)
   if a.category ~= b.category then

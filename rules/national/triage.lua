@@ -23,7 +23,7 @@
 local common = require "courtrules.common"
 
 local yuan, contains, find_word = common.yuan, common.contains, common.find_word
-local province_of = common.province
+local province_of, copy_list = common.province, common.copy_list
 local find, format, sub = string.find, string.format, string.sub
 local pairs, tonumber, math_type, min, max = pairs, tonumber, math.type, math.min, math.max
 local sort, insert, concat = table.sort, table.insert, table.concat
@@ -34,15 +34,6 @@ local NONE = {}
 -- float with an integer value, or refuse any other).
 local function scored(why, points)
   return math_type(points) == "integer" and why .. " +" .. points or format("%s +%d", why, points)
-end
-
--- A list (a params array) as a plain table: reading it costs no metamethod.
-local function copy_list(list)
-  local copy = {}
-  for i = 1, #list do
-    copy[i] = list[i]
-  end
-  return copy
 end
 
 -- A params map of points as plain tables: the points, and the reason each
@@ -67,15 +58,9 @@ local function cause_label(word)
   return "复杂案由（" .. word .. "）"
 end
 
--- What the rule derives from params alone, made once per params table:
--- every case of a court's rule sets gets the same read-only params table
--- (ctx.params), which nothing can change, so what is derived from it is the
--- same for all of them and keeping it changes no result. One plan per
--- params table (a rule set has one per list of sets covering a court).
--- fen: ctx.fen.
-local plans = {}
-
-local function new_plan(p, fen)
+-- What the rule derives from params alone (common.per_params: once per
+-- params table). fen: ctx.fen.
+local plan_of = common.per_params(function(p, fen)
   local s = p.triage_score or NONE
   local tiers = {}
   local amount_points = s.amount_points or NONE
@@ -97,7 +82,7 @@ local function new_plan(p, fen)
   sort(causes)
   local flag_points, flag_texts = points_of(s.flags or NONE, same)
   local event_points, event_texts = points_of(s.events or NONE, same)
-  local plan = {
+  return {
     complex_at = s.complex_at or 101,
     points_per_party_over_two = s.points_per_party_over_two,
     party_points_max = s.party_points_max or 100,
@@ -112,13 +97,7 @@ local function new_plan(p, fen)
     admin_simple_causes = p.admin_simple_causes and copy_list(p.admin_simple_causes),
     admin_simple_max_fen = fen(p.admin_simple_max_amount),
   }
-  plans[p] = plan
-  return plan
-end
-
-local function plan_of(p, fen)
-  return plans[p] or new_plan(p, fen)
-end
+end)
 
 -- A province's small-claims entries (plan.small_claims[province]), nil when
 -- params have none for it: { year =, from =, standard =, limit_fen =,
