@@ -66,16 +66,24 @@ end
 -- fen, texts): every case of a court's rule sets gets the same read-only
 -- params table (ctx.params), which nothing can change, so what is derived
 -- from it is the same for every case, and keeping it changes no result.
--- The tables made are kept by the returned function, which the rule holds
--- (one per params table: one per list of sets covering a court); this
--- module keeps nothing.
+-- The tables made are kept by the returned function, which the rule holds;
+-- this module keeps nothing. An evaluation sees one params table per list
+-- of sets covering a court, a handful; but the daemon makes new ones each
+-- time a request's as-of date differs from the last one's, so at most
+-- PER_PARAMS_KEPT are kept (then all are dropped and made again): the
+-- keys would otherwise keep every old params table alive.
+local PER_PARAMS_KEPT = 16
+
 function M.per_params(make)
-  local made = {}
+  local made, n = {}, 0
   return function(params, ...)
     local value = made[params]
     if value == nil then
       value = make(params, ...)
-      made[params] = value
+      if n == PER_PARAMS_KEPT then
+        made, n = {}, 0
+      end
+      made[params], n = value, n + 1
     end
     return value
   end

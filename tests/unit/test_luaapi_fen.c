@@ -3,7 +3,8 @@
  * courtrules.common.fen (plugins/courtrules/common.lua) gives, value and
  * subtype, on the edge cases and on generated amounts: the shipped rules use
  * the host's for speed, plugins keep the Lua one, and results must not
- * depend on which.
+ * depend on which. Also courtrules.common.per_params, which needs a state
+ * where many params tables can be made: it keeps at most 16.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -89,11 +90,30 @@ static void test_generated_amounts(void **state)
                   "end");
 }
 
+/* per_params makes once per params table and keeps at most 16 of them:
+ * the daemon makes new params tables whenever the as-of date changes, and
+ * keeping all would keep them all alive. After the 17th table the cache
+ * starts again, so the first table is made again, and the 17th is kept. */
+static void test_per_params_bounded(void **state)
+{
+    run_ok(state, "local made = 0\n"
+                  "local of = common.per_params(function(p) made = made + 1 return { p.n } end)\n"
+                  "local tables = {}\n"
+                  "for i = 1, 17 do tables[i] = { n = i } end\n"
+                  "for i = 1, 16 do assert(of(tables[i])[1] == i) end\n"
+                  "for i = 1, 16 do assert(of(tables[i])[1] == i) end\n"
+                  "assert(made == 16, 'made ' .. made)\n"
+                  "assert(of(tables[17])[1] == 17 and made == 17)\n"
+                  "assert(of(tables[17])[1] == 17 and made == 17)\n"
+                  "assert(of(tables[1])[1] == 1 and made == 18, 'made ' .. made)\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_edge_cases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_generated_amounts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_per_params_bounded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
