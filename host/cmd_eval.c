@@ -173,6 +173,10 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
                        (long long)sum.load_failures);
             printf("  rule calls %lld, failures %lld, quarantined %lld\n",
                    (long long)sum.calls, (long long)sum.failures, (long long)sum.quarantined);
+            if (sum.reruns)
+                printf("  rule calls made again with every instruction counted: %lld (rules "
+                       "running over about 1 ms; see docs/sandbox.md)\n",
+                       (long long)sum.reruns);
             printf("  alerts: %lld new, %lld still open, %lld reopened, %lld resolved\n",
                    (long long)sum.alerts_created, (long long)sum.alerts_repeated,
                    (long long)sum.alerts_reopened, (long long)sum.alerts_resolved);

@@ -39,6 +39,7 @@ typedef struct eval_summary {
     int64_t courts_current; /* --changed: courts whose evaluation was still current */
     int64_t alerts_created, alerts_repeated, alerts_reopened, alerts_resolved;
     int64_t quarantined, skipped_quarantined, load_failures;
+    int64_t reruns; /* rule calls made again with the count hook (sandbox_call_replayable) */
     double seconds;
 } eval_summary;
 

@@ -215,7 +215,8 @@ cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
     w->flags = flags;
     luaapi_call_reset(&w->call);
     w->ctx = calloc(rs->n ? rs->n : 1, sizeof *w->ctx);
-    if (!w->ctx || !w->call.alerts || !w->call.log || write_heads(w) != 0)
+    w->runs_long = calloc(flags->base[rs->n] + 1, 1);
+    if (!w->ctx || !w->runs_long || !w->call.alerts || !w->call.log || write_heads(w) != 0)
         return cr_errf(err, CR_FAIL, "out of memory");
     return CR_OK;
 }
@@ -237,11 +238,13 @@ void eval_worker_free(eval_worker *w)
         free(w->ctx[s].entries);
     }
     free(w->ctx);
+    free(w->runs_long);
     free(w->scopes);
     free(w->heads);
     free(w->head_at);
     db_close(w->query_db);
     w->ctx = NULL;
+    w->runs_long = NULL;
     w->scopes = NULL;
     w->query_db = NULL;
     w->heads = NULL;
@@ -296,7 +299,10 @@ static void fail(effect *e, const char *kind, const char *reason)
 }
 
 /* A hook's only effects are its result and what it left in w->call: a call
- * made again (sandbox_call_replayable) starts from an empty one. */
+ * made again (sandbox_call_replayable) starts from an empty one. A rule one
+ * of whose calls had to be made again runs long (court-level hooks, rules
+ * that query per case): its later calls are hooked from the start rather
+ * than run twice each. Either way gives the same outcome. */
 static void reset_call(void *call)
 {
     luaapi_call_reset(call);
@@ -325,7 +331,13 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
     lua_pushvalue(L, case_idx);
     lua_rawgeti(L, LUA_REGISTRYINDEX, ctx_ref);
     cr_err err;
-    cr_status st = sandbox_call_replayable(set->sb, 2, 1, reset_call, &w->call, &err);
+    unsigned char *runs_long = &w->runs_long[w->flags->base[s] + r];
+    uint64_t reruns = sandbox_reruns(set->sb);
+    cr_status st = *runs_long
+                       ? sandbox_call(set->sb, 2, 1, &err)
+                       : sandbox_call_replayable(set->sb, 2, 1, reset_call, &w->call, &err);
+    if (sandbox_reruns(set->sb) != reruns)
+        *runs_long = 1;
     cr_status encoded = CR_OK;
     e->value_at = w->values.len;
     if (st == CR_OK) {

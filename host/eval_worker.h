@@ -101,6 +101,10 @@ typedef struct eval_worker {
      * + rule. */
     char *heads;
     size_t *head_at;
+    /* Per rule, indexed like flags->quarantined: set once a call of it had
+     * to be made again with the count hook (sandbox_call_replayable); its
+     * later calls are made hooked at once. */
+    unsigned char *runs_long;
 } eval_worker;
 
 /* Builds each set's ctx; db_path (may be NULL: no ctx.query) is opened

@@ -1,0 +1,73 @@
+#!/bin/sh
+# End to end: rule calls that run long enough to have used their whole
+# instruction budget (over about 1 ms with the rule sets' 10,000,000) are made
+# again with every instruction counted (docs/sandbox.md, "Rule calls without
+# the count hook"). What the first run reported is dropped, the stored results
+# are those of a single run, and a rule once made again is called counted from
+# then on, so each worker makes such a second run once per rule, not once per
+# case. The eval summary reports how many there were.
+. "$SRC/tests/e2e/lib.sh"
+DB="$T/c.db"
+R="$T/rules"
+export COURTRULES_DB="$DB"
+mkdir -p "$R/t"
+
+cat >"$R/t/ruleset.json" <<'JSON'
+{"name": "t", "scope": "*", "params": {}}
+JSON
+# 3,000,000 iterations: about 6,000,000 VM instructions, within the budget,
+# and several milliseconds on any machine.
+cat >"$R/t/long.lua" <<'LUA'
+return {
+  name = "long", version = "1",
+  on_case = function(case, ctx)
+    local s = 0
+    for i = 1, 3000000 do s = s + i end
+    ctx.log("summed %d", s)
+    ctx.alert{ code = "T-LONG", severity = "info", message = "长时间规则 " .. case.case_no,
+               basis = "测试" }
+    return { sum = s }
+  end,
+}
+LUA
+cat >"$R/t/short.lua" <<'LUA'
+return {
+  name = "short", version = "1",
+  on_case = function(case, ctx) return { court = case.court } end,
+}
+LUA
+
+printf '%s\n' '{"type":"court","code":"粤0703","name":"江门市蓬江区人民法院","level":"基层"}' >"$T/data.jsonl"
+i=1
+while [ $i -le 12 ]; do
+    printf '{"type":"case","case_no":"(2024)粤0703民初%d号","filing_date":"2024-03-01","status":"在办"}\n' \
+        "$i" >>"$T/data.jsonl"
+    i=$((i + 1))
+done
+cr init; expect_status 0 "init"
+cr ingest "$T/data.jsonl"; expect_status 0 "ingest"
+
+cr --rules "$R" --json eval --as-of 2024-06-30 --workers 1
+expect_status 0 "eval with one worker"
+expect_eq "$(sqlite3 :memory: "SELECT json_extract(CAST(readfile('$T/out') AS TEXT), '\$.reruns')")" \
+    "1" "one worker: the long rule's first call is made again, later calls are counted at once"
+expect_eq "$(sql "$DB" "SELECT count(DISTINCT value ->> '\$.sum') || '/' || min(value ->> '\$.sum') || '/' || count(*)
+    FROM evaluation_results WHERE rule = 'long' AND status = 'ok'")" \
+    "1/4500001500000/12" "every case's long result is the full sum"
+expect_eq "$(sql "$DB" "SELECT count(*) FROM evaluation_results WHERE rule = 'long' AND json_array_length(log) = 1")" \
+    "12" "one log line per case: the first run's line was dropped"
+expect_eq "$(sql "$DB" "SELECT count(*) FROM alerts WHERE code = 'T-LONG'")" "12" "one alert per case"
+expect_eq "$(sql "$DB" "SELECT count(*) FROM evaluation_results WHERE rule = 'short' AND status = 'ok'")" \
+    "12" "the short rule ran on every case"
+
+cr --rules "$R" eval --as-of 2024-07-01 --workers 2
+expect_status 0 "eval with two workers"
+expect_in "$T/out" "rule calls made again with every instruction counted:" \
+    "the text summary says how many calls were made again"
+n=$(sed -n 's/.*counted: \([0-9]*\).*/\1/p' "$T/out")
+if [ "${n:-0}" -ge 1 ] && [ "${n:-0}" -le 2 ]; then ok "two workers: at most one second run each ($n)"
+else fail "two workers: $n second runs, expected 1 or 2"; fi
+expect_eq "$(sql "$DB" "SELECT count(*) FROM evaluation_results WHERE rule = 'long' AND as_of = '2024-07-01'
+    AND value ->> '\$.sum' = 4500001500000 AND json_array_length(log) = 1")" "12" \
+    "two workers: every result is one run's"
+finish
