@@ -252,8 +252,10 @@ cr_status engine_eval_doc(engine_slot *s, const char *as_of, const char *case_no
         work_case_clear(&wc);
         return cr_errf(err, CR_FAIL, "out of memory");
     }
+    int64_t reruns = s->worker.reruns;
     eval_worker_case(&s->worker, &wc);
     st = engine_render_case(s->gen->copies[s->index], &wc, &s->worker.values, s->as_of, NULL, out, err);
+    out->reruns = s->worker.reruns - reruns;
     work_case_clear(&wc);
     return st;
 }
@@ -292,9 +294,11 @@ cr_status engine_eval_stored(engine_slot *s, const char *as_of, const char *case
                         .actor = actor,
                         .cal = s->owner->cal};
     eval_summary sum;
+    int64_t reruns = s->worker.reruns;
     if (st == CR_OK && !persist) {
         eval_worker_case(&s->worker, &wc);
         st = engine_render_case(s->gen->copies[s->index], &wc, &s->worker.values, s->as_of, NULL, out, err);
+        out->reruns = s->worker.reruns - reruns;
         work_case_clear(&wc);
         return st;
     }
@@ -318,6 +322,7 @@ cr_status engine_eval_stored(engine_slot *s, const char *as_of, const char *case
         engine_persisted p = {
             .run_id = sum.run_id, .alerts_resolved = sum.alerts_resolved, .alerts = seen};
         st = engine_render_case(s->gen->copies[s->index], &wc, &s->worker.values, s->as_of, &p, out, err);
+        out->reruns = s->worker.reruns - reruns;
         json_decref(seen);
     }
     json_decref(alerts);

@@ -57,6 +57,7 @@ typedef struct engine_answer {
     size_t len;
     int64_t failures; /* rules that failed */
     int64_t alerts;   /* alerts in the answer */
+    int64_t reruns;   /* rule calls made again with the count hook (eval_worker) */
 } engine_answer;
 
 /*

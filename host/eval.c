@@ -273,15 +273,7 @@ json_t *eval_summary_json(const eval_summary *s)
         s->seconds);
 }
 
-/* Calls of the rule sets' states made again with the count hook, so far. */
-static int64_t count_reruns(rule_sets **rs, int n_workers)
-{
-    uint64_t n = 0;
-    for (int w = 0; w < n_workers; w++)
-        for (size_t k = 0; k < rs[w]->n; k++)
-            n += sandbox_reruns(rs[w]->sets[k].sb);
-    return (int64_t)n;
-}
+
 
 /* The copies must agree rule for rule, or effects would be misattributed. */
 static cr_status check_copies(rule_sets **rs, int n, cr_err *err)
@@ -307,7 +299,6 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     if (n_workers < 1)
         n_workers = 1;
     double started = now_seconds();
-    int64_t reruns_before = count_reruns(rs, n_workers);
     eval_writer wr = {.db = db, .rs = rs[0], .opt = opt, .sum = sum, .kept_unloaded = json_array()};
     pool p = {.window = (size_t)n_workers * WINDOW_PER_WORKER};
     worker_thread *threads = calloc((size_t)n_workers, sizeof *threads);
@@ -406,7 +397,8 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     if (st == CR_OK) {
         sum->seconds = now_seconds() - started;
         /* every case is back from the workers: their counts are final */
-        sum->reruns = count_reruns(rs, n_workers) - reruns_before;
+        for (int w = 0; w < started_threads; w++)
+            sum->reruns += threads[w].w.reruns;
         json_t *summary = eval_summary_json(sum);
         json_object_set_new(summary, "as_of", json_string(opt->as_of));
         json_object_set_new(summary, "rules_fingerprint", json_string(rs[0]->fingerprint));

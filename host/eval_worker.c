@@ -336,8 +336,10 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
     cr_status st = *runs_long
                        ? sandbox_call(set->sb, 2, 1, &err)
                        : sandbox_call_replayable(set->sb, 2, 1, reset_call, &w->call, &err);
-    if (sandbox_reruns(set->sb) != reruns)
+    if (sandbox_reruns(set->sb) != reruns) {
         *runs_long = 1;
+        w->reruns++;
+    }
     cr_status encoded = CR_OK;
     e->value_at = w->values.len;
     if (st == CR_OK) {

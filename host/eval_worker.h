@@ -105,6 +105,7 @@ typedef struct eval_worker {
      * to be made again with the count hook (sandbox_call_replayable); its
      * later calls are made hooked at once. */
     unsigned char *runs_long;
+    int64_t reruns; /* this worker's calls made again that way */
 } eval_worker;
 
 /* Builds each set's ctx; db_path (may be NULL: no ctx.query) is opened

@@ -295,6 +295,7 @@ static void count_evaluation(const engine_answer *answer)
     metrics_add(METRIC_EVALUATIONS, 1);
     metrics_add(METRIC_EVAL_FAILURES, answer->failures);
     metrics_add(METRIC_ALERTS, answer->alerts);
+    metrics_add(METRIC_RULE_RERUNS, answer->reruns);
 }
 
 /* Answers with JSON text already rendered (owned, consumed). */

@@ -22,6 +22,8 @@ static const struct {
     {"courtrules_delivery_failures_total", "Webhook delivery attempts that failed."},
     {"courtrules_job_runs_total", "Background job passes."},
     {"courtrules_job_failures_total", "Background job passes that failed."},
+    {"courtrules_rule_reruns_total",
+     "Rule calls made again with every instruction counted (they ran over about 1 ms)."},
 };
 
 static const struct {

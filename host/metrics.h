@@ -22,6 +22,7 @@ typedef enum metrics_counter {
     METRIC_DELIVERY_FAILURES,  /* webhook delivery attempts that failed */
     METRIC_JOB_RUNS,           /* background job passes */
     METRIC_JOB_FAILURES,       /* background job passes that failed */
+    METRIC_RULE_RERUNS,        /* rule calls made again with the count hook (sandbox.h) */
     METRIC_COUNTER_COUNT
 } metrics_counter;
 

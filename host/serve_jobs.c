@@ -182,6 +182,7 @@ static cr_status daily_eval_run(cr_db *db, daily_job *j, int64_t fire, cr_err *e
     }
     for (int w = 0; w < DAILY_WORKERS; w++)
         rules_free(rs[w]);
+    metrics_add(METRIC_RULE_RERUNS, sum.reruns);
     if (st == CR_OK)
         log_event("info", "daily_eval",
                   json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:f}", "fire", when, "as_of", as_of,

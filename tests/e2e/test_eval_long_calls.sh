@@ -5,11 +5,11 @@
 # the count hook"). What the first run reported is dropped, the stored results
 # are those of a single run, and a rule once made again is called counted from
 # then on, so each worker makes such a second run once per rule, not once per
-# case. The eval summary reports how many there were.
+# case. The eval summary reports how many there were, and the daemon's
+# /metrics counts them for the API.
 . "$SRC/tests/e2e/lib.sh"
-DB="$T/c.db"
+. "$SRC/tests/e2e/serve_lib.sh"
 R="$T/rules"
-export COURTRULES_DB="$DB"
 mkdir -p "$R/t"
 
 cat >"$R/t/ruleset.json" <<'JSON'
@@ -70,4 +70,25 @@ else fail "two workers: $n second runs, expected 1 or 2"; fi
 expect_eq "$(sql "$DB" "SELECT count(*) FROM evaluation_results WHERE rule = 'long' AND as_of = '2024-07-01'
     AND value ->> '\$.sum' = 4500001500000 AND json_array_length(log) = 1")" "12" \
     "two workers: every result is one run's"
+
+# The API: each HTTP thread's evaluation slot makes the long rule's first
+# call again, then calls it counted; /metrics adds them up.
+start_serve "$T/serve.log" "$DB" "$R" || { fail "serve did not start"; cat "$T/serve.log"; }
+TOK=$(new_token 粤 filer)
+for i in 1 2 3 4; do
+    req POST /v1/triage "$TOK" -H 'Content-Type: application/json' -d \
+        '{"persist":false,"as_of":"2024-06-30","case":{"case_no":"(2024)粤0703民初9'$i'号","court":"粤0703","filing_date":"2024-03-01","status":"在办"}}'
+    expect_code 200 "triage $i"
+    expect_eq "$(jq_sql "$T/body" "SELECT json_extract(value, '\$.result.value.sum') || '/' ||
+        json_array_length(j, '\$.alerts') FROM d, json_each(d.j, '\$.results')
+        WHERE json_extract(value, '\$.rule') = 'long'")" \
+        "4500001500000/1" "triage $i: the long rule's sum and one alert"
+done
+req GET /metrics "$(new_token '*' admin)"
+expect_code 200 "metrics"
+n=$(sed -n 's/^courtrules_rule_reruns_total \([0-9]*\)$/\1/p' "$T/body")
+if [ "${n:-0}" -ge 1 ] && [ "${n:-0}" -le 2 ]; then ok "metrics: $n rule calls made again for 4 requests on 2 threads"
+else fail "metrics: courtrules_rule_reruns_total '$n', expected 1 or 2"; fi
+stop_serve
+expect_status 0 "SIGTERM exits 0"
 finish
