@@ -299,10 +299,15 @@ static void fail(effect *e, const char *kind, const char *reason)
 }
 
 /* A hook's only effects are its result and what it left in w->call: a call
- * made again (sandbox_call_replayable) starts from an empty one. A rule one
- * of whose calls had to be made again runs long (court-level hooks, rules
- * that query per case): its later calls are hooked from the start rather
- * than run twice each. Either way gives the same outcome. */
+ * made again (sandbox_call_replayable) starts from an empty one. A rule
+ * whose calls had to be made again RUNS_LONG_AFTER times in a row runs long
+ * (court-level hooks, rules that query on every case): its later calls are
+ * hooked from the start rather than run twice each. One call made again
+ * says little: the thread may have been descheduled during it (with more
+ * threads than cores, about one call in a thousand). Either way gives the
+ * same outcome. */
+#define RUNS_LONG_AFTER 2
+
 static void reset_call(void *call)
 {
     luaapi_call_reset(call);
@@ -333,12 +338,14 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
     cr_err err;
     unsigned char *runs_long = &w->runs_long[w->flags->base[s] + r];
     uint64_t reruns = sandbox_reruns(set->sb);
-    cr_status st = *runs_long
+    cr_status st = *runs_long >= RUNS_LONG_AFTER
                        ? sandbox_call(set->sb, 2, 1, &err)
                        : sandbox_call_replayable(set->sb, 2, 1, reset_call, &w->call, &err);
     if (sandbox_reruns(set->sb) != reruns) {
-        *runs_long = 1;
+        ++*runs_long;
         w->reruns++;
+    } else if (*runs_long < RUNS_LONG_AFTER) {
+        *runs_long = 0;
     }
     cr_status encoded = CR_OK;
     e->value_at = w->values.len;

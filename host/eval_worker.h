@@ -101,9 +101,10 @@ typedef struct eval_worker {
      * + rule. */
     char *heads;
     size_t *head_at;
-    /* Per rule, indexed like flags->quarantined: set once a call of it had
-     * to be made again with the count hook (sandbox_call_replayable); its
-     * later calls are made hooked at once. */
+    /* Per rule, indexed like flags->quarantined: how many of its latest
+     * calls in a row had to be made again with the count hook
+     * (sandbox_call_replayable); from RUNS_LONG_AFTER on, its calls are made
+     * hooked at once (see run_rule). */
     unsigned char *runs_long;
     int64_t reruns; /* this worker's calls made again that way */
 } eval_worker;
