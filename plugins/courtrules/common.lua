@@ -33,8 +33,19 @@ function M.fen(v)
   return tonumber(yuan) * 100
 end
 
--- Integer fen -> "123.45".
+-- The cents as format's %02d writes them, 0..99: "00" .. "99".
+local CENTS = {}
+for cents = 0, 99 do
+  CENTS[cents] = (cents < 10 and "0" or "") .. cents
+end
+
+-- Integer fen -> "123.45", as format("%d.%02d", fen // 100, fen % 100)
+-- writes it; joined for an integer, which is cheaper than format (a float
+-- goes to format, which writes one with an integer value, refuses others).
 function M.yuan(fen)
+  if math_type(fen) == "integer" then
+    return fen // 100 .. "." .. CENTS[fen % 100]
+  end
   return format("%d.%02d", fen // 100, fen % 100)
 end
 
