@@ -25,7 +25,7 @@ local common = require "courtrules.common"
 local yuan, contains, find_word = common.yuan, common.contains, common.find_word
 local province_of, copy_list = common.province, common.copy_list
 local find, format, sub = string.find, string.format, string.sub
-local pairs, tonumber, math_type, min, max = pairs, tonumber, math.type, math.min, math.max
+local pairs, tonumber, math_type = pairs, tonumber, math.type
 local sort, insert, concat = table.sort, table.insert, table.concat
 local NONE = {}
 
@@ -96,13 +96,16 @@ local plan_of = common.per_params(function(p, fen)
     fast_track_causes = copy_list(p.fast_track_causes or NONE),
     admin_simple_causes = p.admin_simple_causes and copy_list(p.admin_simple_causes),
     admin_simple_max_fen = fen(p.admin_simple_max_amount),
+    admin_simple_max_text = tostring(p.admin_simple_max_amount), -- as format's %s writes it
+    numerous_parties_one_side = p.numerous_parties_one_side,
   }
 end)
 
 -- A province's small-claims entries (plan.small_claims[province]), nil when
 -- params have none for it: { year =, from =, standard =, limit_fen =,
 -- consent_fen =, limit_text =, consent_text =, source_text = } for each
--- year whose entry is a table. The texts are what format's %s writes.
+-- year whose entry is a table. The texts are what format's %s writes;
+-- year_number: tonumber(year).
 local function new_entries(plan, p, province, fen)
   local entries = (p.small_claims or NONE)[province]
   if not entries then
@@ -116,7 +119,7 @@ local function new_entries(plan, p, province, fen)
         year = year, from = from,
         standard = { year = year, effective_from = from, limit = s.limit, consent_limit = s.consent_limit,
                      source = s.source },
-        limit_fen = fen(s.limit), consent_fen = fen(s.consent_limit),
+        year_number = tonumber(year), limit_fen = fen(s.limit), consent_fen = fen(s.consent_limit),
         limit_text = tostring(s.limit), consent_text = tostring(s.consent_limit), source_text = tostring(s.source),
       }
     end
@@ -149,7 +152,7 @@ local function small_claims_standard(plan, p, province, filed, fen)
   if not best then
     return nil, format("本省（%s）无 %s 前施行的小额诉讼标的额标准", province, filed)
   end
-  local age = tonumber(sub(filed, 1, 4)) - tonumber(best.year)
+  local age = tonumber(sub(filed, 1, 4)) - (best.year_number or tonumber(best.year))
   if age > plan.small_claims_max_age_years then
     return nil, format("本省（%s）最近的小额诉讼标的额标准为 %s 年度，%s 立案适用的标准未配置", province, best.year, filed)
   end
@@ -159,23 +162,28 @@ end
 local SAME_AS_FLAG = { appraisal = "appraisal", counterclaim_filed = "counterclaim",
                        publication_service = "service_by_publication" }
 
+-- Adds a reason's points to the score; returns the new score. text: the
+-- reason made beforehand (plan), else it is made here.
+local function add(score, reasons, points, why, text)
+  if points and points ~= 0 then
+    score = score + points
+    reasons[#reasons + 1] = text or scored(why, points)
+  end
+  return score
+end
+
 -- The complexity score and its reasons; and, from the same pass over the
 -- events, the procedure in force (common.current_procedure) and whether any
--- procedure_changed event exists. plan: plan_of(params).
-local function score_of(case, plan, claim)
-  local flags = case.flags or NONE
+-- procedure_changed event exists. plan: plan_of(params); flags: case.flags
+-- or NONE; events: case.events.
+local function score_of(case, plan, flags, events, claim)
   local score, reasons = 0, {}
-  -- text: the reason made beforehand (plan), else it is made here
-  local function add(points, why, text)
-    if points and points ~= 0 then
-      score = score + points
-      reasons[#reasons + 1] = text or scored(why, points)
-    end
-  end
-  local extra_parties = (case.party_count or 0) - 2
-  if extra_parties > 0 and plan.points_per_party_over_two then
-    local count = case.party_count
-    add(min(extra_parties * plan.points_per_party_over_two, plan.party_points_max),
+  local count = case.party_count
+  local extra_parties = (count or 0) - 2
+  local per_party = plan.points_per_party_over_two
+  if extra_parties > 0 and per_party then
+    local points, most = extra_parties * per_party, plan.party_points_max
+    score = add(score, reasons, most < points and most or points,
       math_type(count) == "integer" and "当事人" .. count .. "人" or format("当事人%d人", count))
   end
   if claim then
@@ -183,7 +191,7 @@ local function score_of(case, plan, claim)
     for i = 1, #tiers do
       local tier = tiers[i]
       if claim > tier.above then
-        add(tier.points, tier.why, tier.text)
+        score = add(score, reasons, tier.points, tier.why, tier.text)
         break
       end
     end
@@ -196,15 +204,16 @@ local function score_of(case, plan, claim)
       local word = causes[i]
       if find(cause, word, 1, true) then
         local text = plan.cause_texts[word]
-        add(plan.cause_points[word], text or cause_label(word), text)
+        score = add(score, reasons, plan.cause_points[word], text or cause_label(word), text)
         break
       end
     end
   end
   -- The case's flags that have points, in byte order (a case has few flags,
   -- the params many). An event counts once, and not at all when its flag
-  -- already counted. A case without flags has neither to look at.
-  local flag_points, event_points, counted = plan.flag_points, plan.event_points, {}
+  -- already counted. A case without flags has neither to look at; counted
+  -- is made when there is something to note in it.
+  local flag_points, event_points, counted = plan.flag_points, plan.event_points, nil
   if flags ~= NONE then
     local flag_texts, with_points = plan.flag_texts, {}
     for flag, on in pairs(flags) do
@@ -217,15 +226,16 @@ local function score_of(case, plan, claim)
     end
     for i = 1, #with_points do
       local flag = with_points[i]
-      add(flag_points[flag], flag, flag_texts[flag])
+      score = add(score, reasons, flag_points[flag], flag, flag_texts[flag])
     end
+    counted = {}
     for event, flag in pairs(SAME_AS_FLAG) do
       counted[event] = flags[flag] and flag_points[flag] and true or nil
     end
   end
   -- events[i] up to the first nil rather than 1..#events: the events are a
   -- read-only view (an array, no holes), whose length is a call into C.
-  local procedure, changed, events = case.procedure, false, case.events
+  local procedure, changed = case.procedure, false
   local event_texts, i, e = plan.event_texts, 1, events[1]
   while e do
     local kind = e.event
@@ -236,14 +246,17 @@ local function score_of(case, plan, claim)
         procedure = data.to
       end
     end
-    if event_points[kind] and not counted[kind] then
-      counted[kind] = true
-      add(event_points[kind], kind, event_texts[kind])
+    if event_points[kind] then
+      counted = counted or {}
+      if not counted[kind] then
+        counted[kind] = true
+        score = add(score, reasons, event_points[kind], kind, event_texts[kind])
+      end
     end
     i = i + 1
     e = events[i]
   end
-  return min(score, 100), reasons, procedure, changed
+  return score > 100 and 100 or score, reasons, procedure, changed
 end
 
 -- Parties on the largest side; unnamed parties (party_count above the list,
@@ -259,8 +272,13 @@ local function basic_court(court)
   return court ~= "最高法" and find(court, "^%d%d%d%d$", -4) ~= nil
 end
 
-local function civil(case, p, plan, flags, out, claim, fen)
-  local basic = basic_court(case.court)
+-- The handlers: each fills out's exclusions, reasons and recommendation
+-- (and civil its small_claims), and returns the obstacles to the procedure
+-- in force (nil: none apply to it) and, civil only, whether small claims
+-- 应当 apply. events: case.events.
+local function civil(case, p, plan, flags, out, claim, fen, events)
+  local court = case.court
+  local basic = basic_court(court)
   local small, simple = out.exclusions.small_claims, out.exclusions.simple
   local reasons = out.reasons
   if not basic then
@@ -295,7 +313,6 @@ local function civil(case, p, plan, flags, out, claim, fen)
   end
   if foreign then small[#small + 1] = "涉外（涉港澳台）案件" end
   local appraisal, counterclaim, publication = flags.appraisal, flags.counterclaim, flags.service_by_publication
-  local events = case.events
   local k, e = 1, events[1]
   while e do
     local kind = e.event
@@ -327,9 +344,15 @@ local function civil(case, p, plan, flags, out, claim, fen)
   end
   if defendant_missing then simple[#simple + 1] = "起诉时被告下落不明" end
   if flags.remanded then simple[#simple + 1] = "发回重审" end
-  local side = max(plaintiffs, defendants) + max((case.party_count or 0) - listed, 0)
-  if side >= p.numerous_parties_one_side then
-    simple[#simple + 1] = format("当事人一方人数众多（%d人）", side)
+  local side = plaintiffs > defendants and plaintiffs or defendants
+  local unnamed = (case.party_count or 0) - listed
+  if unnamed > 0 then
+    side = side + unnamed
+  end
+  if side >= plan.numerous_parties_one_side then
+    -- joined as format's %d writes an integer
+    simple[#simple + 1] = math_type(side) == "integer" and "当事人一方人数众多（" .. side .. "人）"
+      or format("当事人一方人数众多（%d人）", side)
   end
   if flags.retrial_own_court then simple[#simple + 1] = "适用审判监督程序" end
   if flags.public_interest then simple[#simple + 1] = "涉及国家利益、社会公共利益" end
@@ -340,7 +363,7 @@ local function civil(case, p, plan, flags, out, claim, fen)
   if not claim then
     small[#small + 1] = "非金钱给付或者未填标的额"
   else
-    local entry, missing = small_claims_standard(plan, p, province_of(case.court), case.filing_date, fen)
+    local entry, missing = small_claims_standard(plan, p, province_of(court), case.filing_date, fen)
     if not entry then
       reasons[#reasons + 1] = missing
     else
@@ -377,10 +400,10 @@ local function civil(case, p, plan, flags, out, claim, fen)
     out.recommended = "简易"
   end
 
-  local procedure = out.current
+  local procedure, obstacles = out.current, nil
   if procedure == "小额诉讼" then
     -- Small claims is a form of simple procedure: both lists apply.
-    local obstacles = {}
+    obstacles = {}
     for i = 1, #small do
       obstacles[#obstacles + 1] = small[i]
     end
@@ -390,84 +413,94 @@ local function civil(case, p, plan, flags, out, claim, fen)
         obstacles[#obstacles + 1] = why
       end
     end
-    out.obstacles = obstacles
   elseif procedure == "简易" then
-    out.obstacles = simple
+    obstacles = simple
   end
-  out.should_small_claims = mandatory and #small == 0 and #simple == 0 and not complex
+  return obstacles, mandatory and #small == 0 and #simple == 0 and not complex
+end
+
+-- A reason that excludes both 速裁 and simple procedure.
+local function both(fast, simple, why)
+  fast[#fast + 1] = why
+  simple[#simple + 1] = why
 end
 
 local function criminal(case, p, plan, flags, out)
   local basic = basic_court(case.court)
   local fast, simple = out.exclusions.fast_track, out.exclusions.simple
-  local function both(why)
-    fast[#fast + 1] = why
-    simple[#simple + 1] = why
-  end
   if not basic then
-    both("非基层人民法院")
+    both(fast, simple, "非基层人民法院")
   end
   if not flags.guilty_plea then
-    both("被告人未认罪认罚")
+    both(fast, simple, "被告人未认罪认罚")
   end
   local major_impact_flags = plan.major_impact_flags
   for i = 1, #major_impact_flags do
     local flag = major_impact_flags[i]
     if flags[flag] then
-      both("案件有重大社会影响（" .. flag .. "）")
+      both(fast, simple, "案件有重大社会影响（" .. flag .. "）")
       break
     end
   end
-  if (case.party_count or 0) >= p.mass_parties then
-    both(format("涉案人数众多（%d人），有重大社会影响", case.party_count))
+  local count = case.party_count
+  if (count or 0) >= p.mass_parties then
+    both(fast, simple, format("涉案人数众多（%d人），有重大社会影响", count))
   end
   if flags.minor_defendant then
     fast[#fast + 1] = "被告人是未成年人"
   end
-  local months = case.extra and case.extra[p.possible_sentence_extra_key]
+  local extra = case.extra
+  local months = extra and extra[p.possible_sentence_extra_key]
+  local unsure = false -- 速裁 not recommended: the sentence is unknown and the charge not a usual one
   if math_type(months) == "integer" then
     if months > 36 then
       fast[#fast + 1] = format("可能判处的刑罚超过三年有期徒刑（%d个月）", months)
     end
-  elseif not contains(plan.fast_track_causes, case.cause) then
-    out.reasons[#out.reasons + 1] = "可能判处的刑罚未填，罪名（" .. (case.cause or "未填") .. "）不在速裁常见罪名目录"
-    out.fast_track_unsure = true
+  else
+    local cause = case.cause
+    if not contains(plan.fast_track_causes, cause) then
+      local reasons = out.reasons
+      reasons[#reasons + 1] = "可能判处的刑罚未填，罪名（" .. (cause or "未填") .. "）不在速裁常见罪名目录"
+      unsure = true
+    end
   end
 
   local complex = out.complex
-  if #fast == 0 and not out.fast_track_unsure and not complex then
+  if #fast == 0 and not unsure and not complex then
     out.recommended = "速裁"
   elseif #simple == 0 and not complex then
     out.recommended = "简易"
   else
     out.recommended = "普通"
   end
-  if out.current == "速裁" then
-    out.obstacles = fast
-  elseif out.current == "简易" then
-    out.obstacles = simple
+  local procedure = out.current
+  if procedure == "速裁" then
+    return fast
+  elseif procedure == "简易" then
+    return simple
   end
 end
 
-local function administrative(case, p, plan, flags, out, claim)
+local function administrative(case, _, plan, flags, out, claim)
   local simple = out.exclusions.simple
   if flags.remanded then simple[#simple + 1] = "发回重审" end
   if flags.retrial_own_court then simple[#simple + 1] = "按照审判监督程序再审" end
-  local grounds = {}
+  -- the grounds for simple procedure go straight to the reasons (the first
+  -- ones there)
+  local reasons, grounds = out.reasons, 0
   if claim and claim <= plan.admin_simple_max_fen then
-    grounds[#grounds + 1] = format("案件涉及款额%s元，不超过%s元", yuan(claim), p.admin_simple_max_amount)
+    grounds = grounds + 1
+    reasons[grounds] = "案件涉及款额" .. yuan(claim) .. "元，不超过" .. plan.admin_simple_max_text .. "元"
   end
   local word = find_word(case.cause, plan.admin_simple_causes)
   if word then
-    grounds[#grounds + 1] = "属于" .. word .. "案件"
-  end
-  for i = 1, #grounds do
-    out.reasons[#out.reasons + 1] = grounds[i]
+    grounds = grounds + 1
+    reasons[grounds] = "属于" .. word .. "案件"
   end
   local complex = out.complex
-  out.recommended = (#grounds > 0 and #simple == 0 and not complex) and "简易" or "普通"
+  out.recommended = (grounds > 0 and #simple == 0 and not complex) and "简易" or "普通"
   if out.current == "简易" then
-    out.obstacles = simple
+    return simple
   end
 end
 
@@ -479,34 +512,31 @@ return {
   name = "triage",
   version = "2026.1",
   on_case = function(case, ctx)
-    local handler = HANDLERS[case.type_code]
+    local type_code = case.type_code
+    local handler = HANDLERS[type_code]
     if not handler then
-      return { applicable = false, reasons = { "繁简分流只适用于一审民事、刑事、行政案件（" .. case.type_code .. "）" } }
+      return { applicable = false, reasons = { "繁简分流只适用于一审民事、刑事、行政案件（" .. type_code .. "）" } }
     end
     local p = ctx.params
-    local flags = case.flags or NONE
+    local flags, events = case.flags or NONE, case.events
     local fen = ctx.fen -- amounts as integer fen: courtrules.common.fen, done by the host
     local claim = fen(case.claim_amount)
     local plan = plan_of(p, fen)
-    local score, score_reasons, current, changed = score_of(case, plan, claim)
+    local score, score_reasons, current, changed = score_of(case, plan, flags, events, claim)
     local complex_at = plan.complex_at
+    local complex = score >= complex_at
     -- The fields the handlers set are listed too, as nil: the table is then
     -- made with room for them instead of growing on the way.
     local out = { applicable = true, current = current, score = score,
-                  complex = score >= complex_at, score_reasons = score_reasons, reasons = {},
+                  complex = complex, score_reasons = score_reasons, reasons = {},
                   exclusions = { small_claims = {}, simple = {}, fast_track = {} },
-                  recommended = nil, permissible = nil, small_claims = nil, obstacles = nil,
-                  should_small_claims = nil, fast_track_unsure = nil }
-    handler(case, p, plan, flags, out, claim, fen)
-    if out.complex then
+                  recommended = nil, permissible = nil, small_claims = nil }
+    local obstacles, should_small = handler(case, p, plan, flags, out, claim, fen, events)
+    if complex then
       insert(out.reasons, 1, format("复杂程度评分%d分，达到繁案标准%d分", score, complex_at))
     end
-    local obstacles = out.obstacles or NONE
+    obstacles = obstacles or NONE
     out.permissible = #obstacles == 0
-    out.obstacles = nil
-    local should_small = out.should_small_claims
-    out.should_small_claims = nil
-    out.fast_track_unsure = nil
     local e, reasons = out.exclusions, out.reasons
     local n = #reasons
     for k = 1, #EXCLUSIONS do
@@ -516,20 +546,20 @@ return {
         reasons[n] = list[i]
       end
     end
-    ctx.log("%s: score %d, current %s, recommended %s", case.type_code, score, out.current or "未填", out.recommended)
+    ctx.log("%s: score %d, current %s, recommended %s", type_code, score, current or "未填", out.recommended)
     if case.status == "已结" then
       return out
     end
 
     local listed = #obstacles > 0 and concat(obstacles, "、")
-    if #obstacles > 0 and out.current == "小额诉讼" then
+    if #obstacles > 0 and current == "小额诉讼" then
       ctx.alert{
         code = "TRIAGE-LEAVE-SMALL-CLAIMS",
         message = "本案不符合小额诉讼程序的适用条件（" .. listed .. "），应当裁定转为简易程序或者普通程序审理",
         basis = "民事诉讼法（2023）第165条、第166条、第169条；民诉解释 第278条",
         data = { obstacles = obstacles },
       }
-    elseif #obstacles > 0 and out.current == "简易" then
+    elseif #obstacles > 0 and current == "简易" then
       local criminal_case = case.kind == "刑事"
       ctx.alert{
         code = "TRIAGE-LEAVE-SIMPLE",
@@ -540,14 +570,14 @@ return {
           or "民事诉讼法（2023）第160条；民诉解释 第140条、第257条",
         data = { obstacles = obstacles },
       }
-    elseif #obstacles > 0 and out.current == "速裁" then
+    elseif #obstacles > 0 and current == "速裁" then
       ctx.alert{
         code = "TRIAGE-LEAVE-FAST-TRACK",
         message = "本案不符合速裁程序的适用条件（" .. listed .. "），应当转为简易程序或者普通程序审理",
         basis = "刑事诉讼法 第222条、第223条",
         data = { obstacles = obstacles },
       }
-    elseif should_small and (out.current == "简易" or out.current == "普通")
+    elseif should_small and (current == "简易" or current == "普通")
         and not changed then
       ctx.alert{
         code = "TRIAGE-SHOULD-SMALL-CLAIMS",
