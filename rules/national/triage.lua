@@ -25,8 +25,8 @@ local common = require "courtrules.common"
 local yuan, contains, find_word = common.yuan, common.contains, common.find_word
 local province_of, copy_list = common.province, common.copy_list
 local find, format, sub = string.find, string.format, string.sub
-local pairs, tonumber, math_type = pairs, tonumber, math.type
-local sort, insert, concat = table.sort, table.insert, table.concat
+local pairs, type, tonumber, tostring, math_type = pairs, type, tonumber, tostring, math.type
+local sort, concat = table.sort, table.concat
 local NONE = {}
 
 -- "why +points", as format("%s +%d", why, points) writes it: joined when
@@ -485,26 +485,34 @@ local function administrative(case, _, plan, flags, out, claim)
   local simple = out.exclusions.simple
   if flags.remanded then simple[#simple + 1] = "发回重审" end
   if flags.retrial_own_court then simple[#simple + 1] = "按照审判监督程序再审" end
-  -- the grounds for simple procedure go straight to the reasons (the first
-  -- ones there)
-  local reasons, grounds = out.reasons, 0
+  -- the grounds for simple procedure go straight to the reasons
+  local reasons, grounds = out.reasons, false
   if claim and claim <= plan.admin_simple_max_fen then
-    grounds = grounds + 1
-    reasons[grounds] = "案件涉及款额" .. yuan(claim) .. "元，不超过" .. plan.admin_simple_max_text .. "元"
+    grounds = true
+    reasons[#reasons + 1] = "案件涉及款额" .. yuan(claim) .. "元，不超过" .. plan.admin_simple_max_text .. "元"
   end
   local word = find_word(case.cause, plan.admin_simple_causes)
   if word then
-    grounds = grounds + 1
-    reasons[grounds] = "属于" .. word .. "案件"
+    grounds = true
+    reasons[#reasons + 1] = "属于" .. word .. "案件"
   end
   local complex = out.complex
-  out.recommended = (grounds > 0 and #simple == 0 and not complex) and "简易" or "普通"
+  out.recommended = (grounds and #simple == 0 and not complex) and "简易" or "普通"
   if out.current == "简易" then
     return simple
   end
 end
 
 local HANDLERS = { ["民初"] = civil, ["刑初"] = criminal, ["行初"] = administrative }
+
+-- The first reason of a complex case, as format("复杂程度评分%d分，达到繁案标准%d分",
+-- score, complex_at) writes it: joined when both are integers (same text).
+local function complex_reason(score, complex_at)
+  return math_type(score) == "integer" and math_type(complex_at) == "integer"
+    and "复杂程度评分" .. score .. "分，达到繁案标准" .. complex_at .. "分"
+    or format("复杂程度评分%d分，达到繁案标准%d分", score, complex_at)
+end
+
 -- The exclusion lists, in the order their reasons are listed.
 local EXCLUSIONS = { "small_claims", "simple", "fast_track" }
 
@@ -526,15 +534,16 @@ return {
     local complex_at = plan.complex_at
     local complex = score >= complex_at
     -- The fields the handlers set are listed too, as nil: the table is then
-    -- made with room for them instead of growing on the way.
+    -- made with room for them instead of growing on the way. Likewise the
+    -- lists that usually get reasons have room for a few (slots made by the
+    -- constructor, nil until set): each would otherwise be made anew at 1,
+    -- 2 and 4 elements. A complex case's reasons start with its score.
     local out = { applicable = true, current = current, score = score,
-                  complex = complex, score_reasons = score_reasons, reasons = {},
-                  exclusions = { small_claims = {}, simple = {}, fast_track = {} },
+                  complex = complex, score_reasons = score_reasons,
+                  reasons = { complex and complex_reason(score, complex_at) or nil, nil, nil, nil },
+                  exclusions = { small_claims = { nil, nil }, simple = { nil, nil }, fast_track = {} },
                   recommended = nil, permissible = nil, small_claims = nil }
     local obstacles, should_small = handler(case, p, plan, flags, out, claim, fen, events)
-    if complex then
-      insert(out.reasons, 1, format("复杂程度评分%d分，达到繁案标准%d分", score, complex_at))
-    end
     obstacles = obstacles or NONE
     out.permissible = #obstacles == 0
     local e, reasons = out.exclusions, out.reasons
