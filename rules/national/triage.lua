@@ -513,6 +513,14 @@ local function complex_reason(score, complex_at)
     or format("复杂程度评分%d分，达到繁案标准%d分", score, complex_at)
 end
 
+-- The log line, as format("%s: score %d, current %s, recommended %s", ...)
+-- writes it: joined when that is the same text (an integer score, a string
+-- procedure; the type code and the recommendation are strings).
+local function log_line(type_code, score, current, recommended)
+  return math_type(score) == "integer" and type(current) == "string"
+    and type_code .. ": score " .. score .. ", current " .. current .. ", recommended " .. recommended
+    or format("%s: score %d, current %s, recommended %s", type_code, score, current, recommended)
+end
 -- The exclusion lists, in the order their reasons are listed.
 local EXCLUSIONS = { "small_claims", "simple", "fast_track" }
 
@@ -555,7 +563,7 @@ return {
         reasons[n] = list[i]
       end
     end
-    ctx.log("%s: score %d, current %s, recommended %s", type_code, score, current or "未填", out.recommended)
+    ctx.log("%s", log_line(type_code, score, current or "未填", out.recommended))
     if case.status == "已结" then
       return out
     end
