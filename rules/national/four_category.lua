@@ -54,15 +54,31 @@ local function flags_in(flags, table_of, kind)
   return keys
 end
 
+-- A params map as a plain table.
+local function copy_map(map)
+  local copy = {}
+  for key, value in pairs(map) do
+    copy[key] = value
+  end
+  return copy
+end
+
 -- What the rule derives from params alone (common.per_params: once per
--- params table): the lists as plain tables, the large-claim figure in fen.
--- fen: ctx.fen.
+-- params table): the lists and small maps as plain tables, the large-claim
+-- figure in fen, and the other params the rule reads on every case (a
+-- field of a plain table costs no metamethod). fen: ctx.fen.
 local plan_of = common.per_params(function(p, fen)
   local large = p.large_claim_amount
   return {
     kinds = copy_list(p.four_category_kinds or NONE),
     mass_causes = p.mass_causes and copy_list(p.mass_causes),
     large = large, large_fen = large and fen(large),
+    flags = p.four_category_flags or NONE,
+    mass_parties = p.mass_parties,
+    mass_cause_min_parties = copy_map(p.mass_cause_min_parties or NONE),
+    similar_case_conflict_extra_key = p.similar_case_conflict_extra_key,
+    long_pending_months = p.long_pending_months,
+    single_judge_forbidden_flags = p.single_judge_forbidden_flags or NONE,
   }
 end)
 
@@ -73,55 +89,64 @@ local function by_category(a, b)
   return a.order < b.order
 end
 
+-- Adds a criterion met to found.
+local function add(found, category, reason, since)
+  found[#found + 1] = { category = category, reason = ITEM[category] .. reason, since = since }
+end
+
 -- Every criterion the case meets: { category = 1..4, reason = text, since = date }.
--- fen: ctx.fen; plan: plan_of(p). manual: the flag_confirmed events with a
--- category, in event order.
-local function signals_of(case, p, plan, date, fen, stop, manual)
-  local flags = case.flags or NONE
-  local found = {}
-  local function add(category, reason, since)
-    found[#found + 1] = { category = category, reason = ITEM[category] .. reason, since = since or case.filing_date }
-  end
-  local table_of_flags = p.four_category_flags or NONE
+-- fen: ctx.fen; plan: plan_of(p); flags: case.flags or NONE. manual: the
+-- flag_confirmed events with a category, in event order.
+local function signals_of(case, plan, flags, kind, date, fen, stop, manual)
+  local found, filed = {}, case.filing_date
+  local table_of_flags = plan.flags
   local set = flags_in(flags, table_of_flags, "table")
   for i = 1, #set do
     local entry = table_of_flags[set[i]]
-    add(entry.category, entry.criterion)
+    add(found, entry.category, entry.criterion, filed)
   end
-  local count = case.party_count or 0
-  if count >= p.mass_parties then
+  local count, mass_parties = case.party_count or 0, plan.mass_parties
+  if count >= mass_parties then
     local word = find_word(case.cause, plan.mass_causes)
-    add(2, format("当事人或者被害人人数众多（%d人，标准%d人以上）%s", count, p.mass_parties,
-      word and ("，涉众案由（" .. word .. "）") or ""))
+    local cause = word and ("，涉众案由（" .. word .. "）") or ""
+    -- joined as format's %d writes integers
+    add(found, 2, math_type(count) == "integer" and math_type(mass_parties) == "integer"
+      and "当事人或者被害人人数众多（" .. count .. "人，标准" .. mass_parties .. "人以上）" .. cause
+      or format("当事人或者被害人人数众多（%d人，标准%d人以上）%s", count, mass_parties, cause), filed)
   else
     -- the cause is looked up only where a number of parties is set for the
     -- kind and the case reaches it
-    local min_parties = (p.mass_cause_min_parties or NONE)[case.kind]
+    local min_parties = plan.mass_cause_min_parties[kind]
     local word = min_parties and count >= min_parties and find_word(case.cause, plan.mass_causes)
     if word then
-      add(2, format("涉众案由（%s），当事人%d人", word, count))
+      add(found, 2, format("涉众案由（%s），当事人%d人", word, count), filed)
     end
   end
   local large = plan.large
   if large then
-    local claim = fen(case.claim_amount)
+    local amount = case.claim_amount
+    local claim = fen(amount)
     if claim and claim >= plan.large_fen then
-      add(1, format("标的额特别巨大（%s元，标准%s元）", case.claim_amount, large))
+      add(found, 1, format("标的额特别巨大（%s元，标准%s元）", amount, large), filed)
     end
   end
-  local key = p.similar_case_conflict_extra_key
-  if key and case.extra and case.extra[key] == true then
-    add(3, "与本院或者上级人民法院的类案裁判可能发生冲突（类案检索提示）")
+  local key = plan.similar_case_conflict_extra_key
+  if key then
+    local extra = case.extra
+    if extra and extra[key] == true then
+      add(found, 3, "与本院或者上级人民法院的类案裁判可能发生冲突（类案检索提示）", filed)
+    end
   end
-  if p.long_pending_months and stop then
-    local threshold = date.add_months(case.filing_date, p.long_pending_months)
+  local months = plan.long_pending_months
+  if months and stop then
+    local threshold = date.add_months(filed, months)
     if stop > threshold then
-      add(1, format("审理期间超过%d个月（长期未结）", p.long_pending_months), threshold)
+      add(found, 1, format("审理期间超过%d个月（长期未结）", months), threshold)
     end
   end
   for i = 1, #manual do
     local e = manual[i]
-    add(e.data.category, "人工标识" .. (has_text(e.reason) and ("：" .. e.reason) or ""), day(e.at))
+    add(found, e.data.category, "人工标识" .. (has_text(e.reason) and ("：" .. e.reason) or ""), day(e.at))
   end
   -- By category, then in the order found.
   if #found > 1 then
@@ -134,11 +159,10 @@ local function signals_of(case, p, plan, date, fen, stop, manual)
 end
 
 -- Criminal cases the collegial panel must refer to the 审判委员会 (刑诉解释 第216条第2款).
-local function committee_grounds(case, p, ctx)
-  if case.kind ~= "刑事" then
+local function committee_grounds(case, p, flags, kind, ctx)
+  if kind ~= "刑事" then
     return NONE
   end
-  local flags = case.flags or NONE
   local grounds = {}
   if flags.death_penalty_intended then
     local level = common.court_level(case.court)
@@ -158,19 +182,19 @@ local function committee_grounds(case, p, ctx)
 end
 
 -- Civil cases a single judge may not hear (民事诉讼法（2023）第42条).
-local function single_judge_grounds(case, p)
-  if case.kind ~= "民事" or case.trial_org ~= "独任" then
+local function single_judge_grounds(case, plan, flags, kind)
+  if kind ~= "民事" or case.trial_org ~= "独任" then
     return NONE
   end
-  local flags = case.flags or NONE
   local grounds = {}
-  local forbidden = p.single_judge_forbidden_flags or NONE
+  local forbidden = plan.single_judge_forbidden_flags
   local set = flags_in(flags, forbidden, "string")
   for i = 1, #set do
     grounds[#grounds + 1] = forbidden[set[i]]
   end
-  if (case.party_count or 0) >= p.mass_parties then
-    grounds[#grounds + 1] = format("涉及群体性纠纷（当事人%d人）", case.party_count)
+  local count = case.party_count
+  if (count or 0) >= plan.mass_parties then
+    grounds[#grounds + 1] = format("涉及群体性纠纷（当事人%d人）", count)
   end
   return grounds
 end
@@ -182,64 +206,71 @@ return {
     local p, date, fen = ctx.params, ctx.date, ctx.fen
     local plan = plan_of(p, fen)
     local closed = case.status == "已结"
+    local flags, kind = case.flags or NONE, case.kind
     -- 四类 identification covers the trial kinds in four_category_kinds. The
     -- day its checks look at: the closing date, or today for pending cases.
-    local covered = contains(plan.kinds, case.kind)
+    local covered = contains(plan.kinds, kind)
     local stop = closed and case.closing_date or covered and ctx.as_of or nil
     local reported, confirmed, removed, meeting, committee_at
-    local supervision, manual = {}, {}
+    -- made when the first such event is met (most cases have none)
+    local supervision, manual = nil, NONE
     -- events[i] up to the first nil rather than 1..#events: the events are a
     -- read-only view (an array, no holes), whose length is a call into C.
     local events = case.events
     local k, e = 1, events[1]
     while e do
-      local kind = e.event
-      if kind == "reported_to_president" then
+      local event = e.event
+      if event == "reported_to_president" then
         reported = reported or day(e.at)
-      elseif kind == "flag_confirmed" then
+      elseif event == "flag_confirmed" then
         confirmed, removed = day(e.at), nil
         local data = e.data
         local category = data and data.category
         if math_type(category) == "integer" and CATEGORY[category] then
+          manual = manual == NONE and {} or manual
           manual[#manual + 1] = e
         end
-      elseif kind == "flag_removed" then
+      elseif event == "flag_removed" then
         removed = { at = day(e.at), by = e.actor, reason = e.reason }
         confirmed = nil
-      elseif kind == "submitted_to_professional_meeting" then
+      elseif event == "submitted_to_professional_meeting" then
         meeting = meeting or day(e.at)
-      elseif kind == "submitted_to_committee" then
+      elseif event == "submitted_to_committee" then
         local d = day(e.at)
         meeting = meeting or d
         committee_at = committee_at or d
-      elseif kind == "supervision" then
+      elseif event == "supervision" then
+        supervision = supervision or {}
         supervision[#supervision + 1] = day(e.at)
       end
       k = k + 1
       e = events[k]
     end
-    local signals = covered and signals_of(case, p, plan, date, fen, stop, manual) or NONE
+    local signals = covered and signals_of(case, plan, flags, kind, date, fen, stop, manual) or NONE
 
     local result = { categories = {}, reasons = {}, flagged = false }
-    local seen, since = {}, nil
-    for i = 1, #signals do
-      local s = signals[i]
-      result.reasons[#result.reasons + 1] = s.reason
-      seen[s.category] = true
-      if not since or s.since < since then
-        since = s.since
+    local since, items -- the earliest signal's date; the categories' bases
+    if #signals > 0 then
+      local reasons, categories, seen = result.reasons, result.categories, {}
+      for i = 1, #signals do
+        local s = signals[i]
+        reasons[#reasons + 1] = s.reason
+        seen[s.category] = true
+        if not since or s.since < since then
+          since = s.since
+        end
       end
-    end
-    local items = {}
-    for i = 1, 4 do
-      if seen[i] then
-        result.categories[#result.categories + 1] = CATEGORY[i]
-        items[#items + 1] = CATEGORY_BASIS[i]
+      items = {}
+      for i = 1, 4 do
+        if seen[i] then
+          categories[#categories + 1] = CATEGORY[i]
+          items[#items + 1] = CATEGORY_BASIS[i]
+        end
       end
     end
 
     -- Hard rules first: they hold whatever the 四类 flag says.
-    local grounds = committee_grounds(case, p, ctx)
+    local grounds = committee_grounds(case, p, flags, kind, ctx)
     if #grounds > 0 then
       result.committee = { grounds = grounds, submitted = committee_at }
       if not committee_at then
@@ -253,7 +284,7 @@ return {
         }
       end
     end
-    local forbidden = single_judge_grounds(case, p)
+    local forbidden = single_judge_grounds(case, plan, flags, kind)
     if #forbidden > 0 then
       result.single_judge = { grounds = forbidden }
       ctx.alert{
@@ -273,7 +304,7 @@ return {
     result.reported = reported
     result.confirmed = confirmed ~= nil
     result.meeting = meeting
-    if #supervision > 0 then
+    if supervision then
       result.supervision = supervision
     end
     if removed then
