@@ -4,7 +4,7 @@
  *
  * A call that runs without the count hook is invisible to the budget until
  * something turns the hook on. One process-wide thread looks at every
- * registered watch once a tick (1 ms while calls run, 50 ms when idle); a
+ * registered watch once a tick (5 ms while calls run, 100 ms when idle); a
  * call it finds running at two ticks in a row is signalled (SIGURG, to the
  * thread running it), and the handler, on that thread, sets `armed` and
  * switches the state's main thread to `hook` on every instruction, as
