@@ -301,8 +301,10 @@ static void fail(effect *e, const char *kind, const char *reason)
 /* A hook's only effects are its result and what it left in w->call: a call
  * made again (sandbox_call_replayable) starts from an empty one. A rule
  * whose calls had to be made again RUNS_LONG_AFTER times in a row runs long
- * (court-level hooks, rules that query on every case): its later calls are
- * hooked from the start rather than run twice each. One call made again
+ * (one that queries on every case, say): its later calls are hooked from
+ * the start rather than run twice each. Court-level hooks and schedules,
+ * tens of milliseconds of queries each and one call per court, are always
+ * hooked. One call made again
  * says little: the thread may have been descheduled during it (with more
  * threads than cores, about one call in a thousand). Either way gives the
  * same outcome. */
@@ -338,7 +340,7 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
     cr_err err;
     unsigned char *runs_long = &w->runs_long[w->flags->base[s] + r];
     uint64_t reruns = sandbox_reruns(set->sb);
-    cr_status st = *runs_long >= RUNS_LONG_AFTER
+    cr_status st = *runs_long >= RUNS_LONG_AFTER || !c->case_no
                        ? sandbox_call(set->sb, 2, 1, &err)
                        : sandbox_call_replayable(set->sb, 2, 1, reset_call, &w->call, &err);
     if (sandbox_reruns(set->sb) != reruns) {
