@@ -273,8 +273,6 @@ json_t *eval_summary_json(const eval_summary *s)
         s->seconds);
 }
 
-
-
 /* The copies must agree rule for rule, or effects would be misattributed. */
 static cr_status check_copies(rule_sets **rs, int n, cr_err *err)
 {

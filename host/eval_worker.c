@@ -299,15 +299,15 @@ static void fail(effect *e, const char *kind, const char *reason)
 }
 
 /* A hook's only effects are its result and what it left in w->call: a call
- * made again (sandbox_call_replayable) starts from an empty one. A rule
- * whose calls had to be made again RUNS_LONG_AFTER times in a row runs long
- * (one that queries on every case, say): its later calls are hooked from
- * the start rather than run twice each. Court-level hooks and schedules,
- * tens of milliseconds of queries each and one call per court, are always
- * hooked. One call made again
+ * made again (sandbox_call_replayable) starts from an empty one.
+ *
+ * A rule whose calls had to be made again RUNS_LONG_AFTER times in a row
+ * runs long (one that queries on every case, say): its later calls are
+ * hooked from the start rather than run twice each. One call made again
  * says little: the thread may have been descheduled during it (with more
- * threads than cores, about one call in a thousand). Either way gives the
- * same outcome. */
+ * threads than cores, about one call in a thousand). Court-level hooks and
+ * schedules, tens of milliseconds of queries each and one call per court,
+ * are always hooked. Either way gives the same outcome. */
 #define RUNS_LONG_AFTER 2
 
 static void reset_call(void *call)

@@ -589,16 +589,15 @@ cr_status sandbox_call_replayable(sandbox *sb, int nargs, int nresults,
         return st;
     }
 
-    uint64_t started = sb->started_ns;
-    sb->depth--;
+    /* the second run: the same call (depth 1), a fresh budget from the
+     * first run's start, the hook set again above */
     lua_settop(L, fn + nargs);
     if (sb->exhausted == SANDBOX_MEMORY) /* as call_end does after a limit */
         lua_gc(L, LUA_GCCOLLECT);
     sb->reruns++;
     if (before_rerun)
         before_rerun(ud);
-    sb->depth++;
-    budget_begin(sb, started);
+    budget_begin(sb, sb->started_ns);
     status = lua_pcall(L, nargs, nresults, 0);
     return call_end(sb, status, fn - 1, err);
 }

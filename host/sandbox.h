@@ -6,8 +6,9 @@
  * allocation; a count hook installed at creation (and given to every
  * coroutine) enforces an instruction budget and a wall-clock deadline per
  * host call (sandbox_call_replayable runs without it while that cannot
- * change the outcome); the string, pattern and table functions that loop in C charge
- * the same budget and cap the size of the strings they produce. Once a budget
+ * change the outcome); the string, pattern and table functions that loop
+ * in C charge the same budget and cap the size of the strings they
+ * produce. Once a budget
  * is exhausted it stays exhausted until the host call returns, so pcall
  * cannot swallow it. docs/sandbox.md explains every guard and the limits.
  *

@@ -36,7 +36,6 @@ static int start_failed;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t not_empty = PTHREAD_COND_INITIALIZER;
 static sandbox_watch *watches;
-static atomic_ulong fired;
 
 static _Thread_local sandbox_watch *volatile current;
 static _Thread_local int thread_tid; /* 0 until this thread's first enter */
@@ -49,7 +48,6 @@ static void on_signal(int sig)
     if (w) {
         w->armed = 1;
         lua_sethook(w->L, w->hook, LUA_MASKCOUNT, 1);
-        atomic_fetch_add_explicit(&fired, 1, memory_order_relaxed);
     }
     errno = saved;
 }
@@ -172,9 +170,4 @@ void sandbox_watch_leave(sandbox_watch *w)
     atomic_signal_fence(memory_order_seq_cst); /* no arming after this point */
     unsigned seq = atomic_load_explicit(&w->seq, memory_order_relaxed);
     atomic_store_explicit(&w->seq, seq + 1, memory_order_release);
-}
-
-unsigned long sandbox_watch_fired(void)
-{
-    return atomic_load_explicit(&fired, memory_order_relaxed);
 }

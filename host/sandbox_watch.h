@@ -48,7 +48,4 @@ void sandbox_watch_remove(sandbox_watch *w);
 void sandbox_watch_enter(sandbox_watch *w);
 void sandbox_watch_leave(sandbox_watch *w);
 
-/* For tests: how many times the handler has armed a call, process-wide. */
-unsigned long sandbox_watch_fired(void);
-
 #endif
