@@ -128,13 +128,16 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         opt.workers = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;
     }
-    /* One copy of the rule sets per worker: a lua_State belongs to one thread. */
-    rule_sets *rs[64] = {0};
+    /* One copy of the rule sets per worker (a lua_State belongs to one
+     * thread), and one for the court-level rules, which run alongside the
+     * cases (eval_run), unless a single case is evaluated. */
+    rule_sets *rs[64 + 1] = {0};
     cr_status st = CR_OK;
-    for (int w = 0; w < opt.workers && st == CR_OK; w++)
+    int copies = opt.workers + (opt.select != DB_CASES_ONE);
+    for (int w = 0; w < copies && st == CR_OK; w++)
         st = rules_load(common->rules_dir, plugins, eval_open_api, NULL, &rs[w], &err);
     if (st != CR_OK) {
-        for (int w = 0; w < opt.workers; w++)
+        for (int w = 0; w < copies; w++)
             rules_free(rs[w]);
         db_close(db);
         calendar_free(cal);
@@ -184,7 +187,7 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
     } else {
         status = cli_fail(st, &err);
     }
-    for (int w = 0; w < opt.workers; w++)
+    for (int w = 0; w < copies; w++)
         rules_free(rs[w]);
     db_close(db);
     calendar_free(cal);

@@ -73,6 +73,30 @@ typedef struct worker_thread {
     pool *pool;
 } worker_thread;
 
+/* The court-level rules, run alongside the cases on a copy of the rule sets
+ * of their own (rs[n_workers]) and stored after them. Their queries read
+ * cases, events, courts and people, which a run does not write, so they
+ * see what they would see after the cases: they ran last, on one core, for
+ * about a third of an `eval --changed` of the shipped sets (bench/README,
+ * "An eighth round"). */
+typedef struct court_thread {
+    pthread_t thread;
+    eval_worker w;
+    int ready, started;
+    const eval_options *opt;
+    const char *fingerprint;
+    eval_court_batch batch;
+    cr_status st;
+    cr_err err;
+} court_thread;
+
+static void *court_main(void *arg)
+{
+    court_thread *t = arg;
+    t->st = eval_courts_run(t->w.query_db, &t->w, t->opt, t->fingerprint, &t->batch, &t->err);
+    return NULL;
+}
+
 int eval_open_api(lua_State *L)
 {
     (void)L; /* ctx is passed to each hook; nothing is global */
@@ -318,7 +342,10 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     int started_threads = 0, pool_ready = 0, reader_started = 0;
     pthread_t reader;
     cr_db *reader_db = NULL;
-    cr_status st = check_copies(rs, n_workers, err);
+    /* rs[n_workers], if given, runs the court-level rules alongside */
+    court_thread courts = {.opt = opt, .fingerprint = rs[0]->fingerprint};
+    int court_copy = opt->select != DB_CASES_ONE && rs[n_workers] != NULL;
+    cr_status st = check_copies(rs, n_workers + court_copy, err);
     char scope[256];
     snprintf(scope, sizeof scope, "%s%s%s%s",
              opt->select == DB_CASES_ONE       ? "case "
@@ -390,12 +417,30 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
         st = cr_errf(err, CR_FAIL, "cannot start the reader thread");
     else if (st == CR_OK)
         reader_started = 1;
+    if (st == CR_OK && court_copy) {
+        cr_err ignored; /* without it the courts run after the cases, as below */
+        courts.ready = eval_worker_init(&courts.w, rs[n_workers], opt->as_of, &wr.flags, opt->cal,
+                                        db_path(db), &ignored) == CR_OK;
+        courts.w.store_only = 1;
+        courts.started =
+            courts.ready && pthread_create(&courts.thread, NULL, court_main, &courts) == 0;
+    }
     if (st == CR_OK)
         st = store_all(&wr, &p, err);
+    if (courts.started) {
+        pthread_join(courts.thread, NULL);
+        courts.started = 0;
+    }
     /* Court-level rules run on full and --changed runs (their aggregates
-     * move with any case), not for a single --case. */
+     * move with any case), not for a single --case. They ran alongside the
+     * cases unless that failed, or a rule was quarantined meanwhile: then,
+     * as without a copy, they run now, with every quarantine of the cases
+     * in force. */
     if (st == CR_OK && opt->select != DB_CASES_ONE) {
-        st = eval_courts(&wr, &threads[0].w, err);
+        if (courts.ready && courts.st == CR_OK && sum->quarantined == 0)
+            st = eval_courts_store(&wr, &courts.batch, err);
+        else
+            st = eval_courts(&wr, &threads[0].w, err);
         if (st != CR_OK)
             db_rollback(db);
     }
@@ -411,6 +456,7 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
         /* every case is back from the workers: their counts are final */
         for (int w = 0; w < started_threads; w++)
             sum->reruns += threads[w].w.reruns;
+        sum->reruns += courts.w.reruns;
         json_t *summary = eval_summary_json(sum);
         json_object_set_new(summary, "as_of", json_string(opt->as_of));
         json_object_set_new(summary, "rules_fingerprint", json_string(rs[0]->fingerprint));
@@ -452,6 +498,10 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
         pthread_join(threads[w].thread, NULL);
         eval_worker_free(&threads[w].w);
     }
+    if (courts.started)
+        pthread_join(courts.thread, NULL);
+    eval_court_batch_free(&courts.batch);
+    eval_worker_free(&courts.w); /* also after a failed init, as the workers' */
     if (pool_ready) {
         pthread_mutex_destroy(&p.lock);
         pthread_cond_destroy(&p.todo_cond);

@@ -50,7 +50,10 @@ int eval_open_api(lua_State *L);
  * Evaluates the selected cases. rs[0..n_workers-1] are identical copies of
  * the rule sets, loaded separately (one per worker thread: a lua_State is
  * used by one thread only); the calling thread reads cases and writes
- * effects, the workers run the rules. CR_INVALID if the copies differ or a
+ * effects, the workers run the rules. rs[n_workers] must be readable: NULL,
+ * or one more copy, on which a thread of its own runs the court-level rules
+ * while the workers run the cases (they are stored after the cases either
+ * way, and give the same results). CR_INVALID if the copies differ or a
  * --case is unknown; CR_FAIL on a storage failure (cases committed before it
  * stay evaluated).
  */

@@ -60,10 +60,33 @@ cr_status eval_start_run(eval_writer *wr, const char *scope, cr_err *err);
  * resolution of its stale alerts. Inside the caller's transaction. */
 cr_status eval_store_case(eval_writer *wr, work_case *wc, cr_err *err);
 
-/* Runs the on_court hooks of every court under the run's court prefix, on
- * the calling thread with worker w (idle: every case chunk is stored), and
- * stores them like cases. Courts are few; their rules make the aggregate
- * checks (caseload standards, staffing ratios, monthly reports). */
+/* The courts a run evaluates with on_court hooks, evaluated, to be stored:
+ * those under the run's court prefix, less (--changed) those whose
+ * evaluation is current, which are only counted. */
+typedef struct eval_court_batch {
+    work_case *courts; /* n of them, in code order, with their effects */
+    size_t n;
+    int64_t current;    /* courts left as they are (--changed) */
+    int64_t seen_batch; /* the last ingest batch before the courts were read */
+} eval_court_batch;
+
+/* Runs the on_court hooks of every court under opt's court prefix with
+ * worker w, reading the courts through db (the writer's connection, or any
+ * other: nothing a run writes is read), into b. Stores nothing; any thread
+ * may call it with a worker of its own. Courts are few; their rules make
+ * the aggregate checks (caseload standards, staffing ratios, monthly
+ * reports). On failure b is empty. */
+cr_status eval_courts_run(cr_db *db, eval_worker *w, const eval_options *opt,
+                          const char *fingerprint, eval_court_batch *b, cr_err *err);
+
+/* Stores b's courts like cases (effects, court evaluation, stale court
+ * alerts), in b's order. The writer's thread, inside its transaction. */
+cr_status eval_courts_store(eval_writer *wr, eval_court_batch *b, cr_err *err);
+
+void eval_court_batch_free(eval_court_batch *b);
+
+/* eval_courts_run on the writer's connection with worker w (idle: every
+ * case chunk is stored), then eval_courts_store. */
 cr_status eval_courts(eval_writer *wr, eval_worker *w, cr_err *err);
 
 /* Moves the evaluation mark (db_eval.h) after a run: a run over every

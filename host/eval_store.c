@@ -287,18 +287,23 @@ static int listed(const json_t *codes, const char *code)
     return 0;
 }
 
-cr_status eval_courts(eval_writer *wr, eval_worker *w, cr_err *err)
+cr_status eval_courts_run(cr_db *db, eval_worker *w, const eval_options *opt,
+                          const char *fingerprint, eval_court_batch *b, cr_err *err)
 {
     json_t *courts = NULL, *current = NULL;
-    int64_t seen_batch = 0;
-    cr_status st = db_eval_last_batch(wr->db, &seen_batch, err);
+    memset(b, 0, sizeof *b);
+    cr_status st = db_eval_last_batch(db, &b->seen_batch, err);
     /* --changed: a court whose evaluation is current (same rules and as-of
      * date, no data of its subtree since) keeps it, and its alerts */
-    if (st == CR_OK && wr->opt->select == DB_CASES_CHANGED)
-        st = db_eval_courts_current(wr->db, wr->rs->fingerprint, wr->opt->as_of, &current, err);
+    if (st == CR_OK && opt->select == DB_CASES_CHANGED)
+        st = db_eval_courts_current(db, fingerprint, opt->as_of, &current, err);
     if (st == CR_OK)
-        st = db_query_courts(wr->db, wr->opt->court_prefix ? wr->opt->court_prefix : "", 0, &courts,
-                             err);
+        st = db_query_courts(db, opt->court_prefix ? opt->court_prefix : "", 0, &courts, err);
+    if (st == CR_OK && json_array_size(courts) > 0) {
+        b->courts = calloc(json_array_size(courts), sizeof *b->courts);
+        if (!b->courts)
+            st = cr_errf(err, CR_FAIL, "out of memory");
+    }
     size_t i;
     json_t *court;
     json_array_foreach(courts, i, court)
@@ -307,42 +312,71 @@ cr_status eval_courts(eval_writer *wr, eval_worker *w, cr_err *err)
             break;
         const char *code = json_string_value(json_object_get(court, "code"));
         if (current && code && listed(current, code)) {
-            wr->sum->courts_current++;
+            b->current++;
             continue;
         }
-        work_case wc = {0};
-        wc.court = strdup(code);
-        wc.doc = jsontext_dumps(court, JSON_COMPACT, NULL);
-        if (!wc.court || !wc.doc) {
-            work_case_clear(&wc);
+        work_case *wc = &b->courts[b->n++];
+        wc->court = strdup(code);
+        wc->doc = jsontext_dumps(court, JSON_COMPACT, NULL);
+        if (!wc->court || !wc->doc) {
             st = cr_errf(err, CR_FAIL, "out of memory");
             break;
         }
-        eval_worker_case(w, &wc); /* no rule with on_court: no effects, and stale
-                                     court alerts (of removed rules) still resolve */
-        if (!wc.results_json || !wc.kept_rules_json)
-            st = cr_errf(err, CR_FAIL, "court %s: out of memory encoding results", wc.court);
-        for (size_t j = 0; st == CR_OK && j < wc.n_effects; j++)
-            st = store_effect(wr, &wc, &wc.effects[j], err);
-        if (st == CR_OK && wc.n_effects)
-            st = db_eval_put_court_evaluation(wr->db, wr->run_id, wc.court, wr->rs->fingerprint,
-                                              wr->opt->as_of, wc.results_json, seen_batch, err);
-        if (st == CR_OK) {
-            int64_t resolved = 0;
-            char *kept = kept_rules(wr, wc.kept_rules_json);
-            st = kept ? db_eval_resolve_stale_court(wr->db, wr->run_id, wc.court, kept, &resolved,
-                                                    err)
-                      : cr_errf(err, CR_FAIL, "out of memory");
-            if (kept != wc.kept_rules_json)
-                free(kept);
-            wr->sum->alerts_resolved += resolved;
-        }
-        if (st == CR_OK && wc.n_effects)
-            wr->sum->courts++;
-        work_case_clear(&wc);
+        eval_worker_case(w, wc); /* no rule with on_court: no effects, and stale
+                                    court alerts (of removed rules) still resolve */
+        if (!wc->results_json || !wc->kept_rules_json)
+            st = cr_errf(err, CR_FAIL, "court %s: out of memory encoding results", wc->court);
     }
     json_decref(courts);
     json_decref(current);
+    if (st != CR_OK)
+        eval_court_batch_free(b);
+    return st;
+}
+
+cr_status eval_courts_store(eval_writer *wr, eval_court_batch *b, cr_err *err)
+{
+    cr_status st = CR_OK;
+    wr->sum->courts_current += b->current;
+    for (size_t i = 0; st == CR_OK && i < b->n; i++) {
+        work_case *wc = &b->courts[i];
+        for (size_t j = 0; st == CR_OK && j < wc->n_effects; j++)
+            st = store_effect(wr, wc, &wc->effects[j], err);
+        if (st == CR_OK && wc->n_effects)
+            st = db_eval_put_court_evaluation(wr->db, wr->run_id, wc->court, wr->rs->fingerprint,
+                                              wr->opt->as_of, wc->results_json, b->seen_batch,
+                                              err);
+        if (st == CR_OK) {
+            int64_t resolved = 0;
+            char *kept = kept_rules(wr, wc->kept_rules_json);
+            st = kept ? db_eval_resolve_stale_court(wr->db, wr->run_id, wc->court, kept, &resolved,
+                                                    err)
+                      : cr_errf(err, CR_FAIL, "out of memory");
+            if (kept != wc->kept_rules_json)
+                free(kept);
+            wr->sum->alerts_resolved += resolved;
+        }
+        if (st == CR_OK && wc->n_effects)
+            wr->sum->courts++;
+    }
+    return st;
+}
+
+void eval_court_batch_free(eval_court_batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        work_case_clear(&b->courts[i]);
+    free(b->courts);
+    memset(b, 0, sizeof *b);
+}
+
+cr_status eval_courts(eval_writer *wr, eval_worker *w, cr_err *err)
+{
+    eval_court_batch b;
+    cr_status st = eval_courts_run(wr->db, w, wr->opt, wr->rs->fingerprint, &b, err);
+    if (st == CR_OK)
+        st = eval_courts_store(wr, &b, err);
+    eval_court_batch_free(&b);
     return st;
 }
 

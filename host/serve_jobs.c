@@ -156,9 +156,9 @@ static cr_status daily_eval_run(cr_db *db, daily_job *j, int64_t fire, cr_err *e
     char when[32], as_of[11];
     sched_format_time(j->tz, fire, when, sizeof when);
     snprintf(as_of, sizeof as_of, "%.10s", when);
-    rule_sets *rs[DAILY_WORKERS] = {0};
+    rule_sets *rs[DAILY_WORKERS + 1] = {0}; /* and one for the court-level rules (eval_run) */
     cr_status st = CR_OK;
-    for (int w = 0; w < DAILY_WORKERS && st == CR_OK; w++)
+    for (int w = 0; w < DAILY_WORKERS + 1 && st == CR_OK; w++)
         st = rules_load(j->cfg->rules_dir, j->cfg->plugins_dir, eval_open_api, NULL, &rs[w], err);
     if (st == CR_OK) {
         json_t *status = engine_status(j->e);
@@ -180,7 +180,7 @@ static cr_status daily_eval_run(cr_db *db, daily_job *j, int64_t fire, cr_err *e
                             .cal = j->cfg->cal};
         st = eval_run(db, rs, DAILY_WORKERS, &opt, &sum, err);
     }
-    for (int w = 0; w < DAILY_WORKERS; w++)
+    for (int w = 0; w < DAILY_WORKERS + 1; w++)
         rules_free(rs[w]);
     metrics_add(METRIC_RULE_RERUNS, sum.reruns);
     if (st == CR_OK)
