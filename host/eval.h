@@ -28,7 +28,7 @@ typedef struct eval_options {
     int quarantine_after;        /* consecutive failures; 0 = 5 */
     int batch_cases;             /* cases per transaction; 0 = 20000 */
     int progress;                /* progress line on stderr */
-    int workers;                 /* worker threads = rule-set copies given; 0 = 1 */
+    int workers;                 /* worker threads (rule-set copies: see eval_run); 0 = 1 */
     const char *actor;           /* for the audit entry */
     const calendar *cal;         /* holidays and 调休; NULL = Monday to Friday */
 } eval_options;
