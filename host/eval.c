@@ -82,7 +82,7 @@ typedef struct worker_thread {
 typedef struct court_thread {
     pthread_t thread;
     eval_worker w;
-    int ready, started;
+    int ready, started, done; /* done: ran to its end (st says how) */
     const eval_options *opt;
     const char *fingerprint;
     eval_court_batch batch;
@@ -430,6 +430,7 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
     if (courts.started) {
         pthread_join(courts.thread, NULL);
         courts.started = 0;
+        courts.done = 1;
     }
     /* Court-level rules run on full and --changed runs (their aggregates
      * move with any case), not for a single --case. They ran alongside the
@@ -437,7 +438,7 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
      * as without a copy, they run now, with every quarantine of the cases
      * in force. */
     if (st == CR_OK && opt->select != DB_CASES_ONE) {
-        if (courts.ready && courts.st == CR_OK && sum->quarantined == 0)
+        if (courts.done && courts.st == CR_OK && sum->quarantined == 0)
             st = eval_courts_store(&wr, &courts.batch, err);
         else
             st = eval_courts(&wr, &threads[0].w, err);
