@@ -26,7 +26,7 @@ typedef struct eval_options {
     const char *case_no;         /* with DB_CASES_ONE */
     const char *court_prefix;    /* NULL = every court */
     int quarantine_after;        /* consecutive failures; 0 = 5 */
-    int batch_cases;             /* cases per transaction; 0 = 20000 */
+    int batch_cases;             /* cases per transaction; 0 = 20,000, or 2,000 for --changed (eval.c) */
     int progress;                /* progress line on stderr */
     int workers;                 /* worker threads (rule-set copies: see eval_run); 0 = 1 */
     const char *actor;           /* for the audit entry */
