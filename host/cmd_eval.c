@@ -128,17 +128,9 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         opt.workers = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;
     }
-    /* One copy of the rule sets per worker (a lua_State belongs to one
-     * thread), and one for the court-level rules, which run alongside the
-     * cases (eval_run), unless a single case is evaluated. */
-    rule_sets *rs[64 + 1] = {0};
-    cr_status st = CR_OK;
-    int copies = opt.workers + (opt.select != DB_CASES_ONE);
-    for (int w = 0; w < copies && st == CR_OK; w++)
-        st = rules_load(common->rules_dir, plugins, eval_open_api, NULL, &rs[w], &err);
+    rule_sets *rs[EVAL_MAX_COPIES];
+    cr_status st = eval_load_rules(common->rules_dir, plugins, &opt, rs, &err);
     if (st != CR_OK) {
-        for (int w = 0; w < copies; w++)
-            rules_free(rs[w]);
         db_close(db);
         calendar_free(cal);
         return cli_fail(st, &err);
@@ -150,7 +142,7 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
     opt.progress = isatty(STDERR_FILENO);
     opt.actor = audit_cli_actor();
     eval_summary sum;
-    st = eval_run(db, rs, opt.workers, &opt, &sum, &err);
+    st = eval_run(db, rs, &opt, &sum, &err);
     if (st == CR_OK) {
         if (common->json) {
             json_t *j = eval_summary_json(&sum);
@@ -187,8 +179,7 @@ int cmd_eval(int argc, char **argv, const cli_common *common)
     } else {
         status = cli_fail(st, &err);
     }
-    for (int w = 0; w < copies; w++)
-        rules_free(rs[w]);
+    eval_free_rules(rs, &opt);
     db_close(db);
     calendar_free(cal);
     return status;

@@ -93,12 +93,12 @@ typedef struct worker_thread {
 typedef struct court_thread {
     pthread_t thread;
     eval_worker w;
-    int ready, started, done; /* done: ran to its end (st says how) */
+    int done; /* ran to its end (st says how) */
     const eval_options *opt;
     const char *fingerprint;
     eval_court_batch batch;
     cr_status st;
-    cr_err err;
+    cr_err err; /* unread: after a failure the courts run after the cases, and say why */
 } court_thread;
 
 static void *court_main(void *arg)
@@ -336,24 +336,58 @@ static cr_status check_copies(rule_sets **rs, int n, cr_err *err)
     return CR_OK;
 }
 
-cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options *opt,
-                   eval_summary *sum, cr_err *err)
+static int workers_of(const eval_options *opt)
+{
+    return opt->workers < 1 ? 1 : opt->workers;
+}
+
+int eval_rule_copies(const eval_options *opt)
+{
+    return workers_of(opt) + (opt->select != DB_CASES_ONE);
+}
+
+cr_status eval_load_rules(const char *rules_dir, const char *plugins_dir, const eval_options *opt,
+                          rule_sets **rs, cr_err *err)
+{
+    int n = eval_rule_copies(opt);
+    if (n > EVAL_MAX_COPIES)
+        return cr_errf(err, CR_INVALID, "%d copies of the rules: at most %d", n, EVAL_MAX_COPIES);
+    cr_status st = CR_OK;
+    for (int i = 0; i < n; i++)
+        rs[i] = NULL;
+    for (int i = 0; i < n && st == CR_OK; i++)
+        st = rules_load(rules_dir, plugins_dir, eval_open_api, NULL, &rs[i], err);
+    if (st != CR_OK)
+        eval_free_rules(rs, opt);
+    return st;
+}
+
+void eval_free_rules(rule_sets **rs, const eval_options *opt)
+{
+    int n = eval_rule_copies(opt);
+    for (int i = 0; i < n && i < EVAL_MAX_COPIES; i++) {
+        rules_free(rs[i]);
+        rs[i] = NULL;
+    }
+}
+
+cr_status eval_run(cr_db *db, rule_sets **rs, const eval_options *opt, eval_summary *sum,
+                   cr_err *err)
 {
     memset(sum, 0, sizeof *sum);
-    if (n_workers < 1)
-        n_workers = 1;
+    int n_workers = workers_of(opt);
     double started = now_seconds();
     eval_writer wr = {.db = db, .rs = rs[0], .opt = opt, .sum = sum, .kept_unloaded = json_array()};
     pool p = {.window = (size_t)n_workers * WINDOW_PER_WORKER};
     worker_thread *threads = calloc((size_t)n_workers, sizeof *threads);
     size_t n_rules = 0;
-    int started_threads = 0, pool_ready = 0, reader_started = 0;
+    int started_threads = 0, pool_ready = 0, reader_started = 0, courts_started = 0;
     pthread_t reader;
     cr_db *reader_db = NULL;
-    /* rs[n_workers], if given, runs the court-level rules alongside */
+    /* rs[n_workers] runs the court-level rules alongside (eval_rule_copies) */
     court_thread courts = {.opt = opt, .fingerprint = rs[0]->fingerprint};
-    int court_copy = opt->select != DB_CASES_ONE && rs[n_workers] != NULL;
-    cr_status st = check_copies(rs, n_workers + court_copy, err);
+    int court_copy = eval_rule_copies(opt) > n_workers;
+    cr_status st = check_copies(rs, eval_rule_copies(opt), err);
     char scope[256];
     snprintf(scope, sizeof scope, "%s%s%s%s",
              opt->select == DB_CASES_ONE       ? "case "
@@ -427,11 +461,11 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
         reader_started = 1;
     if (st == CR_OK && court_copy) {
         cr_err ignored; /* without it the courts run after the cases, as below */
-        courts.ready = eval_worker_init(&courts.w, rs[n_workers], opt->as_of, &wr.flags, opt->cal,
-                                        db_path(db), &ignored) == CR_OK;
+        courts_started = eval_worker_init(&courts.w, rs[n_workers], opt->as_of, &wr.flags,
+                                          opt->cal, db_path(db), &ignored) == CR_OK;
         courts.w.store_only = 1;
-        courts.started =
-            courts.ready && pthread_create(&courts.thread, NULL, court_main, &courts) == 0;
+        courts_started =
+            courts_started && pthread_create(&courts.thread, NULL, court_main, &courts) == 0;
     }
     if (st == CR_OK)
         st = store_all(&wr, &p,
@@ -439,9 +473,8 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
                        : select == DB_CASES_CHANGED_AFTER ? EVAL_BATCH_CHANGED
                                                           : EVAL_BATCH_CASES,
                        err);
-    if (courts.started) {
+    if (courts_started) { /* whatever store_all did */
         pthread_join(courts.thread, NULL);
-        courts.started = 0;
         courts.done = 1;
     }
     /* Court-level rules run on full and --changed runs (their aggregates
@@ -511,8 +544,6 @@ cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options 
         pthread_join(threads[w].thread, NULL);
         eval_worker_free(&threads[w].w);
     }
-    if (courts.started)
-        pthread_join(courts.thread, NULL);
     eval_court_batch_free(&courts.batch);
     eval_worker_free(&courts.w); /* also after a failed init, as the workers' */
     if (pool_ready) {

@@ -28,7 +28,7 @@ typedef struct eval_options {
     int quarantine_after;        /* consecutive failures; 0 = 5 */
     int batch_cases;             /* cases per transaction; 0 = 20,000, or 2,000 for --changed (eval.c) */
     int progress;                /* progress line on stderr */
-    int workers;                 /* worker threads (rule-set copies: see eval_run); 0 = 1 */
+    int workers;                 /* worker threads (rule-set copies: eval_rule_copies); 0 = 1 */
     const char *actor;           /* for the audit entry */
     const calendar *cal;         /* holidays and 调休; NULL = Monday to Friday */
 } eval_options;
@@ -46,19 +46,29 @@ typedef struct eval_summary {
 /* The host's Lua API for sandbox_new (adds nothing global: ctx is an argument). */
 int eval_open_api(lua_State *L);
 
+/* The copies of the rule sets a run with opt needs, each loaded on its own
+ * (a lua_State is used by one thread only): one per worker (opt->workers,
+ * at least 1), and one more for the court-level rules, which a thread of
+ * their own runs alongside the cases, unless a single case is evaluated. */
+int eval_rule_copies(const eval_options *opt);
+
+/* Loads eval_rule_copies(opt) copies of the rules into rs (room for them;
+ * EVAL_MAX_COPIES at most); on failure nothing stays loaded. */
+#define EVAL_MAX_COPIES 65
+cr_status eval_load_rules(const char *rules_dir, const char *plugins_dir, const eval_options *opt,
+                          rule_sets **rs, cr_err *err);
+void eval_free_rules(rule_sets **rs, const eval_options *opt);
+
 /*
- * Evaluates the selected cases. rs[0..n_workers-1] are identical copies of
- * the rule sets, loaded separately (one per worker thread: a lua_State is
- * used by one thread only); the calling thread reads cases and writes
- * effects, the workers run the rules. rs[n_workers] must be readable: NULL,
- * or one more copy, on which a thread of its own runs the court-level rules
- * while the workers run the cases (they are stored after the cases either
- * way, and give the same results). CR_INVALID if the copies differ or a
- * --case is unknown; CR_FAIL on a storage failure (cases committed before it
- * stay evaluated).
+ * Evaluates the selected cases with the copies eval_load_rules loaded: the
+ * calling thread reads cases and writes effects, the workers run the rules,
+ * and the court-level rules run on their copy while the workers run the
+ * cases (stored after the cases; the same results as run after them).
+ * CR_INVALID if the copies differ or a --case is unknown; CR_FAIL on a
+ * storage failure (cases committed before it stay evaluated).
  */
-cr_status eval_run(cr_db *db, rule_sets **rs, int n_workers, const eval_options *opt,
-                   eval_summary *sum, cr_err *err);
+cr_status eval_run(cr_db *db, rule_sets **rs, const eval_options *opt, eval_summary *sum,
+                   cr_err *err);
 
 json_t *eval_summary_json(const eval_summary *sum);
 

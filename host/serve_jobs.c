@@ -156,10 +156,14 @@ static cr_status daily_eval_run(cr_db *db, daily_job *j, int64_t fire, cr_err *e
     char when[32], as_of[11];
     sched_format_time(j->tz, fire, when, sizeof when);
     snprintf(as_of, sizeof as_of, "%.10s", when);
-    rule_sets *rs[DAILY_WORKERS + 1] = {0}; /* and one for the court-level rules (eval_run) */
-    cr_status st = CR_OK;
-    for (int w = 0; w < DAILY_WORKERS + 1 && st == CR_OK; w++)
-        st = rules_load(j->cfg->rules_dir, j->cfg->plugins_dir, eval_open_api, NULL, &rs[w], err);
+    eval_options opt = {.as_of = as_of,
+                        .select = DB_CASES_CHANGED,
+                        .workers = DAILY_WORKERS,
+                        .actor = "daemon:daily-eval",
+                        .cal = j->cfg->cal};
+    rule_sets *rs[EVAL_MAX_COPIES];
+    cr_status st = eval_load_rules(j->cfg->rules_dir, j->cfg->plugins_dir, &opt, rs, err);
+    int loaded = st == CR_OK;
     if (st == CR_OK) {
         json_t *status = engine_status(j->e);
         const char *serving = json_string_value(json_object_get(status, "fingerprint"));
@@ -172,16 +176,10 @@ static cr_status daily_eval_run(cr_db *db, daily_job *j, int64_t fire, cr_err *e
         json_decref(status);
     }
     eval_summary sum = {0};
-    if (st == CR_OK) {
-        eval_options opt = {.as_of = as_of,
-                            .select = DB_CASES_CHANGED,
-                            .workers = DAILY_WORKERS,
-                            .actor = "daemon:daily-eval",
-                            .cal = j->cfg->cal};
-        st = eval_run(db, rs, DAILY_WORKERS, &opt, &sum, err);
-    }
-    for (int w = 0; w < DAILY_WORKERS + 1; w++)
-        rules_free(rs[w]);
+    if (st == CR_OK)
+        st = eval_run(db, rs, &opt, &sum, err);
+    if (loaded)
+        eval_free_rules(rs, &opt);
     metrics_add(METRIC_RULE_RERUNS, sum.reruns);
     if (st == CR_OK)
         log_event("info", "daily_eval",
