@@ -12,11 +12,7 @@
 DB="$T/c.db"
 export COURTRULES_DB="$DB"
 R="$T/rules"
-mkdir -p "$R/t"
-
-cat >"$R/t/ruleset.json" <<'JSON'
-{"name": "t", "scope": "*", "params": {}}
-JSON
+rule_set "$R" t
 # Every case call loops until its instruction budget is spent: a failure.
 cat >"$R/t/flaky.lua" <<'LUA'
 return {
@@ -40,13 +36,7 @@ return {
 }
 LUA
 
-printf '%s\n' '{"type":"court","code":"粤0703","name":"江门市蓬江区人民法院","level":"基层"}' >"$T/data.jsonl"
-i=1
-while [ $i -le 8 ]; do
-    printf '{"type":"case","case_no":"(2024)粤0703民初%d号","filing_date":"2024-03-01","status":"在办"}\n' \
-        "$i" >>"$T/data.jsonl"
-    i=$((i + 1))
-done
+court_cases "$T/data.jsonl" 8
 cr init; expect_status 0 "init"
 cr ingest "$T/data.jsonl"; expect_status 0 "ingest"
 

@@ -10,11 +10,7 @@
 . "$SRC/tests/e2e/lib.sh"
 . "$SRC/tests/e2e/serve_lib.sh"
 R="$T/rules"
-mkdir -p "$R/t"
-
-cat >"$R/t/ruleset.json" <<'JSON'
-{"name": "t", "scope": "*", "params": {}}
-JSON
+rule_set "$R" t
 # 3,000,000 iterations: about 6,000,000 VM instructions, within the budget,
 # and several milliseconds on any machine.
 cat >"$R/t/long.lua" <<'LUA'
@@ -37,29 +33,19 @@ return {
 }
 LUA
 
-printf '%s\n' '{"type":"court","code":"粤0703","name":"江门市蓬江区人民法院","level":"基层"}' >"$T/data.jsonl"
-i=1
-while [ $i -le 12 ]; do
-    printf '{"type":"case","case_no":"(2024)粤0703民初%d号","filing_date":"2024-03-01","status":"在办"}\n' \
-        "$i" >>"$T/data.jsonl"
-    i=$((i + 1))
-done
+court_cases "$T/data.jsonl" 12
 cr init; expect_status 0 "init"
 cr ingest "$T/data.jsonl"; expect_status 0 "ingest"
 
-# in_range N LO HI DESCRIPTION. A call of a short rule made again as well
-# means its thread was descheduled for over a millisecond (a loaded
-# machine, the run's other threads), so the counts allow two such; without
-# the switch to counted calls they would be 12 and 2, not 2 and 6.
-in_range() {
-    if [ "${1:-x}" -ge "$2" ] 2>/dev/null && [ "$1" -le "$3" ]; then ok "$4 ($1)"
-    else fail "$4: '$1', expected $2 to $3"; fi
-}
+# A call of a short rule made again as well means its thread was
+# descheduled for over a millisecond (a loaded machine, the run's other
+# threads), so the counts allow two such; without the switch to counted
+# calls they would be 12 and 2, not 2 and 6.
 reruns() { sqlite3 :memory: "SELECT json_extract(CAST(readfile('$T/out') AS TEXT), '\$.reruns')"; }
 
 cr --rules "$R" --json eval --as-of 2024-06-30 --workers 1
 expect_status 0 "eval with one worker"
-in_range "$(reruns)" 2 4 "one worker: the long rule's first two calls are made again, later calls are counted at once"
+expect_range "$(reruns)" 2 4 "one worker: the long rule's first two calls are made again, later calls are counted at once"
 expect_eq "$(sql "$DB" "SELECT count(DISTINCT value ->> '\$.sum') || '/' || min(value ->> '\$.sum') || '/' || count(*)
     FROM evaluation_results WHERE rule = 'long' AND status = 'ok'")" \
     "1/4500001500000/12" "every case's long result is the full sum"
@@ -73,9 +59,8 @@ cr --rules "$R" eval --as-of 2024-07-01 --workers 2
 expect_status 0 "eval with two workers"
 expect_in "$T/out" "rule calls made again with every instruction counted:" \
     "the text summary says how many calls were made again"
-n=$(sed -n 's/.*counted: \([0-9]*\).*/\1/p' "$T/out")
-if [ "${n:-0}" -ge 2 ] && [ "${n:-0}" -le 4 ]; then ok "two workers: at most two second runs each ($n)"
-else fail "two workers: $n second runs, expected 2 to 4"; fi
+expect_range "$(sed -n 's/.*counted: \([0-9]*\).*/\1/p' "$T/out")" 2 4 \
+    "two workers: at most two second runs each"
 expect_eq "$(sql "$DB" "SELECT count(*) FROM evaluation_results WHERE rule = 'long' AND as_of = '2024-07-01'
     AND value ->> '\$.sum' = 4500001500000 AND json_array_length(log) = 1")" "12" \
     "two workers: every result is one run's"
@@ -83,8 +68,7 @@ expect_eq "$(sql "$DB" "SELECT count(*) FROM evaluation_results WHERE rule = 'lo
 # A rule long on every other case only is never switched to hooked calls:
 # one second run alone can be a descheduled thread, so only two in a row
 # count. Each of its six long calls is made again.
-mkdir -p "$T/rules2/alt"
-printf '%s\n' '{"name": "alt", "scope": "*", "params": {}}' >"$T/rules2/alt/ruleset.json"
+rule_set "$T/rules2" alt
 cat >"$T/rules2/alt/sometimes.lua" <<'LUA'
 return {
   name = "sometimes", version = "1",
@@ -100,7 +84,7 @@ return {
 LUA
 cr --rules "$T/rules2" --json eval --as-of 2024-06-30 --workers 1
 expect_status 0 "eval of a rule long on every other case"
-in_range "$(reruns)" 6 8 "its six long calls are each made again: no two in a row"
+expect_range "$(reruns)" 6 8 "its six long calls are each made again: no two in a row"
 expect_eq "$(sql "$DB" "SELECT count(*) FROM evaluation_results WHERE rule = 'sometimes'
     AND value ->> '\$.sum' = (CASE WHEN value ->> '\$.n' % 2 = 1 THEN 4500001500000 ELSE 0 END)")" \
     "12" "and every result is right"
@@ -120,9 +104,8 @@ for i in 1 2 3 4 5 6 7 8; do
 done
 req GET /metrics "$(new_token '*' admin)"
 expect_code 200 "metrics"
-n=$(sed -n 's/^courtrules_rule_reruns_total \([0-9]*\)$/\1/p' "$T/body")
-if [ "${n:-0}" -ge 2 ] && [ "${n:-0}" -le 4 ]; then ok "metrics: $n rule calls made again for 8 requests on 2 threads"
-else fail "metrics: courtrules_rule_reruns_total '$n', expected 2 to 4"; fi
+expect_range "$(sed -n 's/^courtrules_rule_reruns_total \([0-9]*\)$/\1/p' "$T/body")" 2 4 \
+    "metrics: rule calls made again for 8 requests on 2 threads"
 stop_serve
 expect_status 0 "SIGTERM exits 0"
 finish
