@@ -119,7 +119,11 @@ static cr_status push_events(lua_State *L, const work_case *c, cr_err *err)
         return CR_OK;
     if (empty)
         lua_pop(L, 1);
-    cr_status st = push_case_json(L, c, c->events_tree, events, LUAJSON_TEXT_FROZEN, err);
+    /* The empty array is kept for every later case: never a pooled view. */
+    cr_status st = push_case_json(L, c, c->events_tree, events,
+                                  empty ? LUAJSON_TEXT_FROZEN
+                                        : LUAJSON_TEXT_FROZEN | LUAJSON_TEXT_POOLED,
+                                  err);
     if (st == CR_OK && empty) {
         lua_pushvalue(L, -1);
         lua_rawsetp(L, LUA_REGISTRYINDEX, &no_events);
@@ -138,7 +142,11 @@ static int build_case(lua_State *L)
     lua_settop(L, 0);
     if (c->doc_tree ? !json_is_object(c->doc_tree) : doc[strspn(doc, " \t\r\n")] != '{')
         return luaL_error(L, "case data: not a JSON object");
-    if (push_case_json(L, c, c->doc_tree, doc, LUAJSON_TEXT_FROZEN_BELOW, &err) != CR_OK)
+    /* The tables of the case before are done with: their results are
+     * encoded, their alerts copied (sandbox.h). */
+    sandbox_views_restart(L);
+    if (push_case_json(L, c, c->doc_tree, doc, LUAJSON_TEXT_FROZEN_BELOW | LUAJSON_TEXT_POOLED,
+                       &err) != CR_OK)
         return luaL_error(L, "case data: %s", err.msg);
     if (c->doc_tree || c->events) { /* a court has none; a posted case has, if empty */
         if (push_events(L, c, &err) != CR_OK)

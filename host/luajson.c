@@ -417,8 +417,8 @@ cr_status luajson_push(lua_State *L, const json_t *value, const luajson_limits *
 typedef struct tree_ctx {
     const json_t *value;
     luajson_limits limits;
-    int frozen;
-    int kit; /* sandbox_push_view_kit's strings, if frozen */
+    int frozen, pooled; /* as luajson_text.c's parse_ctx */
+    int kit;            /* sandbox_push_view_kit's values, if frozen */
     size_t values, bytes;
 } tree_ctx;
 
@@ -514,7 +514,7 @@ static int tree_protected(lua_State *L)
     tree_ctx *ctx = lua_touserdata(L, 1);
     if (ctx->frozen) {
         ctx->kit = lua_gettop(L) + 1;
-        sandbox_push_view_kit(L);
+        sandbox_push_view_kit(L, ctx->pooled);
     }
     tree_value(L, ctx, ctx->value, 0);
     return 1;
@@ -523,7 +523,10 @@ static int tree_protected(lua_State *L)
 cr_status luajson_push_tree(lua_State *L, const json_t *value, int frozen,
                             const luajson_limits *limits, cr_err *err)
 {
-    tree_ctx ctx = {.value = value, .limits = luajson_limits_or_default(limits), .frozen = frozen};
+    tree_ctx ctx = {.value = value,
+                    .limits = luajson_limits_or_default(limits),
+                    .frozen = frozen & ~LUAJSON_TEXT_POOLED,
+                    .pooled = (frozen & LUAJSON_TEXT_POOLED) != 0};
     if (value && lua_checkstack(L, 3)) {
         lua_pushcfunction(L, tree_protected);
         lua_pushlightuserdata(L, &ctx);

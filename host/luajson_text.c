@@ -90,7 +90,8 @@ typedef struct parse_ctx {
     size_t scratch_cap;
     int cache_slot; /* the state's string cache (its userdata) */
     string_cache *cache;
-    int kit_slot;       /* sandbox_push_view_kit's strings, if frozen */
+    int pooled;         /* LUAJSON_TEXT_POOLED was given (frozen holds the rest) */
+    int kit_slot;       /* sandbox_push_view_kit's values, if frozen */
     char decimal_point; /* 0 until a real number is parsed */
     int open;           /* containers being parsed: frames[0..open-1] */
     text_frame frames[LUAJSON_MAX_DEPTH];
@@ -634,7 +635,7 @@ static int push_text_protected(lua_State *L)
     ctx->cache_slot = lua_gettop(L);
     if (ctx->frozen) {
         ctx->kit_slot = lua_gettop(L) + 1;
-        sandbox_push_view_kit(L);
+        sandbox_push_view_kit(L, ctx->pooled);
     }
     if (!parse_value(L, ctx)) { /* a top-level null: nil, counted as luajson_push does */
         if (++ctx->values > ctx->limits.max_values)
@@ -658,7 +659,8 @@ cr_status luajson_push_text(lua_State *L, const char *text, size_t len, int froz
     ctx.text = ctx.p = (const unsigned char *)text;
     ctx.end = ctx.text + len;
     ctx.limits = luajson_limits_or_default(limits);
-    ctx.frozen = frozen;
+    ctx.frozen = frozen & ~LUAJSON_TEXT_POOLED;
+    ctx.pooled = (frozen & LUAJSON_TEXT_POOLED) != 0;
     ctx.status = CR_OK;
     if (!lua_checkstack(L, 2 + STACK_SPARE))
         return cr_errf(err, CR_FAIL, "Lua stack exhausted");

@@ -24,6 +24,8 @@ enum {
     LUAJSON_TEXT_FROZEN = 1,       /* every table a read-only view (sandbox_push_readonly) */
     LUAJSON_TEXT_FROZEN_BELOW = 2, /* every table but the outermost one: the caller adds
                                       fields to it, then makes its view */
+    LUAJSON_TEXT_POOLED = 4,       /* with either frozen value: the views come from the
+                                      state's pool (sandbox_push_view_kit) */
 };
 
 /*
@@ -40,8 +42,9 @@ enum {
  * and data beyond limits (NULL: defaults): containers nested deeper than
  * max_depth, more than max_values values (null members are not counted),
  * more than max_string_bytes of keys and strings together.
- * frozen is one of the LUAJSON_TEXT_ values; a frozen table is replaced by
- * its view after the tables inside it were, exactly as luaapi.c's freeze().
+ * frozen is one of the LUAJSON_TEXT_ values, FROZEN and FROZEN_BELOW with
+ * or without POOLED; a frozen table is replaced by its view after the
+ * tables inside it were, exactly as luaapi.c's freeze().
  *
  * Runs in protected mode itself (it calls lua_pcall), so it may be called
  * from C code that is or is not protected. On success exactly one value is

@@ -157,26 +157,47 @@ const char *sandbox_reason_name(sandbox_reason reason);
 void sandbox_push_readonly(lua_State *L, int idx);
 
 enum {
-    SANDBOX_VIEW_KIT_SLOTS = 6, /* the values sandbox_push_view_kit pushes */
+    SANDBOX_VIEW_KIT_SLOTS = 7, /* the values sandbox_push_view_kit pushes */
     SANDBOX_VIEW_SLOTS = 4,     /* free slots sandbox_readonly_fresh uses */
 };
 
 /*
  * For converters that make many views at once (luajson's, for every table
- * of a case): pushes SANDBOX_VIEW_KIT_SLOTS strings that
- * sandbox_readonly_fresh reuses instead of finding them by name for every
- * view. Leave them on the stack while views are made; they are only
- * strings, harmless wherever they go.
+ * of a case): pushes SANDBOX_VIEW_KIT_SLOTS values that
+ * sandbox_readonly_fresh uses instead of finding them for every view: six
+ * strings, then, with pooled, the state's pool of reusable views (made the
+ * first time; it allocates, so call this from protected code), else nil.
+ * Leave them on the stack while views are made; only C code reads them,
+ * and none is a table a script could write to.
+ *
+ * Pooled views are for the tables of the case being evaluated, which no
+ * rule may keep (docs/lua-api.md): a view taken from the pool since the
+ * last sandbox_views_restart is taken by nothing else until the next one,
+ * which makes every pooled view free to show another table. Making a view
+ * (two tables, five metatable fields) was a quarter of building a case;
+ * pointing a pooled one at its new table is one field.
  */
-void sandbox_push_view_kit(lua_State *L);
+void sandbox_push_view_kit(lua_State *L, int pooled);
+
+/*
+ * Makes every pooled view of the state free again: call it before
+ * converting the next case, once nothing the host holds refers to the
+ * tables of the one before (their results are encoded, their alerts
+ * copied). A script that kept one of those tables sees the new case's data
+ * through it, never anything its rule set cannot read anyway. Does not
+ * allocate.
+ */
+void sandbox_views_restart(lua_State *L);
 
 /*
  * Replaces the table on top of the stack by its read-only view, as
  * sandbox_push_readonly then lua_replace(L, -2) would, for a table the
  * caller has just created and filled itself: it must not be a view (that
  * is not checked). kit is the stack index of sandbox_push_view_kit's first
- * string. Needs SANDBOX_VIEW_SLOTS free stack slots (not checked); may
- * raise a memory error, so call it from protected code.
+ * value (0: none); with a pool there, the view is a pooled one that is
+ * free, or a new one that joins the pool while it has room. Needs
+ * SANDBOX_VIEW_SLOTS free stack slots (not checked); may raise a memory
+ * error, so call it from protected code.
  */
 void sandbox_readonly_fresh(lua_State *L, int kit);
 

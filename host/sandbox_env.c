@@ -198,15 +198,46 @@ static int readonly_pairs(lua_State *L)
 }
 
 /* A view's metatable keys and its tag, in the order sandbox_push_view_kit
- * pushes them. */
-static const char *const view_kit[SANDBOX_VIEW_KIT_SLOTS] = {
+ * pushes them; the pool follows them. */
+enum { KIT_STRINGS = 6, KIT_POOL = KIT_STRINGS };
+static const char *const view_kit[KIT_STRINGS] = {
     "__index", "__newindex", "__len", "__pairs", "__metatable", READONLY_TAG,
 };
 
-void sandbox_push_view_kit(lua_State *L)
+/* A state's pool of reusable views (sandbox.h): a userdata whose user
+ * values 1..pooled are views, kept in the registry under &view_pool_key.
+ * Views 1..used are taken (since the last sandbox_views_restart). At most
+ * VIEW_POOL_SIZE: a case with more tables makes the rest afresh, so a
+ * huge case does not leave a huge pool behind (each view is about 400
+ * bytes of the rule set's memory). */
+enum { VIEW_POOL_SIZE = 256 };
+typedef struct view_pool {
+    int used, pooled;
+} view_pool;
+
+static const char view_pool_key;
+
+void sandbox_push_view_kit(lua_State *L, int pooled)
 {
-    for (int i = 0; i < SANDBOX_VIEW_KIT_SLOTS; i++)
+    _Static_assert(KIT_POOL + 1 == SANDBOX_VIEW_KIT_SLOTS, "the strings and the pool");
+    for (int i = 0; i < KIT_STRINGS; i++)
         lua_pushstring(L, view_kit[i]);
+    if (!pooled) {
+        lua_pushnil(L);
+    } else if (lua_rawgetp(L, LUA_REGISTRYINDEX, &view_pool_key) != LUA_TUSERDATA) {
+        lua_pop(L, 1);
+        view_pool *p = lua_newuserdatauv(L, sizeof *p, VIEW_POOL_SIZE);
+        *p = (view_pool){0, 0};
+        lua_pushvalue(L, -1);
+        lua_rawsetp(L, LUA_REGISTRYINDEX, &view_pool_key);
+    }
+}
+
+void sandbox_views_restart(lua_State *L)
+{
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &view_pool_key) == LUA_TUSERDATA)
+        ((view_pool *)lua_touserdata(L, -1))->used = 0;
+    lua_pop(L, 1);
 }
 
 /* Pushes view_kit[i]: from the kit at stack index kit, or, with kit 0, by
@@ -256,7 +287,23 @@ void sandbox_push_readonly(lua_State *L, int idx)
 
 void sandbox_readonly_fresh(lua_State *L, int kit)
 {
+    view_pool *p = kit ? lua_touserdata(L, kit + KIT_POOL) : NULL;
+    if (p && p->used < p->pooled) { /* T */
+        lua_getiuservalue(L, kit + KIT_POOL, ++p->used); /* T view */
+        lua_getmetatable(L, -1);                         /* T view mt */
+        lua_pushvalue(L, kit);                           /* "__index" */
+        lua_pushvalue(L, -4);
+        lua_rawset(L, -3); /* the only field that differs between two views */
+        lua_pop(L, 1);
+        lua_replace(L, -2);
+        return;
+    }
     make_view(L, kit);
+    if (p && p->pooled < VIEW_POOL_SIZE) {
+        lua_pushvalue(L, -1);
+        lua_setiuservalue(L, kit + KIT_POOL, ++p->pooled);
+        p->used = p->pooled;
+    }
 }
 
 /* ---- setmetatable ------------------------------------------------------- */

@@ -1356,30 +1356,118 @@ static void test_readonly_fresh_same_view(void **state)
     (void)state;
     static const char *const kit[] = {"__index", "__newindex", "__len",
                                       "__pairs", "__metatable", "read-only"};
+    enum { SHOWN = SANDBOX_VIEW_KIT_SLOTS + 1 };
     lua_State *L = luaL_newstate();
     assert_non_null(L);
-    sandbox_push_view_kit(L);
+    sandbox_push_view_kit(L, 0);
     assert_int_equal(lua_gettop(L), SANDBOX_VIEW_KIT_SLOTS);
-    lua_createtable(L, 1, 0); /* 7: the table shown */
+    assert_true(lua_isnil(L, SANDBOX_VIEW_KIT_SLOTS)); /* no pool */
+    lua_createtable(L, 1, 0);                         /* SHOWN */
     lua_pushliteral(L, "first");
     lua_rawseti(L, -2, 1);
-    sandbox_push_readonly(L, 7); /* 8 */
-    lua_pushvalue(L, 7);
-    sandbox_readonly_fresh(L, 1); /* 9 */
-    assert_int_equal(lua_gettop(L), 9);
-    for (int i = 0; i < SANDBOX_VIEW_KIT_SLOTS; i++)
+    sandbox_push_readonly(L, SHOWN); /* SHOWN + 1 */
+    lua_pushvalue(L, SHOWN);
+    sandbox_readonly_fresh(L, 1); /* SHOWN + 2 */
+    assert_int_equal(lua_gettop(L), SHOWN + 2);
+    for (int i = 0; i < 6; i++)
         assert_string_equal(lua_tostring(L, i + 1), kit[i]);
-    assert_false(lua_rawequal(L, 8, 9));
-    assert_true(lua_getmetatable(L, 8)); /* 10 */
-    assert_true(lua_getmetatable(L, 9)); /* 11 */
-    assert_int_equal(same_fields(L, 10, 11), 5);
-    assert_int_equal(same_fields(L, 11, 10), 5);
-    lua_settop(L, 9);
-    assert_true(sandbox_readonly_target(L, 9));
-    assert_true(lua_rawequal(L, -1, 7));
-    sandbox_push_readonly(L, 9);
-    assert_true(lua_rawequal(L, -1, 9));
-    assert_int_equal(lua_rawlen(L, 9), 0);
+    assert_false(lua_rawequal(L, SHOWN + 1, SHOWN + 2));
+    assert_true(lua_getmetatable(L, SHOWN + 1)); /* SHOWN + 3 */
+    assert_true(lua_getmetatable(L, SHOWN + 2)); /* SHOWN + 4 */
+    assert_int_equal(same_fields(L, SHOWN + 3, SHOWN + 4), 5);
+    assert_int_equal(same_fields(L, SHOWN + 4, SHOWN + 3), 5);
+    lua_settop(L, SHOWN + 2);
+    assert_true(sandbox_readonly_target(L, SHOWN + 2));
+    assert_true(lua_rawequal(L, -1, SHOWN));
+    sandbox_push_readonly(L, SHOWN + 2);
+    assert_true(lua_rawequal(L, -1, SHOWN + 2));
+    assert_int_equal(lua_rawlen(L, SHOWN + 2), 0);
+    lua_close(L);
+}
+
+/* Pushes a fresh table holding the string s at [1] and replaces it by a view
+ * made with the kit at stack index kit; returns the view's stack index. */
+static int pooled_view(lua_State *L, int kit, const char *s)
+{
+    lua_createtable(L, 1, 0);
+    lua_pushstring(L, s);
+    lua_rawseti(L, -2, 1);
+    sandbox_readonly_fresh(L, kit);
+    return lua_gettop(L);
+}
+
+static int write_first(lua_State *L)
+{
+    lua_pushliteral(L, "changed");
+    lua_seti(L, 1, 1);
+    return 0;
+}
+
+/* Views from the pool: each is handed out once between restarts; after a
+ * restart the same views come back in the same order, each showing its new
+ * table (and a kept one shows the new data, never the old); they stay
+ * read-only; another kit of the same state finds the same pool; a
+ * pool-less kit never hands out a pooled view; the pool stops growing at
+ * its size (256), the views beyond it are made afresh every time. */
+static void test_readonly_fresh_pooled(void **state)
+{
+    (void)state;
+    lua_State *L = luaL_newstate();
+    assert_non_null(L);
+    sandbox_push_view_kit(L, 1);
+    assert_int_equal(lua_type(L, SANDBOX_VIEW_KIT_SLOTS), LUA_TUSERDATA);
+    int a = pooled_view(L, 1, "a"), b = pooled_view(L, 1, "b");
+    assert_false(lua_rawequal(L, a, b));
+    sandbox_views_restart(L);
+    int c = pooled_view(L, 1, "c"), d = pooled_view(L, 1, "d"), e = pooled_view(L, 1, "e");
+    assert_true(lua_rawequal(L, a, c)); /* the same views, in order */
+    assert_true(lua_rawequal(L, b, d));
+    assert_false(lua_rawequal(L, e, a) || lua_rawequal(L, e, b)); /* a third joins */
+    lua_geti(L, a, 1); /* through the kept view: the new data */
+    assert_string_equal(lua_tostring(L, -1), "c");
+    lua_geti(L, d, 1);
+    assert_string_equal(lua_tostring(L, -1), "d");
+    lua_geti(L, e, 1);
+    assert_string_equal(lua_tostring(L, -1), "e");
+    lua_settop(L, e);
+    lua_pushcfunction(L, write_first);
+    lua_pushvalue(L, c);
+    assert_int_not_equal(lua_pcall(L, 1, 0, 0), LUA_OK);
+    assert_non_null(strstr(lua_tostring(L, -1), "read-only"));
+    lua_settop(L, e);
+    lua_geti(L, c, 1);
+    assert_string_equal(lua_tostring(L, -1), "c");
+    lua_settop(L, e);
+
+    /* a second kit of the same state: the same pool */
+    sandbox_views_restart(L);
+    int kit2 = lua_gettop(L) + 1;
+    sandbox_push_view_kit(L, 1);
+    assert_true(lua_rawequal(L, kit2 + SANDBOX_VIEW_KIT_SLOTS - 1, SANDBOX_VIEW_KIT_SLOTS));
+    int f = pooled_view(L, kit2, "f");
+    assert_true(lua_rawequal(L, f, a));
+    lua_settop(L, 0);
+
+    /* without a pool: fresh views only */
+    sandbox_push_view_kit(L, 0);
+    int g = pooled_view(L, 1, "g");
+    sandbox_views_restart(L);
+    int h = pooled_view(L, 1, "h");
+    assert_false(lua_rawequal(L, g, h));
+    lua_settop(L, 0);
+
+    /* bounded: beyond 256 views per case, fresh ones, not kept */
+    enum { MANY = 300, POOL = 256, K = SANDBOX_VIEW_KIT_SLOTS };
+    sandbox_push_view_kit(L, 1);
+    sandbox_views_restart(L);
+    luaL_checkstack(L, 2 * MANY + 8, NULL);
+    for (int i = 0; i < MANY; i++)
+        pooled_view(L, 1, "x");
+    sandbox_views_restart(L);
+    for (int i = 0; i < MANY; i++)
+        pooled_view(L, 1, "y");
+    for (int i = 1; i <= MANY; i++)
+        assert_int_equal(lua_rawequal(L, K + i, K + MANY + i), i <= POOL);
     lua_close(L);
 }
 
@@ -1508,6 +1596,7 @@ int main(void)
         cmocka_unit_test(test_readonly_view_contract),
         cmocka_unit_test(test_readonly_view_of_view),
         cmocka_unit_test(test_readonly_fresh_same_view),
+        cmocka_unit_test(test_readonly_fresh_pooled),
         cmocka_unit_test(test_error_object_nil),
         cmocka_unit_test(test_dofile_missing),
         cmocka_unit_test(test_dofile_skips_bom),
