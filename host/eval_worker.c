@@ -155,7 +155,11 @@ static int build_case(lua_State *L)
         lua_insert(L, -2);
         lua_rawset(L, 1); /* over any "events" of the doc, as json_object_set did */
     }
-    sandbox_push_readonly(L, 1);
+    luaL_checkstack(L, SANDBOX_VIEW_KIT_SLOTS + 1 + SANDBOX_VIEW_SLOTS, "case view");
+    int kit = lua_gettop(L) + 1;
+    sandbox_push_view_kit(L, 1);
+    lua_pushvalue(L, 1);
+    sandbox_readonly_fresh(L, kit); /* the case table's own view, from the pool too */
     return 1;
 }
 
