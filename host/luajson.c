@@ -419,6 +419,8 @@ typedef struct tree_ctx {
     luajson_limits limits;
     int frozen, pooled; /* as luajson_text.c's parse_ctx */
     int kit;            /* sandbox_push_view_kit's values, if frozen */
+    void *strings;      /* the state's string cache (luajson_strings_push) */
+    int strings_slot;   /* its stack index */
     size_t values, bytes;
 } tree_ctx;
 
@@ -430,12 +432,12 @@ static int tree_refuse(lua_State *L)
     return lua_error(L);
 }
 
-static void tree_string(lua_State *L, tree_ctx *ctx, const char *s, size_t len)
+static void tree_string(lua_State *L, tree_ctx *ctx, const char *s, size_t len, int is_key)
 {
     ctx->bytes += len;
     if (ctx->bytes > ctx->limits.max_string_bytes || memchr(s, '\0', len))
         tree_refuse(L); /* the text parser refuses \u0000 as jansson does */
-    lua_pushlstring(L, s, len);
+    luajson_strings_pushl(L, ctx->strings, ctx->strings_slot, s, len, is_key);
 }
 
 static void tree_value(lua_State *L, tree_ctx *ctx, const json_t *value, int depth);
@@ -452,7 +454,7 @@ static void tree_members(lua_State *L, tree_ctx *ctx, const json_t *object, int 
      * looks every key up again, three times a member. */
     for (void *it = json_object_iter(obj); it; it = json_object_iter_next(obj, it)) {
         json_t *member = json_object_iter_value(it);
-        tree_string(L, ctx, json_object_iter_key(it), json_object_iter_key_len(it));
+        tree_string(L, ctx, json_object_iter_key(it), json_object_iter_key_len(it), 1);
         if (json_is_null(member)) {
             lua_pushboolean(L, 0);
             nulls++;
@@ -498,7 +500,7 @@ static void tree_value(lua_State *L, tree_ctx *ctx, const json_t *value, int dep
         }
         break;
     case JSON_STRING:
-        tree_string(L, ctx, json_string_value(value), json_string_length(value));
+        tree_string(L, ctx, json_string_value(value), json_string_length(value), 0);
         return;
     default: /* null only at the top */
         push_scalar(L, value);
@@ -512,6 +514,8 @@ static void tree_value(lua_State *L, tree_ctx *ctx, const json_t *value, int dep
 static int tree_protected(lua_State *L)
 {
     tree_ctx *ctx = lua_touserdata(L, 1);
+    ctx->strings = luajson_strings_push(L);
+    ctx->strings_slot = lua_gettop(L);
     if (ctx->frozen) {
         ctx->kit = lua_gettop(L) + 1;
         sandbox_push_view_kit(L, ctx->pooled);

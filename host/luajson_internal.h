@@ -36,6 +36,20 @@ enum {
  * becomes LUAJSON_MAX_DEPTH (the per-level arrays and the C stack bound it). */
 luajson_limits luajson_limits_or_default(const luajson_limits *limits);
 
+/* ---- the string cache (luajson_text.c) ---- */
+
+/* Pushes the state's cache of short strings pushed before (made the first
+ * time; it allocates, so call it from protected code) and returns it. */
+void *luajson_strings_push(lua_State *L);
+
+/* Pushes len bytes of s as lua_pushlstring does, through the cache at
+ * stack index cache_slot (cache is what luajson_strings_push returned):
+ * a string pushed before costs a few comparisons instead of Lua hashing
+ * every byte and searching its string table. is_key: an object's key
+ * (keys recur; values mostly do not). */
+const char *luajson_strings_pushl(lua_State *L, void *cache, int cache_slot, const char *s,
+                                  size_t len, int is_key);
+
 /* ---- paths (luajson_path.c) ---- */
 
 /* The path of the value being converted, e.g. ".alerts[2].when". {0} is

@@ -205,13 +205,14 @@ static void string_words(const unsigned char *s, size_t len, uint64_t *first, ui
 }
 
 /* Pushes a string its slot i does not hold, and puts it there. */
-static const char *push_new_string(lua_State *L, parse_ctx *ctx, const unsigned char *s, size_t len,
-                                   unsigned i, uint64_t first, uint64_t last)
+static const char *push_new_string(lua_State *L, string_cache *cache, int cache_slot,
+                                   const unsigned char *s, size_t len, unsigned i, uint64_t first,
+                                   uint64_t last)
 {
     const char *text = lua_pushlstring(L, (const char *)s, len);
     lua_pushvalue(L, -1);
-    lua_setiuservalue(L, ctx->cache_slot, (int)i + 1);
-    ctx->cache->slots[i] = (cached_string){first, last, len, text, 0};
+    lua_setiuservalue(L, cache_slot, (int)i + 1);
+    cache->slots[i] = (cached_string){first, last, len, text, 0};
     return text;
 }
 
@@ -222,8 +223,8 @@ static const char *push_new_string(lua_State *L, parse_ctx *ctx, const unsigned 
  * string table. A key that misses takes the slot; a value only when it
  * missed the slot the time before too, so that values seen once (most of
  * them) cost a lookup more, not an update of the cache as well. */
-static inline const char *push_string(lua_State *L, parse_ctx *ctx, const unsigned char *s,
-                                      size_t len, int is_key)
+static inline const char *push_cached(lua_State *L, string_cache *cache, int cache_slot,
+                                      const unsigned char *s, size_t len, int is_key)
 {
     uint64_t first, last;
     if (len > STRING_CACHE_MAX_LEN)
@@ -232,17 +233,23 @@ static inline const char *push_string(lua_State *L, parse_ctx *ctx, const unsign
     uint64_t h =
         (first ^ (last * UINT64_C(0x9E3779B97F4A7C15)) ^ len) * UINT64_C(0xBF58476D1CE4E5B9);
     unsigned i = (unsigned)(h >> (64 - STRING_CACHE_BITS)) | (is_key ? 0 : 1u << STRING_CACHE_BITS);
-    cached_string *slot = &ctx->cache->slots[i];
+    cached_string *slot = &cache->slots[i];
     if (slot->len == len && slot->first == first && slot->last == last &&
         (len <= 16 || memcmp(slot->text + 8, s + 8, len - 16) == 0)) {
-        lua_getiuservalue(L, ctx->cache_slot, (int)i + 1);
+        lua_getiuservalue(L, cache_slot, (int)i + 1);
         return slot->text;
     }
     if (!is_key && slot->missed != h) {
         slot->missed = h;
         return lua_pushlstring(L, (const char *)s, len);
     }
-    return push_new_string(L, ctx, s, len, i, first, last);
+    return push_new_string(L, cache, cache_slot, s, len, i, first, last);
+}
+
+static inline const char *push_string(lua_State *L, parse_ctx *ctx, const unsigned char *s,
+                                      size_t len, int is_key)
+{
+    return push_cached(L, ctx->cache, ctx->cache_slot, s, len, is_key);
 }
 
 /* Pushes the state's string cache, made the first time. */
@@ -258,6 +265,17 @@ static string_cache *push_string_cache(lua_State *L)
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &string_cache_key);
     return cache;
+}
+
+void *luajson_strings_push(lua_State *L)
+{
+    return push_string_cache(L);
+}
+
+const char *luajson_strings_pushl(lua_State *L, void *cache, int cache_slot, const char *s,
+                                  size_t len, int is_key)
+{
+    return push_cached(L, cache, cache_slot, (const unsigned char *)s, len, is_key);
 }
 
 /* Decodes the escape at p (a backslash) into out; returns the bytes written
