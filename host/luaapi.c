@@ -184,7 +184,10 @@ static int push_date(lua_State *L, cr_date d)
 {
     char buf[11];
     date_format(d, buf);
-    lua_pushstring(L, buf);
+    /* not lua_pushstring: its cache is keyed by the C string's address,
+     * which is this buffer's for every date, so it never hit and cost a
+     * strcmp each time */
+    lua_pushlstring(L, buf, strlen(buf));
     return 1;
 }
 
