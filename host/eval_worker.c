@@ -120,10 +120,9 @@ static cr_status push_events(lua_State *L, const work_case *c, cr_err *err)
     if (empty)
         lua_pop(L, 1);
     /* The empty array is kept for every later case: never a pooled view. */
-    cr_status st = push_case_json(L, c, c->events_tree, events,
-                                  empty ? LUAJSON_TEXT_FROZEN
-                                        : LUAJSON_TEXT_FROZEN | LUAJSON_TEXT_POOLED,
-                                  err);
+    cr_status st = push_case_json(
+        L, c, c->events_tree, events,
+        empty ? LUAJSON_TEXT_FROZEN : LUAJSON_TEXT_FROZEN | LUAJSON_TEXT_POOLED, err);
     if (st == CR_OK && empty) {
         lua_pushvalue(L, -1);
         lua_rawsetp(L, LUA_REGISTRYINDEX, &no_events);

@@ -223,8 +223,9 @@ static const char *push_new_string(lua_State *L, string_cache *cache, int cache_
  * string table. A key that misses takes the slot; a value only when it
  * missed the slot the time before too, so that values seen once (most of
  * them) cost a lookup more, not an update of the cache as well. */
-static inline const char *push_cached(lua_State *L, string_cache *cache, int cache_slot,
-                                      const unsigned char *s, size_t len, int is_key)
+static inline __attribute__((always_inline)) const char *
+push_cached(lua_State *L, string_cache *cache, int cache_slot, const unsigned char *s, size_t len,
+            int is_key)
 {
     uint64_t first, last;
     if (len > STRING_CACHE_MAX_LEN)
@@ -246,8 +247,8 @@ static inline const char *push_cached(lua_State *L, string_cache *cache, int cac
     return push_new_string(L, cache, cache_slot, s, len, i, first, last);
 }
 
-static inline const char *push_string(lua_State *L, parse_ctx *ctx, const unsigned char *s,
-                                      size_t len, int is_key)
+static inline __attribute__((always_inline)) const char *
+push_string(lua_State *L, parse_ctx *ctx, const unsigned char *s, size_t len, int is_key)
 {
     return push_cached(L, ctx->cache, ctx->cache_slot, s, len, is_key);
 }

@@ -312,7 +312,7 @@ void sandbox_push_readonly(lua_State *L, int idx)
 void sandbox_readonly_fresh(lua_State *L, int kit)
 {
     view_pool *p = kit ? lua_touserdata(L, kit + KIT_POOL) : NULL;
-    if (p && p->used < p->pooled) { /* T */
+    if (p && p->used < p->pooled) {                      /* T */
         lua_getiuservalue(L, kit + KIT_POOL, ++p->used); /* T view */
         lua_getmetatable(L, -1);                         /* T view mt */
         lua_pushvalue(L, kit);                           /* "__index" */

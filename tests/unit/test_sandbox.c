@@ -1026,9 +1026,10 @@ static void test_replayable_new_coroutine_is_hooked(void **state)
 static void test_replayable_interrupted_coroutine_survives(void **state)
 {
     (void)state;
-    const char *gen = "local co = coroutine.wrap(function() local i = 0 "
-                      "while true do i = i + 1 if i == 10000000 then coroutine.yield(i) end end end) "
-                      "return function() return co() end";
+    const char *gen =
+        "local co = coroutine.wrap(function() local i = 0 "
+        "while true do i = i + 1 if i == 10000000 then coroutine.yield(i) end end end) "
+        "return function() return co() end";
     sandbox *sb = new_sandbox_budget(100000000);
     cr_err err = {{0}};
     int reruns = 0;
@@ -1244,7 +1245,8 @@ static void test_readonly_view_contract(void **state)
         "  or next(doc) ~= nil or next(doc.list) ~= nil then return 'raw' end "
         "local seen = '' "
         "for i, e in ipairs(doc.list) do "
-        "  if not rawequal(e, doc.list[i]) or getmetatable(e) ~= 'read-only' then return 'ipairs' end "
+        "  if not rawequal(e, doc.list[i]) or getmetatable(e) ~= 'read-only' then return 'ipairs' "
+        "end "
         "  seen = seen .. e.n end "
         "if seen ~= '312' then return 'ipairs order ' .. seen end "
         "local order = {} "
@@ -1266,15 +1268,14 @@ static void test_readonly_view_contract(void **state)
         "  fails(setmetatable, nested, {}), "
         "  fails(setmetatable, doc.list, nil), "
         "}, '|')";
-    const char *errors =
-        "|views:1: attempt to modify a read-only table"
-        "|views:1: attempt to modify a read-only table"
-        "|views:1: attempt to modify a read-only table"
-        "|attempt to modify a read-only table"
-        "|attempt to modify a read-only table"
-        "|attempt to modify a read-only table"
-        "|cannot change a protected metatable"
-        "|cannot change a protected metatable";
+    const char *errors = "|views:1: attempt to modify a read-only table"
+                         "|views:1: attempt to modify a read-only table"
+                         "|views:1: attempt to modify a read-only table"
+                         "|attempt to modify a read-only table"
+                         "|attempt to modify a read-only table"
+                         "|attempt to modify a read-only table"
+                         "|cannot change a protected metatable"
+                         "|cannot change a protected metatable";
     char expected[512] = "";
     size_t len = 0;
 
@@ -1354,7 +1355,7 @@ static int same_fields(lua_State *L, int a, int b)
 static void test_readonly_fresh_same_view(void **state)
 {
     (void)state;
-    static const char *const kit[] = {"__index", "__newindex", "__len",
+    static const char *const kit[] = {"__index", "__newindex",  "__len",
                                       "__pairs", "__metatable", "read-only"};
     enum { SHOWN = SANDBOX_VIEW_KIT_SLOTS + 1 };
     lua_State *L = luaL_newstate();
@@ -1362,7 +1363,7 @@ static void test_readonly_fresh_same_view(void **state)
     sandbox_push_view_kit(L, 0);
     assert_int_equal(lua_gettop(L), SANDBOX_VIEW_KIT_SLOTS);
     assert_true(lua_isnil(L, SANDBOX_VIEW_KIT_SLOTS)); /* no pool */
-    lua_createtable(L, 1, 0);                         /* SHOWN */
+    lua_createtable(L, 1, 0);                          /* SHOWN */
     lua_pushliteral(L, "first");
     lua_rawseti(L, -2, 1);
     sandbox_push_readonly(L, SHOWN); /* SHOWN + 1 */
