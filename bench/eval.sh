@@ -145,6 +145,14 @@ elif [ -n "$EVAL_RATE" ]; then
             echo "FAILED: eval --changed evaluated ${n:-no count of} cases, expected $TOUCHED"
             FAILED=1
         fi
+        # Once more with nothing new: what a daily run costs on a quiet day
+        # (no goal; it once took as long as the full run, see bench/README).
+        measure unchanged "$CR" --db "$DB" --rules "$RULES" eval --as-of "$AS_OF" --changed
+        if [ "$STATUS" != 0 ]; then
+            show_failure "courtrules eval --changed (nothing new)" unchanged
+        else
+            echo "eval --changed:    $(evaluated unchanged) cases (nothing new) in $SECS s"
+        fi
     fi
 fi
 

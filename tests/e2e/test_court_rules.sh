@@ -240,6 +240,16 @@ cr --db "$CHANGED_DB" --rules "$SRC/rules" --json eval --as-of 2026-04-10 --chan
 expect_eq "$(jr courts)/$(jr courts_current)" "3/2" "--changed runs 浙0105 and the courts above it (浙01, 浙); 浙0102 and 浙02 stay current"
 cr --db "$CHANGED_DB" --rules "$SRC/rules" --json eval --as-of 2026-04-11 --changed --plugins "$SRC/plugins" --calendar "$CAL"
 expect_eq "$(jr courts)/$(jr courts_current)" "5/0" "a new as-of date runs every court again"
+printf '%s\n' '{"type":"event","id":"S-NEW-1","case_no":"(2026)浙0102民初20号","event":"supervision","at":"2026-04-09","actor":"A-P"}' >"$T/one.jsonl"
+cr --db "$CHANGED_DB" ingest "$T/one.jsonl"; expect_status 0 "an event of a 浙0102 case comes in"
+cr --db "$CHANGED_DB" --rules "$SRC/rules" --json eval --as-of 2026-04-11 --changed --plugins "$SRC/plugins" --calendar "$CAL"
+expect_eq "$(jr courts)/$(jr courts_current)" "3/2" "a case's event runs its court and those above it (浙0102, 浙01, 浙)"
+printf '%s\n' '{"type":"event","id":"IR-NEW-1","court":"浙02","event":"interference_report","at":"2026-04-09T09:00","data":{"month":"2026-03","count":0}}' >"$T/one.jsonl"
+cr --db "$CHANGED_DB" ingest "$T/one.jsonl"; expect_status 0 "a court-level event of 浙02 comes in"
+cr --db "$CHANGED_DB" --rules "$SRC/rules" --json eval --as-of 2026-04-11 --changed --plugins "$SRC/plugins" --calendar "$CAL"
+expect_eq "$(jr courts)/$(jr courts_current)" "2/3" "a court-level event runs its court and those above it (浙02, 浙)"
+cr --db "$CHANGED_DB" --rules "$SRC/rules" --json eval --as-of 2026-04-11 --changed --plugins "$SRC/plugins" --calendar "$CAL"
+expect_eq "$(jr courts)/$(jr courts_current)" "0/5" "and nothing new again: none"
 
 # ---- a narrower set overrides some params key by key ----
 R2="$T/rules2"
