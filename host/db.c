@@ -576,6 +576,11 @@ static const char *const migrations[] = {
     "CREATE INDEX outbox_message ON outbox(message) WHERE message IS NOT NULL;"
     "DROP TABLE alerts_copy;"
     "DROP TABLE outbox_copy;" ALERTS_OUTBOX_TRIGGERS,
+    /* 18: cases_batch carries the court: which courts have cases changed
+     * after a batch (db_eval_courts_current) is then read from the index
+     * alone, without a row lookup per changed case. */
+    "DROP INDEX cases_batch;"
+    "CREATE INDEX cases_batch ON cases(changed_batch, court);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))

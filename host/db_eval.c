@@ -657,7 +657,8 @@ cr_status db_eval_courts_current(cr_db *db, const char *rules_fingerprint, const
      * case moves too), or a court, person or court-level event written
      * (their batch_id moves even when a re-ingest left them as they were:
      * that only costs an evaluation). What changed after the oldest
-     * evaluation's batch is collected once (cases by cases_batch, the
+     * evaluation's batch is collected once (cases from cases_batch, which
+     * holds their court, the
      * court-level events, whose case_no is NULL, by events_case; people and
      * courts are small), and each court is checked against that short
      * list. Letting the
