@@ -180,8 +180,28 @@ static cr_status doc_rows(cr_db *db, sqlite3_stmt *st, json_t **out, cr_err *err
     return CR_OK;
 }
 
+/* A count of the cases of some courts filed in a window, and nothing else
+ * asked: the sum of those courts' days in case_day_counts (schema 19,
+ * kept by triggers on cases), the same number as count(*) over the cases,
+ * read from a few rows per court and day instead of an index entry per
+ * case (a province's year is half a million of them). */
+static int by_filing_day(const db_case_filter *f)
+{
+    return !f->status && !f->kind && !f->procedure && !f->type_code && !f->cause &&
+           !f->closed_from && !f->closed_to && !f->judge;
+}
+
 cr_status db_query_count_cases(cr_db *db, const db_case_filter *f, int64_t *count, cr_err *err)
 {
+    if (by_filing_day(f)) {
+        where w = {0};
+        where_court(&w, "d.court", f->court, f->exact_court);
+        where_cmp(&w, "d.filing_date", ">=", f->filed_from);
+        where_cmp(&w, "d.filing_date", "<=", f->filed_to);
+        sqlite3_stmt *st =
+            prepare(db, "SELECT coalesce(sum(d.n), 0) FROM case_day_counts d", &w, NULL, err);
+        return st ? one_count(db, st, count, err) : CR_FAIL;
+    }
     sqlite3_stmt *st = case_stmt(db, "count(*)", NULL, f, err);
     return st ? one_count(db, st, count, err) : CR_FAIL;
 }
@@ -212,8 +232,8 @@ cr_status db_query_courts(cr_db *db, const char *prefix, int exact, json_t **out
     return st ? doc_rows(db, st, out, err) : CR_FAIL;
 }
 
-cr_status db_query_people(cr_db *db, const char *prefix, int exact, const char *role,
-                          int in_quota, json_t **out, cr_err *err)
+cr_status db_query_people(cr_db *db, const char *prefix, int exact, const char *role, int in_quota,
+                          json_t **out, cr_err *err)
 {
     where w = {0};
     where_court(&w, "p.court", prefix, exact);

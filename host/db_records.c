@@ -6,6 +6,7 @@
 #include "jsontext.h"
 
 #include <stdlib.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,7 +39,7 @@ static const char *const sql[REC_TYPE_COUNT][N_OPS] = {
         },
     [REC_CASE] =
         {
-            "SELECT batch_id, doc = ?2, court FROM cases WHERE case_no = ?1",
+            "SELECT batch_id, doc = ?2, court, filing_date FROM cases WHERE case_no = ?1",
             "INSERT INTO cases(case_no, court, year, type_code, seq, kind, cause, procedure, "
             "filing_date, claim_fen, party_count, status, closing_date, doc, batch_id, "
             "changed_batch) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
@@ -62,15 +63,30 @@ static const char *const sql[REC_TYPE_COUNT][N_OPS] = {
         },
 };
 
+/* One court's cases filed on one day, added in this batch (n, may be
+ * negative); court "" marks a free slot. */
+enum { DAY_SLOTS = 1024, DAY_COURT_MAX = 48 };
+typedef struct day_delta {
+    char court[DAY_COURT_MAX];
+    char day[11];
+    int64_t n;
+} day_delta;
+
 struct db_records_stmts {
     sqlite3_stmt *op[REC_TYPE_COUNT][N_OPS];
-    sqlite3_stmt *staffing_delete, *staffing_insert, *case_changed;
+    sqlite3_stmt *staffing_delete, *staffing_insert, *case_changed, *day_count;
     sqlite3_stmt *judges_delete, *judges_insert;
     sqlite3_stmt *batch_open, *batch_close;
     /* The case last marked changed, and in which batch: events follow their
      * case in a file, so this saves an UPDATE per event. */
     char marked_case[128];
     int64_t marked_batch;
+    /* The batch's changes to case_day_counts, added up here and written
+     * when the batch closes (a row per court and day instead of an upsert
+     * per case); cleared when a batch opens, so a batch rolled back leaves
+     * none behind. */
+    day_delta days[DAY_SLOTS];
+    size_t n_days;
 };
 
 void db_records_finalize(cr_db *db)
@@ -84,6 +100,7 @@ void db_records_finalize(cr_db *db)
     sqlite3_finalize(s->staffing_delete);
     sqlite3_finalize(s->staffing_insert);
     sqlite3_finalize(s->case_changed);
+    sqlite3_finalize(s->day_count);
     sqlite3_finalize(s->judges_delete);
     sqlite3_finalize(s->judges_insert);
     sqlite3_finalize(s->batch_open);
@@ -91,6 +108,8 @@ void db_records_finalize(cr_db *db)
     free(s);
     db->records = NULL;
 }
+
+static cr_status flush_days(cr_db *db, cr_err *err);
 
 static struct db_records_stmts *stmts(cr_db *db, cr_err *err)
 {
@@ -120,6 +139,9 @@ cr_status db_batch_open(cr_db *db, const char *source, int64_t *batch_id, cr_err
     cr_status rc = db_step_done(db, st, "open batch", err);
     if (rc == CR_OK)
         *batch_id = sqlite3_last_insert_rowid(db->sql);
+    for (size_t i = 0; i < DAY_SLOTS; i++) /* a batch rolled back may have left some */
+        s->days[i].court[0] = 0;
+    s->n_days = 0;
     return rc;
 }
 
@@ -131,6 +153,8 @@ cr_status db_batch_close(cr_db *db, int64_t batch_id, const char *summary_json, 
                     "UPDATE batches SET finished_at = ?2, summary = ?3 WHERE id = ?1", err)
           : NULL;
     if (!st)
+        return CR_FAIL;
+    if (flush_days(db, err) != CR_OK)
         return CR_FAIL;
     char now[26];
     db_now(now);
@@ -275,10 +299,11 @@ static int judge_seen(const record *rec, size_t n, const char *id)
 
 static cr_status insert_case_judge(cr_db *db, const char *judge, const record *rec, cr_err *err)
 {
-    sqlite3_stmt *ins = db_stmt(db, &db->records->judges_insert,
-                                "INSERT OR IGNORE INTO case_judges(judge, case_no, court, closing_date)"
-                                " VALUES (?1, ?2, ?3, ?4)",
-                                err);
+    sqlite3_stmt *ins =
+        db_stmt(db, &db->records->judges_insert,
+                "INSERT OR IGNORE INTO case_judges(judge, case_no, court, closing_date)"
+                " VALUES (?1, ?2, ?3, ?4)",
+                err);
     if (!ins)
         return CR_FAIL;
     db_bind_text(ins, 1, judge);
@@ -303,6 +328,74 @@ static cr_status insert_case_judges(cr_db *db, const record *rec, cr_err *err)
             st = insert_case_judge(db, json_string_value(j), rec, err);
     }
     return st;
+}
+
+/* Adds delta to case_day_counts for court's cases filed on day. */
+static cr_status write_day(cr_db *db, const char *court, const char *day, int64_t delta,
+                           cr_err *err)
+{
+    sqlite3_stmt *st = db_stmt(db, &db->records->day_count,
+                               "INSERT INTO case_day_counts(court, filing_date, n)"
+                               " VALUES (?1, ?2, ?3) ON CONFLICT(court, filing_date)"
+                               " DO UPDATE SET n = n + excluded.n",
+                               err);
+    if (!st)
+        return CR_FAIL;
+    db_bind_text(st, 1, court);
+    db_bind_text(st, 2, day);
+    sqlite3_bind_int64(st, 3, delta);
+    return db_step_done(db, st, "count the cases' filing days", err);
+}
+
+/* Writes the batch's added-up days and empties the table. */
+static cr_status flush_days(cr_db *db, cr_err *err)
+{
+    struct db_records_stmts *s = db->records;
+    cr_status st = CR_OK;
+    for (size_t i = 0; s && i < DAY_SLOTS && s->n_days; i++) {
+        day_delta *d = &s->days[i];
+        if (!d->court[0])
+            continue;
+        if (st == CR_OK && d->n)
+            st = write_day(db, d->court, d->day, d->n, err);
+        d->court[0] = 0;
+        s->n_days--;
+    }
+    return st;
+}
+
+/* Adds delta to the cases court filed on day (case_day_counts, schema 19):
+ * in the batch's table, written when it closes (or now for a court code
+ * too long for it, or when it is full). */
+static cr_status count_day(cr_db *db, const char *court, const char *day, int delta, cr_err *err)
+{
+    struct db_records_stmts *s = db->records;
+    size_t court_len = strlen(court);
+    if (court_len >= DAY_COURT_MAX || strlen(day) != 10)
+        return write_day(db, court, day, delta, err);
+    uint32_t h = 2166136261u; /* FNV-1a over court and day */
+    for (const char *p = court; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    for (const char *p = day; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    for (size_t i = h & (DAY_SLOTS - 1);; i = (i + 1) & (DAY_SLOTS - 1)) {
+        day_delta *d = &s->days[i];
+        if (!d->court[0]) {
+            if (s->n_days >= DAY_SLOTS * 3 / 4) { /* full enough: write what is there */
+                cr_status st = flush_days(db, err);
+                return st == CR_OK ? count_day(db, court, day, delta, err) : st;
+            }
+            memcpy(d->court, court, court_len + 1);
+            memcpy(d->day, day, 11);
+            d->n = delta;
+            s->n_days++;
+            return CR_OK;
+        }
+        if (strcmp(d->court, court) == 0 && memcmp(d->day, day, 10) == 0) {
+            d->n += delta;
+            return CR_OK;
+        }
+    }
 }
 
 /* Inserts rec as new. *conflict = 1 (and nothing written) if the key is
@@ -333,6 +426,7 @@ cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const ch
                         db_put_result *result, cr_err *err)
 {
     int conflict;
+    char old_court[256] = "", old_day[32] = "";
     cr_status st = insert_new(db, batch_id, rec, doc_text, &conflict, err);
     if (st != CR_OK)
         return st;
@@ -346,6 +440,12 @@ cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const ch
         int rc = sqlite3_step(look);
         int64_t prev_batch = rc == SQLITE_ROW ? sqlite3_column_int64(look, 0) : 0;
         int same = rc == SQLITE_ROW && sqlite3_column_int(look, 1);
+        if (rec->type == REC_CASE && rc == SQLITE_ROW) { /* its day as stored, for the counts */
+            const char *c = (const char *)sqlite3_column_text(look, 2);
+            const char *d = (const char *)sqlite3_column_text(look, 3);
+            snprintf(old_court, sizeof old_court, "%s", c ? c : "");
+            snprintf(old_day, sizeof old_day, "%s", d ? d : "");
+        }
         sqlite3_reset(look);
         if (rc != SQLITE_ROW)
             return rc == SQLITE_DONE
@@ -376,6 +476,16 @@ cr_status db_put_record(cr_db *db, int64_t batch_id, const record *rec, const ch
         free(roles);
     }
     *result = exists ? DB_PUT_UPDATED : DB_PUT_NEW;
+    if (st == CR_OK && rec->type == REC_CASE) {
+        const char *court = rec->u.kase.court, *day = rec->u.kase.filing_date;
+        if (!exists)
+            st = count_day(db, court, day, 1, err);
+        else if (strcmp(old_court, court) != 0 || strcmp(old_day, day) != 0) {
+            st = count_day(db, old_court, old_day, -1, err);
+            if (st == CR_OK)
+                st = count_day(db, court, day, 1, err);
+        }
+    }
     if (st == CR_OK && rec->type == REC_COURT && (exists || rec->u.court.staffing))
         st = put_staffing(db, rec, err);
     if (st == CR_OK && rec->type == REC_CASE)

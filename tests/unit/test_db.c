@@ -146,10 +146,18 @@ static void transactions_roll_back(void **state)
     db_close(db);
 }
 
-/* Takes a current file back to version 12: undoes migrations 16 to 13
+/* Takes a current file back to version 17: undoes migrations 19 and 18
+ * (leaves user_version to the caller). */
+#define AS_VERSION_17                                                                              \
+    "DROP TABLE case_day_counts;" /* migration 19 */                                               \
+    "DROP INDEX cases_batch;"     /* migration 18 */                                               \
+    "CREATE INDEX cases_batch ON cases(changed_batch);"
+
+/* Takes a current file back to version 12: undoes migrations 19 to 13
  * (dropping case_judges undoes 16 and 14; leaves user_version to the
  * caller). */
 #define AS_VERSION_12                                                                              \
+    AS_VERSION_17                                                                                  \
     "DROP INDEX cases_court_dates;" /* migration 15 */                                             \
     "CREATE INDEX cases_court ON cases(court, status);"                                            \
     "DROP TABLE case_judges;" /* migration 14 */                                                   \
@@ -478,6 +486,35 @@ static void cases_court_gains_dates(void **state)
     db_close(db);
 }
 
+/* Migration 18 gives cases_batch the court; migration 19 fills
+ * case_day_counts from the cases already stored (ingest keeps it after:
+ * test_db_query.c). */
+static void case_day_counts_filled_by_migration(void **state)
+{
+    cr_err err;
+    make_current_file();
+#define CASE_ROW(no, court, day)                                                                   \
+    "INSERT INTO cases(case_no, court, year, type_code, seq, kind, filing_date, party_count,"      \
+    " status, doc, batch_id, changed_batch) VALUES ('" no "', '" court "', 2026, '民初', 1,"     \
+    " '民事', '" day "', 2, '在办', '{}', 1, 1);"
+    exec_on_file("PRAGMA foreign_keys=OFF;" AS_VERSION_17 CASE_ROW("a", "粤01", "2026-01-02")
+                     CASE_ROW("b", "粤01", "2026-01-02") CASE_ROW("c", "粤01", "2026-01-03")
+                         CASE_ROW("d", "粤0103", "2026-01-02") "PRAGMA user_version=17;");
+#undef CASE_ROW
+    cr_db *db = open_migrated_from(17);
+    sqlite3 *h = db_handle(db);
+    expect_text(h,
+                "SELECT group_concat(name) FROM"
+                " (SELECT name FROM pragma_index_info('cases_batch') ORDER BY seqno)",
+                "changed_batch,court");
+    expect_text(h,
+                "SELECT group_concat(court || ' ' || filing_date || ' ' || n, ', ') FROM"
+                " (SELECT * FROM case_day_counts ORDER BY court, filing_date)",
+                "粤01 2026-01-02 2, 粤01 2026-01-03 1, 粤0103 2026-01-02 1");
+    assert_int_equal(db_integrity_check(db, &err), CR_OK);
+    db_close(db);
+}
+
 /* How many times the program of sql has the opcode op. */
 static int count_opcode(sqlite3 *h, const char *sql, const char *op)
 {
@@ -507,7 +544,7 @@ static void alerts_survive_check_migration(void **state)
     cr_err err;
     make_current_file();
     exec_on_file(
-        "PRAGMA foreign_keys=OFF;"
+        "PRAGMA foreign_keys=OFF;" AS_VERSION_17
         "DROP TABLE outbox;" /* both as migration 5 made them (the triggers go too) */
         "DROP TABLE alerts;"
         "CREATE TABLE alerts(id INTEGER PRIMARY KEY, dedup_key TEXT NOT NULL UNIQUE,"
@@ -613,6 +650,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(case_judges_filled_by_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(case_judges_follow_ingest, setup, teardown),
         cmocka_unit_test_setup_teardown(cases_court_gains_dates, setup, teardown),
+        cmocka_unit_test_setup_teardown(case_day_counts_filled_by_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(alerts_survive_check_migration, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

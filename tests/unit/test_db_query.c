@@ -155,8 +155,8 @@ static void case_filters_alone_and_together(void **state)
         0);
 
     /* a judge's cases follow their closing date when a case is closed later */
-    db_case_filter p2_q1 = {.court = "粤07", .judge = "P2", .closed_from = "2026-01-01",
-                            .closed_to = "2026-03-31"};
+    db_case_filter p2_q1 = {
+        .court = "粤07", .judge = "P2", .closed_from = "2026-01-01", .closed_to = "2026-03-31"};
     assert_int_equal(count_cases(fx->db, p2_q1), 1);
     static const char *const closed[] = {
         "{\"type\":\"case\",\"case_no\":\"(2026)粤07民初2号\",\"kind\":\"民事\","
@@ -320,8 +320,8 @@ static void closed_in_a_quarter_searches_the_index(void **state)
 
     sqlite3_trace_v2(fx->db->sql, SQLITE_TRACE_PROFILE, count_steps, NULL);
     vm_steps = 0;
-    db_case_filter q1 = {.court = "粤07", .exact_court = 1, .closed_from = "2026-01-01",
-                         .closed_to = "2026-03-31"};
+    db_case_filter q1 = {
+        .court = "粤07", .exact_court = 1, .closed_from = "2026-01-01", .closed_to = "2026-03-31"};
     assert_int_equal(count_cases(fx->db, q1), 1);
     sqlite3_trace_v2(fx->db->sql, 0, NULL, NULL);
     if (vm_steps > 100)
@@ -333,10 +333,89 @@ static void closed_in_a_quarter_searches_the_index(void **state)
     assert_int_equal(count_cases(fx->db, q1), 1);
 }
 
+/* count(*) over the cases themselves, for the court filter and window the
+ * day counts answer (case_day_counts, schema 19). */
+static int64_t scanned_count(cr_db *db, const char *court, int exact, const char *from,
+                             const char *to)
+{
+    sqlite3_stmt *st;
+    const char *sql =
+        exact ? "SELECT count(*) FROM cases WHERE court = ?1"
+                " AND filing_date >= coalesce(?2, '') AND filing_date <= coalesce(?3, 'z')"
+              : "SELECT count(*) FROM cases WHERE court >= ?1 AND court < ?1 || char(0x10FFFF)"
+                " AND filing_date >= coalesce(?2, '') AND filing_date <= coalesce(?3, 'z')";
+    assert_int_equal(sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_text(st, 1, court, -1, SQLITE_STATIC);
+    if (from)
+        sqlite3_bind_text(st, 2, from, -1, SQLITE_STATIC);
+    if (to)
+        sqlite3_bind_text(st, 3, to, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int64_t n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* Every court filter and window: the day counts give count(*)'s number. */
+static void day_counts_agree(cr_db *db)
+{
+    static const char *const courts[] = {"", "粤", "粤07", "粤0703", "粤0704", "苏"};
+    static const char *const bounds[] = {NULL,         "2025-12-31", "2026-01-01",
+                                         "2026-01-05", "2026-02-01", "2026-06-30"};
+    for (size_t c = 0; c < sizeof courts / sizeof *courts; c++)
+        for (int exact = 0; exact < 2; exact++)
+            for (size_t a = 0; a < sizeof bounds / sizeof *bounds; a++)
+                for (size_t b = 0; b < sizeof bounds / sizeof *bounds; b++) {
+                    db_case_filter f = {.court = courts[c],
+                                        .exact_court = exact,
+                                        .filed_from = bounds[a],
+                                        .filed_to = bounds[b]};
+                    int64_t want = scanned_count(db, courts[c], exact, bounds[a], bounds[b]);
+                    if (count_cases(db, f) != want)
+                        fail_msg("court '%s' exact %d from %s to %s: %lld, count(*) %lld",
+                                 courts[c], exact, bounds[a] ? bounds[a] : "-",
+                                 bounds[b] ? bounds[b] : "-", (long long)count_cases(db, f),
+                                 (long long)want);
+                }
+}
+
+/* The day counts follow ingest, the one writer of cases: new cases, a case
+ * re-ingested with another filing date (and back), one re-ingested as it
+ * was; each time every filter and window agrees with count(*) again. */
+static void day_counts_follow_writes(void **state)
+{
+    fixture *fx = *state;
+    day_counts_agree(fx->db);
+    static const char *const more[] = {
+        "{\"type\":\"case\",\"case_no\":\"(2026)粤0703民初7号\",\"kind\":\"民事\","
+        "\"filing_date\":\"2026-01-05\",\"status\":\"在办\"}",
+        "{\"type\":\"case\",\"case_no\":\"(2026)粤07民初2号\",\"kind\":\"民事\",\"procedure\":"
+        "\"简易\",\"filing_date\":\"2026-02-02\",\"status\":\"在办\",\"judges\":[\"P2\"]}",
+        NULL,
+    };
+    ingest(fx->db, more);
+    db_case_filter feb1 = {
+        .court = "粤07", .exact_court = 1, .filed_from = "2026-02-01", .filed_to = "2026-02-01"};
+    assert_int_equal(count_cases(fx->db, feb1), 0); /* moved to 2026-02-02 */
+    day_counts_agree(fx->db);
+    static const char *const back[] = {
+        "{\"type\":\"case\",\"case_no\":\"(2026)粤07民初2号\",\"kind\":\"民事\",\"procedure\":"
+        "\"简易\",\"filing_date\":\"2026-02-01\",\"status\":\"在办\",\"judges\":[\"P2\"]}",
+        "{\"type\":\"case\",\"case_no\":\"(2026)粤0703民初7号\",\"kind\":\"民事\","
+        "\"filing_date\":\"2026-01-05\",\"status\":\"在办\"}",
+        NULL,
+    };
+    ingest(fx->db, back);
+    assert_int_equal(count_cases(fx->db, feb1), 1);
+    day_counts_agree(fx->db);
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤0703", .exact_court = 1}), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(case_filters_alone_and_together, setup, teardown),
+        cmocka_unit_test_setup_teardown(day_counts_follow_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(event_filters_and_day_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(people_and_courts, setup, teardown),
         cmocka_unit_test_setup_teardown(one_court_one_kind_searches_the_index, setup, teardown),
