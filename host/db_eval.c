@@ -658,13 +658,12 @@ cr_status db_eval_courts_current(cr_db *db, const char *rules_fingerprint, const
      * (their batch_id moves even when a re-ingest left them as they were:
      * that only costs an evaluation). What changed after the oldest
      * evaluation's batch is collected once (cases from cases_batch, which
-     * holds their court, the
-     * court-level events, whose case_no is NULL, by events_case; people and
-     * courts are small), and each court is checked against that short
-     * list. Letting the
-     * planner check each court against the sources instead had it walk the
-     * court's whole subtree through the court indexes, a row lookup per case
-     * and event: with nothing changed, 20 s for a million cases. */
+     * holds their court; court-level events, whose case_no is NULL, by
+     * events_case; people and courts are small), and each court is checked
+     * against that short list. Letting the planner check each court against
+     * the sources instead had it walk the court's whole subtree through the
+     * court indexes, a row lookup per case and event: with nothing changed,
+     * 20 s for a million cases. */
     static const char sql[] =
         "WITH ce AS (SELECT court, evaluated_batch FROM court_evaluations"
         "            WHERE rules_fingerprint = ?1 AND as_of = ?2 AND evaluated_batch > 0),"

@@ -182,7 +182,7 @@ static cr_status doc_rows(cr_db *db, sqlite3_stmt *st, json_t **out, cr_err *err
 
 /* A count of the cases of some courts filed in a window, and nothing else
  * asked: the sum of those courts' days in case_day_counts (schema 19,
- * kept by triggers on cases), the same number as count(*) over the cases,
+ * kept by ingest: db_records.c), the same number as count(*) over the cases,
  * read from a few rows per court and day instead of an index entry per
  * case (a province's year is half a million of them). */
 static int by_filing_day(const db_case_filter *f)
@@ -232,8 +232,8 @@ cr_status db_query_courts(cr_db *db, const char *prefix, int exact, json_t **out
     return st ? doc_rows(db, st, out, err) : CR_FAIL;
 }
 
-cr_status db_query_people(cr_db *db, const char *prefix, int exact, const char *role, int in_quota,
-                          json_t **out, cr_err *err)
+cr_status db_query_people(cr_db *db, const char *prefix, int exact, const char *role,
+                          int in_quota, json_t **out, cr_err *err)
 {
     where w = {0};
     where_court(&w, "p.court", prefix, exact);

@@ -5,8 +5,8 @@
 #include "db_internal.h"
 #include "jsontext.h"
 
-#include <stdlib.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -299,11 +299,10 @@ static int judge_seen(const record *rec, size_t n, const char *id)
 
 static cr_status insert_case_judge(cr_db *db, const char *judge, const record *rec, cr_err *err)
 {
-    sqlite3_stmt *ins =
-        db_stmt(db, &db->records->judges_insert,
-                "INSERT OR IGNORE INTO case_judges(judge, case_no, court, closing_date)"
-                " VALUES (?1, ?2, ?3, ?4)",
-                err);
+    sqlite3_stmt *ins = db_stmt(db, &db->records->judges_insert,
+                                "INSERT OR IGNORE INTO case_judges(judge, case_no, court, closing_date)"
+                                " VALUES (?1, ?2, ?3, ?4)",
+                                err);
     if (!ins)
         return CR_FAIL;
     db_bind_text(ins, 1, judge);

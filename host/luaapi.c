@@ -291,8 +291,12 @@ static const luaL_Reg ctx_functions[] = {
 };
 
 const luaL_Reg luaapi_date_functions[] = {
-    {"days_between", api_days_between}, {"add_days", api_add_days}, {"add_months", api_add_months},
-    {"weekday", api_weekday},           {"valid", api_valid},       {NULL, NULL},
+    {"days_between", api_days_between},
+    {"add_days", api_add_days},
+    {"add_months", api_add_months},
+    {"weekday", api_weekday},
+    {"valid", api_valid},
+    {NULL, NULL},
 };
 
 /* ctx's view: read-only like sandbox_push_readonly's, and it notes reads of
