@@ -13,7 +13,7 @@
  * Every case repeats the same keys ("case_no", "court", "at", ...) and many
  * of the same short values. Pushing a string makes Lua hash all its bytes
  * and compare it with its string table, so short strings go through a small
- * cache of the strings pushed before (see push_string).
+ * cache of the strings pushed before (see push_cached).
  */
 #include "luajson_text.h"
 #include "luajson_internal.h"
@@ -247,14 +247,8 @@ push_cached(lua_State *L, string_cache *cache, int cache_slot, const unsigned ch
     return push_new_string(L, cache, cache_slot, s, len, i, first, last);
 }
 
-static inline __attribute__((always_inline)) const char *
-push_string(lua_State *L, parse_ctx *ctx, const unsigned char *s, size_t len, int is_key)
-{
-    return push_cached(L, ctx->cache, ctx->cache_slot, s, len, is_key);
-}
-
-/* Pushes the state's string cache, made the first time. */
-static string_cache *push_string_cache(lua_State *L)
+/* luajson_internal.h */
+void *luajson_strings_push(lua_State *L)
 {
     string_cache *cache;
     if (lua_rawgetp(L, LUA_REGISTRYINDEX, &string_cache_key) == LUA_TUSERDATA)
@@ -266,11 +260,6 @@ static string_cache *push_string_cache(lua_State *L)
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &string_cache_key);
     return cache;
-}
-
-void *luajson_strings_push(lua_State *L)
-{
-    return push_string_cache(L);
 }
 
 const char *luajson_strings_pushl(lua_State *L, void *cache, int cache_slot, const char *s,
@@ -329,7 +318,7 @@ static const char *parse_string(lua_State *L, parse_ctx *ctx, size_t *len, int i
         *len = (size_t)(p - quote - 1);
         count_string_bytes(L, ctx, quote, *len);
         ctx->p = p + 1;
-        return push_string(L, ctx, quote + 1, *len, is_key);
+        return push_cached(L, ctx->cache, ctx->cache_slot, quote + 1, *len, is_key);
     }
     run = quote + 1;
     for (;;) {
@@ -357,7 +346,7 @@ static const char *parse_string(lua_State *L, parse_ctx *ctx, size_t *len, int i
     count_string_bytes(L, ctx, quote, used);
     ctx->p = p + 1;
     *len = used;
-    return push_string(L, ctx, ctx->scratch, used, is_key);
+    return push_cached(L, ctx->cache, ctx->cache_slot, ctx->scratch, used, is_key);
 }
 
 /* Pushes the number at ctx->p: an integer if it has no fraction or exponent
@@ -650,7 +639,7 @@ static int push_text_protected(lua_State *L)
     parse_ctx *ctx = lua_touserdata(L, 1);
     lua_pushnil(L);
     ctx->scratch_slot = lua_gettop(L);
-    ctx->cache = push_string_cache(L);
+    ctx->cache = luajson_strings_push(L);
     ctx->cache_slot = lua_gettop(L);
     if (ctx->frozen) {
         ctx->kit_slot = lua_gettop(L) + 1;

@@ -205,8 +205,8 @@ static const char *const view_kit[KIT_STRINGS] = {
 };
 
 /* A state's pool of reusable views (sandbox.h): a userdata whose user
- * values 1..pooled are views, kept in the registry under &view_pool_key.
- * Views 1..used are taken (since the last sandbox_views_restart). At most
+ * values 1..pooled are views, the kit holder's last user value. Views
+ * 1..used are taken (since the last sandbox_views_restart). At most
  * VIEW_POOL_SIZE: a case with more tables makes the rest afresh, so a
  * huge case does not leave a huge pool behind (each view is about 400
  * bytes of the rule set's memory). */
@@ -214,8 +214,6 @@ enum { VIEW_POOL_SIZE = 256 };
 typedef struct view_pool {
     int used, pooled;
 } view_pool;
-
-static const char view_pool_key;
 
 /* The kit's strings and the pool, as the user values 1..SANDBOX_VIEW_KIT_SLOTS
  * of a userdata kept in the registry under &view_kit_key: a conversion
@@ -236,8 +234,6 @@ static void push_kit_holder(lua_State *L)
     }
     view_pool *p = lua_newuserdatauv(L, sizeof *p, VIEW_POOL_SIZE);
     *p = (view_pool){0, 0};
-    lua_pushvalue(L, -1);
-    lua_rawsetp(L, LUA_REGISTRYINDEX, &view_pool_key);
     lua_setiuservalue(L, -2, KIT_POOL + 1);
     lua_pushvalue(L, -1);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &view_kit_key);
@@ -259,8 +255,11 @@ void sandbox_push_view_kit(lua_State *L, int pooled)
 
 void sandbox_views_restart(lua_State *L)
 {
-    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &view_pool_key) == LUA_TUSERDATA)
+    if (lua_rawgetp(L, LUA_REGISTRYINDEX, &view_kit_key) == LUA_TUSERDATA) {
+        lua_getiuservalue(L, -1, KIT_POOL + 1);
         ((view_pool *)lua_touserdata(L, -1))->used = 0;
+        lua_pop(L, 1);
+    }
     lua_pop(L, 1);
 }
 
