@@ -228,28 +228,30 @@ expect_eq "$(sql "$DB" "SELECT count(*) FROM alerts WHERE case_no IS NULL AND (b
 cp "$DB" "$T/changed.db"
 CHANGED_DB="$T/changed.db"
 ALERTS_BEFORE=$(sql "$CHANGED_DB" "SELECT group_concat(dedup_key || status, ',') FROM (SELECT dedup_key, status FROM alerts WHERE case_no IS NULL ORDER BY dedup_key)")
-cr --db "$CHANGED_DB" --rules "$SRC/rules" --json eval --as-of 2026-04-10 --changed --plugins "$SRC/plugins" --calendar "$CAL"
-expect_status 0 "eval --changed with nothing new"
+# changed AS_OF: eval --changed on the copy; ran: its "courts/courts_current".
+# comes RECORD DESC: one record ingested into the copy.
+changed() { cr --db "$CHANGED_DB" --rules "$SRC/rules" --json eval --as-of "$1" --changed --plugins "$SRC/plugins" --calendar "$CAL"; }
 jr() { sqlite3 -batch -noheader :memory: "SELECT json_extract(CAST(readfile('$T/out') AS TEXT), '\$.$1')"; }
-expect_eq "$(jr courts)/$(jr courts_current)" "0/5" "nothing ingested since: every court's results are current, none run"
+ran() { echo "$(jr courts)/$(jr courts_current)"; }
+comes() { printf '%s\n' "$1" >"$T/one.jsonl"; cr --db "$CHANGED_DB" ingest "$T/one.jsonl"; expect_status 0 "$2"; }
+changed 2026-04-10
+expect_status 0 "eval --changed with nothing new"
+expect_eq "$(ran)" "0/5" "nothing ingested since: every court's results are current, none run"
 expect_eq "$(sql "$CHANGED_DB" "SELECT group_concat(dedup_key || status, ',') FROM (SELECT dedup_key, status FROM alerts WHERE case_no IS NULL ORDER BY dedup_key)")" \
     "$ALERTS_BEFORE" "and their court-level alerts stay as they were"
-printf '%s\n' '{"type":"person","id":"Z-NEW","court":"浙0105","name":"新法官","roles":["员额法官"],"in_quota":true,"start_date":"2026-01-01"}' >"$T/one.jsonl"
-cr --db "$CHANGED_DB" ingest "$T/one.jsonl"; expect_status 0 "a person of 浙0105 comes in"
-cr --db "$CHANGED_DB" --rules "$SRC/rules" --json eval --as-of 2026-04-10 --changed --plugins "$SRC/plugins" --calendar "$CAL"
-expect_eq "$(jr courts)/$(jr courts_current)" "3/2" "--changed runs 浙0105 and the courts above it (浙01, 浙); 浙0102 and 浙02 stay current"
-cr --db "$CHANGED_DB" --rules "$SRC/rules" --json eval --as-of 2026-04-11 --changed --plugins "$SRC/plugins" --calendar "$CAL"
-expect_eq "$(jr courts)/$(jr courts_current)" "5/0" "a new as-of date runs every court again"
-printf '%s\n' '{"type":"event","id":"S-NEW-1","case_no":"(2026)浙0102民初20号","event":"supervision","at":"2026-04-09","actor":"A-P"}' >"$T/one.jsonl"
-cr --db "$CHANGED_DB" ingest "$T/one.jsonl"; expect_status 0 "an event of a 浙0102 case comes in"
-cr --db "$CHANGED_DB" --rules "$SRC/rules" --json eval --as-of 2026-04-11 --changed --plugins "$SRC/plugins" --calendar "$CAL"
-expect_eq "$(jr courts)/$(jr courts_current)" "3/2" "a case's event runs its court and those above it (浙0102, 浙01, 浙)"
-printf '%s\n' '{"type":"event","id":"IR-NEW-1","court":"浙02","event":"interference_report","at":"2026-04-09T09:00","data":{"month":"2026-03","count":0}}' >"$T/one.jsonl"
-cr --db "$CHANGED_DB" ingest "$T/one.jsonl"; expect_status 0 "a court-level event of 浙02 comes in"
-cr --db "$CHANGED_DB" --rules "$SRC/rules" --json eval --as-of 2026-04-11 --changed --plugins "$SRC/plugins" --calendar "$CAL"
-expect_eq "$(jr courts)/$(jr courts_current)" "2/3" "a court-level event runs its court and those above it (浙02, 浙)"
-cr --db "$CHANGED_DB" --rules "$SRC/rules" --json eval --as-of 2026-04-11 --changed --plugins "$SRC/plugins" --calendar "$CAL"
-expect_eq "$(jr courts)/$(jr courts_current)" "0/5" "and nothing new again: none"
+comes '{"type":"person","id":"Z-NEW","court":"浙0105","name":"新法官","roles":["员额法官"],"in_quota":true,"start_date":"2026-01-01"}' "a person of 浙0105 comes in"
+changed 2026-04-10
+expect_eq "$(ran)" "3/2" "--changed runs 浙0105 and the courts above it (浙01, 浙); 浙0102 and 浙02 stay current"
+changed 2026-04-11
+expect_eq "$(ran)" "5/0" "a new as-of date runs every court again"
+comes '{"type":"event","id":"S-NEW-1","case_no":"(2026)浙0102民初20号","event":"supervision","at":"2026-04-09","actor":"A-P"}' "an event of a 浙0102 case comes in"
+changed 2026-04-11
+expect_eq "$(ran)" "3/2" "a case's event runs its court and those above it (浙0102, 浙01, 浙)"
+comes '{"type":"event","id":"IR-NEW-1","court":"浙02","event":"interference_report","at":"2026-04-09T09:00","data":{"month":"2026-03","count":0}}' "a court-level event of 浙02 comes in"
+changed 2026-04-11
+expect_eq "$(ran)" "2/3" "a court-level event runs its court and those above it (浙02, 浙)"
+changed 2026-04-11
+expect_eq "$(ran)" "0/5" "and nothing new again: none"
 
 # ---- a narrower set overrides some params key by key ----
 R2="$T/rules2"
