@@ -278,6 +278,17 @@ static void expect_text(sqlite3 *h, const char *sql, const char *want)
     sqlite3_finalize(st);
 }
 
+/* The index's columns, in order, are columns ("a,b,c"). */
+static void expect_index_columns(sqlite3 *h, const char *index, const char *columns)
+{
+    char *sql = sqlite3_mprintf("SELECT group_concat(name) FROM"
+                                " (SELECT name FROM pragma_index_info(%Q) ORDER BY seqno)",
+                                index);
+    assert_non_null(sql);
+    expect_text(h, sql, columns);
+    sqlite3_free(sql);
+}
+
 /* Migration 11 makes messages again (its state CHECK without an IN list):
  * the rows, their attempts' foreign key, the indexes and the CHECK stay. */
 static void messages_survive_check_migration(void **state)
@@ -478,10 +489,7 @@ static void cases_court_gains_dates(void **state)
                 "SELECT group_concat(name) FROM sqlite_schema WHERE type = 'index'"
                 " AND name IN ('cases_court', 'cases_court_dates')",
                 "cases_court_dates");
-    expect_text(h,
-                "SELECT group_concat(name) FROM"
-                " (SELECT name FROM pragma_index_info('cases_court_dates') ORDER BY seqno)",
-                "court,status,closing_date,filing_date");
+    expect_index_columns(h, "cases_court_dates", "court,status,closing_date,filing_date");
     assert_int_equal(db_integrity_check(db, &err), CR_OK);
     db_close(db);
 }
@@ -503,10 +511,7 @@ static void case_day_counts_filled_by_migration(void **state)
 #undef CASE_ROW
     cr_db *db = open_migrated_from(17);
     sqlite3 *h = db_handle(db);
-    expect_text(h,
-                "SELECT group_concat(name) FROM"
-                " (SELECT name FROM pragma_index_info('cases_batch') ORDER BY seqno)",
-                "changed_batch,court");
+    expect_index_columns(h, "cases_batch", "changed_batch,court");
     expect_text(h,
                 "SELECT group_concat(court || ' ' || filing_date || ' ' || n, ', ') FROM"
                 " (SELECT * FROM case_day_counts ORDER BY court, filing_date)",
