@@ -379,33 +379,37 @@ static void day_counts_agree(cr_db *db)
                 }
 }
 
-/* The day counts follow ingest, the one writer of cases: new cases, a case
+/* Ingests, in one batch, (2026)粤07民初2号 filed on day2 (the fixture has it
+ * filed on 2026-02-01) and (2026)粤0703民初7号 filed on day7. */
+static void ingest_filed(cr_db *db, const char *day2, const char *day7)
+{
+    char two[256], seven[256];
+    snprintf(two, sizeof two,
+             "{\"type\":\"case\",\"case_no\":\"(2026)粤07民初2号\",\"kind\":\"民事\","
+             "\"procedure\":\"简易\",\"filing_date\":\"%s\",\"status\":\"在办\","
+             "\"judges\":[\"P2\"]}",
+             day2);
+    snprintf(seven, sizeof seven,
+             "{\"type\":\"case\",\"case_no\":\"(2026)粤0703民初7号\",\"kind\":\"民事\","
+             "\"filing_date\":\"%s\",\"status\":\"在办\"}",
+             day7);
+    const char *const lines[] = {two, seven, NULL};
+    ingest(db, lines);
+}
+
+/* The day counts follow ingest, the one writer of cases: a new case, a case
  * re-ingested with another filing date (and back), one re-ingested as it
  * was; each time every filter and window agrees with count(*) again. */
 static void day_counts_follow_writes(void **state)
 {
     fixture *fx = *state;
     day_counts_agree(fx->db);
-    static const char *const more[] = {
-        "{\"type\":\"case\",\"case_no\":\"(2026)粤0703民初7号\",\"kind\":\"民事\","
-        "\"filing_date\":\"2026-01-05\",\"status\":\"在办\"}",
-        "{\"type\":\"case\",\"case_no\":\"(2026)粤07民初2号\",\"kind\":\"民事\",\"procedure\":"
-        "\"简易\",\"filing_date\":\"2026-02-02\",\"status\":\"在办\",\"judges\":[\"P2\"]}",
-        NULL,
-    };
-    ingest(fx->db, more);
+    ingest_filed(fx->db, "2026-02-02", "2026-01-05"); /* 2号 moved, 7号 new */
     db_case_filter feb1 = {
         .court = "粤07", .exact_court = 1, .filed_from = "2026-02-01", .filed_to = "2026-02-01"};
-    assert_int_equal(count_cases(fx->db, feb1), 0); /* moved to 2026-02-02 */
+    assert_int_equal(count_cases(fx->db, feb1), 0);
     day_counts_agree(fx->db);
-    static const char *const back[] = {
-        "{\"type\":\"case\",\"case_no\":\"(2026)粤07民初2号\",\"kind\":\"民事\",\"procedure\":"
-        "\"简易\",\"filing_date\":\"2026-02-01\",\"status\":\"在办\",\"judges\":[\"P2\"]}",
-        "{\"type\":\"case\",\"case_no\":\"(2026)粤0703民初7号\",\"kind\":\"民事\","
-        "\"filing_date\":\"2026-01-05\",\"status\":\"在办\"}",
-        NULL,
-    };
-    ingest(fx->db, back);
+    ingest_filed(fx->db, "2026-02-01", "2026-01-05"); /* 2号 back, 7号 as it was */
     assert_int_equal(count_cases(fx->db, feb1), 1);
     day_counts_agree(fx->db);
     assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤0703", .exact_court = 1}), 2);
