@@ -73,6 +73,16 @@ hook alert_flood "more than" 'for i = 1, 1000 do ctx.alert{ code = "X", message 
 hook bad_alert "code" 'ctx.alert{ code = 1, message = "x", basis = "b" }'
 hook bad_alert_utf8 "text is not valid UTF-8" 'ctx.alert{ code = "X", message = "x\255", basis = "b" }'
 hook function_result "function" 'return { f = print or function() end }'
+# A case table kept past its call: its view is reused for the next case
+# (sandbox.h, pooled views), and stays read-only through the kept reference.
+cat <<'LUA' | attack kept_case_write "read-only"
+local kept
+return { name = "r", on_case = function(case, ctx)
+  if kept then kept.status = "已结" end
+  kept = case
+  error("kept this case for the next call")
+end }
+LUA
 
 # Attacks at load time: a top-level loop, a syntax error, a coroutine made at
 # load time and resumed by the hook, a binary chunk file.
