@@ -64,8 +64,9 @@ static const char *const sql[REC_TYPE_COUNT][N_OPS] = {
 };
 
 /* One court's cases filed on one day, added in this batch (n, may be
- * negative); court "" marks a free slot. */
-enum { DAY_SLOTS = 1024, DAY_COURT_MAX = 48 };
+ * negative); court "" marks a free slot. A court code is an id of at most
+ * 64 bytes (record.c), so every one fits. */
+enum { DAY_SLOTS = 1024, DAY_COURT_MAX = 65 };
 typedef struct day_delta {
     char court[DAY_COURT_MAX];
     char day[11];
@@ -364,8 +365,8 @@ static cr_status flush_days(cr_db *db, cr_err *err)
 }
 
 /* Adds delta to the cases court filed on day (case_day_counts, schema 19):
- * in the batch's table, written when it closes (or now for a court code
- * too long for it, or when it is full). */
+ * in the batch's table, written when it closes (or when the table is full;
+ * a court or day longer than record.c allows would be written at once). */
 static cr_status count_day(cr_db *db, const char *court, const char *day, int delta, cr_err *err)
 {
     struct db_records_stmts *s = db->records;
