@@ -415,11 +415,43 @@ static void day_counts_follow_writes(void **state)
     assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤0703", .exact_court = 1}), 2);
 }
 
+/* A batch with more courts and days than the batch's day table holds (it
+ * writes them out when three quarters full): after it, case_day_counts is
+ * exactly the cases grouped by court and filing day. */
+static void day_counts_past_a_full_table(void **state)
+{
+    fixture *fx = *state;
+    enum { N = 800 };
+    static char text[N][256];
+    static const char *lines[N + 1];
+    for (int i = 0; i < N; i++) {
+        snprintf(text[i], sizeof text[i],
+                 "{\"type\":\"case\",\"case_no\":\"(2024)粤0703民初%d号\",\"kind\":\"民事\","
+                 "\"filing_date\":\"%d-%02d-%02d\",\"status\":\"在办\"}",
+                 100 + i, 2024 + i / 336, 1 + i / 28 % 12, 1 + i % 28);
+        lines[i] = text[i];
+    }
+    lines[N] = NULL;
+    ingest(fx->db, lines);
+    sqlite3_stmt *st;
+    const char *differ = "SELECT count(*) FROM (SELECT court, filing_date, count(*) AS n FROM cases"
+                         " GROUP BY court, filing_date) g FULL JOIN case_day_counts d"
+                         " USING (court, filing_date) WHERE g.n IS NOT d.n";
+    assert_int_equal(sqlite3_prepare_v2(fx->db->sql, differ, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 0);
+    sqlite3_finalize(st);
+    assert_int_equal(count_cases(fx->db, (db_case_filter){.court = "粤0703", .exact_court = 1}),
+                     N + 1);
+    day_counts_agree(fx->db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(case_filters_alone_and_together, setup, teardown),
         cmocka_unit_test_setup_teardown(day_counts_follow_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(day_counts_past_a_full_table, setup, teardown),
         cmocka_unit_test_setup_teardown(event_filters_and_day_bounds, setup, teardown),
         cmocka_unit_test_setup_teardown(people_and_courts, setup, teardown),
         cmocka_unit_test_setup_teardown(one_court_one_kind_searches_the_index, setup, teardown),
