@@ -180,17 +180,6 @@ static cr_date check_date(lua_State *L, int arg)
     return d;
 }
 
-static int push_date(lua_State *L, cr_date d)
-{
-    char buf[11];
-    date_format(d, buf);
-    /* not lua_pushstring: its cache is keyed by the C string's address,
-     * which is this buffer's for every date, so it never hit and cost a
-     * strcmp each time */
-    lua_pushlstring(L, buf, strlen(buf));
-    return 1;
-}
-
 static int api_days_between(lua_State *L)
 {
     cr_date a = check_date(L, 1), b = check_date(L, 2);
@@ -205,7 +194,7 @@ static int api_add_days(lua_State *L)
     luaL_argcheck(L, n > -200000 && n < 200000, 2, "too many days");
     cr_date r = date_add_days(d, (int)n);
     luaL_argcheck(L, r.y >= 1900 && r.y <= 2199, 2, "result outside 1900..2199");
-    return push_date(L, r);
+    return luaapi_push_date(L, r);
 }
 
 static int api_add_months(lua_State *L)
@@ -215,7 +204,7 @@ static int api_add_months(lua_State *L)
     luaL_argcheck(L, n > -2400 && n < 2400, 2, "too many months");
     cr_date r = date_add_months(d, (int)n);
     luaL_argcheck(L, r.y >= 1900 && r.y <= 2199, 2, "result outside 1900..2199");
-    return push_date(L, r);
+    return luaapi_push_date(L, r);
 }
 
 static int api_weekday(lua_State *L)

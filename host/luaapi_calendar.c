@@ -8,6 +8,8 @@
  */
 #include "luaapi_calendar.h"
 
+#include <string.h>
+
 #include "calendar.h"
 #include "dates.h"
 #include "periods.h"
@@ -32,13 +34,21 @@ static cr_date check_date(lua_State *L, int arg)
     return d;
 }
 
+int luaapi_push_date(lua_State *L, cr_date d)
+{
+    char buf[11];
+    date_format(d, buf);
+    /* not lua_pushstring: its cache is keyed by the C string's address,
+     * which is this buffer's for every date, so it never hit and cost a
+     * strcmp each time */
+    lua_pushlstring(L, buf, strlen(buf));
+    return 1;
+}
+
 static int push_date(lua_State *L, cr_date d, int arg)
 {
     luaL_argcheck(L, d.y >= YEAR_MIN && d.y <= YEAR_MAX, arg, "result outside 1900..2199");
-    char buf[11];
-    date_format(d, buf);
-    lua_pushstring(L, buf);
-    return 1;
+    return luaapi_push_date(L, d);
 }
 
 /* periods[i][key] as a date; the entry table is on top of the stack. */

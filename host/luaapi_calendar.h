@@ -18,10 +18,16 @@
 
 #include <lauxlib.h>
 
+#include "dates.h"
+
 #define LUAAPI_MAX_PERIODS 1000 /* entries in one periods table */
 
 /* is_workday, add_workdays, next_workday, workdays_between,
  * add_days_excluding, days_excluding; NULL-terminated. */
 extern const luaL_Reg luaapi_calendar_functions[];
+
+/* Pushes d as its "YYYY-MM-DD" string, as every ctx.date function that
+ * returns a date does; returns 1. */
+int luaapi_push_date(lua_State *L, cr_date d);
 
 #endif
