@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "db_eval.h"
 #include "db_fixture.h"
 #include "db_internal.h"
 #include "db_query.h"
@@ -333,6 +334,52 @@ static void closed_in_a_quarter_searches_the_index(void **state)
     assert_int_equal(count_cases(fx->db, q1), 1);
 }
 
+/* A count over a filing window and nothing else adds up case_day_counts'
+ * rows (a court's day each), not the cases: thousands of cases filed on 28
+ * days cost as few VM steps as 28 rows do. */
+static void filing_window_counts_days(void **state)
+{
+    fixture *fx = *state;
+    ingest_made(fx->db, 2000, make_pending_case);
+    db_case_filter feb = {.court = "粤", .filed_from = "2026-02-01", .filed_to = "2026-02-28"};
+    sqlite3_trace_v2(fx->db->sql, SQLITE_TRACE_PROFILE, count_steps, NULL);
+    vm_steps = 0;
+    assert_int_equal(count_cases(fx->db, feb), 2001); /* and the fixture's 粤07民初2号 */
+    sqlite3_trace_v2(fx->db->sql, 0, NULL, NULL);
+    if (vm_steps > 500) /* visiting every case in the window takes tens of thousands */
+        fail_msg("VM steps: %lld", (long long)vm_steps);
+}
+
+/* Which courts' court-level results are current is read from what changed
+ * after their evaluation (db_eval_courts_current), not from their cases:
+ * with thousands of cases and nothing new, a few hundred VM steps. (Checked
+ * court by court against its subtree, it once took 20 s at a million cases.) */
+static void courts_current_reads_only_what_changed(void **state)
+{
+    fixture *fx = *state;
+    ingest_made(fx->db, 2000, make_pending_case);
+    cr_err err;
+    int64_t run, batch;
+    if (db_eval_run_open(fx->db, "2026-03-31", "all", &run, &err) != CR_OK ||
+        db_eval_last_batch(fx->db, &batch, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    static const char *const courts[] = {"粤", "粤07", "粤0703", "粤0704"};
+    for (size_t i = 0; i < 4; i++)
+        if (db_eval_put_court_evaluation(fx->db, run, courts[i], "fp", "2026-03-31", "[]", batch,
+                                         &err) != CR_OK)
+            fail_msg("%s", err.msg);
+    json_t *current = NULL;
+    sqlite3_trace_v2(fx->db->sql, SQLITE_TRACE_PROFILE, count_steps, NULL);
+    vm_steps = 0;
+    if (db_eval_courts_current(fx->db, "fp", "2026-03-31", &current, &err) != CR_OK)
+        fail_msg("%s", err.msg);
+    sqlite3_trace_v2(fx->db->sql, 0, NULL, NULL);
+    assert_int_equal(json_array_size(current), 4);
+    json_decref(current);
+    if (vm_steps > 1000) /* a row lookup per case of the subtree takes tens of thousands */
+        fail_msg("VM steps: %lld", (long long)vm_steps);
+}
+
 /* count(*) over the cases themselves, for the court filter and window the
  * day counts answer (case_day_counts, schema 19). */
 static int64_t scanned_count(cr_db *db, const char *court, int exact, const char *from,
@@ -456,6 +503,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(people_and_courts, setup, teardown),
         cmocka_unit_test_setup_teardown(one_court_one_kind_searches_the_index, setup, teardown),
         cmocka_unit_test_setup_teardown(closed_in_a_quarter_searches_the_index, setup, teardown),
+        cmocka_unit_test_setup_teardown(filing_window_counts_days, setup, teardown),
+        cmocka_unit_test_setup_teardown(courts_current_reads_only_what_changed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
