@@ -526,7 +526,7 @@ local EXCLUSIONS = { "small_claims", "simple", "fast_track" }
 
 return {
   name = "triage",
-  version = "2026.1",
+  version = "2026.2",
   on_case = function(case, ctx)
     local type_code = case.type_code
     local handler = HANDLERS[type_code]
@@ -554,13 +554,23 @@ return {
     local obstacles, should_small = handler(case, p, plan, flags, out, claim, fen, events)
     obstacles = obstacles or NONE
     out.permissible = #obstacles == 0
+    -- The exclusions follow the reasons, each text once: one fact often
+    -- excludes several procedures (a court that is not basic, service by
+    -- publication), and the clerk reads it once.
     local e, reasons = out.exclusions, out.reasons
-    local n = #reasons
+    local n, seen = #reasons, {}
+    for i = 1, n do
+      seen[reasons[i]] = true
+    end
     for k = 1, #EXCLUSIONS do
       local list = e[EXCLUSIONS[k]]
       for i = 1, #list do
-        n = n + 1
-        reasons[n] = list[i]
+        local why = list[i]
+        if not seen[why] then
+          seen[why] = true
+          n = n + 1
+          reasons[n] = why
+        end
       end
     end
     ctx.log("%s", log_line(type_code, score, current or "未填", out.recommended))

@@ -11,6 +11,10 @@ local function civil(no, filed, claim, procedure, more)
   return case
 end
 
+-- The reason a 1000-yuan claim filed in 苏 in 2026 gives for small claims.
+local SU_1000_SMALL = "标的额1000.00元不超过小额诉讼标准64610.00元" ..
+  "（江苏高院：自2026年1月4日起小额诉讼标的额 64610 元，双方约定适用上限 258440 元）"
+
 return {
   rule = "triage", as_of = "2026-03-31",
   cases = {
@@ -124,7 +128,9 @@ return {
     { name = "service by publication (event) excludes small claims and simple",
       case = civil("(2026)苏0102民初20号", "2026-02-02", "1000.00", "小额诉讼",
         { events = { { event = "publication_service", at = "2026-02-20" } } }),
-      expect = { result = { recommended = "普通", exclusions = { small_claims = { "需要公告送达" }, simple = { "需要公告送达" } } },
+      expect = { result = { recommended = "普通", exclusions = { small_claims = { "需要公告送达" }, simple = { "需要公告送达" } },
+                            reasons = { SU_1000_SMALL,
+                                        "需要公告送达" } },
                  alerts = { "TRIAGE-LEAVE-SMALL-CLAIMS" } } },
     { name = "remanded: a simple-procedure exclusion also ends small claims",
       case = civil("(2026)苏0102民初21号", "2026-02-02", "1000.00", "小额诉讼", { flags = { remanded = true } }),
@@ -143,7 +149,9 @@ return {
       expect = { result = { recommended = "小额诉讼", permissible = true }, alerts = {} } },
     { name = "an intermediate court cannot use small claims",
       case = civil("(2026)苏01民初1号", "2026-02-02", "1000.00", "小额诉讼"),
-      expect = { result = { recommended = "普通" },
+      expect = { result = { recommended = "普通",
+                            reasons = { SU_1000_SMALL,
+                                        "非基层人民法院（小额诉讼、简易程序限于基层人民法院及其派出法庭）" } },
                  alerts = { { code = "TRIAGE-LEAVE-SMALL-CLAIMS", message_contains = "非基层人民法院" } } } },
     { name = "converted out of small claims: the procedure in force counts",
       case = civil("(2026)苏0102民初25号", "2026-02-02", "1000.00", "小额诉讼",
