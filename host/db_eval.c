@@ -648,6 +648,30 @@ cr_status db_eval_mark_set(cr_db *db, const char *fingerprint, int64_t batch, cr
     return db_meta_set(db, "eval_mark", text, err);
 }
 
+cr_status db_eval_none_current(cr_db *db, const char *fingerprint, int *all, cr_err *err)
+{
+    char text[160];
+    int found = 0;
+    *all = 0;
+    cr_status st = db_meta_get(db, "eval_mark", text, sizeof text, &found, err);
+    if (st != CR_OK)
+        return st;
+    const char *space = found ? strchr(text, ' ') : NULL;
+    if (space && fingerprint && strcmp(space + 1, fingerprint) != 0) {
+        *all = 1;
+        return CR_OK;
+    }
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(db->sql, "SELECT NOT EXISTS (SELECT 1 FROM evaluations)", -1, &q,
+                           NULL) != SQLITE_OK)
+        return db_sqlerr(db, err, "evaluations");
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *all = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? CR_OK : db_sqlerr(db, err, "evaluations");
+}
+
 cr_status db_eval_courts_current(cr_db *db, const char *rules_fingerprint, const char *as_of,
                                  json_t **current, cr_err *err)
 {

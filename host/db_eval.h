@@ -85,6 +85,11 @@ void db_case_iter_close(db_case_iter *it);
 cr_status db_eval_mark_get(cr_db *db, const char *fingerprint, int64_t *batch, cr_err *err);
 /* Sets the mark (batch >= 0) or clears it (batch < 0). In the caller's transaction. */
 cr_status db_eval_mark_set(cr_db *db, const char *fingerprint, int64_t batch, cr_err *err);
+/* *all = 1 when no stored evaluation can have these rules: no case has an
+ * evaluation, or the mark names other rules (any run that stores results
+ * with these rules sets the mark to them or clears it). `--changed` then
+ * has every case to evaluate, as a full run does. */
+cr_status db_eval_none_current(cr_db *db, const char *fingerprint, int *all, cr_err *err);
 
 /* ---- writing results ---- */
 

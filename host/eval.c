@@ -423,10 +423,19 @@ cr_status eval_run(cr_db *db, rule_sets **rs, const eval_options *opt, eval_summ
     int64_t start_batch = 0, mark = -1;
     if (st == CR_OK)
         st = db_eval_last_batch(db, &start_batch, err);
+    int none_current = 0;
     if (st == CR_OK && opt->select == DB_CASES_CHANGED)
         st = db_eval_mark_get(db, rs[0]->fingerprint, &mark, err);
-    enum db_case_select select =
-        opt->select == DB_CASES_CHANGED && mark >= 0 ? DB_CASES_CHANGED_AFTER : opt->select;
+    if (st == CR_OK && opt->select == DB_CASES_CHANGED && mark < 0)
+        st = db_eval_none_current(db, rs[0]->fingerprint, &none_current, err);
+    /* --changed from the mark; or, when no evaluation can be current (new
+     * rules, nothing evaluated yet), over every case as a full run reads
+     * them: in storage order, not case_no order past each evaluation
+     * (1M cases after a rules change: 20 s instead of 31-36 s). */
+    enum db_case_select select = opt->select != DB_CASES_CHANGED ? opt->select
+                                 : mark >= 0                     ? DB_CASES_CHANGED_AFTER
+                                 : none_current                  ? DB_CASES_ALL
+                                                                 : DB_CASES_CHANGED;
     /* (without a mark, --changed may be every case) */
     if (st == CR_OK && (select == DB_CASES_ALL || select == DB_CASES_CHANGED))
         st = db_set_cache_mb(db, EVAL_WRITER_CACHE_MB, err);

@@ -823,6 +823,29 @@ static void changed_after_the_mark_matches_the_full_selection(void **state)
     assert_int_equal(mark, -1);
 }
 
+/* No evaluation can be current -- --changed then reads every case as a full
+ * run does -- when nothing is evaluated yet, or when the mark names other
+ * rules; a cleared mark with evaluations stored says nothing. */
+static void no_evaluation_current_without_results_or_under_another_mark(void **state)
+{
+    fixture *fx = *state;
+    cr_err err;
+    int all = -1;
+    assert_int_equal(db_eval_none_current(fx->db, "fp-A", &all, &err), CR_OK);
+    assert_int_equal(all, 1); /* nothing evaluated */
+    assert_int_equal(mark_all(fx->db, DB_CASES_CHANGED, "fp-A"), 4);
+    assert_int_equal(db_eval_none_current(fx->db, "fp-A", &all, &err), CR_OK);
+    assert_int_equal(all, 0); /* no mark: the evaluations may be current */
+    assert_int_equal(db_eval_mark_set(fx->db, "fp-A", 1, &err), CR_OK);
+    assert_int_equal(db_eval_none_current(fx->db, "fp-A", &all, &err), CR_OK);
+    assert_int_equal(all, 0);
+    assert_int_equal(db_eval_none_current(fx->db, "fp-B", &all, &err), CR_OK);
+    assert_int_equal(all, 1); /* the last run over every case had fp-A */
+    assert_int_equal(db_eval_mark_set(fx->db, NULL, -1, &err), CR_OK);
+    assert_int_equal(db_eval_none_current(fx->db, "fp-B", &all, &err), CR_OK);
+    assert_int_equal(all, 0); /* cleared: some cases may have fp-B */
+}
+
 /* Results stored by rule_versions id come back from explain, and from the
  * evaluation_results view, in the same form as rows stored verbose. */
 static void stored_results_expand_in_explain_and_the_view(void **state)
@@ -901,6 +924,7 @@ int main(void)
         T(explain_returns_case_events_results_alerts_failures),
         T(stored_results_expand_in_explain_and_the_view),
         T(changed_after_the_mark_matches_the_full_selection),
+        T(no_evaluation_current_without_results_or_under_another_mark),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
