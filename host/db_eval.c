@@ -623,19 +623,31 @@ cr_status db_eval_last_batch(cr_db *db, int64_t *batch, cr_err *err)
     return rc == SQLITE_ROW ? CR_OK : db_sqlerr(db, err, "last batch");
 }
 
-/* meta 'eval_mark': "B FINGERPRINT", or "-1" when cleared. */
+/* meta 'eval_mark': "B FINGERPRINT", or "-1" when cleared. *batch = B and
+ * *rules = FINGERPRINT (in text), or -1 and NULL when there is no mark. */
+static cr_status mark_read(cr_db *db, char text[160], int64_t *batch, const char **rules,
+                           cr_err *err)
+{
+    int found = 0;
+    *batch = -1;
+    *rules = NULL;
+    cr_status st = db_meta_get(db, "eval_mark", text, 160, &found, err);
+    char *space = st == CR_OK && found ? strchr(text, ' ') : NULL;
+    if (space) {
+        *batch = strtoll(text, NULL, 10);
+        *rules = space + 1;
+    }
+    return st;
+}
+
 cr_status db_eval_mark_get(cr_db *db, const char *fingerprint, int64_t *batch, cr_err *err)
 {
     char text[160];
-    int found = 0;
-    *batch = -1;
-    cr_status st = db_meta_get(db, "eval_mark", text, sizeof text, &found, err);
-    if (st != CR_OK || !found)
-        return st;
-    char *space = strchr(text, ' ');
-    if (space && fingerprint && strcmp(space + 1, fingerprint) == 0)
-        *batch = strtoll(text, NULL, 10);
-    return CR_OK;
+    const char *rules;
+    cr_status st = mark_read(db, text, batch, &rules, err);
+    if (!rules || !fingerprint || strcmp(rules, fingerprint) != 0)
+        *batch = -1;
+    return st;
 }
 
 cr_status db_eval_mark_set(cr_db *db, const char *fingerprint, int64_t batch, cr_err *err)
@@ -651,13 +663,13 @@ cr_status db_eval_mark_set(cr_db *db, const char *fingerprint, int64_t batch, cr
 cr_status db_eval_none_current(cr_db *db, const char *fingerprint, int *all, cr_err *err)
 {
     char text[160];
-    int found = 0;
+    int64_t batch;
+    const char *rules;
     *all = 0;
-    cr_status st = db_meta_get(db, "eval_mark", text, sizeof text, &found, err);
+    cr_status st = mark_read(db, text, &batch, &rules, err);
     if (st != CR_OK)
         return st;
-    const char *space = found ? strchr(text, ' ') : NULL;
-    if (space && fingerprint && strcmp(space + 1, fingerprint) != 0) {
+    if (rules && fingerprint && strcmp(rules, fingerprint) != 0) {
         *all = 1;
         return CR_OK;
     }
