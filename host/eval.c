@@ -371,6 +371,21 @@ void eval_free_rules(rule_sets **rs, const eval_options *opt)
     }
 }
 
+/* How a run found its cases, for its summary (docs/results.md). */
+static const char *selection_name(enum db_case_select select)
+{
+    switch (select) {
+    case DB_CASES_ONE:
+        return "case";
+    case DB_CASES_CHANGED:
+        return "changed";
+    case DB_CASES_CHANGED_AFTER:
+        return "changed from the mark";
+    default:
+        return "all";
+    }
+}
+
 cr_status eval_run(cr_db *db, rule_sets **rs, const eval_options *opt, eval_summary *sum,
                    cr_err *err)
 {
@@ -410,14 +425,6 @@ cr_status eval_run(cr_db *db, rule_sets **rs, const eval_options *opt, eval_summ
         oom = !p.ring[i];
     if (st == CR_OK && oom)
         st = cr_errf(err, CR_FAIL, "out of memory");
-    if (st == CR_OK)
-        st = eval_start_run(&wr, scope, err);
-    sum->run_id = wr.run_id;
-    /* The reader has its own connection: reading never waits for writing. */
-    if (st == CR_OK)
-        st = db_open(db_path(db), DB_OPEN_QUERY_ONLY, &reader_db, err);
-    if (st == CR_OK)
-        st = db_set_cache_mb(reader_db, EVAL_READER_CACHE_MB, err);
     /* The last batch before any case is read: every case of it and before
      * is evaluated by the end of a full or --changed run (the mark). */
     int64_t start_batch = 0, mark = -1;
@@ -436,7 +443,16 @@ cr_status eval_run(cr_db *db, rule_sets **rs, const eval_options *opt, eval_summ
                                  : mark >= 0                     ? DB_CASES_CHANGED_AFTER
                                  : none_current                  ? DB_CASES_ALL
                                                                  : DB_CASES_CHANGED;
-    /* (without a mark, --changed may be every case) */
+    wr.select = select;
+    if (st == CR_OK)
+        st = eval_start_run(&wr, scope, err);
+    sum->run_id = wr.run_id;
+    /* The reader has its own connection: reading never waits for writing. */
+    if (st == CR_OK)
+        st = db_open(db_path(db), DB_OPEN_QUERY_ONLY, &reader_db, err);
+    if (st == CR_OK)
+        st = db_set_cache_mb(reader_db, EVAL_READER_CACHE_MB, err);
+    /* every case, or every case's state: the run's large page cache */
     if (st == CR_OK && (select == DB_CASES_ALL || select == DB_CASES_CHANGED))
         st = db_set_cache_mb(db, EVAL_WRITER_CACHE_MB, err);
     if (st == CR_OK)
@@ -516,6 +532,7 @@ cr_status eval_run(cr_db *db, rule_sets **rs, const eval_options *opt, eval_summ
         json_object_set_new(summary, "as_of", json_string(opt->as_of));
         json_object_set_new(summary, "rules_fingerprint", json_string(rs[0]->fingerprint));
         json_object_set_new(summary, "workers", json_integer(n_workers));
+        json_object_set_new(summary, "selection", json_string(selection_name(select)));
         /* The version of every rule set, once per run: results name their
          * set, and explain finds its SHA-256 here. */
         json_t *versions = json_object();

@@ -38,6 +38,9 @@ typedef struct eval_writer {
     cr_db *db;
     rule_sets *rs; /* worker 0's copy: names, versions, sha256 */
     const eval_options *opt;
+    /* the cases the run reads: opt->select, or for --changed how they are
+     * found (from the mark, every case's state, or every case) */
+    enum db_case_select select;
     eval_summary *sum;
     int64_t run_id;
     rule_flags flags;

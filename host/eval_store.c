@@ -470,7 +470,7 @@ cr_status eval_start_run(eval_writer *wr, const char *scope, cr_err *err)
      * Knowing those cases costs a pass over every open alert: worth it when
      * most cases are evaluated, not for one case or a --changed run (each of
      * its cases then looks its own up, one probe of alerts_case). */
-    wr->open_alerts.unread = wr->opt->select != DB_CASES_ALL;
+    wr->open_alerts.unread = wr->select != DB_CASES_ALL;
     if (st == CR_OK && !wr->open_alerts.unread)
         st = db_eval_cases_with_open_alerts(wr->db, case_set_add, &wr->open_alerts, err);
     if (st == CR_OK)

@@ -443,6 +443,8 @@ ev --court 粤07 --as-of $AS_OF; expect_status 0 "eval --court 粤07"
 expect_eq "$(evaluated_in "$RUN")" "ABC" "--court 粤07 covers 粤0703"
 
 # ---- eval --changed ----------------------------------------------------------------
+# selection: how the last run found its cases (its summary).
+selection() { sql "$DB" "SELECT summary ->> '$.selection' FROM eval_runs WHERE id = $RUN"; }
 ev --changed --as-of $AS_OF; expect_status 0 "eval --changed with nothing changed"
 expect_in "$T/out" "evaluated 0 cases" "nothing changed, nothing evaluated"
 expect_eq "$(evaluated_in "$RUN")" "" "no results from that run"
@@ -463,6 +465,7 @@ expect_in "$T/out" "evaluated 0 cases" "nothing left to do"
 echo '-- 2025 revision: comment only' >>rules/national/pending.lua
 ev --changed --as-of $AS_OF; expect_status 0 "eval --changed after a rule script changed"
 expect_in "$T/out" "evaluated 5 cases" "every case evaluated again"
+expect_eq "$(selection)" "all" "new rules: every case read as a full run reads them"
 expect_eq "$(evaluated_in "$RUN")" "ABCDE" "all cases have results from the run"
 SHA_NAT2=$(result_field "$E" national boom '$.rule_set_sha')
 is_sha256 "$SHA_NAT2" && ok "the new version is 64 hex digits" ||
@@ -494,6 +497,7 @@ expect_eq "$(mark)" "-1" "a partial run with other rules clears the mark"
 case_a 7; expect_status 0 "case A changes"
 ev --changed --as-of $AS_OF; expect_status 0 "eval --changed without a mark"
 expect_in "$T/out" "evaluated 3 cases" "the changed case and those the other rules evaluated"
+expect_eq "$(selection)" "changed" "a cleared mark: every case's state is read"
 expect_eq "$(evaluated_in "$RUN")" "ADE" "cases A, D and E"
 expect_eq "$(sql "$DB" "SELECT value GLOB '[0-9]* *' FROM meta WHERE key = 'eval_mark'")" 1 \
     "--changed over every case sets the mark again"
@@ -502,6 +506,7 @@ ev --court 粤 --as-of $AS_OF; expect_status 0 "a partial run with the same rule
 MARK_KEPT=$(mark)
 ev --changed --as-of $AS_OF; expect_status 0 "eval --changed from the mark"
 expect_in "$T/out" "evaluated 0 cases" "the partial run with the same rules evaluated case A"
+expect_eq "$(selection)" "changed from the mark" "the mark's rules: from the mark"
 [ "$(mark)" != "$MARK_KEPT" ] && ok "the mark moves on to the last batch" ||
     fail "the mark did not move: $MARK_KEPT"
 
