@@ -1,8 +1,9 @@
 #!/bin/sh
 # bench/api.sh BUILD_DIR [SECONDS] -- the HTTP API under load with wrk:
 # POST /v1/triage (persist:false) against GET /healthz as the baseline, both
-# at 200 concurrent connections against one daemon, in the same run.
-# Goals: triage throughput >= 40% of healthz's; triage p99 <= 3x healthz p99.
+# at 200 concurrent connections against one daemon, in the same run, in
+# ROUNDS rounds (default 3). Goals, on the median of the rounds' ratios:
+# triage throughput >= 40% of healthz's; triage p99 <= 3x healthz p99.
 set -u
 BUILD=${1:?usage: bench/api.sh BUILD_DIR [SECONDS]}
 SECS=${2:-10}
@@ -46,19 +47,35 @@ run() {
         printf "%.2f", v * f }' "$TMP/$name.wrk")
     ERRORS=$(awk '/Non-2xx or 3xx responses:/ { print $NF } /Socket errors/ { print }' "$TMP/$name.wrk")
 }
-run healthz "$URL/healthz"
-H_RPS=$RPS H_P99=$P99 H_ERR=$ERRORS
-run triage -s "$HERE/api_triage.lua" "$URL/v1/triage"
-T_RPS=$RPS T_P99=$P99 T_ERR=$ERRORS
-
-echo "api: ${SECS}s each, 200 connections, $WORKERS worker threads, wrk -t 2 on the same machine"
-printf '  GET  /healthz   %10.0f req/s   p99 %8.2f ms  %s\n' "$H_RPS" "$H_P99" "$H_ERR"
-printf '  POST /v1/triage %10.0f req/s   p99 %8.2f ms  %s  (persist:false)\n' "$T_RPS" "$T_P99" "$T_ERR"
-awk -v hr="$H_RPS" -v tr="$T_RPS" -v hp="$H_P99" -v tp="$T_P99" 'BEGIN {
-    r = tr / hr; l = (hp > 0) ? tp / hp : 0
-    printf "  throughput triage/healthz %.2f (goal >= 0.40)%s\n", r, (r >= 0.40 ? "" : "   GOAL MISSED")
-    printf "  p99 triage/healthz        %.2f (goal <= 3.00)%s\n", l, (l <= 3.0 ? "" : "   GOAL MISSED")
+# ROUNDS rounds (default 3) of healthz then triage: one pair alone wandered
+# by a tenth between runs on these shared machines, so the goals take the
+# median of the rounds' ratios (each ratio from one round's pair).
+ROUNDS=${ROUNDS:-3}
+echo "api: ${SECS}s each, 200 connections, $WORKERS worker threads, wrk -t 2 on the same machine, $ROUNDS rounds"
+round=0 T_ERRS= RATIOS= LATS=
+while [ "$round" -lt "$ROUNDS" ]; do
+    round=$((round + 1))
+    run healthz "$URL/healthz"
+    H_RPS=$RPS H_P99=$P99 H_ERR=$ERRORS
+    run triage -s "$HERE/api_triage.lua" "$URL/v1/triage"
+    T_RPS=$RPS T_P99=$P99 T_ERR=$ERRORS
+    [ -n "$T_ERR" ] && T_ERRS="$T_ERRS round $round: $T_ERR"
+    printf '  round %d  GET  /healthz   %10.0f req/s   p99 %8.2f ms  %s\n' "$round" "$H_RPS" "$H_P99" "$H_ERR"
+    printf '  round %d  POST /v1/triage %10.0f req/s   p99 %8.2f ms  %s  (persist:false)\n' "$round" "$T_RPS" "$T_P99" "$T_ERR"
+    RATIOS="$RATIOS $(awk -v hr="$H_RPS" -v tr="$T_RPS" 'BEGIN { printf "%.3f", tr / hr }')"
+    LATS="$LATS $(awk -v hp="$H_P99" -v tp="$T_P99" 'BEGIN { printf "%.3f", (hp > 0) ? tp / hp : 0 }')"
+done
+# median WORDS...: the middle value (of an even count, the mean of the middle two)
+median() {
+    echo "$@" | tr ' ' '\n' | sort -n |
+        awk '{ v[NR] = $1 } END { m = int((NR + 1) / 2); printf "%.2f", NR % 2 ? v[m] : (v[m] + v[m + 1]) / 2 }'
+}
+echo "  throughput ratios:$RATIOS"
+echo "  p99 ratios:       $LATS"
+awk -v r="$(median $RATIOS)" -v l="$(median $LATS)" 'BEGIN {
+    printf "  throughput triage/healthz %.2f, median (goal >= 0.40)%s\n", r, (r >= 0.40 ? "" : "   GOAL MISSED")
+    printf "  p99 triage/healthz        %.2f, median (goal <= 3.00)%s\n", l, (l <= 3.0 ? "" : "   GOAL MISSED")
 }'
-if [ -n "$T_ERR" ]; then echo "  GOAL MISSED: triage had errors: $T_ERR"; fi
+if [ -n "$T_ERRS" ]; then echo "  GOAL MISSED: triage had errors:$T_ERRS"; fi
 kill -TERM $PID
 wait $PID
