@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "amount.h"
@@ -119,6 +120,17 @@ static void test_format(void **state)
     check_format(-123456, "-1234.56");
     check_format(INT64_MAX, "92233720368547758.07");
     check_format(INT64_MIN, "-92233720368547758.08");
+    /* the same text as printf's "%s%llu.%02u", across magnitudes and signs */
+    for (uint64_t u = 1; u < UINT64_MAX / 7; u = u * 7 + 3) {
+        for (int sign = -1; sign <= 1; sign += 2) {
+            int64_t fen = sign * (int64_t)u;
+            uint64_t mag = (uint64_t)u;
+            char want[40];
+            snprintf(want, sizeof want, "%s%" PRIu64 ".%02u", sign < 0 ? "-" : "", mag / 100,
+                     (unsigned)(mag % 100));
+            check_format(fen, want);
+        }
+    }
 }
 
 /* format then parse returns the same fen, across the whole valid range. */
