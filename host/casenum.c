@@ -22,8 +22,9 @@
 #define SEQ_MAX 1000000000LL
 
 /* High courts: province-level abbreviations, plus 兵 (新疆高院生产建设兵团分院
- * and its courts) and 军 (military courts). Each is one CJK character. */
-static const char *const PROVINCES[] = {"京", "津", "冀", "晋", "内", "辽", "吉", "黑", "沪",
+ * and its courts) and 军 (military courts). Each is one CJK character (three
+ * bytes in UTF-8). */
+static const char PROVINCES[][4] = {"京", "津", "冀", "晋", "内", "辽", "吉", "黑", "沪",
                                         "苏", "浙", "皖", "闽", "赣", "鲁", "豫", "鄂", "湘",
                                         "粤", "桂", "琼", "渝", "川", "贵", "云", "藏", "陕",
                                         "甘", "青", "宁", "新", "兵", "军"};
@@ -34,28 +35,31 @@ static const char *const PROVINCES[] = {"京", "津", "冀", "晋", "内", "辽"
  * is taken from the project brief and has not been checked against a published
  * SPC list. 金 and 破 are deliberately absent: financial courts are told apart
  * by their court code (沪74), and bankruptcy is the type code 民破 / 执破. */
-static const char *const SPECIALS[] = {"知", "环"};
+static const char SPECIALS[][4] = {"知", "环"};
 
 /* 类型代字 (人民法院案件类型及其代字标准) with the kind casenum_kind reports. */
+#define TC(code, kind) {code, sizeof(code) - 1, kind}
 static const struct type_code {
     const char *code;
+    size_t len; /* strlen(code) */
     const char *kind;
 } TYPE_CODES[] = {
-    {"民初", "民事"},     {"民终", "民事"},   {"民申", "民事"},       {"民再", "民事"},
-    {"民抗", "民事"},     {"民监", "民事"},   {"民特", "民事"},       {"民催", "民事"},
-    {"民督", "民事"},     {"民破", "民事"},   {"民撤", "民事"},       {"民辖", "民事"},
-    {"民辖终", "民事"},   {"民他", "民事"},   {"民算", "民事"},       {"刑初", "刑事"},
-    {"刑终", "刑事"},     {"刑申", "刑事"},   {"刑再", "刑事"},       {"刑抗", "刑事"},
-    {"刑监", "刑事"},     {"刑核", "刑事"},   {"刑更", "刑事"},       {"刑医", "刑事"},
-    {"刑没", "刑事"},     {"刑辖", "刑事"},   {"刑他", "刑事"},       {"刑止", "刑事"},
-    {"行初", "行政"},     {"行终", "行政"},   {"行申", "行政"},       {"行再", "行政"},
-    {"行抗", "行政"},     {"行监", "行政"},   {"行审", "行政"},       {"行审复", "行政"},
-    {"行辖", "行政"},     {"行他", "行政"},   {"行赔初", "国家赔偿"}, {"行赔终", "国家赔偿"},
-    {"执", "执行"},       {"执恢", "执行"},   {"执异", "执行"},       {"执复", "执行"},
-    {"执保", "执行"},     {"执监", "执行"},   {"执协", "执行"},       {"执他", "执行"},
-    {"执破", "执行"},     {"财保", "保全"},   {"行保", "保全"},       {"证保", "保全"},
-    {"司救", "司法救助"}, {"赔", "国家赔偿"}, {"委赔", "国家赔偿"},   {"法赔", "国家赔偿"},
+    TC("民初", "民事"),     TC("民终", "民事"),   TC("民申", "民事"),       TC("民再", "民事"),
+    TC("民抗", "民事"),     TC("民监", "民事"),   TC("民特", "民事"),       TC("民催", "民事"),
+    TC("民督", "民事"),     TC("民破", "民事"),   TC("民撤", "民事"),       TC("民辖", "民事"),
+    TC("民辖终", "民事"),   TC("民他", "民事"),   TC("民算", "民事"),       TC("刑初", "刑事"),
+    TC("刑终", "刑事"),     TC("刑申", "刑事"),   TC("刑再", "刑事"),       TC("刑抗", "刑事"),
+    TC("刑监", "刑事"),     TC("刑核", "刑事"),   TC("刑更", "刑事"),       TC("刑医", "刑事"),
+    TC("刑没", "刑事"),     TC("刑辖", "刑事"),   TC("刑他", "刑事"),       TC("刑止", "刑事"),
+    TC("行初", "行政"),     TC("行终", "行政"),   TC("行申", "行政"),       TC("行再", "行政"),
+    TC("行抗", "行政"),     TC("行监", "行政"),   TC("行审", "行政"),       TC("行审复", "行政"),
+    TC("行辖", "行政"),     TC("行他", "行政"),   TC("行赔初", "国家赔偿"), TC("行赔终", "国家赔偿"),
+    TC("执", "执行"),       TC("执恢", "执行"),   TC("执异", "执行"),       TC("执复", "执行"),
+    TC("执保", "执行"),     TC("执监", "执行"),   TC("执协", "执行"),       TC("执他", "执行"),
+    TC("执破", "执行"),     TC("财保", "保全"),   TC("行保", "保全"),       TC("证保", "保全"),
+    TC("司救", "司法救助"), TC("赔", "国家赔偿"), TC("委赔", "国家赔偿"),   TC("法赔", "国家赔偿"),
 };
+#undef TC
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -86,10 +90,9 @@ static size_t count_digits(const char *p)
     return n;
 }
 
-static int starts_with(const char *p, const char *prefix)
-{
-    return strncmp(p, prefix, strlen(prefix)) == 0;
-}
+/* p starts with the string literal prefix (whose length is known here, so
+ * the comparison is inlined instead of a strncmp call per byte scanned). */
+#define starts_with(p, prefix) (strncmp((p), "" prefix, sizeof(prefix) - 1) == 0)
 
 /* Length of the well-formed UTF-8 sequence at p, or 0 if it is not one
  * (overlong forms, surrogates and code points past U+10FFFF are rejected). */
@@ -147,8 +150,8 @@ static int parse_court(const char *p, size_t *len, int *ndigits, char *why, size
     if (*p == '\0')
         return fail(why, whylen, "missing court code");
     size_t n = utf8_len((const unsigned char *)p);
-    for (size_t i = 0; i < COUNT(PROVINCES); i++) {
-        if (n == strlen(PROVINCES[i]) && strncmp(p, PROVINCES[i], n) == 0) {
+    for (size_t i = 0; n == 3 && i < COUNT(PROVINCES); i++) {
+        if (memcmp(p, PROVINCES[i], 3) == 0) {
             size_t d = count_digits(p + n);
             if (d != 0 && d != 2 && d != 4)
                 return fail(why, whylen,
@@ -196,15 +199,15 @@ static int parse_tail(const char *p, long long *seq, char *why, size_t whylen)
 static const struct type_code *find_type(const char *p, size_t len)
 {
     for (size_t i = 0; i < COUNT(TYPE_CODES); i++)
-        if (strlen(TYPE_CODES[i].code) == len && strncmp(p, TYPE_CODES[i].code, len) == 0)
+        if (TYPE_CODES[i].len == len && memcmp(p, TYPE_CODES[i].code, len) == 0)
             return &TYPE_CODES[i];
     return NULL;
 }
 
 static int is_special(const char *p, size_t len)
 {
-    for (size_t i = 0; i < COUNT(SPECIALS); i++)
-        if (strlen(SPECIALS[i]) == len && strncmp(p, SPECIALS[i], len) == 0)
+    for (size_t i = 0; len == 3 && i < COUNT(SPECIALS); i++)
+        if (memcmp(p, SPECIALS[i], 3) == 0)
             return 1;
     return 0;
 }
@@ -230,14 +233,15 @@ static int parse_new_style(const char *rest, cr_casenum *cn, char *why, size_t w
     /* The longest catalogued code that ends the middle is the type code. */
     const struct type_code *type = NULL;
     for (size_t i = 0; i < COUNT(TYPE_CODES); i++) {
-        size_t n = strlen(TYPE_CODES[i].code);
-        if (n <= mid_len && memcmp(end - n, TYPE_CODES[i].code, n) == 0 &&
-            (!type || n > strlen(type->code)))
+        size_t n = TYPE_CODES[i].len;
+        /* the last byte first: it tells most codes apart without a call */
+        if (n <= mid_len && end[-1] == TYPE_CODES[i].code[n - 1] &&
+            memcmp(end - n, TYPE_CODES[i].code, n) == 0 && (!type || n > type->len))
             type = &TYPE_CODES[i];
     }
     if (!type)
         return fail(why, whylen, "unknown case type code \"%.*s\"", (int)mid_len, mid);
-    size_t pre_len = mid_len - strlen(type->code);
+    size_t pre_len = mid_len - type->len;
     if (pre_len > 0 && !is_special(mid, pre_len)) {
         if (utf8_len((const unsigned char *)mid) == pre_len)
             return fail(why, whylen,
