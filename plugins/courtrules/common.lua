@@ -101,11 +101,18 @@ function M.per_params(make)
 end
 
 -- The first word of `words` found in `text` (plain search), or nil.
-function M.find_word(text, words)
-  if not text then
-    return nil
-  end
-  words = words or NONE
+--
+-- words must be a list that does not change (a params list, or one a rule
+-- made from params once): the answers are kept by list and text, since the
+-- texts searched (案由, reasons) repeat from case to case and each search is
+-- a call per word. At most FIND_LISTS_KEPT lists and FIND_TEXTS_KEPT texts
+-- a list are kept (past either, those answers are dropped and found again):
+-- the texts come from data.
+local FIND_LISTS_KEPT, FIND_TEXTS_KEPT = 16, 1024
+local COUNT = {} -- answers[words][COUNT]: how many texts are kept (texts are strings)
+local answers, n_lists = {}, 0 -- answers[words][text] = word or false
+
+local function search(text, words)
   for i = 1, #words do
     local word = words[i]
     if find(text, word, 1, true) then
@@ -113,6 +120,36 @@ function M.find_word(text, words)
     end
   end
   return nil
+end
+
+function M.find_word(text, words)
+  if not text then
+    return nil
+  end
+  words = words or NONE
+  if type(text) ~= "string" then
+    return search(text, words)
+  end
+  local by_text = answers[words]
+  if by_text then
+    local word = by_text[text]
+    if word ~= nil then
+      return word or nil
+    end
+  else
+    if n_lists == FIND_LISTS_KEPT then
+      answers, n_lists = {}, 0
+    end
+    by_text = { [COUNT] = 0 }
+    answers[words], n_lists = by_text, n_lists + 1
+  end
+  local word = search(text, words)
+  if by_text[COUNT] == FIND_TEXTS_KEPT then
+    by_text = { [COUNT] = 0 }
+    answers[words] = by_text
+  end
+  by_text[text], by_text[COUNT] = word or false, by_text[COUNT] + 1
+  return word
 end
 
 -- A reason counts only if it has a non-blank character.

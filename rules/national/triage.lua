@@ -196,18 +196,12 @@ local function score_of(case, plan, flags, events, claim)
       end
     end
   end
-  -- The first complex cause in byte order that the cause contains.
-  local cause = case.cause
-  if cause then
-    local causes = plan.causes
-    for i = 1, #causes do
-      local word = causes[i]
-      if find(cause, word, 1, true) then
-        local text = plan.cause_texts[word]
-        score = add(score, reasons, plan.cause_points[word], text or cause_label(word), text)
-        break
-      end
-    end
+  -- The first complex cause in byte order that the cause contains
+  -- (find_word keeps its answers: causes repeat from case to case).
+  local word = find_word(case.cause, plan.causes)
+  if word then
+    local text = plan.cause_texts[word]
+    score = add(score, reasons, plan.cause_points[word], text or cause_label(word), text)
   end
   -- The case's flags that have points, in byte order (a case has few flags,
   -- the params many). An event counts once, and not at all when its flag
@@ -268,8 +262,19 @@ local DEFENDANT_SIDE = { ["被告"] = true, ["被上诉人"] = true, ["被申请
 
 -- A basic court (common.court_level(court) == "基层"): four digits at the end
 -- (matched from the fourth byte before the end: one attempt, not one per byte).
+-- The answers are kept by court code (courts are few; at most BASIC_KEPT).
+local BASIC_KEPT = 4096
+local basic_of, n_basic = {}, 0
 local function basic_court(court)
-  return court ~= "最高法" and find(court, "^%d%d%d%d$", -4) ~= nil
+  local basic = basic_of[court]
+  if basic == nil then
+    basic = court ~= "最高法" and find(court, "^%d%d%d%d$", -4) ~= nil
+    if n_basic == BASIC_KEPT then
+      basic_of, n_basic = {}, 0
+    end
+    basic_of[court], n_basic = basic, n_basic + 1
+  end
+  return basic
 end
 
 -- The handlers: each fills out's exclusions, reasons and recommendation

@@ -21,13 +21,18 @@
 #include "luaapi.h"
 
 /* A plain state with `fen` (the host's) and `common` (the plugin). */
-static int setup(void **state)
+static int setup_with(void **state, const char *before)
 {
     lua_State *L = luaL_newstate();
     if (!L)
         return -1;
     luaL_openlibs(L);
     lua_register(L, "fen", luaapi_fen);
+    if (before && luaL_dostring(L, before) != LUA_OK) {
+        print_error("%s\n", lua_tostring(L, -1));
+        lua_close(L);
+        return -1;
+    }
     const char *dir = getenv("COURTRULES_SOURCE_DIR"); /* set by ctest */
     char path[4096];
     snprintf(path, sizeof path, "%s/plugins/courtrules/common.lua",
@@ -40,6 +45,20 @@ static int setup(void **state)
     lua_setglobal(L, "common");
     *state = L;
     return 0;
+}
+
+static int setup(void **state)
+{
+    return setup_with(state, NULL);
+}
+
+/* The same, with string.find counting its calls (global `finds`) before
+ * common.lua takes it. */
+static int setup_counting_finds(void **state)
+{
+    return setup_with(state, "finds = 0\n"
+                             "local find = string.find\n"
+                             "string.find = function(...) finds = finds + 1 return find(...) end\n");
 }
 
 static int teardown(void **state)
@@ -108,12 +127,46 @@ static void test_per_params_bounded(void **state)
                   "assert(of(tables[1])[1] == 1 and made == 18, 'made ' .. made)\n");
 }
 
+/* find_word keeps its answers by list and text: the same answers as a plain
+ * search, for repeated texts, past 1,024 texts of one list and past 16
+ * lists, for non-string texts too; and a text searched again costs no
+ * string.find call. */
+static void test_find_word_kept(void **state)
+{
+    run_ok(state,
+           "local function plain(text, words)\n"
+           "  if not text then return nil end\n"
+           "  for i = 1, #words do if string.find(text, words[i], 1, true) then return words[i] end end\n"
+           "end\n"
+           "local lists = {}\n"
+           "for l = 1, 20 do lists[l] = { '工程' .. l, '合同', '纠纷' .. (l % 3), tostring(l) } end\n"
+           "for round = 1, 3 do\n"
+           "  for t = 1, 1500 do\n"
+           "    local text = ({ '建设工程', '买卖合同纠纷', '纠纷1', 'x' })[t % 4 + 1] .. t\n"
+           "    local words = lists[t % 20 + 1]\n"
+           "    assert(common.find_word(text, words) == plain(text, words), text)\n"
+           "  end\n"
+           "end\n"
+           "assert(common.find_word(nil, lists[1]) == nil)\n"
+           "assert(common.find_word(123, { '9', '2' }) == '2')\n"
+           "assert(common.find_word('甲乙', { '乙', '甲' }) == '乙', 'list order decides')\n"
+           "local words = { '商品房', '民间借贷' }\n"
+           "local before = finds\n"
+           "assert(common.find_word('民间借贷纠纷', words) == '民间借贷')\n"
+           "assert(finds == before + 2, 'searched: ' .. (finds - before))\n"
+           "assert(common.find_word('民间借贷纠纷', words) == '民间借贷')\n"
+           "assert(common.find_word('劳动争议', words) == nil)\n"
+           "assert(common.find_word('劳动争议', words) == nil)\n"
+           "assert(finds == before + 4, 'searched again: ' .. (finds - before))\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_edge_cases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_generated_amounts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_per_params_bounded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_find_word_kept, setup_counting_finds, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
