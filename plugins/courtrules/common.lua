@@ -101,18 +101,11 @@ function M.per_params(make)
 end
 
 -- The first word of `words` found in `text` (plain search), or nil.
---
--- words must be a list that does not change (a params list, or one a rule
--- made from params once): the answers are kept by list and text, since the
--- texts searched (案由, reasons) repeat from case to case and each search is
--- a call per word. At most FIND_LISTS_KEPT lists and FIND_TEXTS_KEPT texts
--- a list are kept (past either, those answers are dropped and found again):
--- the texts come from data.
-local FIND_LISTS_KEPT, FIND_TEXTS_KEPT = 16, 1024
-local COUNT = {} -- answers[words][COUNT]: how many texts are kept (texts are strings)
-local answers, n_lists = {}, 0 -- answers[words][text] = word or false
-
-local function search(text, words)
+function M.find_word(text, words)
+  if not text then
+    return nil
+  end
+  words = words or NONE
   for i = 1, #words do
     local word = words[i]
     if find(text, word, 1, true) then
@@ -122,34 +115,31 @@ local function search(text, words)
   return nil
 end
 
-function M.find_word(text, words)
-  if not text then
-    return nil
-  end
-  words = words or NONE
-  if type(text) ~= "string" then
-    return search(text, words)
-  end
-  local by_text = answers[words]
-  if by_text then
-    local word = by_text[text]
-    if word ~= nil then
-      return word or nil
+-- find_word over a copy of `words` made now, keeping its answers by text:
+-- a rule makes one per params table (in what it derives once per params,
+-- see per_params) and spares the search, a call per word, for texts it
+-- has seen: 案由 and reasons repeat from case to case. At most
+-- FINDER_TEXTS_KEPT texts are kept (then all are dropped and found again):
+-- the texts come from data.
+local FINDER_TEXTS_KEPT = 1024
+
+function M.word_finder(words)
+  local list = M.copy_list(words or NONE)
+  local kept, n = {}, 0
+  return function(text)
+    if type(text) ~= "string" then
+      return M.find_word(text, list)
     end
-  else
-    if n_lists == FIND_LISTS_KEPT then
-      answers, n_lists = {}, 0
+    local word = kept[text]
+    if word == nil then
+      word = M.find_word(text, list) or false
+      if n == FINDER_TEXTS_KEPT then
+        kept, n = {}, 0
+      end
+      kept[text], n = word, n + 1
     end
-    by_text = { [COUNT] = 0 }
-    answers[words], n_lists = by_text, n_lists + 1
+    return word or nil
   end
-  local word = search(text, words)
-  if by_text[COUNT] == FIND_TEXTS_KEPT then
-    by_text = { [COUNT] = 0 }
-    answers[words] = by_text
-  end
-  by_text[text], by_text[COUNT] = word or false, by_text[COUNT] + 1
-  return word
 end
 
 -- A reason counts only if it has a non-blank character.

@@ -19,7 +19,7 @@
 -- 第216条) and 4C-SINGLE-JUDGE (民事诉讼法 第42条).
 local common = require "courtrules.common"
 
-local find_word, has_text, day = common.find_word, common.has_text, common.day
+local has_text, day = common.has_text, common.day
 local contains, copy_list = common.contains, common.copy_list
 local format, sort, concat = string.format, table.sort, table.concat
 local pairs, type, math_type = pairs, type, math.type
@@ -71,7 +71,7 @@ local plan_of = common.per_params(function(p, fen)
   local large = p.large_claim_amount
   return {
     kinds = copy_list(p.four_category_kinds or NONE),
-    mass_causes = p.mass_causes and copy_list(p.mass_causes),
+    find_mass_cause = common.word_finder(p.mass_causes),
     large = large, large_fen = large and fen(large),
     flags = p.four_category_flags or NONE,
     mass_parties = p.mass_parties,
@@ -107,7 +107,7 @@ local function signals_of(case, plan, flags, kind, date, fen, stop, manual)
   end
   local count, mass_parties = case.party_count or 0, plan.mass_parties
   if count >= mass_parties then
-    local word = find_word(case.cause, plan.mass_causes)
+    local word = plan.find_mass_cause(case.cause)
     local cause = word and ("，涉众案由（" .. word .. "）") or ""
     -- joined as format's %d writes integers
     add(found, 2, math_type(count) == "integer" and math_type(mass_parties) == "integer"
@@ -117,7 +117,7 @@ local function signals_of(case, plan, flags, kind, date, fen, stop, manual)
     -- the cause is looked up only where a number of parties is set for the
     -- kind and the case reaches it
     local min_parties = plan.mass_cause_min_parties[kind]
-    local word = min_parties and count >= min_parties and find_word(case.cause, plan.mass_causes)
+    local word = min_parties and count >= min_parties and plan.find_mass_cause(case.cause)
     if word then
       add(found, 2, format("涉众案由（%s），当事人%d人", word, count), filed)
     end

@@ -22,7 +22,7 @@
 -- TRIAGE-SHOULD-SMALL-CLAIMS (info) when the law says small claims 应当 apply.
 local common = require "courtrules.common"
 
-local yuan, contains, find_word = common.yuan, common.contains, common.find_word
+local yuan, contains = common.yuan, common.contains
 local province_of, copy_list = common.province, common.copy_list
 local find, format, sub = string.find, string.format, string.sub
 local pairs, type, tonumber, tostring, math_type = pairs, type, tonumber, tostring, math.type
@@ -87,14 +87,14 @@ local plan_of = common.per_params(function(p, fen)
     points_per_party_over_two = s.points_per_party_over_two,
     party_points_max = s.party_points_max or 100,
     tiers = tiers,
-    causes = causes, cause_points = cause_points, cause_texts = cause_texts,
+    find_cause = common.word_finder(causes), cause_points = cause_points, cause_texts = cause_texts,
     flag_points = flag_points, flag_texts = flag_texts,
     event_points = event_points, event_texts = event_texts,
     small_claims = {}, -- by province, filled as provinces are met (province_entries)
     small_claims_max_age_years = p.small_claims_max_age_years or 1,
     major_impact_flags = copy_list(p.major_impact_flags or NONE),
     fast_track_causes = copy_list(p.fast_track_causes or NONE),
-    admin_simple_causes = p.admin_simple_causes and copy_list(p.admin_simple_causes),
+    find_admin_simple = common.word_finder(p.admin_simple_causes),
     admin_simple_max_fen = fen(p.admin_simple_max_amount),
     admin_simple_max_text = tostring(p.admin_simple_max_amount), -- as format's %s writes it
     numerous_parties_one_side = p.numerous_parties_one_side,
@@ -196,9 +196,8 @@ local function score_of(case, plan, flags, events, claim)
       end
     end
   end
-  -- The first complex cause in byte order that the cause contains
-  -- (find_word keeps its answers: causes repeat from case to case).
-  local word = find_word(case.cause, plan.causes)
+  -- The first complex cause in byte order that the cause contains.
+  local word = plan.find_cause(case.cause)
   if word then
     local text = plan.cause_texts[word]
     score = add(score, reasons, plan.cause_points[word], text or cause_label(word), text)
@@ -496,7 +495,7 @@ local function administrative(case, _, plan, flags, out, claim)
     grounds = true
     reasons[#reasons + 1] = "案件涉及款额" .. yuan(claim) .. "元，不超过" .. plan.admin_simple_max_text .. "元"
   end
-  local word = find_word(case.cause, plan.admin_simple_causes)
+  local word = plan.find_admin_simple(case.cause)
   if word then
     grounds = true
     reasons[#reasons + 1] = "属于" .. word .. "案件"
