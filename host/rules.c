@@ -82,15 +82,26 @@ static void path_list_free(path_list *l)
     free(l->items);
 }
 
-/* Collects the files of a rule set that make up its version, relative to
- * root: the manifest and every .lua file, in subfolders too, except tests/. */
-static int collect_files(const char *root, const char *rel, path_list *out)
+/* A folder's identity, to tell a link back to a folder above it. */
+typedef struct dir_id {
+    dev_t dev;
+    ino_t ino;
+} dir_id;
+
+enum { COLLECT_MAX_DEPTH = 32 };
+
+/* collect_files below rel, whose folders from root down are up[0..depth]. */
+static int collect_under(const char *root, const char *rel, dir_id *up, size_t depth,
+                         path_list *out)
 {
     char path[2048];
     snprintf(path, sizeof path, "%s%s%s", root, *rel ? "/" : "", rel);
     DIR *d = opendir(path);
     if (!d)
         return -1;
+    struct stat self;
+    if (fstat(dirfd(d), &self) == 0)
+        up[depth] = (dir_id){self.st_dev, self.st_ino};
     struct dirent *e;
     int rc = 0;
     while (rc == 0 && (e = readdir(d))) {
@@ -105,7 +116,13 @@ static int collect_files(const char *root, const char *rel, path_list *out)
         if (S_ISDIR(st.st_mode)) {
             if (!*rel && strcmp(e->d_name, "tests") == 0)
                 continue;
-            rc = collect_files(root, sub, out);
+            /* A link back to a folder above (a loop) is not followed: it
+             * would list the same scripts again under ever longer names. */
+            int loop = depth + 1 >= COLLECT_MAX_DEPTH;
+            for (size_t i = 0; i <= depth && !loop; i++)
+                loop = up[i].dev == st.st_dev && up[i].ino == st.st_ino;
+            if (!loop)
+                rc = collect_under(root, sub, up, depth + 1, out);
         } else if (S_ISREG(st.st_mode)) {
             size_t n = strlen(e->d_name);
             if ((n > 4 && strcmp(e->d_name + n - 4, ".lua") == 0) ||
@@ -115,6 +132,16 @@ static int collect_files(const char *root, const char *rel, path_list *out)
     }
     closedir(d);
     return rc;
+}
+
+/* Collects the files of a rule set that make up its version, relative to
+ * root: the manifest and every .lua file, in subfolders too (links
+ * followed, but not back to a folder above, nor deeper than
+ * COLLECT_MAX_DEPTH), except tests/. */
+static int collect_files(const char *root, const char *rel, path_list *out)
+{
+    dir_id up[COLLECT_MAX_DEPTH] = {{0, 0}};
+    return collect_under(root, rel, up, 0, out);
 }
 
 static void hex(const unsigned char *md, unsigned len, char *out)

@@ -231,6 +231,20 @@ cr --rules "$R" rules list; SHA2=$(grep '^base ' "$T/out")
     fail "a plugin edit changes the rule sets' versions: '$SHA1' '$SHA2'"
 rm -rf "$T/plugins"
 
+# A link back to a folder above, inside a rule set or the plugins, is not
+# followed: the versions are those without it (it listed the same scripts
+# again under ever longer names until the system refused the path).
+mkdir -p "$T/plugins/lib" "$R/base/lib"
+printf 'return { answer = 42 }\n' >"$T/plugins/helper.lua"
+cr --rules "$R" rules list; SHA1=$(grep '^base ' "$T/out")
+ln -s .. "$T/plugins/lib/up"
+mkdir -p "$R/base/lib" && ln -s .. "$R/base/lib/up"
+cr --rules "$R" rules list; SHA2=$(grep '^base ' "$T/out")
+expect_status 0 "rules list with links back up"
+[ -n "$SHA1" ] && [ "$SHA1" = "$SHA2" ] && ok "links back to a folder above are not followed" ||
+    fail "links back to a folder above are not followed: '$SHA1' '$SHA2'"
+rm -rf "$T/plugins" "$R/base/lib"
+
 # A broken calendar file is bad input, named.
 printf '{"years": {"2024": {"off": ["2024-02-30"]}}}\n' >"$T/bad-calendar.json"
 cr --rules "$R" eval --as-of 2024-06-30 --calendar "$T/bad-calendar.json"
