@@ -156,11 +156,21 @@ static int api_log(lua_State *L)
 {
     luaapi_call *call = current_call(L);
     int n = lua_gettop(L);
-    lua_pushvalue(L, lua_upvalueindex(2));
-    lua_insert(L, 1);
-    lua_call(L, n, 1);
-    size_t len;
-    const char *s = luaL_checklstring(L, -1, &len);
+    size_t len, flen = 0;
+    const char *s;
+    /* ("%s", text) is the text itself, as string.format gives it back: the
+     * national triage rule logs so on every case. */
+    const char *f = n == 2 && lua_type(L, 1) == LUA_TSTRING && lua_type(L, 2) == LUA_TSTRING
+                        ? lua_tolstring(L, 1, &flen)
+                        : NULL;
+    if (f && flen == 2 && f[0] == '%' && f[1] == 's') {
+        s = lua_tolstring(L, 2, &len);
+    } else {
+        lua_pushvalue(L, lua_upvalueindex(2));
+        lua_insert(L, 1);
+        lua_call(L, n, 1);
+        s = luaL_checklstring(L, -1, &len);
+    }
     if (json_array_size(call->log) < LUAAPI_MAX_LOG) {
         size_t keep = len > 1000 ? 1000 : len; /* a cut character makes it invalid: dropped */
         json_t *line = jsontext_string(s, keep);

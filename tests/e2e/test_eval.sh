@@ -123,6 +123,8 @@ return {
                  message = "当事人人数众多，可能属于群体性纠纷",
                  basis = "法发〔2021〕30号 二" }
       ctx.log("party_count %d >= %d", case.party_count, ctx.params.mass_parties)
+      ctx.log("%s", "人数 " .. case.party_count .. " 100%d") -- the text as it is
+      ctx.log("%s", case.party_count) -- a number, as string.format writes it
     end
     return { threshold = ctx.params.mass_parties, party_count = case.party_count }
   end,
@@ -267,8 +269,8 @@ expect_eq "$(result_field "$A" guangdong mass_dispute '$.result.value')" \
     '{"party_count":6,"source":"粤","threshold":5}' "the override ran with Guangdong's params"
 expect_eq "$(result_field "$E" national mass_dispute '$.result.value')" \
     '{"party_count":11,"threshold":10}' "苏 cases keep the national rule and params"
-expect_eq "$(result_field "$E" national mass_dispute '$.result.log')" '["party_count 11 >= 10"]' \
-    "ctx.log lines are kept with the result"
+expect_eq "$(result_field "$E" national mass_dispute '$.result.log')" \
+    '["party_count 11 >= 10","人数 11 100%d","11"]' "ctx.log lines are kept with the result"
 expect_eq "$(result_field "$D" jiangsu js_check '$.result.value.court')" "苏01" \
     "the Jiangsu rule ran on the 苏01 case"
 expect_eq "$(result_field "$C" national long_pending '$.result.value.days')" "457" \
