@@ -287,7 +287,10 @@ void work_case_clear(work_case *c)
 static effect *add_effect(work_case *c, unsigned set, unsigned rule_index, effect_kind kind)
 {
     if (c->n_effects == c->cap_effects) {
-        size_t cap = c->cap_effects ? c->cap_effects * 2 : 16;
+        /* 8 to start (576 bytes): a case has a few rules, and a block that
+         * small comes from the allocator's per-thread cache (16 was a
+         * large-bin request on every case, which sorts the free lists). */
+        size_t cap = c->cap_effects ? c->cap_effects * 2 : 8;
         effect *e = realloc(c->effects, cap * sizeof *e);
         if (!e)
             return NULL;

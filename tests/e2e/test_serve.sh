@@ -1,6 +1,6 @@
 #!/bin/sh
 # End to end: `courtrules serve` and its HTTP API with curl -- every
-# endpoint, tokens of two courts isolated from each other, 401/403/404/405,
+# endpoint, tokens of two courts isolated from each other, 401/403/404/405/414,
 # malformed (400 with the position) and oversize (413) bodies, records
 # landing all or nothing, triage with and without persisting, alerts with
 # their audited ack/resolve, reload, metrics, a second daemon refused, and
@@ -49,6 +49,10 @@ if cmp -s "$T/body" "$SRC/docs/openapi.json"; then ok "it is docs/openapi.json";
 expect_eq "$(jget "$T/body" '$.openapi')" 3.1.0 "OpenAPI 3.1"
 req GET /nowhere ""
 expect_code 404 "unknown path is 404"
+LONG=$(printf '%0400d' 0)
+req GET "/v1/cases/$LONG/explain" "$SU01"
+expect_code 414 "a path over 383 bytes is 414, not routed cut short"
+expect_in "$T/body" '"error"' "414 has a JSON body"
 req GET /v1/triage "$SU01"
 expect_code 405 "GET on a POST route is 405"
 
