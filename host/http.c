@@ -166,7 +166,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         snprintf(r->method, sizeof r->method, "%s", method);
         snprintf(r->path, sizeof r->path, "%s", url);
         if (begin_request(s, c, r, strlen(url), &reply, &allow)) {
-            /* A request refused before its body (401, 403, 404, 405, 413
+            /* A request refused before its body (401, 403, 404, 405, 414, 413
              * declared) is answered once its body is read: libmicrohttpd
              * would read it anyway, and reading it here keeps the body
              * deadline below in force. */
