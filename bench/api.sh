@@ -36,16 +36,44 @@ code=$(curl -s -o "$TMP/one.json" -w '%{http_code}' -H "Authorization: Bearer $C
     "$URL/v1/triage")
 [ "$code" = 200 ] || { echo "api.sh: triage answered $code: $(cat "$TMP/one.json")" >&2; exit 1; }
 
-# run NAME ARGS...: wrk at 200 connections; sets RPS and P99 (ms), ERRORS.
+# daemon_snap: the daemon's user and system clock ticks and its threads'
+# voluntary and involuntary context switches, summed.
+daemon_snap() {
+    ticks=$(awk '{ print $14, $15 }' "/proc/$PID/stat" 2>/dev/null)
+    switches=$(cat /proc/$PID/task/*/status 2>/dev/null |
+        awk '/^voluntary_ctxt/ { v += $2 } /^nonvoluntary_ctxt/ { i += $2 } END { print v + 0, i + 0 }')
+    echo "${ticks:-0 0} $switches"
+}
+TICK=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# run NAME ARGS...: wrk at 200 connections; sets RPS and P99 (ms), ERRORS,
+# and COST: per request, the CPU time of the daemon and of wrk (user +
+# system, us) and how often wrk slept and the daemon was preempted (GNU
+# time reports wrk's; /proc the daemon's).
 run() {
     name=$1
     shift
-    wrk -t 2 -c 200 -d "${SECS}s" --latency "$@" >"$TMP/$name.wrk" 2>&1 || { cat "$TMP/$name.wrk"; exit 1; }
+    before=$(daemon_snap)
+    if /usr/bin/time -f '%U %S %w %c' true >/dev/null 2>&1; then
+        /usr/bin/time -f '%U %S %w %c' -o "$TMP/$name.time" \
+            wrk -t 2 -c 200 -d "${SECS}s" --latency "$@" >"$TMP/$name.wrk" 2>&1 || { cat "$TMP/$name.wrk"; exit 1; }
+    else
+        wrk -t 2 -c 200 -d "${SECS}s" --latency "$@" >"$TMP/$name.wrk" 2>&1 || { cat "$TMP/$name.wrk"; exit 1; }
+        echo "" >"$TMP/$name.time"
+    fi
+    after=$(daemon_snap)
     RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$TMP/$name.wrk")
     P99=$(awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
         f = u == "us" ? 0.001 : u == "ms" ? 1 : u == "s" ? 1000 : u == "m" ? 60000 : 1;
         printf "%.2f", v * f }' "$TMP/$name.wrk")
     ERRORS=$(awk '/Non-2xx or 3xx responses:/ { print $NF } /Socket errors/ { print }' "$TMP/$name.wrk")
+    n=$(awk '/ requests in / { print $1; exit }' "$TMP/$name.wrk")
+    COST=$(echo "$before $after $(tail -n 1 "$TMP/$name.time")" | awk -v n="${n:-0}" -v tick="$TICK" '
+        n > 0 && NF >= 8 {
+            printf "per request: daemon %.1f + %.1f us, preempted %.2f", \
+                ($5 - $1) * 1e6 / tick / n, ($6 - $2) * 1e6 / tick / n, ($8 - $4) / n
+            if (NF >= 12) printf "; wrk %.1f + %.1f us, slept %.2f", $9 * 1e6 / n, $10 * 1e6 / n, $11 / n
+        }')
 }
 # ROUNDS rounds (default 3) of healthz then triage: one pair alone wandered
 # by a tenth between runs on these shared machines, so the goals take the
@@ -56,12 +84,14 @@ round=0 T_ERRS= RATIOS= LATS=
 while [ "$round" -lt "$ROUNDS" ]; do
     round=$((round + 1))
     run healthz "$URL/healthz"
-    H_RPS=$RPS H_P99=$P99 H_ERR=$ERRORS
+    H_RPS=$RPS H_P99=$P99 H_ERR=$ERRORS H_COST=$COST
     run triage -s "$HERE/api_triage.lua" "$URL/v1/triage"
-    T_RPS=$RPS T_P99=$P99 T_ERR=$ERRORS
+    T_RPS=$RPS T_P99=$P99 T_ERR=$ERRORS T_COST=$COST
     [ -n "$T_ERR" ] && T_ERRS="$T_ERRS round $round: $T_ERR"
     printf '  round %d  GET  /healthz   %10.0f req/s   p99 %8.2f ms  %s\n' "$round" "$H_RPS" "$H_P99" "$H_ERR"
+    [ -n "$H_COST" ] && echo "           $H_COST"
     printf '  round %d  POST /v1/triage %10.0f req/s   p99 %8.2f ms  %s  (persist:false)\n' "$round" "$T_RPS" "$T_P99" "$T_ERR"
+    [ -n "$T_COST" ] && echo "           $T_COST"
     RATIOS="$RATIOS $(awk -v hr="$H_RPS" -v tr="$T_RPS" 'BEGIN { printf "%.3f", tr / hr }')"
     LATS="$LATS $(awk -v hp="$H_P99" -v tp="$T_P99" 'BEGIN { printf "%.3f", (hp > 0) ? tp / hp : 0 }')"
 done
