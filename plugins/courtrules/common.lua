@@ -71,6 +71,26 @@ function M.copy_list(list)
   return copy
 end
 
+-- make(key, ...) once per key, keeping at most max answers: returns a
+-- function of (key, ...) that gives what make returned for that key the
+-- first time (a nil answer is not kept). Past max keys all answers are
+-- dropped and made again, so keys from data cannot grow it without end.
+-- make's answer must depend on the key alone.
+function M.kept(make, max)
+  local made, n = {}, 0
+  return function(key, ...)
+    local value = made[key]
+    if value == nil then
+      value = make(key, ...)
+      if n == max then
+        made, n = {}, 0
+      end
+      made[key], n = value, n + 1
+    end
+    return value
+  end
+end
+
 -- make(params, ...) once per params table: returns a function of (params,
 -- ...) that gives what make returned for that table the first time. For
 -- what a rule derives from params alone (plain copies of lists, amounts in
@@ -86,18 +106,7 @@ end
 local PER_PARAMS_KEPT = 16
 
 function M.per_params(make)
-  local made, n = {}, 0
-  return function(params, ...)
-    local value = made[params]
-    if value == nil then
-      value = make(params, ...)
-      if n == PER_PARAMS_KEPT then
-        made, n = {}, 0
-      end
-      made[params], n = value, n + 1
-    end
-    return value
-  end
+  return M.kept(make, PER_PARAMS_KEPT)
 end
 
 -- The first word of `words` found in `text` (plain search), or nil.
@@ -125,20 +134,14 @@ local FINDER_TEXTS_KEPT = 1024
 
 function M.word_finder(words)
   local list = M.copy_list(words or NONE)
-  local kept, n = {}, 0
+  local found = M.kept(function(text)
+    return M.find_word(text, list) or false -- false: kept too
+  end, FINDER_TEXTS_KEPT)
   return function(text)
     if type(text) ~= "string" then
       return M.find_word(text, list)
     end
-    local word = kept[text]
-    if word == nil then
-      word = M.find_word(text, list) or false
-      if n == FINDER_TEXTS_KEPT then
-        kept, n = {}, 0
-      end
-      kept[text], n = word, n + 1
-    end
-    return word or nil
+    return found(text) or nil
   end
 end
 

@@ -261,20 +261,12 @@ local DEFENDANT_SIDE = { ["被告"] = true, ["被上诉人"] = true, ["被申请
 
 -- A basic court (common.court_level(court) == "基层"): four digits at the end
 -- (matched from the fourth byte before the end: one attempt, not one per byte).
--- The answers are kept by court code (courts are few; at most BASIC_KEPT).
+-- The answers are kept by court code (courts are few; common.kept bounds
+-- them at BASIC_KEPT).
 local BASIC_KEPT = 4096
-local basic_of, n_basic = {}, 0
-local function basic_court(court)
-  local basic = basic_of[court]
-  if basic == nil then
-    basic = court ~= "最高法" and find(court, "^%d%d%d%d$", -4) ~= nil
-    if n_basic == BASIC_KEPT then
-      basic_of, n_basic = {}, 0
-    end
-    basic_of[court], n_basic = basic, n_basic + 1
-  end
-  return basic
-end
+local basic_court = common.kept(function(court)
+  return court ~= "最高法" and find(court, "^%d%d%d%d$", -4) ~= nil
+end, BASIC_KEPT)
 
 -- The handlers: each fills out's exclusions, reasons and recommendation
 -- (and civil its small_claims), and returns the obstacles to the procedure
