@@ -54,13 +54,10 @@ run() {
     name=$1
     shift
     before=$(daemon_snap)
-    if /usr/bin/time -f '%U %S %w %c' true >/dev/null 2>&1; then
-        /usr/bin/time -f '%U %S %w %c' -o "$TMP/$name.time" \
-            wrk -t 2 -c 200 -d "${SECS}s" --latency "$@" >"$TMP/$name.wrk" 2>&1 || { cat "$TMP/$name.wrk"; exit 1; }
-    else
-        wrk -t 2 -c 200 -d "${SECS}s" --latency "$@" >"$TMP/$name.wrk" 2>&1 || { cat "$TMP/$name.wrk"; exit 1; }
-        echo "" >"$TMP/$name.time"
-    fi
+    timed=
+    /usr/bin/time -f '%U %S %w %c' true >/dev/null 2>&1 && timed="/usr/bin/time -f %U_%S_%w_%c -o $TMP/$name.time"
+    : >"$TMP/$name.time"
+    $timed wrk -t 2 -c 200 -d "${SECS}s" --latency "$@" >"$TMP/$name.wrk" 2>&1 || { cat "$TMP/$name.wrk"; exit 1; }
     after=$(daemon_snap)
     RPS=$(awk '/^Requests\/sec:/ { print $2 }' "$TMP/$name.wrk")
     P99=$(awk '$1 == "99%" { v = $2; u = v; sub(/[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
@@ -68,7 +65,7 @@ run() {
         printf "%.2f", v * f }' "$TMP/$name.wrk")
     ERRORS=$(awk '/Non-2xx or 3xx responses:/ { print $NF } /Socket errors/ { print }' "$TMP/$name.wrk")
     n=$(awk '/ requests in / { print $1; exit }' "$TMP/$name.wrk")
-    COST=$(echo "$before $after $(tail -n 1 "$TMP/$name.time")" | awk -v n="${n:-0}" -v tick="$TICK" '
+    COST=$(echo "$before $after $(tail -n 1 "$TMP/$name.time" | tr _ ' ')" | awk -v n="${n:-0}" -v tick="$TICK" '
         n > 0 && NF >= 8 {
             printf "per request: daemon %.1f + %.1f us, preempted %.2f", \
                 ($5 - $1) * 1e6 / tick / n, ($6 - $2) * 1e6 / tick / n, ($8 - $4) / n
@@ -95,11 +92,6 @@ while [ "$round" -lt "$ROUNDS" ]; do
     RATIOS="$RATIOS $(awk -v hr="$H_RPS" -v tr="$T_RPS" 'BEGIN { printf "%.3f", tr / hr }')"
     LATS="$LATS $(awk -v hp="$H_P99" -v tp="$T_P99" 'BEGIN { printf "%.3f", (hp > 0) ? tp / hp : 0 }')"
 done
-# median WORDS...: the middle value (of an even count, the mean of the middle two)
-median() {
-    echo "$@" | tr ' ' '\n' | sort -n |
-        awk '{ v[NR] = $1 } END { m = int((NR + 1) / 2); printf "%.2f", NR % 2 ? v[m] : (v[m] + v[m + 1]) / 2 }'
-}
 echo "  throughput ratios:$RATIOS"
 echo "  p99 ratios:       $LATS"
 awk -v r="$(median $RATIOS)" -v l="$(median $LATS)" 'BEGIN {

@@ -161,9 +161,7 @@ while [ "$round" -lt "$CHANGED_ROUNDS" ] && [ -n "$EVAL_RATE" ]; do
     CHANGED_LIST="$CHANGED_LIST $SECS"
 done
 if [ -n "$CHANGED_LIST" ]; then
-    # the median (of an even count, the mean of the middle two)
-    CHANGED_SECS=$(echo $CHANGED_LIST | tr ' ' '\n' | sort -n |
-        awk '{ v[NR] = $1 } END { m = int((NR + 1) / 2); printf "%.2f", NR % 2 ? v[m] : (v[m] + v[m + 1]) / 2 }')
+    CHANGED_SECS=$(median $CHANGED_LIST)
     CHANGED_PCT=$(awk -v a="$CHANGED_SECS" -v b="$EVAL_SECS" 'BEGIN { printf "%.2f", (b > 0 ? 100 * a / b : 0) }')
     echo "eval --changed:    median of $(echo $CHANGED_LIST | wc -w | tr -d ' ') rounds $CHANGED_SECS s = $CHANGED_PCT% of the full run"
     # Once more with nothing new: what a daily run costs on a quiet day
