@@ -1,6 +1,6 @@
 #!/bin/sh
 # End to end: `courtrules serve` and its HTTP API with curl -- every
-# endpoint, tokens of two courts isolated from each other, 401/403/404/405/414,
+# endpoint, tokens of two courts isolated from each other, 401/403/404/405/414/431,
 # malformed (400 with the position) and oversize (413) bodies, records
 # landing all or nothing, triage with and without persisting, alerts with
 # their audited ack/resolve, reload, metrics, a second daemon refused, and
@@ -55,6 +55,13 @@ expect_code 414 "a path over 383 bytes is 414, not routed cut short"
 expect_in "$T/body" '"error"' "414 has a JSON body"
 req GET /v1/triage "$SU01"
 expect_code 405 "GET on a POST route is 405"
+# Headers share a 16 KiB block per connection (docs/serve.md).
+BIG=$(printf '%012000d' 0)
+req GET /healthz "" -H "X-Big: $BIG"
+expect_code 200 "12,000 bytes of headers are read"
+BIG=$(printf '%020000d' 0)
+req GET /healthz "" -H "X-Big: $BIG"
+expect_code 431 "20,000 bytes of headers are 431"
 
 # ---- authentication and roles ----
 req GET /v1/alerts ""
