@@ -3,7 +3,9 @@
  *
  * A slot is what one request needs to touch data and run rules: its own
  * database connection and its own copy of the rule sets (a lua_State
- * belongs to one thread at a time). Requests check a slot out and back in.
+ * belongs to one thread at a time). Requests check a slot out and back in;
+ * a thread gets back the slot it checked in last whenever that one is free,
+ * so the slot's states are still in the caches of the core it runs on.
  *
  * The rule sets live in generations: a generation holds one copy per slot
  * and is reference-counted. A reload loads a new generation into fresh
