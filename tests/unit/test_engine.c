@@ -1,7 +1,7 @@
 /*
  * test_engine.c -- the daemon's evaluation slots (engine.c): a thread takes
  * the slot it released last when it is free, so its rule states stay in its
- * core's caches, and any free slot otherwise.
+ * core's caches, and any free slot otherwise, never waiting for its own.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 #include <pthread.h>
+#include <semaphore.h>
 
 #include "db_fixture.h"
 #include "engine.h"
@@ -77,29 +78,47 @@ static void test_thread_takes_its_slot_again(void **state)
     fixture_close(fx);
 }
 
-/* A thread that has released nothing takes a free slot, and one whose last
- * slot was an engine's closed since (its address may well be reused by the
- * next) gets distinct, valid slots: the remembered engine is only compared
- * (AddressSanitizer would report a read of the freed one). */
-static void test_slots_after_an_engine_closed(void **state)
+/* A thread whose own slot is busy never waits for it: with every slot
+ * checked out it waits for any, and takes the first one checked in. */
+typedef struct waiter {
+    engine *e;
+    sem_t released, go;
+    engine_slot *own, *got;
+} waiter;
+
+static void *wait_for_a_slot(void *arg)
+{
+    waiter *w = arg;
+    w->own = engine_acquire(w->e);
+    engine_release(w->e, w->own); /* this thread's last slot */
+    sem_post(&w->released);
+    sem_wait(&w->go);
+    w->got = engine_acquire(w->e); /* blocks until the main thread checks one in */
+    engine_release(w->e, w->got);
+    return NULL;
+}
+
+static void test_busy_own_slot_is_not_waited_for(void **state)
 {
     (void)state;
     fixture *fx = fixture_open("engine");
     engine *e = open_engine(fx, 2);
-    engine_slot *a = engine_acquire(e);
-    engine_release(e, a);
-    engine_close(e);
-    e = open_engine(fx, 3);
-    step st = {.e = e};
-    run_in_thread(acquire_in_thread, &st);
-    assert_non_null(st.slot);
-    engine_slot *b = engine_acquire(e), *c = engine_acquire(e);
-    assert_ptr_not_equal(b, st.slot);
-    assert_ptr_not_equal(c, st.slot);
-    assert_ptr_not_equal(b, c);
-    engine_release(e, st.slot);
-    engine_release(e, b);
-    engine_release(e, c);
+    waiter w = {.e = e};
+    assert_int_equal(sem_init(&w.released, 0, 0), 0);
+    assert_int_equal(sem_init(&w.go, 0, 0), 0);
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, wait_for_a_slot, &w), 0);
+    sem_wait(&w.released);
+    engine_slot *a = engine_acquire(e), *b = engine_acquire(e); /* both: none free */
+    engine_slot *other = a == w.own ? b : a;
+    assert_ptr_not_equal(other, w.own);
+    sem_post(&w.go);
+    engine_release(e, other); /* the waiter's own slot stays checked out */
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_ptr_equal(w.got, other);
+    engine_release(e, w.own);
+    sem_destroy(&w.released);
+    sem_destroy(&w.go);
     engine_close(e);
     fixture_close(fx);
 }
@@ -108,7 +127,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_thread_takes_its_slot_again),
-        cmocka_unit_test(test_slots_after_an_engine_closed),
+        cmocka_unit_test(test_busy_own_slot_is_not_waited_for),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
