@@ -322,9 +322,8 @@ static cr_status parse_listen(const char *listen, struct sockaddr_storage *sa, i
  * 7,600 bytes of headers fit, more are 431; Tomcat's and Jetty's limit is
  * 8 KiB too). libmicrohttpd zeroes the whole block whenever a kept-alive
  * connection starts its next request, so it is no larger than headers
- * need: against 64 KiB, 16 KiB gave healthz +9% and triage +4%, and 8 KiB
- * another +7% and +6% (bench/README, api.sh). A body is passed on in
- * pieces and may be much larger (--max-body). */
+ * need (what 64 KiB cost: bench/README, api.sh, eleventh round). A body is
+ * passed on in pieces and may be much larger (--max-body). */
 #define CONNECTION_MEMORY (8 * 1024)
 
 cr_status http_start(const http_config *cfg, engine *e, http_server **out, cr_err *err)
