@@ -341,7 +341,7 @@ cr_status http_start(const http_config *cfg, engine *e, http_server **out, cr_er
     s->body_seconds = 4.0 * (cfg->timeout_s ? cfg->timeout_s : 30);
     if (cfg->token_cache_ms && !(s->tokens = token_cache_new(cfg->token_cache_ms))) {
         free(s);
-        return cr_errf(err, CR_FAIL, "out of memory");
+        return cr_errf(err, CR_FAIL, "token cache: out of memory or no random key");
     }
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC | (v6 ? MHD_USE_IPv6 : 0);

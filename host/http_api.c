@@ -94,10 +94,10 @@ int http_api_authenticate(engine *e, token_cache *cache, const char *authorizati
         http_reply_error(reply, 401, "the bearer token is not valid");
         return 0;
     }
+    if (token_cache_get(cache, text, token))
+        return 1;
     char hash[65];
     token_hash(text, hash);
-    if (token_cache_get(cache, hash, token))
-        return 1;
     cr_err err;
     engine_slot *s = engine_acquire(e);
     int found = db_token_lookup(engine_db(s), hash, token, &err);
@@ -110,7 +110,7 @@ int http_api_authenticate(engine *e, token_cache *cache, const char *authorizati
         http_reply_error(reply, 401, "the bearer token is not valid (unknown or revoked)");
         return 0;
     }
-    token_cache_put(cache, hash, token);
+    token_cache_put(cache, text, token);
     return 1;
 }
 
