@@ -42,20 +42,13 @@ static int64_t tb_raised_alerts(strbuf *b, const rule_sets *rs, const work_case 
     strbuf_add(b, "[", 1);
     for (size_t i = 0; i < wc->n_effects; i++) {
         const effect *ef = &wc->effects[i];
-        size_t k;
-        json_t *a;
-        json_array_foreach(ef->alerts, k, a)
-        {
+        for (size_t k = 0; k < ef->alerts.n; k++) {
             if (n++)
                 strbuf_add(b, ",", 1);
-            /* ctx.alert's object (luaapi.c: never empty, no rule_set or rule
-             * member) gets the rule's names as its last members: its own
-             * text without the closing brace, then the names (ASCII, as
-             * rules.c checks them). */
-            tb_json(b, a);
-            if (b->oom)
-                continue;
-            b->len--; /* the '}' */
+            strbuf_add(b, "{", 1);
+            /* ctx.alert's members (luaapi.h), then the rule's names (ASCII,
+             * as rules.c checks them). */
+            luaapi_alert_members(b, &ef->alerts.v[k]);
             strbuf_str(b, ",\"rule_set\":");
             strbuf_json_string(b, rs->sets[ef->set].name);
             strbuf_str(b, ",\"rule\":");

@@ -147,36 +147,30 @@ static cr_status store_alerts(eval_writer *wr, const work_case *c, const effect 
 {
     const rule_set *set = &wr->rs->sets[e->set];
     const rule *r = &set->rules[e->rule];
-    size_t i;
-    json_t *a;
-    json_array_foreach(e->alerts, i, a)
-    {
-        const char *code = json_string_value(json_object_get(a, "code"));
-        const char *given = json_string_value(json_object_get(a, "dedup_key"));
+    for (size_t i = 0; i < e->alerts.n; i++) {
+        const luaapi_alert *a = &e->alerts.v[i];
+        const char *code = a->code, *given = a->dedup_key;
         char key[512];
         if (given)
             snprintf(key, sizeof key, "%s/%s:%s", set->name, r->name, given);
         else /* per case, or per court for on_court alerts */
             snprintf(key, sizeof key, "%s/%s:%s:%s", set->name, r->name, code,
                      c->case_no ? c->case_no : c->court);
-        json_t *data = json_object_get(a, "data");
-        char *data_text = data ? jsontext_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY, NULL) : NULL;
         db_alert row = {.dedup_key = key,
                         .rule_set = set->name,
                         .rule = r->name,
                         .rule_version = r->version,
                         .rule_set_sha = set->sha256,
                         .code = code,
-                        .severity = json_string_value(json_object_get(a, "severity")),
+                        .severity = a->severity,
                         .court = c->court,
                         .case_no = c->case_no,
-                        .message = json_string_value(json_object_get(a, "message")),
-                        .basis = json_string_value(json_object_get(a, "basis")),
-                        .data_json = data_text,
+                        .message = a->message,
+                        .basis = a->basis,
+                        .data_json = a->data,
                         .as_of = wr->opt->as_of};
         db_alert_outcome outcome;
         cr_status st = db_eval_put_alert(wr->db, wr->run_id, &row, &outcome, NULL, err);
-        free(data_text);
         if (st != CR_OK)
             return st;
         if (outcome == DB_ALERT_CREATED)
@@ -205,7 +199,7 @@ static cr_status store_effect(eval_writer *wr, const work_case *c, const effect 
         break;
     case EFFECT_OK:
         wr->sum->calls++;
-        if (e->alerts)
+        if (e->alerts.n)
             st = store_alerts(wr, c, e, err);
         /* A success ends a run of failures, including one left by earlier
          * evaluations (-1: not yet known in this run). */

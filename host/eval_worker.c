@@ -227,7 +227,7 @@ cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
     luaapi_call_reset(&w->call);
     w->ctx = calloc(rs->n ? rs->n : 1, sizeof *w->ctx);
     w->runs_long = calloc(flags->base[rs->n] + 1, 1);
-    if (!w->ctx || !w->runs_long || !w->call.alerts || !w->call.log || write_heads(w) != 0)
+    if (!w->ctx || !w->runs_long || write_heads(w) != 0)
         return cr_errf(err, CR_FAIL, "out of memory");
     return CR_OK;
 }
@@ -267,7 +267,7 @@ void work_case_clear(work_case *c)
     for (size_t i = 0; i < c->n_effects; i++) {
         free(c->effects[i].log_json);
         free(c->effects[i].reason);
-        json_decref(c->effects[i].alerts);
+        luaapi_alerts_free(&c->effects[i].alerts);
     }
     free(c->effects);
     free(c->results_json);
@@ -383,12 +383,14 @@ static void run_rule(eval_worker *w, work_case *c, unsigned s, unsigned r, int c
     }
     e->value_len = w->values.len - e->value_at;
     /* Most calls log nothing: then the result is {"value":…} alone. */
-    if (json_array_size(w->call.log) &&
-        !(e->log_json = jsontext_dumps(w->call.log, JSON_COMPACT, NULL))) {
+    if (w->call.n_log && !(e->log_json = luaapi_call_log_text(&w->call))) {
         fail(e, "memory", "out of memory storing the result");
         return;
     }
-    e->alerts = json_array_size(w->call.alerts) ? json_copy(w->call.alerts) : NULL;
+    if (w->call.alerts.n) { /* the call's list becomes the effect's */
+        e->alerts = w->call.alerts;
+        memset(&w->call.alerts, 0, sizeof w->call.alerts);
+    }
 }
 
 /* ---- encoding the results without building JSON trees ---- */

@@ -33,7 +33,7 @@ typedef struct effect {
      * when the rule logged nothing). */
     size_t value_at, value_len;
     char *log_json;
-    json_t *alerts;        /* array of alert objects from ctx.alert (owned) */
+    luaapi_alerts alerts;  /* from ctx.alert (owned; n 0 when none) */
     const char *fail_kind; /* static: "error", "instructions", "memory", "result", "case" … */
     char *reason;          /* owned */
     int64_t duration_us;

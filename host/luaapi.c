@@ -4,12 +4,14 @@
 #include "luaapi.h"
 
 #include <lauxlib.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dates.h"
 #include "jsontext.h"
 #include "luaapi_calendar.h"
 #include "luajson.h"
+#include "luajson_text.h"
 #include "sandbox.h"
 
 /* Replaces every nested table by a read-only view, then the table itself. */
@@ -43,23 +45,103 @@ int luaapi_push_frozen_json(lua_State *L, const json_t *value, cr_err *err)
 
 static const char *const severities[] = {"info", "warning", "critical", NULL};
 
+void luaapi_alerts_clear(luaapi_alerts *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        free(a->v[i].block);
+    a->n = 0;
+}
+
+void luaapi_alerts_free(luaapi_alerts *a)
+{
+    luaapi_alerts_clear(a);
+    free(a->v);
+    memset(a, 0, sizeof *a);
+}
+
 void luaapi_call_reset(luaapi_call *call)
 {
-    if (!call->alerts)
-        call->alerts = json_array();
-    else
-        json_array_clear(call->alerts);
-    if (!call->log)
-        call->log = json_array();
-    else
-        json_array_clear(call->log);
+    luaapi_alerts_clear(&call->alerts);
+    if (call->log.oom) { /* out of memory is sticky in a strbuf: start afresh */
+        free(call->log.s);
+        memset(&call->log, 0, sizeof call->log);
+    }
+    call->log.len = 0;
+    call->n_log = 0;
 }
 
 void luaapi_call_free(luaapi_call *call)
 {
-    json_decref(call->alerts);
-    json_decref(call->log);
-    call->alerts = call->log = NULL;
+    luaapi_alerts_free(&call->alerts);
+    free(call->log.s);
+    memset(&call->log, 0, sizeof call->log);
+    call->n_log = 0;
+}
+
+/* A literal's bytes, without strlen. */
+#define ADD_LITERAL(b, s) strbuf_add((b), "" s, sizeof(s) - 1)
+
+void luaapi_alert_members(strbuf *b, const luaapi_alert *a)
+{
+    /* The strings were checked as UTF-8 when the alert was raised. */
+    ADD_LITERAL(b, "\"code\":");
+    strbuf_json_string(b, a->code);
+    ADD_LITERAL(b, ",\"severity\":");
+    strbuf_json_string(b, a->severity);
+    ADD_LITERAL(b, ",\"message\":");
+    strbuf_json_string(b, a->message);
+    ADD_LITERAL(b, ",\"basis\":");
+    strbuf_json_string(b, a->basis);
+    if (a->dedup_key) {
+        ADD_LITERAL(b, ",\"dedup_key\":");
+        strbuf_json_string(b, a->dedup_key);
+    }
+    if (a->data) {
+        ADD_LITERAL(b, ",\"data\":");
+        strbuf_str(b, a->data);
+    }
+}
+
+json_t *luaapi_alerts_tree(const luaapi_alerts *a)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < a->n; i++) {
+        strbuf b = {0};
+        strbuf_add(&b, "{", 1);
+        luaapi_alert_members(&b, &a->v[i]);
+        strbuf_add(&b, "}", 1);
+        json_error_t jerr;
+        json_t *one = b.oom ? NULL : json_loadb(b.s, b.len, JSON_ALLOW_NUL, &jerr);
+        free(b.s);
+        if (!one || json_array_append_new(list, one) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    return list;
+}
+
+char *luaapi_call_log_text(const luaapi_call *call)
+{
+    if (!call->n_log || call->log.oom)
+        return NULL;
+    char *text = malloc(call->log.len + 2);
+    if (text) {
+        memcpy(text, call->log.s, call->log.len);
+        memcpy(text + call->log.len, "]", 2);
+    }
+    return text;
+}
+
+json_t *luaapi_call_log_tree(const luaapi_call *call)
+{
+    if (!call->n_log)
+        return json_array();
+    char *text = luaapi_call_log_text(call);
+    json_error_t jerr;
+    json_t *log = text ? json_loads(text, JSON_ALLOW_NUL, &jerr) : NULL;
+    free(text);
+    return log;
 }
 
 static luaapi_call *current_call(lua_State *L)
@@ -68,7 +150,8 @@ static luaapi_call *current_call(lua_State *L)
 }
 
 /* Reads t[key] as a string without metamethods; required raises. */
-static const char *field_string(lua_State *L, int t, const char *key, int required, size_t max)
+static const char *field_string(lua_State *L, int t, const char *key, int required, size_t max,
+                                size_t *len)
 {
     lua_pushstring(L, key);
     lua_rawget(L, t);
@@ -77,76 +160,92 @@ static const char *field_string(lua_State *L, int t, const char *key, int requir
         lua_pop(L, 1);
         if (required)
             luaL_error(L, "ctx.alert: %s is required", key);
+        *len = 0;
         return NULL;
     }
     if (type != LUA_TSTRING)
         luaL_error(L, "ctx.alert: %s must be a string, got %s", key, lua_typename(L, type));
-    size_t len;
-    const char *s = lua_tolstring(L, -1, &len);
-    if (len == 0 || len > max)
+    const char *s = lua_tolstring(L, -1, len);
+    if (*len == 0 || *len > max)
         luaL_error(L, "ctx.alert: %s must be 1..%d bytes", key, (int)max);
     lua_pop(L, 1); /* still referenced by the table */
     return s;
 }
 
-/* {"code", "severity", "message", "basis"} as json_pack("{s:s, s:s, s:s,
- * s:s}") makes it, the strings checked once each; NULL if one is not UTF-8
- * (or out of memory). */
-static json_t *alert_object(const char *code, const char *severity, const char *message,
-                            const char *basis)
-{
-    const char *const keys[] = {"code", "severity", "message", "basis"};
-    const char *const values[] = {code, severity, message, basis};
-    json_t *a = json_object();
-    for (size_t i = 0; a && i < sizeof keys / sizeof *keys; i++) {
-        json_t *v = jsontext_string(values[i], strlen(values[i]));
-        if (!v || json_object_set_new_nocheck(a, keys[i], v) != 0) {
-            json_decref(a);
-            a = NULL;
-        }
-    }
-    return a;
-}
+enum { A_CODE, A_SEVERITY, A_MESSAGE, A_BASIS, A_DEDUP, A_DATA, A_FIELDS };
 
 /* ctx.alert{code=, severity=, message=, basis=, dedup_key=, data=} */
 static int api_alert(lua_State *L)
 {
     luaapi_call *call = current_call(L);
     luaL_checktype(L, 1, LUA_TTABLE);
-    const char *code = field_string(L, 1, "code", 1, 64);
-    const char *severity = field_string(L, 1, "severity", 0, 16);
-    const char *message = field_string(L, 1, "message", 1, 2000);
-    const char *basis = field_string(L, 1, "basis", 1, 500);
-    const char *dedup = field_string(L, 1, "dedup_key", 0, 200);
-    if (!severity)
-        severity = "warning";
+    const char *text[A_FIELDS];
+    size_t len[A_FIELDS];
+    text[A_CODE] = field_string(L, 1, "code", 1, 64, &len[A_CODE]);
+    text[A_SEVERITY] = field_string(L, 1, "severity", 0, 16, &len[A_SEVERITY]);
+    text[A_MESSAGE] = field_string(L, 1, "message", 1, 2000, &len[A_MESSAGE]);
+    text[A_BASIS] = field_string(L, 1, "basis", 1, 500, &len[A_BASIS]);
+    text[A_DEDUP] = field_string(L, 1, "dedup_key", 0, 200, &len[A_DEDUP]);
+    if (!text[A_SEVERITY]) {
+        text[A_SEVERITY] = "warning";
+        len[A_SEVERITY] = 7;
+    }
     int ok = 0;
     for (const char *const *s = severities; *s; s++)
-        ok |= strcmp(*s, severity) == 0;
+        ok |= strcmp(*s, text[A_SEVERITY]) == 0;
     if (!ok)
         return luaL_error(L, "ctx.alert: severity must be info, warning or critical, not '%s'",
-                          severity);
-    if (json_array_size(call->alerts) >= LUAAPI_MAX_ALERTS)
+                          text[A_SEVERITY]);
+    if (call->alerts.n >= LUAAPI_MAX_ALERTS)
         return luaL_error(L, "ctx.alert: more than %d alerts from one call", LUAAPI_MAX_ALERTS);
-    json_t *data = NULL;
+    for (int i = A_CODE; i <= A_DEDUP; i++)
+        if (text[i] && !jsontext_utf8_valid((const unsigned char *)text[i], len[i]))
+            return luaL_error(L, "ctx.alert: text is not valid UTF-8");
+    if (call->alerts.n == call->alerts.cap) {
+        size_t cap = call->alerts.cap ? call->alerts.cap * 2 : 4;
+        luaapi_alert *v = realloc(call->alerts.v, cap * sizeof *v);
+        if (!v)
+            return luaL_error(L, "ctx.alert: out of memory");
+        call->alerts.v = v;
+        call->alerts.cap = cap;
+    }
+    /* data last: from here on nothing raises before it is freed. */
+    char *data = NULL;
+    len[A_DATA] = 0;
     lua_pushstring(L, "data");
     lua_rawget(L, 1);
     if (!lua_isnil(L, -1)) {
         cr_err err;
-        if (!(data = luajson_to_json(L, -1, NULL, &err)))
+        if (!(data = luajson_encode(L, -1, NULL, &len[A_DATA], &err)))
             return luaL_error(L, "ctx.alert: data: %s", err.msg);
     }
     lua_pop(L, 1);
-    json_t *a = alert_object(code, severity, message, basis);
-    if (!a) {
-        json_decref(data);
-        return luaL_error(L, "ctx.alert: text is not valid UTF-8");
+    size_t size = 0;
+    for (int i = 0; i < A_FIELDS; i++)
+        size += len[i] + 1;
+    char *block = malloc(size);
+    if (!block) {
+        free(data);
+        return luaL_error(L, "ctx.alert: out of memory");
     }
-    if (dedup)
-        json_object_set_new(a, "dedup_key", json_string(dedup));
-    if (data)
-        json_object_set_new(a, "data", data);
-    json_array_append_new(call->alerts, a);
+    text[A_DATA] = data;
+    const char *at[A_FIELDS];
+    char *p = block;
+    for (int i = 0; i < A_FIELDS; i++) {
+        at[i] = text[i] ? p : NULL;
+        if (text[i])
+            memcpy(p, text[i], len[i]);
+        p[len[i]] = 0;
+        p += len[i] + 1;
+    }
+    free(data);
+    call->alerts.v[call->alerts.n++] = (luaapi_alert){.code = at[A_CODE],
+                                                      .severity = at[A_SEVERITY],
+                                                      .message = at[A_MESSAGE],
+                                                      .basis = at[A_BASIS],
+                                                      .dedup_key = at[A_DEDUP],
+                                                      .data = at[A_DATA],
+                                                      .block = block};
     return 0;
 }
 
@@ -171,11 +270,17 @@ static int api_log(lua_State *L)
         lua_call(L, n, 1);
         s = luaL_checklstring(L, -1, &len);
     }
-    if (json_array_size(call->log) < LUAAPI_MAX_LOG) {
+    if (call->n_log < LUAAPI_MAX_LOG) {
         size_t keep = len > 1000 ? 1000 : len; /* a cut character makes it invalid: dropped */
-        json_t *line = jsontext_string(s, keep);
-        if (line)
-            json_array_append_new(call->log, line);
+        strbuf *b = &call->log;
+        size_t before = b->len;
+        strbuf_add(b, call->n_log ? "," : "[", 1);
+        if (strbuf_json_stringn(b, s, keep, 1) == 0 && !b->oom) {
+            call->n_log++;
+        } else if (!b->oom) {
+            b->len = before;
+            b->s[before] = 0;
+        }
     }
     return 0;
 }

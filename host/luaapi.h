@@ -34,17 +34,58 @@
 #include "calendar.h"
 #include "err.h"
 #include "luaapi_query.h"
+#include "strbuf.h"
 
 #define LUAAPI_MAX_ALERTS 64 /* per hook call */
 #define LUAAPI_MAX_LOG 32    /* log lines per hook call */
 
-/* What one hook call produced; reset before each call. */
+/* One ctx.alert, checked (required fields, lengths, severity, UTF-8): its
+ * strings, NUL-terminated, in the one block the alert owns. */
+typedef struct luaapi_alert {
+    const char *code, *severity, *message, *basis;
+    const char *dedup_key; /* NULL when not given */
+    const char *data;      /* data as compact JSON text (luajson_encode); NULL when not given */
+    char *block;
+} luaapi_alert;
+
+/* Alerts in the order they were raised. */
+typedef struct luaapi_alerts {
+    luaapi_alert *v;
+    size_t n, cap;
+} luaapi_alerts;
+
+/* What one hook call produced; reset before each call. Kept as text, not
+ * jansson trees: a triage answer writes them out as they are, and the
+ * evaluator stores their fields. */
 typedef struct luaapi_call {
-    json_t *alerts; /* array of {code, severity, message, basis, dedup_key?, data?} */
-    json_t *log;    /* array of strings */
+    luaapi_alerts alerts;
+    strbuf log;   /* the lines kept, as a JSON array without its ']'; len 0 when none */
+    size_t n_log; /* lines kept */
     int used_as_of; /* set when a hook reads ctx.as_of; luaapi_call_reset keeps it:
                        the evaluator clears it per case */
 } luaapi_call;
+
+/* Frees the alerts' strings and empties the list (its array is kept). */
+void luaapi_alerts_clear(luaapi_alerts *a);
+/* Frees everything; a is {0} afterwards. */
+void luaapi_alerts_free(luaapi_alerts *a);
+
+/* Appends an alert's members as the API shows them, in this order:
+ * "code":…,"severity":…,"message":…,"basis":…[,"dedup_key":…][,"data":…]
+ * (no braces: the caller adds its own members and closes the object). */
+void luaapi_alert_members(strbuf *b, const luaapi_alert *a);
+
+/* The alerts as a jansson array of those objects (rule tests compare
+ * them); NULL if out of memory. */
+json_t *luaapi_alerts_tree(const luaapi_alerts *a);
+
+/* The call's log as JSON text ["…",…], malloc'd; NULL when it logged
+ * nothing or out of memory (n_log tells which). */
+char *luaapi_call_log_text(const luaapi_call *call);
+
+/* The call's log as a jansson array of strings (rule tests); NULL if out
+ * of memory. */
+json_t *luaapi_call_log_tree(const luaapi_call *call);
 
 /* Pushes value as Lua data, every table in it a read-only view (case data,
  * params). Must run in protected mode. Returns 1, or 0 with err filled and

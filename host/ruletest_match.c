@@ -283,22 +283,29 @@ void ruletest_check_outcome(const ruletest_entry *t, const json_t *value, const 
     char path[512] = "result";
     if (want)
         match_subset(want, value, path, sizeof path, diff);
-    if (t->alert_patterns)
-        check_alerts(t->alert_patterns, call->alerts, diff);
+    if (t->alert_patterns) {
+        json_t *got = luaapi_alerts_tree(&call->alerts);
+        if (got)
+            check_alerts(t->alert_patterns, got, diff);
+        else
+            ruletest_text_addf(diff, "out of memory comparing alerts");
+        json_decref(got);
+    }
     const char *log = json_string_value(json_object_get(t->expect, "log_contains"));
     if (log) {
+        json_t *lines = luaapi_call_log_tree(call), *line;
         size_t i;
-        json_t *line;
         int found = 0;
-        json_array_foreach(call->log, i, line)
+        json_array_foreach(lines, i, line)
         {
             found |= strstr(json_string_value(line), log) != NULL;
         }
         if (!found) {
             text_sep(diff);
             ruletest_text_addf(diff, "expected a log line containing '%s', got ", log);
-            text_value(diff, call->log);
+            text_value(diff, lines);
         }
+        json_decref(lines);
     }
 }
 

@@ -74,35 +74,29 @@ static int applies(const rule_sets *rs, unsigned s, unsigned r, const char *cour
 static cr_status store_alerts(pass *p, const job *j, int64_t run_id, const char *as_of,
                               const work_case *c, const effect *e, json_int_t *created, cr_err *err)
 {
-    size_t i;
-    json_t *a;
-    json_array_foreach(e->alerts, i, a)
-    {
-        const char *code = json_string_value(json_object_get(a, "code"));
-        const char *given = json_string_value(json_object_get(a, "dedup_key"));
+    for (size_t i = 0; i < e->alerts.n; i++) {
+        const luaapi_alert *a = &e->alerts.v[i];
+        const char *code = a->code, *given = a->dedup_key;
         char key[640];
         if (given)
             snprintf(key, sizeof key, "%s%s", j->key_prefix, given);
         else
             snprintf(key, sizeof key, "%s%s:%s", j->key_prefix, code, c->court);
-        json_t *data = json_object_get(a, "data");
-        char *data_text = data ? jsontext_dumps(data, JSON_COMPACT | JSON_ENCODE_ANY, NULL) : NULL;
         db_alert row = {.dedup_key = key,
                         .rule_set = j->set->name,
                         .rule = j->rule->name,
                         .rule_version = j->rule->version,
                         .rule_set_sha = j->set->sha256,
                         .code = code,
-                        .severity = json_string_value(json_object_get(a, "severity")),
+                        .severity = a->severity,
                         .court = c->court,
                         .case_no = NULL,
-                        .message = json_string_value(json_object_get(a, "message")),
-                        .basis = json_string_value(json_object_get(a, "basis")),
-                        .data_json = data_text,
+                        .message = a->message,
+                        .basis = a->basis,
+                        .data_json = a->data,
                         .as_of = as_of};
         db_alert_outcome outcome;
         cr_status st = db_eval_put_alert(p->db, run_id, &row, &outcome, NULL, err);
-        free(data_text);
         if (st != CR_OK)
             return st;
         if (outcome != DB_ALERT_REPEATED)
@@ -170,7 +164,7 @@ static cr_status run_fire(pass *p, job *j, int64_t fire, int64_t new_last, int64
             continue;
         const effect *e = &c->effects[0];
         if (e->kind == EFFECT_OK) {
-            if (e->alerts)
+            if (e->alerts.n)
                 st = store_alerts(p, j, run_id, as_of, c, e, &created, err);
             int64_t n = 0;
             if (st == CR_OK)
