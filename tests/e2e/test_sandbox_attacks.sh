@@ -72,6 +72,8 @@ hook deep_recursion "stack overflow" 'local function f(n) return f(n + 1) + 1 en
 hook alert_flood "more than" 'for i = 1, 1000 do ctx.alert{ code = "X", message = "x", basis = "b", dedup_key = tostring(i) } end'
 hook bad_alert "code" 'ctx.alert{ code = 1, message = "x", basis = "b" }'
 hook bad_alert_utf8 "text is not valid UTF-8" 'ctx.alert{ code = "X", message = "x\255", basis = "b" }'
+hook bad_dedup_utf8 "text is not valid UTF-8" 'ctx.alert{ code = "X", message = "x", basis = "b", dedup_key = "k\255" }'
+hook bad_data "data: value at .f is a function" 'ctx.alert{ code = "X", message = "x", basis = "b", data = { f = print or error } }'
 hook function_result "function" 'return { f = print or function() end }'
 # A case table kept past its call: its view is reused for the next case
 # (sandbox.h, pooled views), and stays read-only through the kept reference.
