@@ -31,6 +31,34 @@ struct ctx_cache {
     size_t n, cap;
 };
 
+/* The rules that apply to one court and the sets covering it: the same for
+ * every case of the court, and cases come court by court (an eval run reads
+ * them so) or from one court's filing system (the API); worked out again
+ * only when the court changes. */
+struct court_rules {
+    char court[64]; /* "" until the first case */
+    rule_ref all[MAX_RULES_PER_CASE];
+    size_t n_all;
+    unsigned covering[MAX_COVERING];
+    size_t n_covering;
+};
+
+/* w->court, for court: kept if it is the last case's court. */
+static const struct court_rules *court_rules_for(eval_worker *w, const char *court)
+{
+    struct court_rules *cr = w->court;
+    if (*cr->court && strcmp(cr->court, court) == 0)
+        return cr;
+    cr->n_all = rules_for_court(w->rs, court, cr->all, MAX_RULES_PER_CASE);
+    cr->n_covering = rules_covering(w->rs, court, cr->covering, MAX_COVERING);
+    size_t len = strlen(court);
+    if (len < sizeof cr->court) /* a longer code is worked out every time */
+        memcpy(cr->court, court, len + 1);
+    else
+        cr->court[0] = 0;
+    return cr;
+}
+
 /* Protected: ctx with the given params (args: as_of, params json, call,
  * calendar, query scope). */
 static int build_ctx(lua_State *L)
@@ -227,7 +255,8 @@ cr_status eval_worker_init(eval_worker *w, rule_sets *rs, const char *as_of,
     luaapi_call_reset(&w->call);
     w->ctx = calloc(rs->n ? rs->n : 1, sizeof *w->ctx);
     w->runs_long = calloc(flags->base[rs->n] + 1, 1);
-    if (!w->ctx || !w->runs_long || write_heads(w) != 0)
+    w->court = calloc(1, sizeof *w->court);
+    if (!w->ctx || !w->runs_long || !w->court || write_heads(w) != 0)
         return cr_errf(err, CR_FAIL, "out of memory");
     return CR_OK;
 }
@@ -250,6 +279,8 @@ void eval_worker_free(eval_worker *w)
     }
     free(w->ctx);
     free(w->runs_long);
+    free(w->court);
+    w->court = NULL;
     free(w->scopes);
     free(w->heads);
     free(w->head_at);
@@ -507,18 +538,19 @@ static void encode_results(eval_worker *w, work_case *c)
 
 void eval_worker_case(eval_worker *w, work_case *c)
 {
-    rule_ref all[MAX_RULES_PER_CASE], refs[MAX_RULES_PER_CASE];
-    size_t n_all = rules_for_court(w->rs, c->court, all, MAX_RULES_PER_CASE), n = 0;
+    rule_ref refs[MAX_RULES_PER_CASE];
+    size_t n = 0;
+    const struct court_rules *cr = court_rules_for(w, c->court);
     /* Only the rules with the hook this subject needs: a rule with no
      * on_case is not part of a case's results, nor one with no on_court of
      * a court's. */
-    for (size_t k = 0; k < n_all; k++) {
-        const rule *ru = &w->rs->sets[all[k].set].rules[all[k].rule];
+    for (size_t k = 0; k < cr->n_all; k++) {
+        const rule *ru = &w->rs->sets[cr->all[k].set].rules[cr->all[k].rule];
         if ((c->case_no ? ru->on_case_ref : ru->on_court_ref) != LUA_NOREF)
-            refs[n++] = all[k];
+            refs[n++] = cr->all[k];
     }
-    unsigned covering[MAX_COVERING];
-    size_t n_covering = rules_covering(w->rs, c->court, covering, MAX_COVERING);
+    const unsigned *covering = cr->covering;
+    size_t n_covering = cr->n_covering;
     size_t i = 0;
     w->call.used_as_of = 0;
     w->values.len = 0; /* the buffer is reused case after case */

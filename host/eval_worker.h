@@ -90,6 +90,7 @@ typedef struct eval_worker {
     const rule_flags *flags;
     luaapi_call call;
     struct ctx_cache *ctx;      /* per set: ctx by the list of covering sets (params differ) */
+    struct court_rules *court;  /* the rules of the last case's court (eval_worker.c) */
     const calendar *cal;        /* may be NULL */
     cr_db *query_db;            /* this worker's query-only connection */
     luaapi_query_scope *scopes; /* per set: what its ctx.query may reach */
