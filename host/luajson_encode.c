@@ -25,6 +25,7 @@
 typedef struct encode_member {
     const char *key; /* string keys: points into a Lua string the table holds */
     size_t key_len;
+    int key_checked; /* the key is known to be UTF-8 */
     lua_Integer index; /* integer keys */
     size_t start, end; /* the piece in out: ["key":]value, */
 } encode_member;
@@ -40,6 +41,7 @@ typedef struct encode_ctx {
     size_t spare_cap;
     encode_member *members; /* a stack: each open table's members from its base */
     size_t n_members, cap_members;
+    struct encode_cache *cache;      /* the buffer's (luajson_encode_append), or NULL */
     int key_slot[LUAJSON_MAX_DEPTH]; /* stack index of the key being converted, per open table */
     const void *tables[LUAJSON_MAX_DEPTH]; /* the tables being converted, outermost first */
 } encode_ctx;
@@ -141,6 +143,98 @@ static int out_string(encode_ctx *ctx, const char *str, size_t len, int check_ut
     return out_add(ctx, str + run, len - run) && out_add(ctx, "\"", 1);
 }
 
+/* ---- short strings written before ----
+ *
+ * Results are made of the same keys ("applicable", "reasons", ...) and many
+ * of the same short values ("普通", "民初") case after case. Lua keeps one
+ * copy of each short string (interned), so the same text comes back at the
+ * same address while the rule's constants hold it. The cache remembers, by
+ * that address, strings it wrote that needed no escape and were valid
+ * UTF-8; a string found there with the same bytes is written as it is,
+ * without scanning it again. The address only picks the slot: the bytes
+ * are compared, so a string freed and another made at its address is a
+ * miss, never a wrong answer. */
+#define CACHE_SLOTS 256 /* a power of two */
+#define CACHE_MAX 40    /* LUAI_MAXSHORTLEN: longer strings are not interned */
+
+typedef struct encode_cached {
+    const char *at; /* where the string was (NULL: empty slot) */
+    size_t len;
+    char text[CACHE_MAX];
+} encode_cached;
+
+struct encode_cache {
+    encode_cached slot[CACHE_SLOTS];
+};
+
+static inline encode_cached *cache_slot(struct encode_cache *c, const char *s)
+{
+    uint64_t h = (uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ULL;
+    return &c->slot[h >> (64 - 8)];
+}
+
+/* Writes s as a literal if the cache knows it: 1, else 0 (nothing written,
+ * or out of memory: -1). */
+static int cached_string(encode_ctx *ctx, const char *s, size_t len)
+{
+    if (!ctx->cache || len > CACHE_MAX)
+        return 0;
+    encode_cached *e = cache_slot(ctx->cache, s);
+    if (e->at != s || e->len != len || memcmp(e->text, s, len) != 0)
+        return 0;
+    if (!out_reserve(ctx, len + 2))
+        return -1;
+    char *o = ctx->out + ctx->len;
+    o[0] = '"';
+    memcpy(o + 1, s, len);
+    o[len + 1] = '"';
+    ctx->len += len + 2;
+    return 1;
+}
+
+/* Remembers s, just written valid and unescaped from start on. */
+static void cache_string(encode_ctx *ctx, const char *s, size_t len, size_t start)
+{
+    if (!ctx->cache || len > CACHE_MAX || ctx->len - start != len + 2)
+        return;
+    encode_cached *e = cache_slot(ctx->cache, s);
+    e->at = s;
+    e->len = len;
+    memcpy(e->text, s, len);
+}
+
+/* Writes a string value: 1, 0 out of memory, -1 not UTF-8. */
+static int out_value_string(encode_ctx *ctx, const char *s, size_t len)
+{
+    int r = cached_string(ctx, s, len);
+    if (r)
+        return r > 0;
+    size_t start = ctx->len;
+    r = out_string(ctx, s, len, 1);
+    if (r == 1)
+        cache_string(ctx, s, len, start);
+    return r;
+}
+
+/* Writes a member's key the cache does not know (checked for NUL before):
+ * 1, 0 out of memory. A
+ * key that is not UTF-8 is written unchecked and left to the end of its
+ * table, which reports it as it always did. */
+static int out_key(encode_ctx *ctx, encode_member *m)
+{
+    size_t start = ctx->len;
+    int r = out_string(ctx, m->key, m->key_len, 1);
+    if (r == 1) {
+        m->key_checked = 1;
+        cache_string(ctx, m->key, m->key_len, start);
+        return 1;
+    }
+    if (r == 0)
+        return 0;
+    ctx->len = start;
+    return out_string(ctx, m->key, m->key_len, 0) == 1;
+}
+
 static inline int key_order(const encode_member *x, const encode_member *y)
 {
     return jsontext_key_order(x->key, x->key_len, y->key, y->key_len);
@@ -229,15 +323,19 @@ static int encode_table(encode_ctx *ctx, int idx, int depth)
         if (key_type == LUA_TSTRING) {
             member.key = lua_tolstring(L, -2, &member.key_len);
             string_keys = 1;
-            if (memchr(member.key, '\0', member.key_len)) {
+            /* A key the cache knows is written at once: it has no NUL. */
+            int known = cached_string(ctx, member.key, member.key_len);
+            member.key_checked = known > 0;
+            if (known < 0) {
+                ok = out_of_memory(ctx, depth + 1);
+            } else if (!known && memchr(member.key, '\0', member.key_len)) {
                 encode_path(ctx, depth + 1, &path);
                 ok = encode_fail(ctx, "key at %s contains a NUL byte", luajson_path_show(&path));
             } else if ((ctx->bytes += member.key_len) > ctx->limits.max_string_bytes) {
                 encode_path(ctx, depth + 1, &path);
                 ok = encode_fail(ctx, "result holds more than %zu bytes of text (at%s%s)",
                                  ctx->limits.max_string_bytes, PATH_AT(&path));
-            } else if (out_string(ctx, member.key, member.key_len, 0) != 1 ||
-                       !out_add(ctx, ":", 1)) {
+            } else if ((!known && !out_key(ctx, &member)) || !out_add(ctx, ":", 1)) {
                 ok = out_of_memory(ctx, depth + 1);
             } else {
                 ok = encode_value(ctx, lua_gettop(L), depth + 1);
@@ -288,7 +386,8 @@ static int encode_table(encode_ctx *ctx, int idx, int depth)
         if (!in_order)
             sort_by_key(m, n);
         for (size_t i = 0; i < n; i++)
-            if (!jsontext_utf8_valid((const unsigned char *)m[i].key, m[i].key_len)) {
+            if (!m[i].key_checked &&
+                !jsontext_utf8_valid((const unsigned char *)m[i].key, m[i].key_len)) {
                 encode_path(ctx, depth, &path);
                 luajson_path_push_key(&path, m[i].key, m[i].key_len);
                 return encode_fail(ctx, "key at %s is not valid UTF-8", luajson_path_show(&path));
@@ -349,7 +448,7 @@ static int encode_value(encode_ctx *ctx, int idx, int depth)
             return encode_fail(ctx, "result holds more than %zu bytes of text (at%s%s)",
                                ctx->limits.max_string_bytes, PATH_AT(&path));
         }
-        ok = out_string(ctx, s, len, 1);
+        ok = out_value_string(ctx, s, len);
         if (ok < 0) {
             encode_path(ctx, depth, &path);
             return encode_fail(ctx, "string at%s%s is not valid UTF-8", PATH_AT(&path));
@@ -420,6 +519,9 @@ cr_status luajson_encode_append(lua_State *L, int idx, const luajson_limits *lim
     ctx.spare_cap = buf->spare_cap;
     ctx.members = buf->members;
     ctx.cap_members = buf->cap_members;
+    if (!buf->cache)
+        buf->cache = calloc(1, sizeof(struct encode_cache)); /* none: every string is scanned */
+    ctx.cache = buf->cache;
     int ok = encode_run(&ctx, L, idx, limits, err);
     /* The buffers stay with buf, grown or not; only the text's end moves. */
     buf->text = ctx.out;
@@ -442,5 +544,6 @@ void luajson_buffer_free(luajson_buffer *buf)
     free(buf->text);
     free(buf->spare);
     free(buf->members);
+    free(buf->cache);
     memset(buf, 0, sizeof *buf);
 }

@@ -80,6 +80,7 @@ typedef struct luajson_buffer {
     size_t spare_cap;
     void *members; /* scratch: the members of the open tables */
     size_t cap_members;
+    void *cache; /* short strings written before (luajson_encode.c), made on first use */
 } luajson_buffer;
 
 /*
