@@ -91,6 +91,13 @@ static const field person_fields[] = {
     {"start_date", F_DATE, 0, NULL}, {"end_date", F_DATE, 0, NULL},
     {"extra", F_OBJECT, 0, NULL},    END_FIELDS};
 
+/* case_fields by position: parse_case reads the values check_fields found. */
+enum {
+    C_TYPE, C_CASE_NO, C_COURT, C_KIND, C_CAUSE, C_CAUSE_CATALOG, C_PROCEDURE, C_FILING_DATE,
+    C_CLAIM_AMOUNT, C_PARTIES, C_PARTY_COUNT, C_FLAGS, C_TRIAL_ORG, C_JUDGES, C_PRESIDING,
+    C_STATUS, C_CLOSING_DATE, C_EXTRA, C_FIELDS
+};
+
 static const field case_fields[] = {
     {"type", F_TYPE, 1, NULL},
     {"case_no", F_TEXT, 1, NULL},
@@ -111,6 +118,7 @@ static const field case_fields[] = {
     {"closing_date", F_DATE, 0, NULL},
     {"extra", F_OBJECT, 0, NULL},
     END_FIELDS};
+_Static_assert(sizeof case_fields / sizeof *case_fields == C_FIELDS + 1, "case_fields by position");
 
 static const field party_fields[] = {
     {"name", F_TEXT, 1, NULL},  {"role", F_ENUM, 1, party_roles},
@@ -308,13 +316,25 @@ static void index_path(char *path, size_t size, const char *name, size_t i, cons
 }
 
 /* Validates obj against fields: unknown keys, kinds, required keys. prefix is
- * "" at top level or "parties[2]." inside arrays. */
-static cr_status check_fields(json_t *obj, const field *fields, const char *prefix, cr_err *err)
+ * "" at top level or "parties[2]." inside arrays. found (may be NULL), one
+ * slot per field: each field's value once checked and normalized, NULL
+ * when absent -- what json_object_get would return, without looking every
+ * key up again. */
+static cr_status check_fields_found(json_t *obj, const field *fields, const char *prefix,
+                                    json_t **found, cr_err *err)
 {
     const char *key;
     json_t *v;
     void *tmp;
     char path[160];
+    size_t n = 0;
+    while (fields[n].name)
+        n++;
+    json_t *local[32];
+    if (!found && n <= sizeof local / sizeof *local)
+        found = local;
+    if (found)
+        memset(found, 0, n * sizeof *found);
     json_object_foreach_safe(obj, tmp, key, v)
     {
         join_path(path, sizeof path, prefix, key);
@@ -331,11 +351,19 @@ static cr_status check_fields(json_t *obj, const field *fields, const char *pref
         cr_status st = check_value(obj, key, v, f, path, err);
         if (st != CR_OK)
             return st;
+        if (found) /* dates with times and money are replaced normalized */
+            found[f - fields] =
+                f->kind == F_TIME || f->kind == F_MONEY ? json_object_get(obj, key) : v;
     }
     for (const field *f = fields; f->name; f++)
-        if (f->required && !json_object_get(obj, f->name))
+        if (f->required && !(found ? found[f - fields] : json_object_get(obj, f->name)))
             return cr_errf(err, CR_INVALID, "%s%s: required field is missing", prefix, f->name);
     return CR_OK;
+}
+
+static cr_status check_fields(json_t *obj, const field *fields, const char *prefix, cr_err *err)
+{
+    return check_fields_found(obj, fields, prefix, NULL, err);
 }
 
 static const char *str(json_t *obj, const char *key)
@@ -493,16 +521,17 @@ static cr_status parse_case(record *rec, cr_err *err)
 {
     json_t *doc = rec->doc;
     char why[256];
-    cr_status st = check_fields(doc, case_fields, "", err);
+    json_t *found[C_FIELDS];
+    cr_status st = check_fields_found(doc, case_fields, "", found, err);
     if (st != CR_OK)
         return st;
-    rec->key = str(doc, "case_no");
+    rec->key = json_string_value(found[C_CASE_NO]);
     cr_casenum *no = &rec->u.kase.no;
     if (casenum_parse(rec->key, no, why, sizeof why) != 0)
         return cr_errf(err, CR_INVALID, "case_no: '%s': %s", rec->key, why);
 
     /* Court: read from a new-style 案号, required for old-style ones. */
-    const char *court = str(doc, "court");
+    const char *court = json_string_value(found[C_COURT]);
     if (no->old_style) {
         if (!court)
             return cr_errf(err, CR_INVALID,
@@ -513,14 +542,15 @@ static cr_status parse_case(record *rec, cr_err *err)
         return cr_errf(err, CR_INVALID, "court: '%s' does not match the case number's court '%s'",
                        court, no->court);
     } else if (!court) {
-        json_object_set_new(doc, "court", json_string(no->court));
+        json_t *implied_court = json_string(no->court);
+        json_object_set_new(doc, "court", implied_court);
+        court = json_string_value(implied_court); /* NULL if out of memory, as str() gave */
     }
-    court = str(doc, "court");
     rec->u.kase.court = court;
 
     /* Kind: implied by the type code; an explicit one must agree. */
     const char *implied = no->old_style ? NULL : casenum_kind(no->type_code);
-    const char *kind = str(doc, "kind");
+    const char *kind = json_string_value(found[C_KIND]);
     if (kind && implied && strcmp(kind, implied) != 0)
         return cr_errf(err, CR_INVALID, "kind: '%s' contradicts the case type '%s' (%s)", kind,
                        no->type_code, implied);
@@ -528,7 +558,9 @@ static cr_status parse_case(record *rec, cr_err *err)
         if (!implied)
             return cr_errf(err, CR_INVALID,
                            "kind: required when the case number does not imply it");
-        json_object_set_new(doc, "kind", json_string(implied));
+        json_t *implied_kind = json_string(implied);
+        json_object_set_new(doc, "kind", implied_kind);
+        kind = json_string_value(implied_kind);
     }
 
     /* Parsed case-number parts, for rules and queries. */
@@ -541,27 +573,27 @@ static cr_status parse_case(record *rec, cr_err *err)
         json_object_set_new(doc, "old_style", json_true());
 
     /* Parties and their count. */
-    json_t *parties = json_object_get(doc, "parties");
+    json_t *parties = found[C_PARTIES];
     size_t n_parties = 0;
     if (parties) {
         if ((st = parse_parties(parties, err)) != CR_OK)
             return st;
         n_parties = json_array_size(parties);
     }
-    json_t *count = json_object_get(doc, "party_count");
+    json_t *count = found[C_PARTY_COUNT];
     if (count && (size_t)json_integer_value(count) < n_parties)
         return cr_errf(err, CR_INVALID, "party_count: %lld is less than the %zu parties listed",
                        (long long)json_integer_value(count), n_parties);
     if (!count)
-        json_object_set_new(doc, "party_count", json_integer((json_int_t)n_parties));
-    rec->u.kase.party_count = json_integer_value(json_object_get(doc, "party_count"));
+        json_object_set_new(doc, "party_count", count = json_integer((json_int_t)n_parties));
+    rec->u.kase.party_count = json_integer_value(count);
 
-    json_t *flags = json_object_get(doc, "flags");
+    json_t *flags = found[C_FLAGS];
     if (flags && (st = parse_flags(flags, err)) != CR_OK)
         return st;
 
     /* Judges and the presiding judge must be known people. */
-    json_t *judges = json_object_get(doc, "judges");
+    json_t *judges = found[C_JUDGES];
     if (judges) {
         if (!json_is_array(judges))
             return want(err, "judges", "an array of person ids", judges);
@@ -576,12 +608,12 @@ static cr_status parse_case(record *rec, cr_err *err)
         }
     }
     rec->u.kase.judges = judges;
-    rec->u.kase.presiding = str(doc, "presiding");
+    rec->u.kase.presiding = json_string_value(found[C_PRESIDING]);
 
     /* Dates and status. */
-    rec->u.kase.filing_date = str(doc, "filing_date");
-    rec->u.kase.status = str(doc, "status");
-    rec->u.kase.closing_date = str(doc, "closing_date");
+    rec->u.kase.filing_date = json_string_value(found[C_FILING_DATE]);
+    rec->u.kase.status = json_string_value(found[C_STATUS]);
+    rec->u.kase.closing_date = json_string_value(found[C_CLOSING_DATE]);
     cr_date filed;
     date_parse(rec->u.kase.filing_date, &filed, NULL, 0);
     if (!no->old_style && filed.y < no->year)
@@ -600,10 +632,10 @@ static cr_status parse_case(record *rec, cr_err *err)
         return cr_errf(err, CR_INVALID, "closing_date: %s is before filing_date %s",
                        rec->u.kase.closing_date, rec->u.kase.filing_date);
 
-    rec->u.kase.kind = str(doc, "kind");
-    rec->u.kase.cause = str(doc, "cause");
-    rec->u.kase.procedure = str(doc, "procedure");
-    const char *claim = str(doc, "claim_amount");
+    rec->u.kase.kind = kind;
+    rec->u.kase.cause = json_string_value(found[C_CAUSE]);
+    rec->u.kase.procedure = json_string_value(found[C_PROCEDURE]);
+    const char *claim = json_string_value(found[C_CLAIM_AMOUNT]);
     rec->u.kase.has_claim = claim != NULL;
     if (claim)
         amount_parse(claim, &rec->u.kase.claim_fen, NULL, 0);
