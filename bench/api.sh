@@ -95,8 +95,8 @@ done
 echo "  throughput ratios:$RATIOS"
 echo "  p99 ratios:       $LATS"
 awk -v r="$(median $RATIOS)" -v l="$(median $LATS)" 'BEGIN {
-    printf "  throughput triage/healthz %.2f, median (goal >= 0.40)%s\n", r, (r >= 0.40 ? "" : "   GOAL MISSED")
-    printf "  p99 triage/healthz        %.2f, median (goal <= 3.00)%s\n", l, (l <= 3.0 ? "" : "   GOAL MISSED")
+    printf "  throughput triage/healthz %.3f, median (goal >= 0.40)%s\n", r, (r + 0 >= 0.40 ? "" : "   GOAL MISSED")
+    printf "  p99 triage/healthz        %.3f, median (goal <= 3.00)%s\n", l, (l + 0 <= 3.0 ? "" : "   GOAL MISSED")
 }'
 if [ -n "$T_ERRS" ]; then echo "  GOAL MISSED: triage had errors:$T_ERRS"; fi
 kill -TERM $PID
