@@ -204,8 +204,6 @@ size_t rule_flags_alloc(rule_flags *f, const rule_sets *rs)
     return n;
 }
 
-/* strbuf_add of a string literal, without strlen. */
-#define ADD_LITERAL(b, s) strbuf_add((b), "" s, sizeof(s) - 1)
 
 /* Writes every rule's head (eval_worker.h). 0, or -1 out of memory. */
 static int write_heads(eval_worker *w)
@@ -218,19 +216,19 @@ static int write_heads(eval_worker *w)
     for (size_t s = 0, i = 0; s < rs->n; s++)
         for (size_t r = 0; r < rs->sets[s].n_rules; r++, i++) {
             w->head_at[i] = heads.len;
-            ADD_LITERAL(&heads, "{\"rule_set\":");
+            STRBUF_LITERAL(&heads, "{\"rule_set\":");
             strbuf_json_string(&heads, rs->sets[s].name);
-            ADD_LITERAL(&heads, ",\"rule\":");
+            STRBUF_LITERAL(&heads, ",\"rule\":");
             strbuf_json_string(&heads, rs->sets[s].rules[r].name);
-            ADD_LITERAL(&heads, ",\"rule_version\":");
+            STRBUF_LITERAL(&heads, ",\"rule_version\":");
             strbuf_json_string(&heads, rs->sets[s].rules[r].version);
             /* The set's SHA-256 is recorded once per run (eval_runs.summary),
              * not per rule and case: it was a third of every stored row. */
-            ADD_LITERAL(&heads, ",\"status\":\"");
+            STRBUF_LITERAL(&heads, ",\"status\":\"");
         }
     w->head_at[n] = heads.len;
     if (!heads.len)
-        ADD_LITERAL(&heads, ""); /* no rules: an empty text, not NULL */
+        STRBUF_LITERAL(&heads, ""); /* no rules: an empty text, not NULL */
     return (w->heads = strbuf_take(&heads)) ? 0 : -1;
 }
 
@@ -443,22 +441,22 @@ static void encode_verbose(const eval_worker *w, const effect *e, strbuf *res)
     size_t i = w->flags->base[e->set] + e->rule;
     strbuf_add(res, w->heads + w->head_at[i], w->head_at[i + 1] - w->head_at[i]);
     if (e->kind == EFFECT_OK) { /* {"value":…} or {"value":…,"log":…} */
-        ADD_LITERAL(res, "ok\",\"result\":{\"value\":");
+        STRBUF_LITERAL(res, "ok\",\"result\":{\"value\":");
         strbuf_add(res, w->values.text + e->value_at, e->value_len);
         if (e->log_json) {
-            ADD_LITERAL(res, ",\"log\":");
+            STRBUF_LITERAL(res, ",\"log\":");
             strbuf_str(res, e->log_json);
         }
         strbuf_add(res, "}", 1);
     } else {
         strbuf_str(res, status_names[e->kind]);
-        ADD_LITERAL(res, "\",\"result\":null");
+        STRBUF_LITERAL(res, "\",\"result\":null");
     }
     if (effect_reason(e)) {
-        ADD_LITERAL(res, ",\"reason\":");
+        STRBUF_LITERAL(res, ",\"reason\":");
         strbuf_json_string(res, effect_reason(e));
     }
-    ADD_LITERAL(res, ",\"duration_us\":");
+    STRBUF_LITERAL(res, ",\"duration_us\":");
     strbuf_int(res, e->duration_us);
     strbuf_add(res, "}", 1);
 }

@@ -78,26 +78,23 @@ void luaapi_call_free(luaapi_call *call)
     call->n_log = 0;
 }
 
-/* A literal's bytes, without strlen. */
-#define ADD_LITERAL(b, s) strbuf_add((b), "" s, sizeof(s) - 1)
-
 void luaapi_alert_members(strbuf *b, const luaapi_alert *a)
 {
     /* The strings were checked as UTF-8 when the alert was raised. */
-    ADD_LITERAL(b, "\"code\":");
+    STRBUF_LITERAL(b, "\"code\":");
     strbuf_json_string(b, a->code);
-    ADD_LITERAL(b, ",\"severity\":");
+    STRBUF_LITERAL(b, ",\"severity\":");
     strbuf_json_string(b, a->severity);
-    ADD_LITERAL(b, ",\"message\":");
+    STRBUF_LITERAL(b, ",\"message\":");
     strbuf_json_string(b, a->message);
-    ADD_LITERAL(b, ",\"basis\":");
+    STRBUF_LITERAL(b, ",\"basis\":");
     strbuf_json_string(b, a->basis);
     if (a->dedup_key) {
-        ADD_LITERAL(b, ",\"dedup_key\":");
+        STRBUF_LITERAL(b, ",\"dedup_key\":");
         strbuf_json_string(b, a->dedup_key);
     }
     if (a->data) {
-        ADD_LITERAL(b, ",\"data\":");
+        STRBUF_LITERAL(b, ",\"data\":");
         strbuf_str(b, a->data);
     }
 }
@@ -169,6 +166,7 @@ static const char *field_string(lua_State *L, int t, const char *key, int requir
     if (*len == 0 || *len > max)
         luaL_error(L, "ctx.alert: %s must be 1..%d bytes", key, (int)max);
     lua_pop(L, 1); /* still referenced by the table */
+    *len = strlen(s); /* the text is what precedes a NUL, as it always was */
     return s;
 }
 

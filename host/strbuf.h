@@ -36,6 +36,9 @@ static inline void strbuf_add(strbuf *b, const char *s, size_t n)
     }
     strbuf_add_grow(b, s, n);
 }
+/* strbuf_add of a string literal, its length known without strlen. */
+#define STRBUF_LITERAL(b, s) strbuf_add((b), "" s, sizeof(s) - 1)
+
 /* Appends the NUL-terminated s. */
 void strbuf_str(strbuf *b, const char *s);
 /* Appends v in decimal. */
