@@ -154,8 +154,9 @@ static int out_string(encode_ctx *ctx, const char *str, size_t len, int check_ut
  * without scanning it again. The address only picks the slot: the bytes
  * are compared, so a string freed and another made at its address is a
  * miss, never a wrong answer. */
-#define CACHE_SLOTS 256 /* a power of two */
-#define CACHE_MAX 40    /* LUAI_MAXSHORTLEN: longer strings are not interned */
+#define CACHE_BITS 8
+#define CACHE_SLOTS (1 << CACHE_BITS)
+#define CACHE_MAX 40 /* LUAI_MAXSHORTLEN: longer strings are not interned */
 
 typedef struct encode_cached {
     const char *at; /* where the string was (NULL: empty slot) */
@@ -170,7 +171,7 @@ struct encode_cache {
 static inline encode_cached *cache_slot(struct encode_cache *c, const char *s)
 {
     uint64_t h = (uint64_t)(uintptr_t)s * 0x9E3779B97F4A7C15ULL;
-    return &c->slot[h >> (64 - 8)];
+    return &c->slot[h >> (64 - CACHE_BITS)];
 }
 
 /* Writes s as a literal if the cache knows it: 1, else 0 (nothing written,
@@ -217,9 +218,8 @@ static int out_value_string(encode_ctx *ctx, const char *s, size_t len)
 }
 
 /* Writes a member's key the cache does not know (checked for NUL before):
- * 1, 0 out of memory. A
- * key that is not UTF-8 is written unchecked and left to the end of its
- * table, which reports it as it always did. */
+ * 1, 0 out of memory. A key that is not UTF-8 is written unchecked and
+ * left to the end of its table, which reports it as it always did. */
 static int out_key(encode_ctx *ctx, encode_member *m)
 {
     size_t start = ctx->len;
