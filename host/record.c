@@ -366,6 +366,14 @@ static cr_status check_fields(json_t *obj, const field *fields, const char *pref
     return check_fields_found(obj, fields, prefix, NULL, err);
 }
 
+/* json_object_set_new, which frees value when it fails: 1 if value is now
+ * obj's (and still valid), 0 if not (out of memory: as str() then gave,
+ * the member reads as absent). */
+static int set_member(json_t *obj, const char *key, json_t *value)
+{
+    return value && json_object_set_new(obj, key, value) == 0;
+}
+
 static const char *str(json_t *obj, const char *key)
 {
     return json_string_value(json_object_get(obj, key)); /* NULL when absent */
@@ -543,8 +551,7 @@ static cr_status parse_case(record *rec, cr_err *err)
                        court, no->court);
     } else if (!court) {
         json_t *implied_court = json_string(no->court);
-        json_object_set_new(doc, "court", implied_court);
-        court = json_string_value(implied_court); /* NULL if out of memory, as str() gave */
+        court = set_member(doc, "court", implied_court) ? json_string_value(implied_court) : NULL;
     }
     rec->u.kase.court = court;
 
@@ -559,8 +566,7 @@ static cr_status parse_case(record *rec, cr_err *err)
             return cr_errf(err, CR_INVALID,
                            "kind: required when the case number does not imply it");
         json_t *implied_kind = json_string(implied);
-        json_object_set_new(doc, "kind", implied_kind);
-        kind = json_string_value(implied_kind);
+        kind = set_member(doc, "kind", implied_kind) ? json_string_value(implied_kind) : NULL;
     }
 
     /* Parsed case-number parts, for rules and queries. */
@@ -584,8 +590,8 @@ static cr_status parse_case(record *rec, cr_err *err)
     if (count && (size_t)json_integer_value(count) < n_parties)
         return cr_errf(err, CR_INVALID, "party_count: %lld is less than the %zu parties listed",
                        (long long)json_integer_value(count), n_parties);
-    if (!count)
-        json_object_set_new(doc, "party_count", count = json_integer((json_int_t)n_parties));
+    if (!count && !set_member(doc, "party_count", count = json_integer((json_int_t)n_parties)))
+        count = NULL;
     rec->u.kase.party_count = json_integer_value(count);
 
     json_t *flags = found[C_FLAGS];
