@@ -204,7 +204,6 @@ size_t rule_flags_alloc(rule_flags *f, const rule_sets *rs)
     return n;
 }
 
-
 /* Writes every rule's head (eval_worker.h). 0, or -1 out of memory. */
 static int write_heads(eval_worker *w)
 {
