@@ -552,18 +552,19 @@ return {
     out.permissible = #obstacles == 0
     -- The exclusions follow the reasons, each text once: one fact often
     -- excludes several procedures (a court that is not basic, service by
-    -- publication), and the clerk reads it once.
+    -- publication), and the clerk reads it once. The lists are a few
+    -- entries long: a text is looked for among the reasons so far (a table
+    -- keyed by the texts would hash each of them whole).
     local e, reasons = out.exclusions, out.reasons
-    local n, seen = #reasons, {}
-    for i = 1, n do
-      seen[reasons[i]] = true
-    end
+    local n = #reasons
     for k = 1, #EXCLUSIONS do
       local list = e[EXCLUSIONS[k]]
       for i = 1, #list do
-        local why = list[i]
-        if not seen[why] then
-          seen[why] = true
+        local why, j = list[i], 1
+        while j <= n and reasons[j] ~= why do
+          j = j + 1
+        end
+        if j > n then
           n = n + 1
           reasons[n] = why
         end
