@@ -4,6 +4,7 @@
  */
 #include "record.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,11 +205,20 @@ static cr_status check_text(const char *path, const json_t *v, enum field_kind k
     return CR_OK;
 }
 
-/* Checks one value against its field spec, normalizing dates, times and
- * money in place. */
-static cr_status check_value(json_t *obj, const char *key, json_t *v, const field *f,
-                             const char *path, cr_err *err)
+/* json_object_set_new, which frees value when it fails: 1 if value is now
+ * obj's (and still valid), 0 if not (out of memory: obj keeps what it had
+ * for key). */
+static int set_member(json_t *obj, const char *key, json_t *value)
 {
+    return value && json_object_set_new(obj, key, value) == 0;
+}
+
+/* Checks one value against its field spec, normalizing times and money in
+ * place; *kept is the value obj holds for key afterwards. */
+static cr_status check_value(json_t *obj, const char *key, json_t *v, const field *f,
+                             const char *path, json_t **kept, cr_err *err)
+{
+    *kept = v;
     char why[256];
     switch (f->kind) {
     case F_TYPE:
@@ -242,7 +252,9 @@ static cr_status check_value(json_t *obj, const char *key, json_t *v, const fiel
             return want(err, path, "a timestamp string", v);
         if (datetime_parse(json_string_value(v), norm, &d, why, sizeof why) != 0)
             return cr_errf(err, CR_INVALID, "%s: %s", path, why);
-        json_object_set_new(obj, key, json_string(norm));
+        json_t *normalized = json_string(norm);
+        if (set_member(obj, key, normalized))
+            *kept = normalized;
         return CR_OK;
     }
     case F_MONEY: {
@@ -267,7 +279,9 @@ static cr_status check_value(json_t *obj, const char *key, json_t *v, const fiel
             return want(err, path, "an amount (integer yuan or a string like \"12345.67\")", v);
         }
         amount_format(fen, text);
-        json_object_set_new(obj, key, json_string(text));
+        json_t *normalized = json_string(text);
+        if (set_member(obj, key, normalized))
+            *kept = normalized;
         return CR_OK;
     }
     case F_BOOL:
@@ -315,13 +329,17 @@ static void index_path(char *path, size_t size, const char *name, size_t i, cons
     *o = '\0';
 }
 
+/* More than any record kind has (case_fields, the most: C_FIELDS). */
+#define MAX_FIELDS 32
+_Static_assert(C_FIELDS <= MAX_FIELDS, "room for every field");
+
 /* Validates obj against fields: unknown keys, kinds, required keys. prefix is
  * "" at top level or "parties[2]." inside arrays. found (may be NULL), one
  * slot per field: each field's value once checked and normalized, NULL
  * when absent -- what json_object_get would return, without looking every
  * key up again. */
-static cr_status check_fields_found(json_t *obj, const field *fields, const char *prefix,
-                                    json_t **found, cr_err *err)
+static cr_status check_fields(json_t *obj, const field *fields, const char *prefix,
+                              json_t **found, cr_err *err)
 {
     const char *key;
     json_t *v;
@@ -330,11 +348,11 @@ static cr_status check_fields_found(json_t *obj, const field *fields, const char
     size_t n = 0;
     while (fields[n].name)
         n++;
-    json_t *local[32];
-    if (!found && n <= sizeof local / sizeof *local)
+    assert(n <= MAX_FIELDS);
+    json_t *local[MAX_FIELDS];
+    if (!found)
         found = local;
-    if (found)
-        memset(found, 0, n * sizeof *found);
+    memset(found, 0, n * sizeof *found);
     json_object_foreach_safe(obj, tmp, key, v)
     {
         join_path(path, sizeof path, prefix, key);
@@ -348,30 +366,14 @@ static cr_status check_fields_found(json_t *obj, const field *fields, const char
             json_object_del(obj, key); /* null means absent */
             continue;
         }
-        cr_status st = check_value(obj, key, v, f, path, err);
+        cr_status st = check_value(obj, key, v, f, path, &found[f - fields], err);
         if (st != CR_OK)
             return st;
-        if (found) /* dates with times and money are replaced normalized */
-            found[f - fields] =
-                f->kind == F_TIME || f->kind == F_MONEY ? json_object_get(obj, key) : v;
     }
     for (const field *f = fields; f->name; f++)
-        if (f->required && !(found ? found[f - fields] : json_object_get(obj, f->name)))
+        if (f->required && !found[f - fields])
             return cr_errf(err, CR_INVALID, "%s%s: required field is missing", prefix, f->name);
     return CR_OK;
-}
-
-static cr_status check_fields(json_t *obj, const field *fields, const char *prefix, cr_err *err)
-{
-    return check_fields_found(obj, fields, prefix, NULL, err);
-}
-
-/* json_object_set_new, which frees value when it fails: 1 if value is now
- * obj's (and still valid), 0 if not (out of memory: as str() then gave,
- * the member reads as absent). */
-static int set_member(json_t *obj, const char *key, json_t *value)
-{
-    return value && json_object_set_new(obj, key, value) == 0;
 }
 
 static const char *str(json_t *obj, const char *key)
@@ -400,7 +402,7 @@ static cr_status parse_court(record *rec, cr_err *err)
 {
     json_t *doc = rec->doc;
     char why[256];
-    cr_status st = check_fields(doc, court_fields, "", err);
+    cr_status st = check_fields(doc, court_fields, "", NULL, err);
     if (st != CR_OK)
         return st;
     rec->key = str(doc, "code");
@@ -424,7 +426,7 @@ static cr_status parse_court(record *rec, cr_err *err)
             index_path(prefix, sizeof prefix, "staffing", i, ".");
             if (!json_is_object(entry))
                 return cr_errf(err, CR_INVALID, "staffing[%zu]: must be an object", i);
-            if ((st = check_fields(entry, staffing_fields, prefix, err)) != CR_OK)
+            if ((st = check_fields(entry, staffing_fields, prefix, NULL, err)) != CR_OK)
                 return st;
             json_int_t year = json_integer_value(json_object_get(entry, "year"));
             if (year < 1949 || year > 2199)
@@ -444,7 +446,7 @@ static cr_status parse_court(record *rec, cr_err *err)
 static cr_status parse_person(record *rec, cr_err *err)
 {
     json_t *doc = rec->doc;
-    cr_status st = check_fields(doc, person_fields, "", err);
+    cr_status st = check_fields(doc, person_fields, "", NULL, err);
     if (st != CR_OK)
         return st;
     rec->key = str(doc, "id");
@@ -498,7 +500,7 @@ static cr_status parse_parties(json_t *parties, cr_err *err)
         index_path(prefix, sizeof prefix, "parties", i, ".");
         if (!json_is_object(p))
             return cr_errf(err, CR_INVALID, "parties[%zu]: must be an object", i);
-        cr_status st = check_fields(p, party_fields, prefix, err);
+        cr_status st = check_fields(p, party_fields, prefix, NULL, err);
         if (st != CR_OK)
             return st;
     }
@@ -530,7 +532,7 @@ static cr_status parse_case(record *rec, cr_err *err)
     json_t *doc = rec->doc;
     char why[256];
     json_t *found[C_FIELDS];
-    cr_status st = check_fields_found(doc, case_fields, "", found, err);
+    cr_status st = check_fields(doc, case_fields, "", found, err);
     if (st != CR_OK)
         return st;
     rec->key = json_string_value(found[C_CASE_NO]);
@@ -660,7 +662,7 @@ static cr_status check_data_positive(json_t *data, const char *key, cr_err *err)
 static cr_status parse_event(record *rec, cr_err *err)
 {
     json_t *doc = rec->doc;
-    cr_status st = check_fields(doc, event_fields, "", err);
+    cr_status st = check_fields(doc, event_fields, "", NULL, err);
     if (st != CR_OK)
         return st;
     rec->key = str(doc, "id");
