@@ -325,10 +325,8 @@ int jsontext_dump_append(const json_t *v, size_t flags, strbuf *out)
     d.sort_keys = (flags & JSON_SORT_KEYS) != 0;
     int rc = put_value(&d, v, 0);
     *out = d.b;
-    if (rc != 0 && out->s) {
-        out->len = before;
-        out->s[before] = '\0';
-    }
+    if (rc != 0)
+        strbuf_cut(out, before);
     return rc != 0 || out->oom ? -1 : 0;
 }
 

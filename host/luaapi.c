@@ -273,12 +273,10 @@ static int api_log(lua_State *L)
         strbuf *b = &call->log;
         size_t before = b->len;
         strbuf_add(b, call->n_log ? "," : "[", 1);
-        if (strbuf_json_stringn(b, s, keep, 1) == 0 && !b->oom) {
+        if (strbuf_json_stringn(b, s, keep, 1) == 0 && !b->oom)
             call->n_log++;
-        } else if (!b->oom) {
-            b->len = before;
-            b->s[before] = 0;
-        }
+        else
+            strbuf_cut(b, before);
     }
     return 0;
 }

@@ -50,6 +50,15 @@ void strbuf_json_string(strbuf *b, const char *s);
  * escapes it. check_utf8: -1 (and a cut literal) if s is not UTF-8;
  * otherwise 0. */
 int strbuf_json_stringn(strbuf *b, const char *s, size_t len, int check_utf8);
+/* Cuts the text back to its first len bytes (len at most b->len): what was
+ * added since is dropped. */
+static inline void strbuf_cut(strbuf *b, size_t len)
+{
+    if (b->s && len <= b->len) {
+        b->len = len;
+        b->s[len] = 0;
+    }
+}
 /* The text, now the caller's to free; NULL (and the buffer freed) if some
  * growth failed. The buffer is empty ({0}) afterwards. */
 char *strbuf_take(strbuf *b);
