@@ -1263,6 +1263,56 @@ static void test_encode_sample_values(void **state)
     free_lines(lines, n);
 }
 
+/* luajson_encode_append's cache of short strings finds a string by
+ * address, and writes it without scanning it only if the bytes are those
+ * it scanned: strings of one length, made and freed one after another,
+ * come back at addresses the cache has seen, holding text that needs an
+ * escape or is not UTF-8. */
+static void test_encode_cache_compares_bytes(void **state)
+{
+    lua_State *L = *state;
+    luajson_buffer buf = {0};
+    cr_err err = {{0}};
+    size_t reused = 0;
+    const char *seen[64] = {0};
+    for (int i = 0; i < 3000; i++) {
+        char text[16], want[48];
+        switch (i % 3) { /* five bytes each */
+        case 0:
+            snprintf(text, sizeof text, "k%04d", i % 10000);
+            snprintf(want, sizeof want, "[\"%s\"]", text);
+            break;
+        case 1:
+            snprintf(text, sizeof text, "q\"%03d", i % 1000);
+            snprintf(want, sizeof want, "[\"q\\\"%03d\"]", i % 1000);
+            break;
+        default:
+            snprintf(text, sizeof text, "\xff%04d", i % 10000);
+            want[0] = 0; /* refused */
+        }
+        lua_createtable(L, 1, 0);
+        lua_pushstring(L, text);
+        const char *at = lua_tostring(L, -1);
+        for (size_t k = 0; k < 64; k++)
+            reused += seen[k] == at;
+        seen[i % 64] = at;
+        lua_rawseti(L, -2, 1);
+        buf.len = 0;
+        cr_status st = luajson_encode_append(L, -1, NULL, &buf, &err);
+        if (*want) {
+            assert_int_equal(st, CR_OK);
+            assert_string_equal(buf.text, want);
+        } else {
+            assert_int_equal(st, CR_INVALID);
+            assert_non_null(strstr(err.msg, "not valid UTF-8"));
+        }
+        lua_pop(L, 1);
+        lua_gc(L, LUA_GCCOLLECT);
+    }
+    luajson_buffer_free(&buf);
+    assert_true(reused > 0); /* the case the test is for did occur */
+}
+
 /* The run_rule replacement: {"value":<encoded>,"log":<dumped>} is what
  * json_pack("{s:o, s:O}") + json_dumps wrote. */
 static void test_result_text_as_json_pack(void **state)
@@ -1324,6 +1374,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_encode_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_encode_random_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_encode_sample_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_encode_cache_compares_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_result_text_as_json_pack, setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
